@@ -1,0 +1,40 @@
+"""Load the demo that `make run` shows: users for each role, surveys, events, responses.
+
+Safe to run again: every step updates or skips what is already there.
+"""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+DEMO_USERS = [
+    # username, password, superuser, group
+    ("admin", "demo-admin-2026", True, None),
+    ("ops", "demo-ops-2026", False, "survey_designers"),
+    ("owner", "demo-owner-2026", False, "process_owners"),
+    ("viewer", "demo-viewer-2026", False, "viewers"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (idempotent)."
+
+    def handle(self, *args, **options) -> None:
+        with transaction.atomic():
+            self._users()
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+
+    def _users(self) -> None:
+        user_model = get_user_model()
+        for username, password, is_superuser, group_name in DEMO_USERS:
+            user, created = user_model.objects.get_or_create(
+                username=username, defaults={"is_staff": True, "is_superuser": is_superuser}
+            )
+            if created:
+                user.set_password(password)
+                user.save(update_fields=["password"])
+            if group_name:
+                group = Group.objects.filter(name=group_name).first()
+                if group is not None:
+                    user.groups.add(group)

@@ -1,0 +1,3 @@
+"""Public respondent pages (/s/<token>/), outside the API namespace."""
+
+urlpatterns: list = []
