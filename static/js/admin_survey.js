@@ -1,0 +1,56 @@
+/* Survey builder: up/down buttons on each question; the position inputs follow the order
+   shown, and the survey renumbers its questions 1..n when saved. */
+(function () {
+  "use strict";
+
+  function rows(group) {
+    return Array.from(group.querySelectorAll(":scope .inline-related:not(.empty-form)"));
+  }
+
+  function renumber(group) {
+    rows(group).forEach(function (row, index) {
+      var input = row.querySelector("input.question-position");
+      if (input) { input.value = String(index + 1); }
+    });
+  }
+
+  function addButtons(group, row) {
+    var heading = row.querySelector("h3");
+    if (!heading || heading.querySelector(".question-order-buttons")) { return; }
+    var box = document.createElement("span");
+    box.className = "question-order-buttons";
+    [["up", "↑", group.dataset.labelUp], ["down", "↓", group.dataset.labelDown]].forEach(function (spec) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.textContent = spec[1];
+      button.setAttribute("aria-label", spec[2] || spec[0]);
+      button.addEventListener("click", function () {
+        var list = rows(group);
+        var index = list.indexOf(row);
+        if (spec[0] === "up" && index > 0) { list[index - 1].before(row); }
+        if (spec[0] === "down" && index < list.length - 1) { list[index + 1].after(row); }
+        renumber(group);
+        button.focus();
+      });
+      box.appendChild(button);
+    });
+    heading.appendChild(box);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var group = document.getElementById("questions-group");
+    if (!group) { return; }
+    var hint = document.getElementById("question-order-labels");
+    if (hint) {
+      group.dataset.labelUp = hint.dataset.up;
+      group.dataset.labelDown = hint.dataset.down;
+    }
+    rows(group).forEach(function (row) { addButtons(group, row); });
+    document.addEventListener("formset:added", function (event) {
+      if (event.detail && event.detail.formsetName === "questions") {
+        addButtons(group, event.target);
+        renumber(group);
+      }
+    });
+  });
+})();
