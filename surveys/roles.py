@@ -19,7 +19,8 @@ def _ensure_permissions(apps, app_labels: set[str]) -> None:
 
     for label in app_labels:
         app_config = apps.get_app_config(label)
-        app_config.models_module = True  # a migration state stub has no models module
+        if not getattr(app_config, "models_module", None):
+            app_config.models_module = True  # a migration state stub has no models module
         create_permissions(app_config, apps=apps, verbosity=0)
 
 
