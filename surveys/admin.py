@@ -255,7 +255,7 @@ class SurveyAdmin(admin.ModelAdmin):
             else:
                 messages.success(
                     request,
-                    gettext("%(key)s was copied to %(new_key)s, a draft.")
+                    gettext("Copied %(key)s to %(new_key)s, a draft.")
                     % {"key": survey.key, "new_key": new_key},
                 )
         return None

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext
 
 from surveys import selectors, services
@@ -54,12 +55,9 @@ def survey_preview_view(model_admin, request: HttpRequest, object_id: str) -> Ht
         raise PermissionDenied
     definition = services.survey_preview_definition(survey=survey)
     locale = preview_locale(request, definition)
-    context = respondent_page_context(
-        definition=definition,
-        locale=locale,
-        preview=True,
-        preview_note=gettext("Draft of %(key)s, not yet published.") % {"key": survey.key},
-    )
+    with translation.override(locale):
+        note = gettext("Draft of %(key)s, not yet published.") % {"key": survey.key}
+    context = respondent_page_context(definition=definition, locale=locale, preview=True, preview_note=note)
     context["back_url"] = reverse("admin:surveys_survey_change", args=[survey.pk])
     return TemplateResponse(request, "survey/page.html", context)
 
@@ -69,13 +67,13 @@ def version_preview_view(model_admin, request: HttpRequest, object_id: str) -> H
     if not model_admin.has_view_permission(request, version):
         raise PermissionDenied
     definition = version.definition
-    context = respondent_page_context(
-        definition=definition,
-        locale=preview_locale(request, definition),
-        preview=True,
-        preview_note=gettext("Version %(number)s of %(key)s, as respondents see it.")
-        % {"number": version.number, "key": version.survey.key},
-    )
+    locale = preview_locale(request, definition)
+    with translation.override(locale):
+        note = gettext("Version %(number)s of %(key)s, as respondents see it.") % {
+            "number": version.number,
+            "key": version.survey.key,
+        }
+    context = respondent_page_context(definition=definition, locale=locale, preview=True, preview_note=note)
     context["back_url"] = reverse("admin:surveys_surveyversion_change", args=[version.pk])
     return TemplateResponse(request, "survey/page.html", context)
 
@@ -100,7 +98,11 @@ def publish_error_rows(exc: ValidationError) -> list[dict]:
             where = gettext("Survey")
         else:
             where = path
-        rows.append({"where": where, "field": str(params.get("field", "")), "message": str(message)})
+        message = str(message)
+        # Messages start with the raw path ("questions[1] (why): ..."); the row names it already.
+        if path and message.startswith(f"{path}: "):
+            message = message[len(path) + 2 :]
+        rows.append({"where": where, "field": str(params.get("field", "")), "message": message})
     return rows
 
 
@@ -120,7 +122,7 @@ def survey_publish_with_messages(
             return None
         messages.error(
             request,
-            gettext("%(key)s was not published: %(count)s problem(s) to fix.")
+            gettext("Not published: %(key)s has %(count)s problem(s) to fix.")
             % {"key": survey.key, "count": len(rows)},
             extra_tags="publish-summary",
         )
@@ -130,7 +132,7 @@ def survey_publish_with_messages(
         return None
     messages.success(
         request,
-        gettext("%(key)s published as version %(number)s.") % {"key": survey.key, "number": version.number},
+        gettext("Published %(key)s as version %(number)s.") % {"key": survey.key, "number": version.number},
     )
     return version
 
@@ -175,7 +177,7 @@ def survey_duplicate_view(model_admin, request: HttpRequest, object_id: str) -> 
             else:
                 messages.success(
                     request,
-                    gettext("%(key)s was copied to %(new_key)s, a draft.")
+                    gettext("Copied %(key)s to %(new_key)s, a draft.")
                     % {"key": survey.key, "new_key": copy.key},
                 )
                 return HttpResponseRedirect(reverse("admin:surveys_survey_change", args=[copy.pk]))

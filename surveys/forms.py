@@ -13,6 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import transaction
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -264,17 +265,17 @@ def choices_parse(text: str) -> list[tuple[str, dict]]:
 
 
 class SurveyForm(forms.ModelForm):
-    title = LocaleMapField(label=_("title"))
-    introduction = LocaleMapField(label=_("introduction"), required=False, multiline=True)
-    thank_you = LocaleMapField(label=_("thank-you text"), required=False, multiline=True)
+    title = LocaleMapField(label=capfirst(_("title")))
+    introduction = LocaleMapField(label=capfirst(_("introduction")), required=False, multiline=True)
+    thank_you = LocaleMapField(label=capfirst(_("thank-you text")), required=False, multiline=True)
     locales = forms.MultipleChoiceField(
-        label=_("locales"),
+        label=capfirst(_("locales")),
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Every text must be written in each of these before publishing."),
     )
-    default_locale = forms.ChoiceField(label=_("default locale"))
+    default_locale = forms.ChoiceField(label=capfirst(_("default locale")))
     publish_note = forms.CharField(
-        label=_("Change note for the next version"),
+        label=capfirst(_("Change note for the next version")),
         required=False,
         max_length=255,
         help_text=_("Used when you press “Save and publish”, e.g. “Added a question on packaging”."),
@@ -323,18 +324,18 @@ class QuestionForm(forms.ModelForm):
     """A question: kind, texts per locale, scale, display condition."""
 
     position = forms.IntegerField(
-        label=_("position"),
+        label=capfirst(_("position")),
         required=False,
         min_value=0,
         widget=forms.NumberInput(attrs={"class": "question-position"}),
         help_text=_("Blank: after the others."),
     )
-    text = LocaleMapField(label=_("text"))
-    help_text = LocaleMapField(label=_("help text"), required=False)
-    min_label = LocaleMapField(label=_("label of the low end"), required=False)
-    max_label = LocaleMapField(label=_("label of the high end"), required=False)
+    text = LocaleMapField(label=capfirst(_("text")))
+    help_text = LocaleMapField(label=capfirst(_("help text")), required=False)
+    min_label = LocaleMapField(label=capfirst(_("label of the low end")), required=False)
+    max_label = LocaleMapField(label=capfirst(_("label of the high end")), required=False)
     condition = ConditionField(
-        label=_("display condition"),
+        label=capfirst(_("display condition")),
         help_text=_(
             "Show this question only when an earlier answer matches, e.g. nps, at most (≤), 6. "
             "For “is one of” separate values with commas. "
@@ -373,7 +374,7 @@ class QuestionInlineForm(QuestionForm):
     """A question row of the survey page, with its choices or matrix items as text lines."""
 
     choices_text = forms.CharField(
-        label=_("choices or matrix items"),
+        label=capfirst(_("choices or matrix items")),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60, "class": "choices-text"}),
     )
@@ -419,7 +420,7 @@ class QuestionInlineForm(QuestionForm):
 
 
 class ChoiceForm(forms.ModelForm):
-    label = LocaleMapField(label=_("label"))
+    label = LocaleMapField(label=capfirst(_("label")))
 
     class Meta:
         model = Choice
@@ -428,7 +429,7 @@ class ChoiceForm(forms.ModelForm):
 
 class DuplicateForm(forms.Form):
     new_key = forms.SlugField(
-        label=_("Key of the copy"),
+        label=capfirst(_("Key of the copy")),
         max_length=80,
         help_text=_("Letters, digits, - and _; must not be used by another survey."),
     )
@@ -447,7 +448,7 @@ class DuplicateForm(forms.Form):
 class TemplateLoadForm(forms.Form):
     template_key = forms.CharField(widget=forms.HiddenInput)
     survey_key = forms.SlugField(
-        label=_("Key of the new survey"),
+        label=capfirst(_("Key of the new survey")),
         max_length=80,
         required=False,
         help_text=_("Blank: the template's own key."),

@@ -126,10 +126,10 @@ class ConditionWidget(forms.MultiWidget):
 
     def __init__(self, attrs=None):
         widgets = {
-            "question": forms.TextInput(attrs={"size": 12, "placeholder": "nps"}),
+            "question": forms.TextInput(attrs={"size": 12}),
             "item": forms.TextInput(attrs={"size": 12}),
             "op": forms.Select(choices=CONDITION_OPERATORS),
-            "value": forms.TextInput(attrs={"size": 10, "placeholder": "6"}),
+            "value": forms.TextInput(attrs={"size": 10}),
             "json": forms.Textarea(attrs={"rows": 2, "cols": 48, "spellcheck": "false"}),
         }
         super().__init__(widgets, attrs)

@@ -1,7 +1,35 @@
-/* Survey builder: up/down buttons on each question; the position inputs follow the order
-   shown, and the survey renumbers its questions 1..n when saved. */
+/* Survey builder: up/down buttons on each question (the position inputs follow the order
+   shown; the survey renumbers its questions 1..n when saved), and only the fields that the
+   question's kind uses are shown. Without JavaScript every field is shown and ordering is by
+   the position numbers. */
 (function () {
   "use strict";
+
+  var SCALE = ["min_label", "max_label"];
+  var FIELDS_BY_KIND = {
+    nps: SCALE, csat: SCALE, ces: SCALE, rating: SCALE,
+    matrix: ["scale_min", "scale_max", "min_label", "max_label", "choices_text"],
+    single_choice: ["choices_text"], multiple_choice: ["choices_text"],
+    short_text: ["max_length"], long_text: ["max_length"]
+  };
+  var OPTIONAL = ["scale_min", "scale_max", "min_label", "max_label", "max_length", "choices_text"];
+
+  function showFieldsForKind(row) {
+    var select = row.querySelector("select[name$='-kind']");
+    if (!select) { return; }
+    var wanted = FIELDS_BY_KIND[select.value];
+    OPTIONAL.forEach(function (name) {
+      row.querySelectorAll(".field-" + name).forEach(function (box) {
+        box.hidden = Boolean(wanted) && wanted.indexOf(name) === -1;
+      });
+    });
+    row.querySelectorAll(".form-row").forEach(function (line) {
+      var boxes = line.querySelectorAll(".fieldBox");
+      if (boxes.length) {
+        line.hidden = Array.from(boxes).every(function (box) { return box.hidden; });
+      }
+    });
+  }
 
   function rows(group) {
     return Array.from(group.querySelectorAll(":scope .inline-related:not(.empty-form)"));
@@ -45,10 +73,16 @@
       group.dataset.labelUp = hint.dataset.up;
       group.dataset.labelDown = hint.dataset.down;
     }
-    rows(group).forEach(function (row) { addButtons(group, row); });
+    rows(group).forEach(function (row) { addButtons(group, row); showFieldsForKind(row); });
+    group.addEventListener("change", function (event) {
+      if (event.target.matches("select[name$='-kind']")) {
+        showFieldsForKind(event.target.closest(".inline-related"));
+      }
+    });
     document.addEventListener("formset:added", function (event) {
       if (event.detail && event.detail.formsetName === "questions") {
         addButtons(group, event.target);
+        showFieldsForKind(event.target);
         renumber(group);
       }
     });

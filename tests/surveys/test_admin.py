@@ -588,9 +588,9 @@ def test_publish_with_a_missing_translation_lists_each_error_and_writes_no_versi
     # then the page lists each problem with its question and field, and nothing was published
     assert response.status_code == 200
     assert messages_of(response)[1:] == [
-        "after-delivery was not published: 2 problem(s) to fix.",
-        "Survey · thank_you.en: survey: the thank-you text has no en text.",
-        "Question 2 (why) · text.en: questions[1] (why): the question text has no en text.",
+        "Not published: after-delivery has 2 problem(s) to fix.",
+        "Survey · thank_you.en: the thank-you text has no en text.",
+        "Question 2 (why) · text.en: the question text has no en text.",
     ]
     assert "Question 2 (why) · text.en" in page_text(response)
     assert SurveyVersion.objects.count() == 0
@@ -605,7 +605,7 @@ def test_publish_with_a_valid_draft_creates_version_1_shown_in_the_history(admin
     data["_publish"] = "Save and publish"
     data["publish_note"] = "First version"
     response = admin_client.post(change_url(survey), data, follow=True, HTTP_ACCEPT_LANGUAGE="en")
-    assert messages_of(response)[1:] == ["after-delivery published as version 1."]
+    assert messages_of(response)[1:] == ["Published after-delivery as version 1."]
     version = SurveyVersion.objects.get()
     assert (version.number, version.note, version.published_by.username) == (1, "First version", "admin")
     survey.refresh_from_db()
@@ -634,9 +634,9 @@ def test_publish_action_from_the_list(admin_client) -> None:
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert messages_of(response) == [
-        "after-delivery published as version 1.",
-        "ticket-closed was not published: 1 problem(s) to fix.",
-        "Question 2 (why) · text.en: questions[1] (why): the question text has no en text.",
+        "Published after-delivery as version 1.",
+        "Not published: ticket-closed has 1 problem(s) to fix.",
+        "Question 2 (why) · text.en: the question text has no en text.",
     ]
     assert list(SurveyVersion.objects.values_list("survey__key", "number")) == [(good.key, 1)]
 
@@ -658,7 +658,7 @@ def test_a_survey_designer_builds_and_publishes(designer_client) -> None:
     data = form_data(designer_client.get(change_url(survey)))
     data["_publish"] = "Save and publish"
     response = designer_client.post(change_url(survey), data, follow=True, HTTP_ACCEPT_LANGUAGE="en")
-    assert messages_of(response)[1:] == ["after-delivery published as version 1."]
+    assert messages_of(response)[1:] == ["Published after-delivery as version 1."]
     assert SurveyVersion.objects.get().published_by.username == "ops"
 
 
