@@ -1,92 +1,35 @@
-"""Checks a survey definition (docs/survey-definition.md) before it is frozen as a version.
+"""The survey-level and question-level checks; the condition checks are in ``conditions``."""
 
-Pure: plain dicts in, a list of ``DefinitionError`` out; no ORM, no settings. The caller
-passes the locales a survey may declare. Every error names the place (``path``: ``survey`` or
-``questions[2] (why)``) and the field (``text.en``, ``choices``, ``condition``, ``scale.max``)
-so the admin and the API can show it beside what has to be fixed. Messages are translated into
-the active language when the check runs.
-"""
-
-import re
-from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from surveys.errors import SurveyErrorCode as Code
-
-SCHEMA_VERSION = 1
-
-# Fixed bounds of the one-scale kinds; a matrix chooses its own (1-5 by default).
-FIXED_SCALES: dict[str, tuple[int, int]] = {
-    "nps": (0, 10),
-    "csat": (1, 5),
-    "ces": (1, 7),
-    "rating": (1, 5),
-}
-SCALE_KINDS = frozenset(FIXED_SCALES)
-CHOICE_KINDS = frozenset({"single_choice", "multiple_choice"})
-TEXT_KINDS = frozenset({"short_text", "long_text"})
-MATRIX_KIND = "matrix"
-KINDS = SCALE_KINDS | CHOICE_KINDS | TEXT_KINDS | {MATRIX_KIND}
-AUDIENCES = frozenset({"customer", "merchant", "rider"})
-
-MATRIX_DEFAULT_SCALE = (1, 5)
-MATRIX_MIN_POINTS = 2
-MATRIX_MAX_POINTS = 11
-DEFAULT_MAX_LENGTH = {"short_text": 200, "long_text": 2000}
-MAX_LENGTH_LIMIT = 10000
-MIN_CHOICES = 2
-
-SURVEY_KEY_MAX_LENGTH = 80
-QUESTION_KEY_MAX_LENGTH = 64
-_SLUG = re.compile(r"^[-a-zA-Z0-9_]+\Z")
-
-COMPARISON_OPS = frozenset({"eq", "ne", "lt", "lte", "gt", "gte"})
-LIST_OPS = frozenset({"in", "not_in"})
-OPS_BY_KIND: dict[str, frozenset[str]] = {
-    **{kind: COMPARISON_OPS | LIST_OPS | {"answered"} for kind in SCALE_KINDS},
-    MATRIX_KIND: COMPARISON_OPS | LIST_OPS | {"answered"},
-    "single_choice": frozenset({"eq", "ne", "in", "not_in", "answered"}),
-    "multiple_choice": frozenset({"contains", "in", "not_in", "answered"}),
-    "short_text": frozenset({"answered"}),
-    "long_text": frozenset({"answered"}),
-}
-ALL_OPS = frozenset().union(*OPS_BY_KIND.values())
+from surveys.validation.conditions import ConditionChecks
+from surveys.validation.rules import (
+    AUDIENCES,
+    CHOICE_KINDS,
+    DEFAULT_MAX_LENGTH,
+    FIXED_SCALES,
+    KINDS,
+    MATRIX_KIND,
+    MATRIX_MAX_POINTS,
+    MATRIX_MIN_POINTS,
+    MAX_LENGTH_LIMIT,
+    MIN_CHOICES,
+    QUESTION_KEY_MAX_LENGTH,
+    SCALE_KINDS,
+    SURVEY_KEY_MAX_LENGTH,
+    TEXT_KINDS,
+    DefinitionError,
+    is_blank,
+    is_int,
+    is_slug,
+    question_path,
+)
 
 
-@dataclass(frozen=True)
-class DefinitionError:
-    path: str
-    field: str
-    code: str
-    message: str
-
-
-def is_slug(value: Any, max_length: int = QUESTION_KEY_MAX_LENGTH) -> bool:
-    return isinstance(value, str) and len(value) <= max_length and bool(_SLUG.match(value))
-
-
-def question_path(index: int, key: Any) -> str:
-    return f"questions[{index}] ({key})" if isinstance(key, str) and key else f"questions[{index}]"
-
-
-def definition_errors(definition: dict, *, allowed_locales: list[str]) -> list[DefinitionError]:
-    """Every problem that stops ``definition`` from being published, in document order."""
-    checker = _Checker(definition, allowed_locales)
-    checker.run()
-    return checker.errors
-
-
-def _int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _blank(value: Any) -> bool:
-    return not isinstance(value, str) or not value.strip()
-
-
-class _Checker:
+class Checker(ConditionChecks):
     def __init__(self, definition: dict, allowed_locales: list[str]) -> None:
         self.definition = definition if isinstance(definition, dict) else {}
         self.allowed = list(allowed_locales)
@@ -181,10 +124,10 @@ class _Checker:
                 _("%(path)s: %(label)s must be a map of locale to text.") % {"path": path, "label": label},
             )
             return
-        if not required and all(_blank(value.get(locale)) for locale in self.locales):
+        if not required and all(is_blank(value.get(locale)) for locale in self.locales):
             return
         for locale in self.locales:
-            if _blank(value.get(locale)):
+            if is_blank(value.get(locale)):
                 self.add(
                     path,
                     f"{field}.{locale}",
@@ -259,7 +202,7 @@ class _Checker:
             self.check_options(path, "items", q.get("items"), minimum=1)
         if kind in TEXT_KINDS:
             max_length = q.get("max_length", DEFAULT_MAX_LENGTH[kind])
-            if not _int(max_length) or not 1 <= max_length <= MAX_LENGTH_LIMIT:
+            if not is_int(max_length) or not 1 <= max_length <= MAX_LENGTH_LIMIT:
                 self.add(
                     path,
                     "max_length",
@@ -276,7 +219,7 @@ class _Checker:
         if kind in FIXED_SCALES:
             fixed_low, fixed_high = FIXED_SCALES[kind]
             for field, value, expected in (("scale.min", low, fixed_low), ("scale.max", high, fixed_high)):
-                if value != expected or not _int(value):
+                if value != expected or not is_int(value):
                     self.add(
                         path,
                         field,
@@ -292,14 +235,14 @@ class _Checker:
                     )
         else:
             for field, value in (("scale.min", low), ("scale.max", high)):
-                if not _int(value):
+                if not is_int(value):
                     self.add(
                         path,
                         field,
                         Code.BAD_SCALE,
                         _("%(path)s: the scale bounds must be whole numbers.") % {"path": path},
                     )
-            if _int(low) and _int(high):
+            if is_int(low) and is_int(high):
                 points = high - low + 1
                 if low >= high:
                     self.add(
@@ -412,173 +355,3 @@ class _Checker:
                 _("The primary metric question %(key)s must be an NPS, CSAT, CES or star rating question.")
                 % {"key": primary},
             )
-
-    # Conditions ------------------------------------------------------------------------------
-
-    def check_condition(self, index: int, path: str, condition: Any, questions: list) -> None:
-        if condition is None:
-            return
-        malformed = _(
-            "%(path)s: the condition must be a clause {question, op, value} or "
-            '{"all": [...]} / {"any": [...]} of clauses.'
-        ) % {"path": path}
-        if not isinstance(condition, dict) or not condition:
-            self.add(path, "condition", Code.CONDITION_MALFORMED, malformed)
-            return
-        if "all" in condition or "any" in condition:
-            combinator = "all" if "all" in condition else "any"
-            clauses = condition.get(combinator)
-            if len(condition) != 1 or not isinstance(clauses, list) or not clauses:
-                self.add(path, "condition", Code.CONDITION_MALFORMED, malformed)
-                return
-            for position, clause in enumerate(clauses):
-                self.check_clause(
-                    index, path, f"condition.{combinator}[{position}]", clause, questions, malformed
-                )
-            return
-        self.check_clause(index, path, "condition", condition, questions, malformed)
-
-    def check_clause(
-        self, index: int, path: str, field: str, clause: Any, questions: list, malformed: str
-    ) -> None:
-        if (
-            not isinstance(clause, dict)
-            or not set(clause) <= {"question", "op", "value", "item"}
-            or not isinstance(clause.get("question"), str)
-            or not isinstance(clause.get("op"), str)
-        ):
-            self.add(path, field, Code.CONDITION_MALFORMED, malformed)
-            return
-        target_key, op = clause["question"], clause["op"]
-        position = next(
-            (i for i, q in enumerate(questions) if isinstance(q, dict) and q.get("key") == target_key), None
-        )
-        if position is None:
-            self.add(
-                path,
-                field,
-                Code.CONDITION_UNKNOWN_QUESTION,
-                _("%(path)s: the condition refers to %(key)r, which is not a question of this survey.")
-                % {"path": path, "key": target_key},
-            )
-            return
-        if position >= index:
-            self.add(
-                path,
-                field,
-                Code.CONDITION_FORWARD_REFERENCE,
-                _("%(path)s: the condition refers to %(key)s, which does not come before this question.")
-                % {"path": path, "key": target_key},
-            )
-            return
-        target = questions[position]
-        kind = target.get("kind")
-        if kind not in KINDS:
-            return  # reported on the target question itself
-        if op not in OPS_BY_KIND[kind]:
-            self.add(
-                path,
-                field,
-                Code.CONDITION_BAD_OPERATOR,
-                _(
-                    "%(path)s: the operator %(op)r cannot be used on %(key)s (a %(kind)s question); "
-                    "use one of %(ops)s."
-                )
-                % {
-                    "path": path,
-                    "op": op,
-                    "key": target_key,
-                    "kind": kind,
-                    "ops": ", ".join(sorted(OPS_BY_KIND[kind])),
-                },
-            )
-            return
-        if op == "answered":
-            if "value" in clause:
-                self.add(
-                    path,
-                    field,
-                    Code.CONDITION_MALFORMED,
-                    _("%(path)s: an 'answered' condition takes no value.") % {"path": path},
-                )
-            if "item" in clause and kind == MATRIX_KIND:
-                self.check_item(path, field, target, clause["item"])
-            elif "item" in clause:
-                self.add(path, field, Code.CONDITION_MALFORMED, malformed)
-            return
-        if "value" not in clause:
-            self.add(
-                path,
-                field,
-                Code.CONDITION_MALFORMED,
-                _("%(path)s: the condition has no value.") % {"path": path},
-            )
-            return
-        if kind == MATRIX_KIND:
-            if "item" not in clause:
-                self.add(
-                    path,
-                    field,
-                    Code.CONDITION_MALFORMED,
-                    _("%(path)s: a condition on the matrix %(key)s must name one of its items.")
-                    % {"path": path, "key": target_key},
-                )
-                return
-            if not self.check_item(path, field, target, clause["item"]):
-                return
-        elif "item" in clause:
-            self.add(path, field, Code.CONDITION_MALFORMED, malformed)
-            return
-        self.check_value(path, field, target, kind, op, clause["value"])
-
-    def check_item(self, path: str, field: str, target: dict, item: Any) -> bool:
-        items = target.get("items") if isinstance(target.get("items"), list) else []
-        keys = {i.get("key") for i in items if isinstance(i, dict)}
-        if item in keys:
-            return True
-        self.add(
-            path,
-            field,
-            Code.CONDITION_UNKNOWN_ITEM,
-            _("%(path)s: the condition names the item %(item)r, which the matrix %(key)s does not have.")
-            % {"path": path, "item": item, "key": target.get("key")},
-        )
-        return False
-
-    def check_value(self, path: str, field: str, target: dict, kind: str, op: str, value: Any) -> None:
-        values = value if op in LIST_OPS else [value]
-        if op in LIST_OPS and (not isinstance(value, list) or not value):
-            self.add(
-                path,
-                field,
-                Code.CONDITION_IMPOSSIBLE_VALUE,
-                _("%(path)s: the operator %(op)s needs a non-empty list of values.")
-                % {"path": path, "op": op},
-            )
-            return
-        if kind in CHOICE_KINDS:
-            choices = target.get("choices") if isinstance(target.get("choices"), list) else []
-            keys = {c.get("key") for c in choices if isinstance(c, dict)}
-            for one in values:
-                if one not in keys:
-                    self.add(
-                        path,
-                        field,
-                        Code.CONDITION_IMPOSSIBLE_VALUE,
-                        _("%(path)s: %(value)r is not a choice of %(key)s.")
-                        % {"path": path, "value": one, "key": target.get("key")},
-                    )
-            return
-        scale = target.get("scale") if isinstance(target.get("scale"), dict) else {}
-        low, high = scale.get("min"), scale.get("max")
-        if not (_int(low) and _int(high)):
-            return  # the broken scale is reported on the target question
-        for one in values:
-            if not _int(one) or not low <= one <= high:
-                self.add(
-                    path,
-                    field,
-                    Code.CONDITION_IMPOSSIBLE_VALUE,
-                    _("%(path)s: %(value)r is outside the %(low)d-%(high)d scale of %(key)s.")
-                    % {"path": path, "value": one, "low": low, "high": high, "key": target.get("key")},
-                )
