@@ -22,14 +22,17 @@ from surveys.apis.common import (
 )
 from surveys.errors import SurveyErrorCode as Code
 from surveys.models import Choice, Question
+from surveys.validation import MAX_LENGTH_LIMIT
 
 # Questions and choices ------------------------------------------------------------------------
+
+MAX_POSITION = 2_147_483_647  # PositiveIntegerField's upper bound on every database
 
 
 class ChoiceInputSerializer(serializers.Serializer):
     key = KeyField()
     label = LocaleMapField()
-    position = serializers.IntegerField(min_value=0, required=False)
+    position = serializers.IntegerField(min_value=0, max_value=MAX_POSITION, required=False)
 
 
 class QuestionInputSerializer(serializers.Serializer):
@@ -38,12 +41,16 @@ class QuestionInputSerializer(serializers.Serializer):
     text = LocaleMapField()
     help_text = LocaleMapField(required=False)
     required = serializers.BooleanField(required=False)
-    position = serializers.IntegerField(min_value=0, required=False)
-    scale_min = serializers.IntegerField(required=False, allow_null=True)
-    scale_max = serializers.IntegerField(required=False, allow_null=True)
+    position = serializers.IntegerField(min_value=0, max_value=MAX_POSITION, required=False)
+    # Bounded so an absurd number is a 400 here, not a database overflow; the publish check
+    # narrows them to the kind's real scale.
+    scale_min = serializers.IntegerField(min_value=-100, max_value=100, required=False, allow_null=True)
+    scale_max = serializers.IntegerField(min_value=-100, max_value=100, required=False, allow_null=True)
     min_label = LocaleMapField(required=False)
     max_label = LocaleMapField(required=False)
-    max_length = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    max_length = serializers.IntegerField(
+        min_value=1, max_value=MAX_LENGTH_LIMIT, required=False, allow_null=True
+    )
     condition = ConditionField(required=False, allow_null=True)
 
 

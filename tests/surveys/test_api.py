@@ -208,6 +208,9 @@ def test_add_a_question_with_choices_then_edit_and_delete_it(api: APIClient) -> 
         pytest.param({"condition": [1]}, "condition", "condition_malformed", id="condition-a-list"),
         pytest.param({"required": "maybe"}, "required", "invalid", id="required-not-bool"),
         pytest.param({"max_length": 0}, "max_length", "min_value", id="max-length-zero"),
+        pytest.param({"scale_max": 10**20}, "scale_max", "max_value", id="scale-overflow"),
+        pytest.param({"position": 2**40}, "position", "max_value", id="position-overflow"),
+        pytest.param({"key": "k" * 65}, "key", "bad_key", id="key-too-long"),
     ],
 )
 def test_question_bad_input_is_400_naming_the_field_and_writes_nothing(
@@ -465,3 +468,24 @@ def test_the_openapi_schema_documents_every_survey_endpoint(api: APIClient) -> N
         assert set(paths[path]) - {"parameters"} == methods, path
     publish = paths["/api/v1/surveys/{key}/publish/"]["post"]
     assert set(publish["responses"]) >= {"201", "400", "403"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("post", "/api/v1/surveys/", ["not", "an", "object"]),
+        ("post", "/api/v1/surveys/after-delivery/questions/", "just text"),
+        ("patch", "/api/v1/surveys/after-delivery/", {"title": None}),
+        ("patch", "/api/v1/surveys/after-delivery/questions/nps/", {"kind": None}),
+        ("post", "/api/v1/surveys/after-delivery/publish/", {"note": "n" * 300}),
+    ],
+)
+def test_odd_bodies_are_400_with_the_error_body(api: APIClient, method: str, path: str, body) -> None:
+    publishable_survey(key="after-delivery")
+    before = counts()
+
+    response = getattr(api, method)(path, body, format="json")
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"code", "message", "details"}
+    assert counts() == before
