@@ -185,3 +185,19 @@ class ConditionChecks:
                     _("%(path)s: %(value)r is outside the %(low)d-%(high)d scale of %(key)s.")
                     % {"path": path, "value": one, "low": low, "high": high, "key": target.get("key")},
                 )
+            elif (op == "lt" and one == low) or (op == "gt" and one == high):
+                # Inside the scale, yet no answer can satisfy it: the question would never show.
+                self.add(
+                    path,
+                    field,
+                    Code.CONDITION_IMPOSSIBLE_VALUE,
+                    _("%(path)s: no answer on the %(low)d-%(high)d scale of %(key)s is %(op)s %(value)d.")
+                    % {
+                        "path": path,
+                        "value": one,
+                        "low": low,
+                        "high": high,
+                        "key": target.get("key"),
+                        "op": op,
+                    },
+                )

@@ -496,6 +496,24 @@ def test_conditions_that_are_fine(condition) -> None:
             id="bool-value",
         ),
         pytest.param(
+            {"question": "nps", "op": "lt", "value": 0},
+            "condition",
+            Code.CONDITION_IMPOSSIBLE_VALUE,
+            id="lt-min",
+        ),
+        pytest.param(
+            {"question": "aspects", "item": "packaging", "op": "gt", "value": 5},
+            "condition",
+            Code.CONDITION_UNKNOWN_ITEM,
+            id="unknown-item-before-value",
+        ),
+        pytest.param(
+            {"question": "aspects", "item": "rider_attitude", "op": "gt", "value": 5},
+            "condition",
+            Code.CONDITION_IMPOSSIBLE_VALUE,
+            id="gt-max",
+        ),
+        pytest.param(
             {"question": "nps", "op": "in", "value": []},
             "condition",
             Code.CONDITION_IMPOSSIBLE_VALUE,
