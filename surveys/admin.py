@@ -12,7 +12,7 @@ import json
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -23,6 +23,7 @@ from surveys import admin_views, services
 from surveys.forms import ChoiceForm, QuestionForm, QuestionInlineForm, SurveyForm, condition_summary
 from surveys.models import Choice, Question, Survey, SurveyVersion
 from surveys.templatetags.survey_tags import loc
+from surveys.widgets import survey_locales
 
 ADMIN_CSS = {"all": ["css/admin_survey.css"]}
 ADMIN_JS = ["js/admin_survey.js"]
@@ -150,17 +151,16 @@ class SurveyAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(latest_version_number=Max("versions__number"))
 
     def get_search_results(self, request, queryset, search_term):
+        filtered = queryset
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         term = search_term.strip()
         if term:
-            from django.db.models import Q
-
-            from surveys.widgets import survey_locales
-
+            # Titles are locale maps: match inside each locale's text (SQLite stores JSON with
+            # escaped Chinese, so a search on the whole JSON text would miss it).
             title_match = Q()
             for code in survey_locales():
                 title_match |= Q(**{f"title__{code}__icontains": term})
-            queryset = queryset | self.get_queryset(request).filter(title_match)
+            queryset = queryset | filtered.filter(title_match)
         return queryset, may_have_duplicates
 
     @admin.display(description=_("title"))
@@ -201,7 +201,7 @@ class SurveyAdmin(admin.ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["survey_locales"] = list(obj.locales) if obj is not None and obj.locales else []
-        context["can_publish"] = request.user.has_perm("surveys.publish_survey")
+        context["can_publish"] = self.has_publish_permission(request)
         return super().render_change_form(
             request, context, add=add, change=change, form_url=form_url, obj=obj
         )
@@ -234,7 +234,10 @@ class SurveyAdmin(admin.ModelAdmin):
     def response_add(self, request, obj, post_url_continue=None):
         return self._publish_after_save(request, obj, super().response_add(request, obj, post_url_continue))
 
-    @admin.action(description=_("Publish selected surveys"))
+    def has_publish_permission(self, request) -> bool:
+        return request.user.has_perm("surveys.publish_survey")
+
+    @admin.action(description=_("Publish selected surveys"), permissions=["publish"])
     def publish_selected(self, request: HttpRequest, queryset) -> None:
         for survey in queryset.order_by("key"):
             admin_views.survey_publish_with_messages(request, survey)

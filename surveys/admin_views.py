@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 
 from surveys import selectors, services
 from surveys.forms import DuplicateForm, TemplateLoadForm
-from surveys.models import Survey, SurveyVersion
+from surveys.models import Audience, Survey, SurveyVersion
 
 QUESTION_PATH = re.compile(r"^questions\[(?P<index>\d+)\](?: \((?P<key>[^)]*)\))?$")
 
@@ -219,17 +219,16 @@ def survey_templates_view(model_admin, request: HttpRequest) -> HttpResponse:
                 return HttpResponseRedirect(reverse("admin:surveys_survey_change", args=[survey.pk]))
         failed_key, failed_form = request.POST.get("template_key"), form
     rows = []
+    audiences = dict(Audience.choices)
     for info in templates:
-        key = getattr(info, "key", None) or info["key"]
-        form = failed_form if key == failed_key else TemplateLoadForm(initial={"template_key": key})
+        form = failed_form if info.key == failed_key else TemplateLoadForm(initial={"template_key": info.key})
         rows.append(
             {
-                "key": key,
-                "title": getattr(info, "title", None) if not isinstance(info, dict) else info.get("title"),
-                "audience": getattr(info, "audience", None)
-                if not isinstance(info, dict)
-                else info.get("audience"),
-                "taken": Survey.objects.filter(key=key).exists(),
+                "key": info.key,
+                "title": info.title,
+                "audience": audiences.get(info.audience, info.audience),
+                "question_count": info.question_count,
+                "taken": Survey.objects.filter(key=info.key).exists(),
                 "form": form,
             }
         )

@@ -309,6 +309,10 @@ def test_changelist_search_finds_chinese_titles_and_filters_by_status(admin_clie
     assert [s.key for s in found.context["cl"].result_list] == ["ticket-closed"]
     by_status = admin_client.get(url, {"status__exact": "draft"})
     assert [s.key for s in by_status.context["cl"].result_list] == ["after-delivery", "ticket-closed"]
+    # a search keeps the filters: a published survey with a matching title is not listed
+    survey_publish(survey=other)
+    both = admin_client.get(url, {"q": "工单", "status__exact": "draft"})
+    assert list(both.context["cl"].result_list) == []
 
 
 @pytest.mark.django_db
@@ -642,7 +646,7 @@ def test_publish_action_from_the_list(admin_client) -> None:
 
 
 @pytest.mark.django_db
-def test_a_viewer_cannot_publish(client) -> None:
+def test_a_viewer_cannot_publish_but_can_preview(client) -> None:
     survey = make_survey()
     viewer = User.objects.create_user("viewer", password="pw", is_staff=True)
     viewer.groups.add(Group.objects.get(name=VIEWERS))
@@ -650,6 +654,12 @@ def test_a_viewer_cannot_publish(client) -> None:
     response = client.post(reverse("admin:surveys_survey_publish", args=[survey.pk]))
     assert response.status_code == 403
     assert SurveyVersion.objects.count() == 0
+    page = client.get(change_url(survey))
+    assert 'name="_publish"' not in page.content.decode()
+    listing = client.get(reverse("admin:surveys_survey_changelist"))
+    assert listing.context["action_form"] is None
+    preview = client.get(reverse("admin:surveys_survey_preview", args=[survey.pk]), {"lang": "en"})
+    assert preview.status_code == 200
 
 
 @pytest.mark.django_db
@@ -721,6 +731,12 @@ def test_starter_templates_are_listed_and_loaded(admin_client) -> None:
         "rider-experience",
         "support-ticket-closed",
     ]
+    row = response.context["rows"][1]
+    assert (row["title"]["en"], str(row["audience"]), row["question_count"]) == (
+        "Your delivery experience",
+        "Customer",
+        5,
+    )
     assert "Your delivery experience" in page_text(response)
     response = admin_client.post(url, {"template_key": "customer-after-delivery", "survey_key": ""})
     survey = Survey.objects.get(key="customer-after-delivery")

@@ -8,6 +8,8 @@ import pytest
 from django.contrib.auth.models import User
 
 from surveys.models import Survey, SurveyVersion
+from surveys.selectors import survey_templates
+from surveys.services import survey_template_load
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -111,4 +113,71 @@ def test_build_refuse_fix_publish_and_preview_a_bilingual_survey(
     phone.screenshot(path=str(screenshot_dir / "07-preview-en.png"), full_page=True)
     phone.click("label[for='q-nps-9']")
     assert phone.locator("#q-why").is_hidden()
+    context.close()
+
+
+def test_starter_templates_preview_on_a_phone_without_sideways_scrolling(
+    browser, live_server, screenshot_dir
+) -> None:
+    # Given one survey loaded through the admin's template page, and the other templates
+    User.objects.create_superuser("ops", "ops@example.com", "demo-ops-2026")
+    context = browser.new_context(viewport=ADMIN_VIEWPORT, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/surveys/survey/templates/")
+    page.fill("#id_username", "ops")
+    page.fill("#id_password", "demo-ops-2026")
+    page.click("input[type=submit]")
+    page.wait_for_selector("table.starter-templates")
+    page.screenshot(path=str(screenshot_dir / "01-templates.png"), full_page=True)
+    page.click("button[value='customer-after-delivery']")
+    page.wait_for_selector(".messagelist li.success")
+    for info in survey_templates():
+        if info.key != "customer-after-delivery":
+            survey_template_load(template_key=info.key)
+
+    # When each preview is opened on a 360 px phone in each language
+    page.set_viewport_size(PHONE_VIEWPORT)
+    for survey in Survey.objects.order_by("key"):
+        kinds = set(survey.questions.values_list("kind", flat=True))
+        for lang in ("zh-hans", "en"):
+            page.goto(f"{live_server.url}/admin/surveys/survey/{survey.pk}/preview/?lang={lang}")
+            # Then nothing is wider than the screen, and every question kind is there
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= PHONE_VIEWPORT["width"], (survey.key, lang, width)
+            shown = set(page.eval_on_selector_all("[data-kind]", "els => els.map(e => e.dataset.kind)"))
+            assert shown == kinds
+            # the scale buttons are large tap targets
+            for box in page.locator(".scale__option:visible").evaluate_all(
+                "els => els.map(e => e.getBoundingClientRect()).map(r => [r.width, r.height])"
+            ):
+                assert box[0] >= 40
+                assert box[1] >= 44
+            page.screenshot(path=str(screenshot_dir / f"02-{survey.key}-{lang}.png"), full_page=True)
+    context.close()
+
+
+def test_up_down_buttons_reorder_questions(browser, live_server, screenshot_dir) -> None:
+    # Given a survey whose questions are nps (1) then why (2)
+    User.objects.create_superuser("ops", "ops@example.com", "demo-ops-2026")
+    survey = survey_template_load(template_key="customer-after-delivery")
+    before = list(survey.questions.order_by("position").values_list("key", flat=True))
+    context = browser.new_context(viewport=ADMIN_VIEWPORT, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/surveys/survey/{survey.pk}/change/")
+    page.fill("#id_username", "ops")
+    page.fill("#id_password", "demo-ops-2026")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#survey_form")
+    # When the first question is moved down with its button and the survey saved
+    page.locator("#questions-group .inline-related:not(.empty-form)").first.get_by_role(
+        "button", name="Move this question down"
+    ).click()
+    page.screenshot(path=str(screenshot_dir / "01-moved-down.png"), full_page=True)
+    page.click("input[name='_continue']")
+    page.wait_for_selector(".messagelist li.success")
+    # Then the first two questions swapped places and the rest kept theirs
+    after = list(survey.questions.order_by("position").values_list("key", flat=True))
+    assert after == [before[1], before[0], *before[2:]]
     context.close()
