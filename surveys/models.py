@@ -81,6 +81,7 @@ class Survey(models.Model):
         verbose_name = _("survey")
         verbose_name_plural = _("surveys")
         ordering = ["key"]
+        permissions = [("publish_survey", _("Can publish a survey (freeze its draft as a new version)"))]
 
     def __str__(self) -> str:
         title = self.title.get(self.default_locale) or next(iter(self.title.values()), "")

@@ -5,6 +5,7 @@ Safe to run again: every step updates or skips what is already there.
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -23,6 +24,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         with transaction.atomic():
             self._users()
+        # Every starter template as a published survey; an existing survey key is skipped.
+        call_command("survey_templates_load", "--all", "--publish", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
 
     def _users(self) -> None:
