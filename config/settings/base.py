@@ -16,6 +16,9 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # The absolute address respondents' links are built on (emails, SMS, webhooks, API answers).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Key of the HMAC that derives respondent tokens (responses/tokens.py); empty: derived from
+# SECRET_KEY. Changing it invalidates every link already sent.
+INVITATION_TOKEN_KEY = env("INVITATION_TOKEN_KEY", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
