@@ -4,7 +4,6 @@ Failures are sorted the way a retry policy needs them: no answer, a timeout, a 5
 transient; any other 4xx is permanent (the request itself is wrong and will stay wrong).
 """
 
-import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
