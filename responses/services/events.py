@@ -31,8 +31,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from responses import selectors
 from responses.models import Invitation, QuotaCounter, Respondent, ServiceEvent, SourceSystem, Suppression
-from responses.selectors import invitation_history, rule_specs_load
 from responses.services.respondents import respondents_upsert
 from responses.services.rules import (
     Decision,
@@ -155,7 +155,7 @@ def _store_and_decide(valid: list[tuple[int, ValidEvent]], results: list, *, now
     if not fresh:
         return
 
-    rules = rule_specs_load()
+    rules = selectors.rule_specs_load()
     default_tz = settings.TIME_ZONE
     facts = [_facts(event, respondent, default_tz) for _i, event, _id, respondent in fresh]
 
@@ -263,7 +263,9 @@ def _history(rules: list[RuleSpec], fresh: list, facts: list[EventFacts], *, now
     # longest delay plus a quiet-hours deferral; fatigue looks that far either side.
     since = now - dt.timedelta(days=fatigue)
     until = max(now, latest_event + longest_delay) + _QUIET_MARGIN + dt.timedelta(days=fatigue)
-    return invitation_history(respondent_ids={item[3].id for item in fresh}, since=since, until=until)
+    return selectors.invitation_history(
+        respondent_ids={item[3].id for item in fresh}, since=since, until=until
+    )
 
 
 def _quota_counters_locked(

@@ -26,7 +26,10 @@ def minimal_definition(key: str, audience: str) -> dict:
             {
                 "key": "nps",
                 "kind": "nps",
-                "text": {"zh-hans": "您向朋友推荐我们的可能性有多大？", "en": "How likely are you to recommend us?"},
+                "text": {
+                    "zh-hans": "您向朋友推荐我们的可能性有多大？",
+                    "en": "How likely are you to recommend us?",
+                },
                 "help_text": {},
                 "required": True,
                 "scale": {
