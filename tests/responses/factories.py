@@ -8,6 +8,9 @@ from responses.models import Respondent
 from responses.services.sources import source_system_create
 from surveys.models import Audience, DistributionRule, Survey, SurveyVersion
 
+# The frozen clock of the responses tests: 2026-05-01 12:10 in Shanghai.
+NOW = dt.datetime(2026, 5, 1, 4, 10, tzinfo=dt.UTC)
+
 
 def minimal_definition(key: str, audience: str) -> dict:
     """The smallest valid definition (docs/survey-definition.md): one NPS question."""
@@ -107,7 +110,7 @@ def event(
     external_id: str = "e-1",
     *,
     source: str = "order-platform",
-    type: str = "order.delivered",  # noqa: A002
+    type: str = "order.delivered",
     occurred_at: str = "2026-05-01T12:00:00+08:00",
     respondent: dict | None = None,
     attributes: dict | None = None,

@@ -22,10 +22,9 @@ from responses.services.rules import (
     sample_draw,
 )
 from surveys.models import Audience
-from tests.responses.factories import DistributionRuleFactory, event, published_survey
+from tests.responses.factories import NOW, DistributionRuleFactory, event, published_survey
 
 UTC = dt.UTC
-NOW = dt.datetime(2026, 5, 1, 4, 10, tzinfo=UTC)
 EVENT_AT = "2026-05-01T12:00:00+08:00"  # 04:00 UTC, ten minutes before NOW
 
 
