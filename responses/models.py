@@ -1,0 +1,275 @@
+"""Who was asked: source systems, respondents, service events, invitations and suppressions.
+
+Every event ends in exactly one recorded decision: an ``Invitation`` (scheduled, possibly
+deferred) or a ``Suppression`` with its reason. Both carry a unique constraint on ``event`` so
+the "one decision per event" invariant lives in the database, not only in the code.
+
+Invariants are constraints first (HOUSE_STYLE 6): idempotency of events on
+``(source, external_id)``, one respondent per ``(type, ref)``, unique token hashes, counters
+never below zero.
+"""
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from surveys.models import Audience, DistributionRule, Survey, SurveyVersion
+
+
+class SourceSystem(models.Model):
+    """A system allowed to post events (order platform, merchant platform, ticketing ...).
+
+    Why a model and not a Django user with a DRF token: a source system is not a person, never
+    logs in and needs no permissions or groups; it needs exactly one thing, the right to post
+    events whose ``source`` equals its ``name``. A dedicated row keeps that rule obvious
+    (``event.source == caller.name``), lets ops rotate or disable a key in the admin, and
+    stores only a SHA-256 hash of the API key (the key itself is shown once, when created).
+    """
+
+    name = models.SlugField(
+        _("name"),
+        max_length=64,
+        unique=True,
+        help_text=_("The value of the events' source field this system may post, e.g. order-platform."),
+    )
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    key_hash = models.CharField(_("API key hash"), max_length=64, unique=True, editable=False)
+    key_prefix = models.CharField(_("API key prefix"), max_length=12, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("source system")
+        verbose_name_plural = _("source systems")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    # DRF's IsAuthenticated asks request.user.is_authenticated; the authenticated principal of
+    # the events API is the source system itself.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+
+class Respondent(models.Model):
+    """A customer, merchant or rider, known by the source systems' reference."""
+
+    class Locale(models.TextChoices):
+        ZH_HANS = "zh-hans", "简体中文"
+        EN = "en", "English"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    type = models.CharField(_("type"), max_length=16, choices=Audience.choices)
+    ref = models.CharField(_("reference"), max_length=128)
+    email = models.EmailField(_("email"), max_length=254, blank=True)
+    phone = models.CharField(_("phone (E.164)"), max_length=20, blank=True)
+    locale = models.CharField(_("locale"), max_length=16, choices=Locale.choices, blank=True)
+    timezone = models.CharField(_("time zone"), max_length=64, blank=True)
+    opted_out_at = models.DateTimeField(_("opted out at"), null=True, blank=True)
+    # occurred_at of the newest event whose contact data was applied: an older event replayed
+    # later (a backfill) never overwrites newer contact data.
+    contact_updated_at = models.DateTimeField(_("contact data as of"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("respondent")
+        verbose_name_plural = _("respondents")
+        ordering = ["type", "ref"]
+        constraints = [
+            models.UniqueConstraint(fields=["type", "ref"], name="respondent_type_ref_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type}:{self.ref}"
+
+
+class ServiceEvent(models.Model):
+    """Something that happened to a respondent, as posted by a source system."""
+
+    source = models.CharField(_("source system"), max_length=64)
+    external_id = models.CharField(_("external id"), max_length=128)
+    type = models.CharField(_("type"), max_length=64)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    received_at = models.DateTimeField(_("received at"))
+    respondent = models.ForeignKey(
+        Respondent, verbose_name=_("respondent"), on_delete=models.PROTECT, related_name="events"
+    )
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    # The ingest call that created the row: lets a bulk insert with ON CONFLICT DO NOTHING
+    # tell the rows it created from the ones that already existed.
+    batch_id = models.UUIDField(_("ingest batch"), editable=False)
+
+    class Meta:
+        verbose_name = _("service event")
+        verbose_name_plural = _("service events")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="event_source_external_id_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["type", "occurred_at"], name="event_type_occurred_idx"),
+            models.Index(fields=["received_at"], name="event_received_idx"),
+            models.Index(fields=["batch_id"], name="event_batch_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}/{self.external_id}"
+
+
+class Invitation(models.Model):
+    """One survey sent (or to be sent) to one respondent after one event."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENT = "sent", _("Sent")
+        OPENED = "opened", _("Opened")
+        STARTED = "started", _("Started")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+        BOUNCED = "bounced", _("Bounced")
+        EXPIRED = "expired", _("Expired")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # sha256 hex of the token; the token itself is derived from public_id (responses/tokens.py)
+    # and never stored.
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.PROTECT, related_name="+")
+    survey_version = models.ForeignKey(
+        SurveyVersion, verbose_name=_("survey version"), on_delete=models.PROTECT, related_name="+"
+    )
+    rule = models.ForeignKey(
+        DistributionRule,
+        verbose_name=_("rule"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    event = models.ForeignKey(
+        ServiceEvent, verbose_name=_("event"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    respondent = models.ForeignKey(
+        Respondent, verbose_name=_("respondent"), on_delete=models.PROTECT, related_name="invitations"
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=DistributionRule.Channel.choices)
+    channels = models.JSONField(_("channel order"), default=list)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    # Frozen when the invitation is made: attributes, locale, timezone, event type/source/time,
+    # the rule's reminder settings. Never written again.
+    context = models.JSONField(_("frozen event context"), default=dict)
+    locale = models.CharField(_("locale"), max_length=16)
+    due_at = models.DateTimeField(_("due at"))
+    deferred_reason = models.CharField(_("deferred because"), max_length=32, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    reminders_sent = models.IntegerField(_("reminders sent"), default=0)
+    next_reminder_at = models.DateTimeField(_("next reminder at"), null=True, blank=True)
+    attempts = models.IntegerField(_("delivery attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # At most one invitation per event (the winning rule decides; see services/rules.py).
+            models.UniqueConstraint(fields=["event"], name="invitation_one_per_event"),
+            models.CheckConstraint(
+                condition=Q(reminders_sent__gte=0), name="invitation_reminders_sent_gte_0"
+            ),
+            models.CheckConstraint(condition=Q(attempts__gte=0), name="invitation_attempts_gte_0"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="invitation_status_due_idx"),
+            models.Index(fields=["status", "next_reminder_at"], name="invitation_status_remind_idx"),
+            models.Index(fields=["respondent", "due_at"], name="invitation_respondent_due_idx"),
+            models.Index(fields=["survey", "created_at"], name="invitation_survey_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id}→{self.respondent_id} ({self.status})"
+
+
+class Suppression(models.Model):
+    """An event that did not lead to an invitation, and why."""
+
+    class Reason(models.TextChoices):
+        NO_RULE = "no_rule", _("No rule matches the event")
+        INACTIVE_RULE = "inactive_rule", _("Only an inactive rule matches the event")
+        STALE_EVENT = "stale_event", _("Event older than the rule's maximum age")
+        OPTED_OUT = "opted_out", _("Respondent opted out")
+        NO_CONTACT = "no_contact", _("No contact point for any channel of the rule")
+        FATIGUE = "fatigue", _("Respondent invited recently (fatigue)")
+        QUOTA_FULL = "quota_full", _("Daily quota of the segment reached")
+        SAMPLED_OUT = "sampled_out", _("Not drawn by sampling")
+
+    event = models.ForeignKey(
+        ServiceEvent, verbose_name=_("event"), on_delete=models.CASCADE, related_name="suppressions"
+    )
+    respondent = models.ForeignKey(
+        Respondent, verbose_name=_("respondent"), on_delete=models.PROTECT, related_name="suppressions"
+    )
+    survey = models.ForeignKey(
+        Survey, verbose_name=_("survey"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rule = models.ForeignKey(
+        DistributionRule,
+        verbose_name=_("rule"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.CharField(_("reason"), max_length=32, choices=Reason.choices)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("suppression")
+        verbose_name_plural = _("suppressions")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event"], name="suppression_one_per_event"),
+        ]
+        indexes = [
+            models.Index(fields=["reason", "created_at"], name="suppression_reason_idx"),
+            models.Index(fields=["survey", "created_at"], name="suppression_survey_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}: {self.reason}"
+
+
+class QuotaCounter(models.Model):
+    """Invitations made by one rule for one value of its quota attribute on one local day.
+
+    Counted under a row lock during ingestion (services/events.py), so parallel batches never
+    exceed a rule's ``quota_max_per_day``.
+    """
+
+    rule = models.ForeignKey(DistributionRule, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("day"))
+    value = models.CharField(_("segment value"), max_length=255)
+    count = models.IntegerField(_("invitations"), default=0)
+
+    class Meta:
+        verbose_name = _("quota counter")
+        verbose_name_plural = _("quota counters")
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "day", "value"], name="quota_counter_unique"),
+            models.CheckConstraint(condition=Q(count__gte=0), name="quota_counter_count_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.day} {self.value}: {self.count}"

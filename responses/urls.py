@@ -1,3 +1,9 @@
 """API routes of this app, mounted under /api/v1/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from responses.apis import EventIngestApi
+
+urlpatterns: list = [
+    path("events/", EventIngestApi.as_view(), name="events-ingest"),
+]

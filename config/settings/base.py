@@ -16,6 +16,9 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # The absolute address respondents' links are built on (emails, SMS, webhooks, API answers).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Key of the HMAC that derives respondent tokens (responses/tokens.py); empty: derived from
+# SECRET_KEY. Changing it invalidates every link already sent.
+INVITATION_TOKEN_KEY = env("INVITATION_TOKEN_KEY", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -145,7 +148,12 @@ CELERY_TASK_ROUTES = {
     "surveys.*": {"queue": "default"},
 }
 # Periodic tasks, all in one place. Apps add their entries here, never elsewhere.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Invitations: due sends (deferred, retried, or whose worker died), reminders, expiry.
+    "responses-dispatch-due": {"task": "responses.invitations_dispatch_due", "schedule": 30.0},
+    "responses-remind-due": {"task": "responses.invitations_remind_due", "schedule": 300.0},
+    "responses-expire": {"task": "responses.invitations_expire", "schedule": 600.0},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -179,3 +187,32 @@ LOGGING = {
 }
 
 ADMIN_SITE_HEADER = _("Voice of Customer")
+
+# Distribution: channels by name (a dotted class path each; swap one without code changes),
+# their providers, and the retry and claim policy of services/delivery.py.
+DELIVERY_CHANNELS = {
+    "email": "responses.channels.email.EmailChannel",
+    "sms": "responses.channels.sms.SmsChannel",
+    "webhook": "responses.channels.webhook.WebhookChannel",
+    "link": "responses.channels.link.LinkChannel",
+    **env.json("DELIVERY_CHANNELS", default={}),
+}
+SMS_BACKEND = env("SMS_BACKEND", default="responses.channels.sms.FileSmsBackend")
+SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(BASE_DIR / "var" / "sms"))
+SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_API_KEY = env("SMS_GATEWAY_API_KEY", default="")
+SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10.0)
+# In-app push: the URL to POST invitations to, per event source ({"order-platform": "https://..."}),
+# and the shared secret of the X-Signature-256 HMAC.
+WEBHOOK_URLS = env.json("WEBHOOK_URLS", default={})
+WEBHOOK_SECRET = env("WEBHOOK_SECRET", default="")
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+# Attempts per channel before falling back to the rule's next channel; backoff base * 2^(n-1).
+DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=3)
+DELIVERY_RETRY_BASE_SECONDS = env.int("DELIVERY_RETRY_BASE_SECONDS", default=60)
+DELIVERY_RETRY_MAX_SECONDS = env.int("DELIVERY_RETRY_MAX_SECONDS", default=3600)
+# A claimed send is not taken over before this many seconds; keep it above the send task's hard
+# time limit (90 s) so only a dead worker's claim is ever taken over.
+DELIVERY_CLAIM_TIMEOUT_SECONDS = env.int("DELIVERY_CLAIM_TIMEOUT_SECONDS", default=300)
+DELIVERY_SWEEP_BATCH = env.int("DELIVERY_SWEEP_BATCH", default=1000)
+DELIVERY_SWEEP_GRACE_SECONDS = env.int("DELIVERY_SWEEP_GRACE_SECONDS", default=60)

@@ -1,0 +1,96 @@
+"""The events API: ``POST /api/v1/events/``."""
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from rest_framework import status
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.exceptions import error_body
+from responses.authentication import SourceSystemAuthentication
+from responses.errors import RequestErrorCode
+from responses.serializers import (
+    EventBatchInputSerializer,
+    EventInputSerializer,
+    EventResultsOutputSerializer,
+)
+from responses.services.events import MAX_BATCH, events_ingest
+
+
+class EventIngestApi(APIView):
+    """Post one service event, or a batch ``{"events": [...]}`` of 1 to 1,000.
+
+    Answers 200 with one result per item, in order: ``accepted`` (with the decision for each
+    survey: scheduled, or suppressed and why), ``duplicate`` (this source and external_id were
+    seen before; nothing is created) or ``rejected`` (with errors per field). One bad item
+    never blocks the others. Malformed JSON is 400, a body over DATA_UPLOAD_MAX_MEMORY_SIZE or a
+    batch over 1,000 items is 413, a missing or wrong API key 401.
+    """
+
+    authentication_classes = [SourceSystemAuthentication]
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="events_ingest",
+        request=PolymorphicProxySerializer(
+            component_name="EventOrBatch",
+            serializers=[EventInputSerializer, EventBatchInputSerializer],
+            resource_type_field_name=None,
+        ),
+        responses={
+            200: EventResultsOutputSerializer,
+            400: OpenApiResponse(description="Malformed JSON, or neither an event nor a batch."),
+            401: OpenApiResponse(description="No or wrong API key."),
+            413: OpenApiResponse(description="Body too large or more than 1,000 events."),
+        },
+    )
+    def post(self, request):
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and length.isdigit() and int(length) > limit:
+            return Response(
+                error_body(
+                    RequestErrorCode.PAYLOAD_TOO_LARGE,
+                    _("The body has %(size)s bytes; at most %(max)s are accepted.")
+                    % {"size": length, "max": limit},
+                    {"max_bytes": limit},
+                ),
+                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
+        data = request.data  # malformed JSON raises ParseError: 400 with code parse_error
+        if isinstance(data, dict) and "events" in data:
+            items = data["events"]
+            if not isinstance(items, list):
+                return _bad_body(_("events must be a list of event objects."))
+            if not items:
+                return Response(
+                    error_body(
+                        RequestErrorCode.BATCH_EMPTY, _("The batch holds no events; send 1 to 1,000.")
+                    ),
+                    status=status.HTTP_400_BAD_REQUEST,
+                )
+            if len(items) > MAX_BATCH:
+                return Response(
+                    error_body(
+                        RequestErrorCode.BATCH_TOO_LARGE,
+                        _("The batch holds %(count)s events; at most %(max)s are accepted per request.")
+                        % {"count": len(items), "max": MAX_BATCH},
+                        {"max_items": MAX_BATCH, "items": len(items)},
+                    ),
+                    status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                )
+        elif isinstance(data, dict) and data:
+            items = [data]
+        else:
+            return _bad_body(_('Send one event object or {"events": [...]}.'))
+
+        results = events_ingest(source_system=request.user, items=items)
+        return Response({"results": [result.as_dict() for result in results]})
+
+
+def _bad_body(message: str) -> Response:
+    return Response(error_body(RequestErrorCode.INVALID_BODY, message), status=status.HTTP_400_BAD_REQUEST)
