@@ -489,3 +489,20 @@ def test_odd_bodies_are_400_with_the_error_body(api: APIClient, method: str, pat
     assert response.status_code == 400
     assert set(response.json()) == {"code", "message", "details"}
     assert counts() == before
+
+
+def test_lists_do_not_query_per_row(api: APIClient, django_assert_max_num_queries) -> None:
+    survey = publishable_survey(key="after-delivery")
+    for required in (False, True, False):
+        Question.objects.filter(key="why").update(required=required)
+        services.survey_publish(survey=survey)
+    for n in range(3):
+        publishable_survey(key=f"other-{n}")
+
+    # Authentication and permission lookups included; none of these grows with the rows.
+    with django_assert_max_num_queries(4):
+        assert len(api.get("/api/v1/surveys/after-delivery/versions/").json()) == 3
+    with django_assert_max_num_queries(4):
+        assert len(api.get("/api/v1/surveys/").json()) == 4
+    with django_assert_max_num_queries(6):
+        assert len(api.get("/api/v1/surveys/after-delivery/").json()["questions"]) == 3
