@@ -65,6 +65,10 @@ class QuestionInline(admin.StackedInline):
     ]
     classes = ["question-inline"]
 
+    def get_queryset(self, request):
+        # The summary and the choices lines read each question's choices: one query for all.
+        return super().get_queryset(request).select_related("survey").prefetch_related("choices")
+
     @admin.display(description=_("summary"))
     def summary(self, question: Question) -> str:
         if not question.pk:
@@ -72,7 +76,7 @@ class QuestionInline(admin.StackedInline):
         parts = [question.get_kind_display()]
         if not question.required:
             parts.append(gettext("optional"))
-        count = question.choices.count()
+        count = len(question.choices.all())
         if count:
             parts.append(
                 ngettext("%(count)d choice/item", "%(count)d choices/items", count) % {"count": count}
@@ -92,6 +96,9 @@ class VersionInline(admin.TabularInline):
     ordering = ["-number"]
     fields = ["number", "published_at", "published_by", "note", "short_checksum", "definition_link"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("published_by")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

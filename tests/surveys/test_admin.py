@@ -204,6 +204,68 @@ def test_a_third_locale_in_settings_adds_its_input() -> None:
     assert field.clean(field.widget.value_from_datadict(posted, {}, "title")) == {"en": "Hi", "ms": "Hai"}
 
 
+@pytest.mark.django_db
+def test_a_third_locale_in_settings_appears_on_the_survey_page(admin_client) -> None:
+    survey = make_survey()
+    with override_settings(
+        SURVEY_LOCALES=["zh-hans", "en", "ms"],
+        LANGUAGES=[("zh-hans", "简体中文"), ("en", "English"), ("ms", "Bahasa Melayu")],
+    ):
+        response = admin_client.get(change_url(survey), HTTP_ACCEPT_LANGUAGE="en")
+        data = form_data(response)
+        assert [name for name in data if name.startswith("title_")] == [
+            "title_zh-hans",
+            "title_en",
+            "title_ms",
+        ]
+        assert "questions-0-text_ms" in data
+        data["title_ms"] = "Pengalaman penghantaran"
+        data["questions-0-text_ms"] = "Sejauh manakah anda akan mengesyorkan kami?"
+        assert admin_client.post(change_url(survey), data).status_code == 302
+    survey.refresh_from_db()
+    assert survey.title == {
+        "zh-hans": "配送体验调查",
+        "en": "Delivery experience",
+        "ms": "Pengalaman penghantaran",
+    }
+    assert survey.questions.get(key="nps").text["ms"] == "Sejauh manakah anda akan mengesyorkan kami?"
+
+
+@pytest.mark.django_db
+def test_a_locale_dropped_from_settings_keeps_its_stored_text(admin_client) -> None:
+    survey = make_survey()
+    survey.title = {**survey.title, "ms": "Pengalaman penghantaran"}
+    survey.save()
+    data = form_data(admin_client.get(change_url(survey)))
+    assert data["title_ms"] == "Pengalaman penghantaran"
+    data["title_en"] = "Delivery experience, changed"
+    assert admin_client.post(change_url(survey), data).status_code == 302
+    survey.refresh_from_db()
+    assert survey.title == {
+        "zh-hans": "配送体验调查",
+        "en": "Delivery experience, changed",
+        "ms": "Pengalaman penghantaran",
+    }
+
+
+@pytest.mark.django_db
+def test_survey_page_queries_do_not_grow_with_questions(admin_client) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    survey = make_survey()
+    with CaptureQueriesContext(connection) as two_questions:
+        admin_client.get(change_url(survey))
+    for number in range(3, 13):
+        question = Question.objects.create(
+            survey=survey, position=number, key=f"q{number}", kind="single_choice", text={"en": "?"}
+        )
+        Choice.objects.create(question=question, key="a", label={"en": "A"})
+    with CaptureQueriesContext(connection) as twelve_questions:
+        admin_client.get(change_url(survey))
+    assert len(twelve_questions.captured_queries) == len(two_questions.captured_queries)
+
+
 # Condition field and choices lines -----------------------------------------------------------
 
 
