@@ -506,3 +506,24 @@ def test_lists_do_not_query_per_row(api: APIClient, django_assert_max_num_querie
         assert len(api.get("/api/v1/surveys/").json()) == 4
     with django_assert_max_num_queries(6):
         assert len(api.get("/api/v1/surveys/after-delivery/").json()["questions"]) == 3
+
+
+def test_a_third_locale_is_a_settings_change(api: APIClient, settings) -> None:
+    settings.SURVEY_LOCALES = ["zh-hans", "en", "ja"]
+    survey = publishable_survey(key="after-delivery")
+
+    widened = api.patch(
+        "/api/v1/surveys/after-delivery/", {"locales": ["zh-hans", "en", "ja"]}, format="json"
+    )
+    refused = api.post("/api/v1/surveys/after-delivery/publish/", {}, format="json")
+
+    assert widened.status_code == 200
+    assert refused.status_code == 400
+    fields = [(e["path"], e["field"]) for e in refused.json()["details"]["definition"]]
+    assert fields[:3] == [
+        ("survey", "title.ja"),
+        ("survey", "thank_you.ja"),
+        ("questions[0] (nps)", "text.ja"),
+    ]
+    assert all(e["code"] == "missing_translation" for e in refused.json()["details"]["definition"])
+    assert survey.versions.count() == 0
