@@ -385,6 +385,8 @@ class QuestionInlineForm(QuestionForm):
         self.fields["choices_text"].help_text = choices_format_hint()
         if self.instance.pk:
             self.initial["choices_text"] = choices_to_text(self.instance)
+            lines = self.initial["choices_text"].count("\n") + 1
+            self.fields["choices_text"].widget.attrs["rows"] = min(max(4, lines + 1), 16)
 
     def clean_choices_text(self) -> list[tuple[str, dict]]:
         return choices_parse(self.cleaned_data.get("choices_text") or "")
