@@ -58,6 +58,7 @@ def survey_preview_view(model_admin, request: HttpRequest, object_id: str) -> Ht
     with translation.override(locale):
         note = gettext("Draft of %(key)s, not yet published.") % {"key": survey.key}
     context = respondent_page_context(definition=definition, locale=locale, preview=True, preview_note=note)
+    context["submitted"] = request.GET.get("page") == "thanks"
     context["back_url"] = reverse("admin:surveys_survey_change", args=[survey.pk])
     return TemplateResponse(request, "survey/page.html", context)
 
@@ -74,36 +75,53 @@ def version_preview_view(model_admin, request: HttpRequest, object_id: str) -> H
             "key": version.survey.key,
         }
     context = respondent_page_context(definition=definition, locale=locale, preview=True, preview_note=note)
+    context["submitted"] = request.GET.get("page") == "thanks"
     context["back_url"] = reverse("admin:surveys_surveyversion_change", args=[version.pk])
     return TemplateResponse(request, "survey/page.html", context)
 
 
+def error_row(*, path: str, field: str, message: str) -> dict:
+    """Where (question number and key, or the survey), field, message of one definition error."""
+    match = QUESTION_PATH.match(path)
+    if match:
+        number = int(match.group("index")) + 1
+        key = match.group("key")
+        where = (
+            gettext("Question %(number)s (%(key)s)") % {"number": number, "key": key}
+            if key
+            else gettext("Question %(number)s") % {"number": number}
+        )
+    elif path in ("", "survey"):
+        where = gettext("Survey")
+    else:
+        where = path
+    # Messages start with the raw path ("questions[1] (why): ..."); the row names it already.
+    if path and message.startswith(f"{path}: "):
+        message = message[len(path) + 2 :]
+    return {"where": where, "field": field, "message": message}
+
+
 def publish_error_rows(exc: ValidationError) -> list[dict]:
-    """One row per error: where (question or survey), field, message."""
+    """One row per error of a refused publish."""
     rows = []
     for error in exc.error_list:
         params = error.params if isinstance(error.params, dict) else {}
-        message = next(iter(error))
-        path = str(params.get("path", ""))
-        match = QUESTION_PATH.match(path)
-        if match:
-            number = int(match.group("index")) + 1
-            key = match.group("key")
-            where = (
-                gettext("Question %(number)s (%(key)s)") % {"number": number, "key": key}
-                if key
-                else gettext("Question %(number)s") % {"number": number}
+        rows.append(
+            error_row(
+                path=str(params.get("path", "")),
+                field=str(params.get("field", "")),
+                message=str(next(iter(error))),
             )
-        elif path in ("", "survey"):
-            where = gettext("Survey")
-        else:
-            where = path
-        message = str(message)
-        # Messages start with the raw path ("questions[1] (why): ..."); the row names it already.
-        if path and message.startswith(f"{path}: "):
-            message = message[len(path) + 2 :]
-        rows.append({"where": where, "field": str(params.get("field", "")), "message": message})
+        )
     return rows
+
+
+def survey_check_rows(survey: Survey) -> list[dict]:
+    """What would stop the saved draft from being published now, one row per problem."""
+    return [
+        error_row(path=error.path, field=error.field, message=error.message)
+        for error in services.survey_validate(survey=survey)
+    ]
 
 
 def survey_publish_with_messages(

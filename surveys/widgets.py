@@ -136,7 +136,8 @@ class ConditionWidget(forms.MultiWidget):
 
     def __init__(self, attrs=None):
         widgets = {
-            "question": forms.TextInput(attrs={"size": 12}),
+            # The survey page offers its question keys in a <datalist> of this id.
+            "question": forms.TextInput(attrs={"size": 12, "list": "survey-question-keys"}),
             "item": forms.TextInput(attrs={"size": 12}),
             "op": forms.Select(choices=CONDITION_OPERATORS),
             "value": forms.TextInput(attrs={"size": 10}),

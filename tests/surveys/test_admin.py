@@ -414,6 +414,23 @@ def test_admin_is_translated_into_chinese(admin_client) -> None:
     assert "加载入门模板" in listing
 
 
+@pytest.mark.django_db
+def test_change_form_says_whether_the_saved_draft_can_be_published(admin_client) -> None:
+    ready = make_survey("ready")
+    text = page_text(admin_client.get(change_url(ready), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "Ready to publish?: Yes: the saved draft passes every check." in text
+    incomplete = make_survey("incomplete", why_en="")
+    text = page_text(admin_client.get(change_url(incomplete), HTTP_ACCEPT_LANGUAGE="en"))
+    assert (
+        "Not yet: 1 problem in the saved draft. "
+        "Question 2 (why) · text.en : the question text has no en text." in text
+    )
+    # the condition editor offers the survey's question keys
+    html = admin_client.get(change_url(incomplete)).content.decode()
+    assert '<datalist id="survey-question-keys"><option value="nps"><option value="why"></datalist>' in html
+    assert 'list="survey-question-keys"' in html
+
+
 # Editing questions ---------------------------------------------------------------------------
 
 
@@ -586,6 +603,17 @@ def test_preview_renders_the_draft_in_each_locale(admin_client, lang, shown, not
     assert re.search(r"<form[^>]*action=", html) is None
     assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/js/survey.js" defer>']
     assert "style=" not in html
+
+
+@pytest.mark.django_db
+def test_preview_of_the_thank_you_page(admin_client) -> None:
+    survey = make_survey()
+    url = reverse("admin:surveys_survey_preview", args=[survey.pk])
+    response = admin_client.get(url, {"lang": "zh-hans", "page": "thanks"})
+    html = response.content.decode()
+    assert '<p class="survey-thanks" role="status">感谢您的反馈！</p>' in html
+    assert "<form" not in html
+    assert '<a href="?lang=en&amp;page=thanks" lang="en" hreflang="en">English</a>' in html
 
 
 @pytest.mark.django_db
