@@ -233,6 +233,9 @@ class SurveyAdmin(admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["survey_locales"] = list(obj.locales) if obj is not None and obj.locales else []
         context["can_publish"] = self.has_publish_permission(request)
+        context["publish_problems"] = (
+            admin_views.survey_problem_inputs(obj) if obj is not None and obj.pk else []
+        )
         context["question_keys"] = (
             list(obj.questions.order_by("position", "id").values_list("key", flat=True))
             if obj is not None

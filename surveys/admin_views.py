@@ -116,12 +116,60 @@ def publish_error_rows(exc: ValidationError) -> list[dict]:
     return rows
 
 
+def survey_check_errors(survey: Survey) -> list:
+    """The saved draft's definition errors, computed once per survey object and request."""
+    cached = getattr(survey, "_admin_check_errors", None)
+    if cached is None:
+        cached = services.survey_validate(survey=survey)
+        survey._admin_check_errors = cached
+    return cached
+
+
 def survey_check_rows(survey: Survey) -> list[dict]:
     """What would stop the saved draft from being published now, one row per problem."""
     return [
         error_row(path=error.path, field=error.field, message=error.message)
-        for error in services.survey_validate(survey=survey)
+        for error in survey_check_errors(survey)
     ]
+
+
+# Definition fields (docs/survey-definition.md) -> input names on the survey page.
+SCALE_FIELD = re.compile(r"^scale\.(?P<end>min_label|max_label)(?:\.(?P<locale>.+))?$")
+TEXT_FIELD = re.compile(r"^(?P<name>title|introduction|thank_you|text|help_text)(?:\.(?P<locale>.+))?$")
+ITEMS_FIELD = re.compile(r"^(?:choices|items)(?:\[\d+\].*)?$")
+
+
+def survey_problem_inputs(survey: Survey) -> list[dict]:
+    """The inputs of the survey page each check points at, for marking them on the page."""
+    marks = []
+    for error in survey_check_errors(survey):
+        match = QUESTION_PATH.match(error.path)
+        prefix = f"questions-{match.group('index')}-" if match else ""
+        if error.path not in ("survey", "") and not match:
+            continue
+        name = ""
+        if text := TEXT_FIELD.match(error.field):
+            name = f"{prefix}{text.group('name')}" + (
+                f"_{text.group('locale')}" if text.group("locale") else ""
+            )
+        elif scale := SCALE_FIELD.match(error.field):
+            name = f"{prefix}{scale.group('end')}" + (
+                f"_{scale.group('locale')}" if scale.group("locale") else ""
+            )
+        elif match and ITEMS_FIELD.match(error.field):
+            name = f"{prefix}choices_text"
+        elif match and error.field.startswith("condition"):
+            name = f"{prefix}condition_question"
+        elif match and error.field in ("key", "kind", "max_length"):
+            name = f"{prefix}{error.field}"
+        elif match and error.field.startswith("scale"):
+            name = f"{prefix}scale_min"
+        elif not match and error.field in ("primary_question", "locales", "default_locale"):
+            name = "primary_question_key" if error.field == "primary_question" else error.field
+        if name:
+            message = error_row(path=error.path, field=error.field, message=error.message)["message"]
+            marks.append({"name": name, "message": message})
+    return marks
 
 
 def survey_publish_with_messages(

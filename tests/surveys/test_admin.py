@@ -84,6 +84,10 @@ def form_data(response, form_id: str = "survey_form") -> dict:
     return {name: values if len(values) > 1 else values[0] for name, values in data.items()}
 
 
+def html_of(response) -> str:
+    return response.content.decode()
+
+
 def page_text(response) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode())))
 
@@ -425,10 +429,38 @@ def test_change_form_says_whether_the_saved_draft_can_be_published(admin_client)
         "Not yet: 1 problem in the saved draft. "
         "Question 2 (why) · text.en : the question text has no en text." in text
     )
+    # the inputs to fix are named for the page's script, which marks them
+    assert (
+        '<script id="publish-problems" type="application/json">[{"name": "questions-1-text_en", '
+        in html_of(admin_client.get(change_url(incomplete), HTTP_ACCEPT_LANGUAGE="en"))
+    )
     # the condition editor offers the survey's question keys
     html = admin_client.get(change_url(incomplete)).content.decode()
     assert '<datalist id="survey-question-keys"><option value="nps"><option value="why"></datalist>' in html
     assert 'list="survey-question-keys"' in html
+
+
+@pytest.mark.django_db
+def test_each_publish_problem_points_at_its_input() -> None:
+    from surveys.admin_views import survey_problem_inputs
+
+    # given a draft missing English in several places and a choice question without choices
+    survey = make_survey(why_en="")
+    survey.thank_you = {"zh-hans": "感谢您的反馈！"}
+    survey.save()
+    survey.questions.filter(key="nps").update(min_label={"zh-hans": "完全不可能"})
+    Question.objects.create(
+        survey=survey, position=3, key="reason", kind="single_choice", text={"en": "Why?"}
+    )
+    # then each problem names the input of the survey page to fix
+    assert [mark["name"] for mark in survey_problem_inputs(survey)] == [
+        "thank_you_en",
+        "questions-0-min_label_en",
+        "questions-1-text_en",
+        "questions-2-text_zh-hans",
+        "questions-2-choices_text",
+    ]
+    assert survey_problem_inputs(survey)[2]["message"] == "the question text has no en text."
 
 
 # Editing questions ---------------------------------------------------------------------------
