@@ -65,6 +65,10 @@ class QuestionInline(admin.StackedInline):
     ]
     classes = ["question-inline"]
 
+    def get_queryset(self, request):
+        # The summary and the choices lines read each question's choices: one query for all.
+        return super().get_queryset(request).select_related("survey").prefetch_related("choices")
+
     @admin.display(description=_("summary"))
     def summary(self, question: Question) -> str:
         if not question.pk:
@@ -72,7 +76,7 @@ class QuestionInline(admin.StackedInline):
         parts = [question.get_kind_display()]
         if not question.required:
             parts.append(gettext("optional"))
-        count = question.choices.count()
+        count = len(question.choices.all())
         if count:
             parts.append(
                 ngettext("%(count)d choice/item", "%(count)d choices/items", count) % {"count": count}
@@ -92,6 +96,9 @@ class VersionInline(admin.TabularInline):
     ordering = ["-number"]
     fields = ["number", "published_at", "published_by", "note", "short_checksum", "definition_link"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("published_by")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -133,7 +140,7 @@ class SurveyAdmin(admin.ModelAdmin):
         (_("Languages"), {"fields": [("locales", "default_locale")]}),
         (_("Texts"), {"fields": ["title", "introduction", "thank_you"]}),
         (_("Metric"), {"fields": ["primary_question_key"]}),
-        (_("Publishing"), {"fields": ["publish_note", "status", "has_unpublished_changes"]}),
+        (_("Publishing"), {"fields": ["publish_check", "publish_note", "status", "has_unpublished_changes"]}),
     ]
 
     class Media:
@@ -141,7 +148,7 @@ class SurveyAdmin(admin.ModelAdmin):
         js = ADMIN_JS
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = ["status", "has_unpublished_changes"]
+        readonly = ["publish_check", "status", "has_unpublished_changes"]
         # A published key is referenced by rules, responses and exports; it stays as it is.
         if obj is not None and obj.versions.exists():
             readonly.append("key")
@@ -162,6 +169,30 @@ class SurveyAdmin(admin.ModelAdmin):
                 title_match |= Q(**{f"title__{code}__icontains": term})
             queryset = queryset | filtered.filter(title_match)
         return queryset, may_have_duplicates
+
+    @admin.display(description=_("ready to publish?"))
+    def publish_check(self, survey: Survey) -> str:
+        if survey.pk is None:
+            return "—"
+        rows = admin_views.survey_check_rows(survey)
+        if not rows:
+            return format_html(
+                '<p class="publish-check publish-check--ready">{}</p>',
+                gettext("Yes: the saved draft passes every check."),
+            )
+        items = format_html_join(
+            "",
+            "<li><strong>{}</strong> · <code>{}</code>: {}</li>",
+            ((row["where"], row["field"], row["message"]) for row in rows),
+        )
+        title = ngettext(
+            "Not yet: %(count)d problem in the saved draft.",
+            "Not yet: %(count)d problems in the saved draft.",
+            len(rows),
+        ) % {"count": len(rows)}
+        return format_html(
+            '<div class="publish-check publish-check--problems"><p>{}</p><ul>{}</ul></div>', title, items
+        )
 
     @admin.display(description=_("title"))
     def title_shown(self, survey: Survey) -> str:
@@ -202,6 +233,14 @@ class SurveyAdmin(admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["survey_locales"] = list(obj.locales) if obj is not None and obj.locales else []
         context["can_publish"] = self.has_publish_permission(request)
+        context["publish_problems"] = (
+            admin_views.survey_problem_inputs(obj) if obj is not None and obj.pk else []
+        )
+        context["question_keys"] = (
+            list(obj.questions.order_by("position", "id").values_list("key", flat=True))
+            if obj is not None
+            else []
+        )
         return super().render_change_form(
             request, context, add=add, change=change, form_url=form_url, obj=obj
         )

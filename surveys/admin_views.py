@@ -58,6 +58,7 @@ def survey_preview_view(model_admin, request: HttpRequest, object_id: str) -> Ht
     with translation.override(locale):
         note = gettext("Draft of %(key)s, not yet published.") % {"key": survey.key}
     context = respondent_page_context(definition=definition, locale=locale, preview=True, preview_note=note)
+    context["submitted"] = request.GET.get("page") == "thanks"
     context["back_url"] = reverse("admin:surveys_survey_change", args=[survey.pk])
     return TemplateResponse(request, "survey/page.html", context)
 
@@ -74,36 +75,101 @@ def version_preview_view(model_admin, request: HttpRequest, object_id: str) -> H
             "key": version.survey.key,
         }
     context = respondent_page_context(definition=definition, locale=locale, preview=True, preview_note=note)
+    context["submitted"] = request.GET.get("page") == "thanks"
     context["back_url"] = reverse("admin:surveys_surveyversion_change", args=[version.pk])
     return TemplateResponse(request, "survey/page.html", context)
 
 
+def error_row(*, path: str, field: str, message: str) -> dict:
+    """Where (question number and key, or the survey), field, message of one definition error."""
+    match = QUESTION_PATH.match(path)
+    if match:
+        number = int(match.group("index")) + 1
+        key = match.group("key")
+        where = (
+            gettext("Question %(number)s (%(key)s)") % {"number": number, "key": key}
+            if key
+            else gettext("Question %(number)s") % {"number": number}
+        )
+    elif path in ("", "survey"):
+        where = gettext("Survey")
+    else:
+        where = path
+    # Messages start with the raw path ("questions[1] (why): ..."); the row names it already.
+    if path and message.startswith(f"{path}: "):
+        message = message[len(path) + 2 :]
+    return {"where": where, "field": field, "message": message}
+
+
 def publish_error_rows(exc: ValidationError) -> list[dict]:
-    """One row per error: where (question or survey), field, message."""
+    """One row per error of a refused publish."""
     rows = []
     for error in exc.error_list:
         params = error.params if isinstance(error.params, dict) else {}
-        message = next(iter(error))
-        path = str(params.get("path", ""))
-        match = QUESTION_PATH.match(path)
-        if match:
-            number = int(match.group("index")) + 1
-            key = match.group("key")
-            where = (
-                gettext("Question %(number)s (%(key)s)") % {"number": number, "key": key}
-                if key
-                else gettext("Question %(number)s") % {"number": number}
+        rows.append(
+            error_row(
+                path=str(params.get("path", "")),
+                field=str(params.get("field", "")),
+                message=str(next(iter(error))),
             )
-        elif path in ("", "survey"):
-            where = gettext("Survey")
-        else:
-            where = path
-        message = str(message)
-        # Messages start with the raw path ("questions[1] (why): ..."); the row names it already.
-        if path and message.startswith(f"{path}: "):
-            message = message[len(path) + 2 :]
-        rows.append({"where": where, "field": str(params.get("field", "")), "message": message})
+        )
     return rows
+
+
+def survey_check_errors(survey: Survey) -> list:
+    """The saved draft's definition errors, computed once per survey object and request."""
+    cached = getattr(survey, "_admin_check_errors", None)
+    if cached is None:
+        cached = services.survey_validate(survey=survey)
+        survey._admin_check_errors = cached
+    return cached
+
+
+def survey_check_rows(survey: Survey) -> list[dict]:
+    """What would stop the saved draft from being published now, one row per problem."""
+    return [
+        error_row(path=error.path, field=error.field, message=error.message)
+        for error in survey_check_errors(survey)
+    ]
+
+
+# Definition fields (docs/survey-definition.md) -> input names on the survey page.
+SCALE_FIELD = re.compile(r"^scale\.(?P<end>min_label|max_label)(?:\.(?P<locale>.+))?$")
+TEXT_FIELD = re.compile(r"^(?P<name>title|introduction|thank_you|text|help_text)(?:\.(?P<locale>.+))?$")
+ITEMS_FIELD = re.compile(r"^(?:choices|items)(?:\[\d+\].*)?$")
+
+
+def survey_problem_inputs(survey: Survey) -> list[dict]:
+    """The inputs of the survey page each check points at, for marking them on the page."""
+    marks = []
+    for error in survey_check_errors(survey):
+        match = QUESTION_PATH.match(error.path)
+        prefix = f"questions-{match.group('index')}-" if match else ""
+        if error.path not in ("survey", "") and not match:
+            continue
+        name = ""
+        if text := TEXT_FIELD.match(error.field):
+            name = f"{prefix}{text.group('name')}" + (
+                f"_{text.group('locale')}" if text.group("locale") else ""
+            )
+        elif scale := SCALE_FIELD.match(error.field):
+            name = f"{prefix}{scale.group('end')}" + (
+                f"_{scale.group('locale')}" if scale.group("locale") else ""
+            )
+        elif match and ITEMS_FIELD.match(error.field):
+            name = f"{prefix}choices_text"
+        elif match and error.field.startswith("condition"):
+            name = f"{prefix}condition_question"
+        elif match and error.field in ("key", "kind", "max_length"):
+            name = f"{prefix}{error.field}"
+        elif match and error.field.startswith("scale"):
+            name = f"{prefix}scale_min"
+        elif not match and error.field in ("primary_question", "locales", "default_locale"):
+            name = "primary_question_key" if error.field == "primary_question" else error.field
+        if name:
+            message = error_row(path=error.path, field=error.field, message=error.message)["message"]
+            marks.append({"name": name, "message": message})
+    return marks
 
 
 def survey_publish_with_messages(

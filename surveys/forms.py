@@ -22,6 +22,7 @@ from surveys.widgets import (
     CONDITION_OPERATORS,
     ConditionWidget,
     LocaleMapField,
+    LocaleMapFormMixin,
     locale_label,
     survey_locales,
 )
@@ -264,7 +265,7 @@ def choices_parse(text: str) -> list[tuple[str, dict]]:
     return parsed
 
 
-class SurveyForm(forms.ModelForm):
+class SurveyForm(LocaleMapFormMixin, forms.ModelForm):
     title = LocaleMapField(label=capfirst(_("title")))
     introduction = LocaleMapField(label=capfirst(_("introduction")), required=False, multiline=True)
     thank_you = LocaleMapField(label=capfirst(_("thank-you text")), required=False, multiline=True)
@@ -320,7 +321,7 @@ class SurveyForm(forms.ModelForm):
         return cleaned
 
 
-class QuestionForm(forms.ModelForm):
+class QuestionForm(LocaleMapFormMixin, forms.ModelForm):
     """A question: kind, texts per locale, scale, display condition."""
 
     position = forms.IntegerField(
@@ -384,6 +385,8 @@ class QuestionInlineForm(QuestionForm):
         self.fields["choices_text"].help_text = choices_format_hint()
         if self.instance.pk:
             self.initial["choices_text"] = choices_to_text(self.instance)
+            lines = self.initial["choices_text"].count("\n") + 1
+            self.fields["choices_text"].widget.attrs["rows"] = min(max(4, lines + 1), 16)
 
     def clean_choices_text(self) -> list[tuple[str, dict]]:
         return choices_parse(self.cleaned_data.get("choices_text") or "")
@@ -419,7 +422,7 @@ class QuestionInlineForm(QuestionForm):
                     choice.save(update_fields=["label", "position"])
 
 
-class ChoiceForm(forms.ModelForm):
+class ChoiceForm(LocaleMapFormMixin, forms.ModelForm):
     label = LocaleMapField(label=capfirst(_("label")))
 
     class Meta:

@@ -24,11 +24,19 @@ def survey_version_latest(*, survey: Survey) -> SurveyVersion | None:
 
 
 def survey_versions(*, survey: Survey) -> QuerySet[SurveyVersion]:
-    return SurveyVersion.objects.filter(survey=survey).select_related("published_by").order_by("-number")
+    return (
+        SurveyVersion.objects.filter(survey=survey)
+        .select_related("survey", "published_by")
+        .order_by("-number")
+    )
 
 
 def survey_version_get(*, survey: Survey, number: int) -> SurveyVersion | None:
-    return SurveyVersion.objects.filter(survey=survey, number=number).select_related("published_by").first()
+    return (
+        SurveyVersion.objects.filter(survey=survey, number=number)
+        .select_related("survey", "published_by")
+        .first()
+    )
 
 
 def survey_questions(*, survey: Survey) -> QuerySet[Question]:

@@ -97,6 +97,16 @@ class LocaleMapField(forms.MultiValueField):
         kwargs.setdefault("widget", LocaleMapWidget(self.locales, multiline=multiline))
         super().__init__(fields=fields, require_all_fields=False, **kwargs)
 
+    def with_locales(self, locales: list[str]) -> "LocaleMapField":
+        """The same field for another list of locales."""
+        return LocaleMapField(
+            locales=locales,
+            multiline=self.widget.multiline,
+            label=self.label,
+            required=self.required,
+            help_text=self.help_text,
+        )
+
     def clean(self, value):
         if isinstance(value, dict):
             value = self.widget.decompress(value)
@@ -126,7 +136,8 @@ class ConditionWidget(forms.MultiWidget):
 
     def __init__(self, attrs=None):
         widgets = {
-            "question": forms.TextInput(attrs={"size": 12}),
+            # The survey page offers its question keys in a <datalist> of this id.
+            "question": forms.TextInput(attrs={"size": 12, "list": "survey-question-keys"}),
             "item": forms.TextInput(attrs={"size": 12}),
             "op": forms.Select(choices=CONDITION_OPERATORS),
             "value": forms.TextInput(attrs={"size": 10}),
@@ -161,3 +172,24 @@ class ConditionWidget(forms.MultiWidget):
         for label, subwidget in zip(labels, context["widget"]["subwidgets"], strict=True):
             subwidget["label"] = label
         return context
+
+
+class LocaleMapFormMixin:
+    """Gives each locale map field of a form the locales of settings at the time the form is made.
+
+    Declared fields are built once, at import; this rebuilds them per form so the inputs follow
+    ``settings.SURVEY_LOCALES``. A locale the stored text has but settings no longer list keeps
+    its input, so saving never drops a translation silently.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = survey_locales()
+        for name, field in list(self.fields.items()):
+            if not isinstance(field, LocaleMapField):
+                continue
+            stored = self.initial.get(name)
+            extra = [code for code in stored if code not in allowed] if isinstance(stored, dict) else []
+            locales = allowed + extra
+            if locales != field.locales:
+                self.fields[name] = field.with_locales(locales)

@@ -65,7 +65,26 @@
     heading.appendChild(box);
   }
 
+  // Inputs the publish check points at (missing translations, bad choices...) are marked.
+  function markProblems() {
+    var data = document.getElementById("publish-problems");
+    if (!data) { return; }
+    JSON.parse(data.textContent).forEach(function (problem, index) {
+      var input = document.querySelector("[name='" + problem.name + "']");
+      if (!input) { return; }
+      var note = document.createElement("span");
+      note.className = "publish-problem__note";
+      note.id = "publish-problem-" + index;
+      note.textContent = problem.message;
+      input.classList.add("publish-problem");
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", ((input.getAttribute("aria-describedby") || "") + " " + note.id).trim());
+      input.insertAdjacentElement("afterend", note);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    markProblems();
     var group = document.getElementById("questions-group");
     if (!group) { return; }
     var hint = document.getElementById("question-order-labels");

@@ -3,6 +3,8 @@
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,6 +12,9 @@ from django.utils.translation import gettext as _
 from surveys.errors import SurveyErrorCode as Code
 from surveys.models import Audience, Question, Survey
 from surveys.validation import is_slug
+
+# Who acts: a user, an anonymous request's user (recorded as nobody), or nobody (a command).
+Actor = AbstractBaseUser | AnonymousUser | None
 
 SURVEY_FIELDS = (
     "key",

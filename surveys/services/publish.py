@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 
 from surveys.errors import SurveyErrorCode as Code
 from surveys.models import Survey, SurveyVersion
+from surveys.services.checks import Actor
 from surveys.services.definition import as_validation_error, definition_checksum, survey_definition_build
 from surveys.validation import definition_errors
 
 
-def survey_publish(*, survey: Survey, user=None, note: str = "") -> SurveyVersion:
+def survey_publish(*, survey: Survey, user: Actor = None, note: str = "") -> SurveyVersion:
     """Validate the draft and freeze it as the next version; refuse an invalid or unchanged one."""
     with transaction.atomic():
         # The row lock serialises publishes of one survey, so two never compute the same

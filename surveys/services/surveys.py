@@ -9,6 +9,7 @@ from surveys.errors import SurveyErrorCode as Code
 from surveys.models import Choice, Survey
 from surveys.services.checks import (
     SURVEY_FIELDS,
+    Actor,
     apply_changes,
     check_fields,
     check_key,
@@ -31,7 +32,7 @@ def survey_create(
     thank_you: dict | None = None,
     family: str = "",
     primary_question_key: str = "",
-    user=None,
+    user: Actor = None,
 ) -> Survey:
     locales = list(settings.SURVEY_LOCALES) if locales is None else locales
     default_locale = default_locale or (locales[0] if locales else "")
@@ -62,7 +63,7 @@ def survey_create(
         raise duplicate_key_error(key, _("another survey")) from exc
 
 
-def survey_update(*, survey: Survey, data: dict, user=None) -> Survey:
+def survey_update(*, survey: Survey, data: dict, user: Actor = None) -> Survey:
     """Change the draft's survey-level fields; the key only while no version exists."""
     check_fields(data)
     if "key" in data and data["key"] != survey.key:
@@ -87,7 +88,7 @@ def survey_update(*, survey: Survey, data: dict, user=None) -> Survey:
     return survey
 
 
-def survey_duplicate(*, survey: Survey, new_key: str, user=None) -> Survey:
+def survey_duplicate(*, survey: Survey, new_key: str, user: Actor = None) -> Survey:
     """A new draft survey with a copy of ``survey``'s draft questions and choices."""
     with transaction.atomic():
         copy = survey_create(
@@ -114,7 +115,7 @@ def survey_duplicate(*, survey: Survey, new_key: str, user=None) -> Survey:
     return copy
 
 
-def survey_from_definition(*, definition: dict, key: str | None = None, user=None) -> Survey:
+def survey_from_definition(*, definition: dict, key: str | None = None, user: Actor = None) -> Survey:
     """A draft survey made from a definition (a starter template or an exported version)."""
     with transaction.atomic():
         survey = survey_create(
@@ -150,7 +151,7 @@ def survey_from_definition(*, definition: dict, key: str | None = None, user=Non
     return survey
 
 
-def survey_template_load(*, template_key: str, survey_key: str | None = None, user=None) -> Survey:
+def survey_template_load(*, template_key: str, survey_key: str | None = None, user: Actor = None) -> Survey:
     """A new draft survey from a starter template (surveys/starter_templates/<key>.json)."""
     definition = template_definition(template_key)
     if definition is None:

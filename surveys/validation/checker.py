@@ -2,7 +2,9 @@
 
 from typing import Any
 
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from surveys.errors import SurveyErrorCode as Code
 from surveys.validation.conditions import ConditionChecks
@@ -27,6 +29,10 @@ from surveys.validation.rules import (
     is_slug,
     question_path,
 )
+
+# Labels are only read when a message is written: translating them eagerly for every text of
+# a valid survey was most of the check's time.
+_option_label = lazy(lambda key: _("the label of %(key)s") % {"key": key}, str)
 
 
 class Checker(ConditionChecks):
@@ -73,12 +79,16 @@ class Checker(ConditionChecks):
                 % {"value": d.get("audience")},
             )
         self.check_locales(d.get("locales"), d.get("default_locale"))
-        self.check_text("survey", "title", d.get("title"), required=True, label=_("the title"))
+        self.check_text("survey", "title", d.get("title"), required=True, label=gettext_lazy("the title"))
         self.check_text(
-            "survey", "introduction", d.get("introduction"), required=False, label=_("the introduction")
+            "survey",
+            "introduction",
+            d.get("introduction"),
+            required=False,
+            label=gettext_lazy("the introduction"),
         )
         self.check_text(
-            "survey", "thank_you", d.get("thank_you"), required=True, label=_("the thank-you text")
+            "survey", "thank_you", d.get("thank_you"), required=True, label=gettext_lazy("the thank-you text")
         )
 
     def check_locales(self, locales: Any, default_locale: Any) -> None:
@@ -177,8 +187,10 @@ class Checker(ConditionChecks):
 
     def check_question(self, index: int, path: str, q: dict) -> None:
         kind = q.get("kind")
-        self.check_text(path, "text", q.get("text"), required=True, label=_("the question text"))
-        self.check_text(path, "help_text", q.get("help_text"), required=False, label=_("the help text"))
+        self.check_text(path, "text", q.get("text"), required=True, label=gettext_lazy("the question text"))
+        self.check_text(
+            path, "help_text", q.get("help_text"), required=False, label=gettext_lazy("the help text")
+        )
         if not isinstance(q.get("required", True), bool):
             self.add(
                 path,
@@ -266,10 +278,18 @@ class Checker(ConditionChecks):
                         },
                     )
         self.check_text(
-            path, "scale.min_label", scale.get("min_label"), required=True, label=_("the low-end label")
+            path,
+            "scale.min_label",
+            scale.get("min_label"),
+            required=True,
+            label=gettext_lazy("the low-end label"),
         )
         self.check_text(
-            path, "scale.max_label", scale.get("max_label"), required=True, label=_("the high-end label")
+            path,
+            "scale.max_label",
+            scale.get("max_label"),
+            required=True,
+            label=gettext_lazy("the high-end label"),
         )
 
     def check_options(self, path: str, field: str, options: Any, *, minimum: int) -> None:
@@ -326,7 +346,7 @@ class Checker(ConditionChecks):
                 f"{where}.label",
                 option.get("label"),
                 required=True,
-                label=_("the label of %(key)s") % {"key": key if isinstance(key, str) else where},
+                label=_option_label(key if isinstance(key, str) else where),
             )
 
     def check_primary(self, questions: list) -> None:

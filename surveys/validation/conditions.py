@@ -18,6 +18,16 @@ class ConditionChecks:
     def add(self, path: str, field: str, code: Code, message: str) -> None:  # pragma: no cover
         raise NotImplementedError
 
+    def position_of(self, questions: list) -> dict[str, int]:
+        """Key -> index of its first question, built once (a linear scan per clause is quadratic)."""
+        if getattr(self, "_positions", None) is None:
+            self._positions: dict[str, int] = {}
+            for index, question in enumerate(questions):
+                key = question.get("key") if isinstance(question, dict) else None
+                if isinstance(key, str):
+                    self._positions.setdefault(key, index)
+        return self._positions
+
     def check_condition(self, index: int, path: str, condition: Any, questions: list) -> None:
         if condition is None:
             return
@@ -53,9 +63,7 @@ class ConditionChecks:
             self.add(path, field, Code.CONDITION_MALFORMED, malformed)
             return
         target_key, op = clause["question"], clause["op"]
-        position = next(
-            (i for i, q in enumerate(questions) if isinstance(q, dict) and q.get("key") == target_key), None
-        )
+        position = self.position_of(questions).get(target_key)
         if position is None:
             self.add(
                 path,

@@ -84,6 +84,10 @@ def form_data(response, form_id: str = "survey_form") -> dict:
     return {name: values if len(values) > 1 else values[0] for name, values in data.items()}
 
 
+def html_of(response) -> str:
+    return response.content.decode()
+
+
 def page_text(response) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode())))
 
@@ -202,6 +206,68 @@ def test_a_third_locale_in_settings_adds_its_input() -> None:
     assert "Bahasa Melayu" in html
     posted = {"title_zh-hans": "", "title_en": "Hi", "title_ms": "Hai"}
     assert field.clean(field.widget.value_from_datadict(posted, {}, "title")) == {"en": "Hi", "ms": "Hai"}
+
+
+@pytest.mark.django_db
+def test_a_third_locale_in_settings_appears_on_the_survey_page(admin_client) -> None:
+    survey = make_survey()
+    with override_settings(
+        SURVEY_LOCALES=["zh-hans", "en", "ms"],
+        LANGUAGES=[("zh-hans", "简体中文"), ("en", "English"), ("ms", "Bahasa Melayu")],
+    ):
+        response = admin_client.get(change_url(survey), HTTP_ACCEPT_LANGUAGE="en")
+        data = form_data(response)
+        assert [name for name in data if name.startswith("title_")] == [
+            "title_zh-hans",
+            "title_en",
+            "title_ms",
+        ]
+        assert "questions-0-text_ms" in data
+        data["title_ms"] = "Pengalaman penghantaran"
+        data["questions-0-text_ms"] = "Sejauh manakah anda akan mengesyorkan kami?"
+        assert admin_client.post(change_url(survey), data).status_code == 302
+    survey.refresh_from_db()
+    assert survey.title == {
+        "zh-hans": "配送体验调查",
+        "en": "Delivery experience",
+        "ms": "Pengalaman penghantaran",
+    }
+    assert survey.questions.get(key="nps").text["ms"] == "Sejauh manakah anda akan mengesyorkan kami?"
+
+
+@pytest.mark.django_db
+def test_a_locale_dropped_from_settings_keeps_its_stored_text(admin_client) -> None:
+    survey = make_survey()
+    survey.title = {**survey.title, "ms": "Pengalaman penghantaran"}
+    survey.save()
+    data = form_data(admin_client.get(change_url(survey)))
+    assert data["title_ms"] == "Pengalaman penghantaran"
+    data["title_en"] = "Delivery experience, changed"
+    assert admin_client.post(change_url(survey), data).status_code == 302
+    survey.refresh_from_db()
+    assert survey.title == {
+        "zh-hans": "配送体验调查",
+        "en": "Delivery experience, changed",
+        "ms": "Pengalaman penghantaran",
+    }
+
+
+@pytest.mark.django_db
+def test_survey_page_queries_do_not_grow_with_questions(admin_client) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    survey = make_survey()
+    with CaptureQueriesContext(connection) as two_questions:
+        admin_client.get(change_url(survey))
+    for number in range(3, 13):
+        question = Question.objects.create(
+            survey=survey, position=number, key=f"q{number}", kind="single_choice", text={"en": "?"}
+        )
+        Choice.objects.create(question=question, key="a", label={"en": "A"})
+    with CaptureQueriesContext(connection) as twelve_questions:
+        admin_client.get(change_url(survey))
+    assert len(twelve_questions.captured_queries) == len(two_questions.captured_queries)
 
 
 # Condition field and choices lines -----------------------------------------------------------
@@ -350,6 +416,51 @@ def test_admin_is_translated_into_chinese(admin_client) -> None:
         admin_client.get(reverse("admin:surveys_survey_changelist"), HTTP_ACCEPT_LANGUAGE="zh-CN")
     )
     assert "加载入门模板" in listing
+
+
+@pytest.mark.django_db
+def test_change_form_says_whether_the_saved_draft_can_be_published(admin_client) -> None:
+    ready = make_survey("ready")
+    text = page_text(admin_client.get(change_url(ready), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "Ready to publish?: Yes: the saved draft passes every check." in text
+    incomplete = make_survey("incomplete", why_en="")
+    text = page_text(admin_client.get(change_url(incomplete), HTTP_ACCEPT_LANGUAGE="en"))
+    assert (
+        "Not yet: 1 problem in the saved draft. "
+        "Question 2 (why) · text.en : the question text has no en text." in text
+    )
+    # the inputs to fix are named for the page's script, which marks them
+    assert (
+        '<script id="publish-problems" type="application/json">[{"name": "questions-1-text_en", '
+        in html_of(admin_client.get(change_url(incomplete), HTTP_ACCEPT_LANGUAGE="en"))
+    )
+    # the condition editor offers the survey's question keys
+    html = admin_client.get(change_url(incomplete)).content.decode()
+    assert '<datalist id="survey-question-keys"><option value="nps"><option value="why"></datalist>' in html
+    assert 'list="survey-question-keys"' in html
+
+
+@pytest.mark.django_db
+def test_each_publish_problem_points_at_its_input() -> None:
+    from surveys.admin_views import survey_problem_inputs
+
+    # given a draft missing English in several places and a choice question without choices
+    survey = make_survey(why_en="")
+    survey.thank_you = {"zh-hans": "感谢您的反馈！"}
+    survey.save()
+    survey.questions.filter(key="nps").update(min_label={"zh-hans": "完全不可能"})
+    Question.objects.create(
+        survey=survey, position=3, key="reason", kind="single_choice", text={"en": "Why?"}
+    )
+    # then each problem names the input of the survey page to fix
+    assert [mark["name"] for mark in survey_problem_inputs(survey)] == [
+        "thank_you_en",
+        "questions-0-min_label_en",
+        "questions-1-text_en",
+        "questions-2-text_zh-hans",
+        "questions-2-choices_text",
+    ]
+    assert survey_problem_inputs(survey)[2]["message"] == "the question text has no en text."
 
 
 # Editing questions ---------------------------------------------------------------------------
@@ -524,6 +635,17 @@ def test_preview_renders_the_draft_in_each_locale(admin_client, lang, shown, not
     assert re.search(r"<form[^>]*action=", html) is None
     assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/js/survey.js" defer>']
     assert "style=" not in html
+
+
+@pytest.mark.django_db
+def test_preview_of_the_thank_you_page(admin_client) -> None:
+    survey = make_survey()
+    url = reverse("admin:surveys_survey_preview", args=[survey.pk])
+    response = admin_client.get(url, {"lang": "zh-hans", "page": "thanks"})
+    html = response.content.decode()
+    assert '<p class="survey-thanks" role="status">感谢您的反馈！</p>' in html
+    assert "<form" not in html
+    assert '<a href="?lang=en&amp;page=thanks" lang="en" hreflang="en">English</a>' in html
 
 
 @pytest.mark.django_db

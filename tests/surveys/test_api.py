@@ -489,3 +489,41 @@ def test_odd_bodies_are_400_with_the_error_body(api: APIClient, method: str, pat
     assert response.status_code == 400
     assert set(response.json()) == {"code", "message", "details"}
     assert counts() == before
+
+
+def test_lists_do_not_query_per_row(api: APIClient, django_assert_max_num_queries) -> None:
+    survey = publishable_survey(key="after-delivery")
+    for required in (False, True, False):
+        Question.objects.filter(key="why").update(required=required)
+        services.survey_publish(survey=survey)
+    for n in range(3):
+        publishable_survey(key=f"other-{n}")
+
+    # Authentication and permission lookups included; none of these grows with the rows.
+    with django_assert_max_num_queries(4):
+        assert len(api.get("/api/v1/surveys/after-delivery/versions/").json()) == 3
+    with django_assert_max_num_queries(4):
+        assert len(api.get("/api/v1/surveys/").json()) == 4
+    with django_assert_max_num_queries(6):
+        assert len(api.get("/api/v1/surveys/after-delivery/").json()["questions"]) == 3
+
+
+def test_a_third_locale_is_a_settings_change(api: APIClient, settings) -> None:
+    settings.SURVEY_LOCALES = ["zh-hans", "en", "ja"]
+    survey = publishable_survey(key="after-delivery")
+
+    widened = api.patch(
+        "/api/v1/surveys/after-delivery/", {"locales": ["zh-hans", "en", "ja"]}, format="json"
+    )
+    refused = api.post("/api/v1/surveys/after-delivery/publish/", {}, format="json")
+
+    assert widened.status_code == 200
+    assert refused.status_code == 400
+    fields = [(e["path"], e["field"]) for e in refused.json()["details"]["definition"]]
+    assert fields[:3] == [
+        ("survey", "title.ja"),
+        ("survey", "thank_you.ja"),
+        ("questions[0] (nps)", "text.ja"),
+    ]
+    assert all(e["code"] == "missing_translation" for e in refused.json()["details"]["definition"])
+    assert survey.versions.count() == 0

@@ -73,7 +73,13 @@ def test_build_refuse_fix_publish_and_preview_a_bilingual_survey(
         "Question 2 (why) · text.en: the question text has no en text.",
     ]
     assert SurveyVersion.objects.count() == 0
+    # the empty English input is marked where it is, with the reason beside it
+    missing = page.locator("input[name='questions-1-text_en']")
+    assert missing.get_attribute("aria-invalid") == "true"
+    assert page.locator(".publish-problem__note").all_text_contents() == ["the question text has no en text."]
+    missing.scroll_into_view_if_needed()
     page.screenshot(path=str(screenshot_dir / "03-missing-translation-refused.png"), full_page=True)
+    page.screenshot(path=str(screenshot_dir / "03b-missing-input-marked.png"))
 
     # Fix the translation and publish: version 1 appears in the history.
     page.fill("input[name='questions-1-text_en']", "What could we do better?")
