@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -169,6 +170,19 @@ def _locales(target: Target | None) -> list[str]:
     return list(settings.SURVEY_LOCALES)
 
 
+def _accept_language(request: HttpRequest, locales: list[str]) -> str | None:
+    """The first of the browser's Accept-Language choices the survey is written in."""
+    header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+    for code, _quality in parse_accept_lang_header(header)[:10]:
+        try:
+            variant = translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+        if variant in locales:
+            return variant
+    return None
+
+
 def _pick_locale(request: HttpRequest, target: Target | None, *, posted: str | None = None) -> str:
     """?lang= (remembered for the session), then the session's choice, the posted form's locale,
     the invitation's (or resumed response's) locale, the browser's Accept-Language, the default."""
@@ -183,8 +197,8 @@ def _pick_locale(request: HttpRequest, target: Target | None, *, posted: str | N
             return candidate
     if target is not None and target.preferred_locale in locales:
         return target.preferred_locale
-    browser = translation.get_language_from_request(request)
-    if browser in locales:
+    browser = _accept_language(request, locales)
+    if browser:
         return browser
     if target is not None and target.version is not None:
         default = target.version.definition.get("default_locale")
