@@ -149,6 +149,9 @@
     return function (event) { schedule(event && event.type === "input" ? 1500 : 600); };
   }
 
+  // With script on, conditions show and hide questions, so the "if it applies" notes go.
+  document.documentElement.classList.add("js");
+
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector(".survey-form");
     if (!form) { return; }
