@@ -70,8 +70,8 @@ class Target:
 
     def save_kwargs(self) -> dict:
         if self.invitation is not None:
-            return {"invitation": self.invitation}
-        return {"open_link": self.open_link, "client_key": self.client_key}
+            return {"invitation": self.invitation, "existing": self.response}
+        return {"open_link": self.open_link, "client_key": self.client_key, "existing": self.response}
 
 
 def invitation_by_token(token: str) -> Invitation | None:
@@ -81,9 +81,11 @@ def invitation_by_token(token: str) -> Invitation | None:
     costs what a real one does, and the stored hash is compared in constant time.
     """
     digest = token_hash(token)
+    # The response (reverse one-to-one) comes in the same query: one round trip per page.
     invitation = (
-        Invitation.objects.select_related("survey_version", "survey_version__survey", "respondent")
+        Invitation.objects.select_related("survey_version", "respondent", "response")
         .filter(token_hash=digest)
+        .order_by()
         .first()
     )
     if invitation is None or not hmac.compare_digest(invitation.token_hash, digest):
@@ -95,7 +97,10 @@ def _invitation_target(token: str) -> Target | None:
     invitation = invitation_by_token(token)
     if invitation is None:
         return None
-    response = Response.objects.filter(invitation=invitation).first()
+    try:
+        response = invitation.response
+    except Response.DoesNotExist:
+        response = None
     target = Target(
         version=invitation.survey_version,
         base_url=f"/s/{token}/",

@@ -2,10 +2,11 @@
 
 Concurrency
 -----------
-One response per invitation (and per open-link browser) is a unique constraint. Every save
-takes the response with ``get_or_create`` (a racing insert hits the constraint and reads the
-winner's row) and then locks it with ``SELECT ... FOR UPDATE`` for the rest of its transaction,
-so two saves of one response run one after the other. Completion is a conditional
+One response per invitation (and per open-link browser) is a unique constraint. The first save
+inserts the response (already completed when the respondent submits in one go); a racing second
+insert hits the constraint (PostgreSQL makes it wait for the first transaction) and falls back
+to reading the row with ``SELECT ... FOR UPDATE``, which every later save does too, so two saves
+of one response run one after the other. Completing an existing response is a conditional
 ``UPDATE ... SET status = 'completed' WHERE status = 'in_progress'``: of two racing submits the
 second finds the row completed (after the first commits and releases the lock) and is told
 "already answered"; its answers are not written.
@@ -17,7 +18,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from responses import hooks
@@ -63,9 +64,9 @@ def response_context_for_open_link(open_link: OpenLink, *, audience: str) -> dic
     }
 
 
-def _answers_replace(response: Response, values: Mapping[str, Any], *, now: datetime) -> None:
+def _answers_replace(response: Response, values: Mapping[str, Any], *, now: datetime, fresh: bool) -> None:
     """Make the stored answers equal ``values``: upsert the changed ones, delete the rest."""
-    stored = dict(response.answers.values_list("question_key", "value")) if response.pk else {}
+    stored = {} if fresh else dict(response.answers.values_list("question_key", "value"))
     gone = [key for key in stored if key not in values]
     if gone:
         Answer.objects.filter(response=response, question_key__in=gone).delete()
@@ -83,34 +84,7 @@ def _answers_replace(response: Response, values: Mapping[str, Any], *, now: date
         )
 
 
-def _response_lock(
-    *,
-    invitation: Invitation | None,
-    open_link: OpenLink | None,
-    client_key: str | None,
-    survey_version: SurveyVersion,
-    locale: str,
-    context: dict,
-    now: datetime,
-) -> Response:
-    lookup = (
-        {"invitation": invitation}
-        if invitation is not None
-        else {"open_link": open_link, "client_key": client_key}
-    )
-    response, _created = Response.objects.get_or_create(
-        **lookup,
-        defaults={
-            "survey_id": survey_version.survey_id,
-            "survey_version": survey_version,
-            "locale": locale,
-            "context": context,
-            "started_at": now,
-            "updated_at": now,
-        },
-    )
-    # The row lock serialises every save of this response until the transaction ends.
-    return Response.objects.select_for_update().get(pk=response.pk)
+_UNKNOWN: Any = object()
 
 
 def response_save(
@@ -123,6 +97,7 @@ def response_save(
     open_link: OpenLink | None = None,
     client_key: str | None = None,
     context: dict | None = None,
+    existing: Response | None = _UNKNOWN,
     now: datetime | None = None,
 ) -> SaveResult:
     """Save a respondent's answers (``complete=False``) or submit them (``complete=True``).
@@ -130,63 +105,82 @@ def response_save(
     ``raw`` is the whole form (``surveys.answering.raw_from_form``): the stored answers become
     exactly its valid answers to visible questions. A submit with errors keeps the valid
     answers and completes nothing. Nothing is written while the respondent has answered nothing.
+    ``existing``: the response the caller already read for this invitation/browser (or None),
+    saving a query; it is only a hint, the database decides.
     """
     if (invitation is None) == (open_link is None):
         raise ValueError("exactly one of invitation and open_link")
     now = now or timezone.now()
     cleaned = answers_clean(survey_version.definition, raw, complete=complete)
+    lookup = (
+        {"invitation": invitation}
+        if invitation is not None
+        else {"open_link": open_link, "client_key": client_key}
+    )
+    if existing is _UNKNOWN:
+        existing = Response.objects.filter(**lookup).order_by().first()
+    if existing is None and not cleaned.values:
+        # Nothing answered yet: no row, so an opened-and-left link leaves no empty response.
+        return SaveResult(SaveStatus.INVALID if complete else SaveStatus.SAVED, None, {}, cleaned.errors)
+    if existing is not None and existing.status == Response.Status.COMPLETED:
+        return SaveResult(SaveStatus.ALREADY_ANSWERED, existing)
     if context is None:
         if invitation is not None:
             context = response_context_for_invitation(invitation)
         else:
             context = response_context_for_open_link(open_link, audience=survey_version.survey.audience)
 
-    existing = Response.objects.filter(
-        **(
-            {"invitation": invitation}
-            if invitation is not None
-            else {"open_link": open_link, "client_key": client_key}
-        )
-    ).first()
-    if existing is None and not cleaned.values:
-        # Nothing answered yet: no row, so an opened-and-left link leaves no empty response.
-        return SaveResult(SaveStatus.INVALID if complete else SaveStatus.SAVED, None, {}, cleaned.errors)
-    if existing is not None and existing.status == Response.Status.COMPLETED:
-        return SaveResult(SaveStatus.ALREADY_ANSWERED, existing)
-
+    finishing = complete and cleaned.is_valid
     with transaction.atomic():
-        response = _response_lock(
-            invitation=invitation,
-            open_link=open_link,
-            client_key=client_key,
-            survey_version=survey_version,
-            locale=locale,
-            context=context,
-            now=now,
-        )
-        if response.status == Response.Status.COMPLETED:
-            return SaveResult(SaveStatus.ALREADY_ANSWERED, response)
-        # A response resumed after a new version was published is still answered on its own.
-        if response.survey_version_id != survey_version.pk:
-            cleaned = answers_clean(response.survey_version.definition, raw, complete=complete)
-        _answers_replace(response, cleaned.values, now=now)
-        finishing = complete and cleaned.is_valid
-        updated = Response.objects.filter(pk=response.pk, status=Response.Status.IN_PROGRESS).update(
-            locale=locale,
-            updated_at=now,
-            **({"status": Response.Status.COMPLETED, "completed_at": now} if finishing else {}),
-        )
-        if not updated:  # cannot happen under the row lock; never let a second submit through
-            raise RuntimeError(f"response {response.pk} changed under its lock")
-        if invitation is not None and cleaned.values and invitation.started_at is None:
-            invitation_mark_started(invitation=invitation, now=now)
-        if finishing:
-            if invitation is not None:
+        response = None
+        if existing is None:
+            # First save: insert the row (completed at once on a one-go submit). The unique
+            # constraint refuses a racing second insert, which then takes the lock path below.
+            try:
+                with transaction.atomic():
+                    response = Response.objects.create(
+                        **lookup,
+                        survey_id=survey_version.survey_id,
+                        survey_version=survey_version,
+                        locale=locale,
+                        context=context,
+                        status=Response.Status.COMPLETED if finishing else Response.Status.IN_PROGRESS,
+                        completed_at=now if finishing else None,
+                        started_at=now,
+                        updated_at=now,
+                    )
+            except IntegrityError:
+                response = None
+        fresh = response is not None
+        if not fresh:
+            # The row lock serialises every save of this response until the transaction ends.
+            response = Response.objects.select_for_update().select_related("survey_version").get(**lookup)
+            if response.status == Response.Status.COMPLETED:
+                return SaveResult(SaveStatus.ALREADY_ANSWERED, response)
+            # A response resumed after a new version was published is answered on its own version.
+            if response.survey_version_id != survey_version.pk:
+                cleaned = answers_clean(response.survey_version.definition, raw, complete=complete)
+                finishing = complete and cleaned.is_valid
+        _answers_replace(response, cleaned.values, now=now, fresh=fresh)
+        if not fresh:
+            updated = Response.objects.filter(pk=response.pk, status=Response.Status.IN_PROGRESS).update(
+                locale=locale,
+                updated_at=now,
+                **({"status": Response.Status.COMPLETED, "completed_at": now} if finishing else {}),
+            )
+            if not updated:  # cannot happen under the row lock; never let a second submit through
+                raise RuntimeError(f"response {response.pk} changed under its lock")
+            response.locale, response.updated_at = locale, now
+            if finishing:
+                response.status, response.completed_at = Response.Status.COMPLETED, now
+        if invitation is not None:
+            # completed implies started and opened (the mark fills in the missing times).
+            if finishing:
                 invitation_mark_completed(invitation=invitation, now=now)
-            transaction.on_commit(partial(hooks.response_completed_run, response_id=response.pk))
-        response.locale, response.updated_at = locale, now
+            elif cleaned.values and invitation.started_at is None:
+                invitation_mark_started(invitation=invitation, now=now)
         if finishing:
-            response.status, response.completed_at = Response.Status.COMPLETED, now
+            transaction.on_commit(partial(hooks.response_completed_run, response_id=response.pk))
     status = SaveStatus.COMPLETED if finishing else (SaveStatus.INVALID if complete else SaveStatus.SAVED)
     return SaveResult(status, response, cleaned.values, cleaned.errors)
 
