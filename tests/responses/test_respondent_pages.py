@@ -414,3 +414,34 @@ def test_the_admin_shows_answers_escaped_with_the_invitation_and_event_links(adm
     listing = admin_client.get("/admin/responses/response/?status__exact=completed")
     assert listing.status_code == 200 and str(response.public_id) in listing.content.decode()
     assert Answer.objects.filter(response=response).count() == 3
+
+
+def test_a_failing_completion_hook_never_fails_the_submit(client, django_capture_on_commit_callbacks) -> None:
+    # given a consumer whose hook raises, registered before one that works
+    seen = []
+
+    def broken(*, response_id: int) -> None:
+        raise RuntimeError("analysis queue down")
+
+    hooks.response_completed.extend([broken, lambda *, response_id: seen.append(response_id)])
+    try:
+        _sent, token = invitation()
+        with django_capture_on_commit_callbacks(execute=True):
+            done = client.post(f"/s/{token}/", {"q_nps": "9"})
+    finally:
+        del hooks.response_completed[-2:]
+    # then the respondent still gets the thank-you page and the other hook ran
+    assert done.status_code == 302
+    assert seen == [Response.objects.get().pk]
+
+
+def test_an_invalid_submit_runs_no_hook_and_completes_nothing(
+    client, django_capture_on_commit_callbacks
+) -> None:
+    sent, token = invitation()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(f"/s/{token}/", {"q_nps": "11"})
+    assert callbacks == []
+    assert Response.objects.count() == 0
+    sent.refresh_from_db()
+    assert (sent.status, sent.started_at) == ("sent", None)
