@@ -195,3 +195,66 @@ def test_the_pages_have_no_serious_accessibility_violations(browser, live_server
     page.goto(f"{live_server.url}/s/unknown-token/")
     assert _axe(page, axe_script) == []
     context.close()
+
+
+def _every_kind_definition() -> dict:
+    from tests.responses.respondent_factories import DEFINITION
+
+    def t(zh: str, en: str) -> dict:
+        return {"zh-hans": zh, "en": en}
+
+    def scale(low: int, high: int) -> dict:
+        return {
+            "min": low,
+            "max": high,
+            "min_label": t("非常不满意", "Very unhappy"),
+            "max_label": t("非常满意", "Very happy"),
+        }
+
+    extra = [
+        {
+            "key": "csat",
+            "kind": "csat",
+            "text": t("您对本次配送满意吗？", "How satisfied are you?"),
+            "scale": scale(1, 5),
+        },
+        {
+            "key": "ces",
+            "kind": "ces",
+            "text": t("下单有多容易？", "How easy was ordering?"),
+            "scale": scale(1, 7),
+        },
+        {"key": "stars", "kind": "rating", "text": t("请为骑手打星", "Rate the rider"), "scale": scale(1, 5)},
+        {
+            "key": "issues",
+            "kind": "multiple_choice",
+            "text": t("遇到了哪些问题？", "Which problems did you have?"),
+            "choices": [
+                {"key": "late", "label": t("送达太晚", "Late")},
+                {"key": "cold", "label": t("餐凉了", "Cold")},
+            ],
+        },
+    ]
+    questions = [{"help_text": {}, "required": False, "condition": None, **q} for q in extra]
+    return {**DEFINITION, "questions": [DEFINITION["questions"][0], *questions, *DEFINITION["questions"][1:]]}
+
+
+def test_every_question_kind_fits_a_phone_and_passes_the_audit(
+    browser, live_server, screenshot_dir, axe_script
+) -> None:
+    from tests.responses.delivery_factories import SurveyFactory, SurveyVersionFactory
+
+    version = SurveyVersionFactory(
+        survey=SurveyFactory(key="every-kind"), definition=_every_kind_definition()
+    )
+    link = open_link(survey_version=version)
+    for lang in ("zh-hans", "en"):
+        context, page = _phone(browser, bypass_csp=True)
+        page.goto(f"{live_server.url}/o/{link.slug}/?lang={lang}")
+        page.click("label[for=q-stars-4]")
+        page.click("label[for=q-ces-7]")
+        # Nothing is wider than the phone: no horizontal scrolling.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        page.screenshot(path=str(screenshot_dir / f"every-kind-{lang}.png"), full_page=True)
+        assert _axe(page, axe_script) == []
+        context.close()
