@@ -19,6 +19,7 @@ import segno
 from csp.decorators import csp
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -255,18 +256,44 @@ def _display_answers(values: dict, raw: dict, errors: dict, definition: dict) ->
     return answers
 
 
-def _page(request: HttpRequest, target: Target, locale: str, answers: dict, errors: dict) -> HttpResponse:
-    context = {
+# A survey version never changes, so its blank page (no answers, no errors) is the same for every
+# respondent but for the link and the CSRF token: it is rendered once per (version, locale) and
+# process, with markers put in at the two places.
+_BLANK_PAGES: dict[tuple[object, str], str] = {}
+_BLANK_PAGES_MAX = 256
+_BASE_MARK = "/__respondent_base__/"
+_CSRF_MARK = "__respondent_csrf_token__"
+
+
+def _page_context(target: Target, locale: str, answers: dict, errors: dict, base_url: str) -> dict:
+    return {
         "definition": target.version.definition,
         "locale": locale,
         "locales": _locales(target),
         "answers": answers,
         "errors": errors,
-        "form_action": target.base_url,
-        "autosave_url": f"{target.base_url}autosave/",
+        "form_action": base_url,
+        "autosave_url": f"{base_url}autosave/",
         "switch_in_form": True,
     }
-    response = render(request, "survey/page.html", context)
+
+
+def _page(request: HttpRequest, target: Target, locale: str, answers: dict, errors: dict) -> HttpResponse:
+    if answers or errors:
+        response = render(
+            request, "survey/page.html", _page_context(target, locale, answers, errors, target.base_url)
+        )
+    else:
+        key = (target.version.public_id, locale)  # public ids are never reused, unlike a pk
+        blank = _BLANK_PAGES.get(key)
+        if blank is None:
+            context = {**_page_context(target, locale, {}, {}, _BASE_MARK), "csrf_token": _CSRF_MARK}
+            blank = render_to_string("survey/page.html", context)
+            if len(_BLANK_PAGES) >= _BLANK_PAGES_MAX:
+                _BLANK_PAGES.clear()
+            _BLANK_PAGES[key] = blank
+        html = blank.replace(_BASE_MARK, target.base_url).replace(_CSRF_MARK, get_token(request))
+        response = HttpResponse(html)
     response["Content-Language"] = locale
     return response
 

@@ -445,3 +445,20 @@ def test_an_invalid_submit_runs_no_hook_and_completes_nothing(
     assert Response.objects.count() == 0
     sent.refresh_from_db()
     assert (sent.status, sent.started_at) == ("sent", None)
+
+
+def test_two_respondents_of_one_version_each_get_their_own_link_and_csrf_token() -> None:
+    # given two invitations to the same survey version (the blank page is rendered once)
+    first, first_token = invitation()
+    _second, second_token = invitation(survey_version=first.survey_version)
+    one, two = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    page_one = one.get(f"/s/{first_token}/").content.decode()
+    page_two = two.get(f"/s/{second_token}/").content.decode()
+    # then each page posts to its own link with its own working CSRF token
+    assert f'action="/s/{first_token}/"' in page_one and second_token not in page_one
+    assert f'data-autosave-url="/s/{second_token}/autosave/"' in page_two and first_token not in page_two
+    assert "__respondent" not in page_one + page_two
+    token_field = 'name="csrfmiddlewaretoken" value="'
+    csrf = page_two.split(token_field)[1].split('"')[0]
+    posted = two.post(f"/s/{second_token}/", {"q_nps": "9", "csrfmiddlewaretoken": csrf})
+    assert posted.status_code == 302
