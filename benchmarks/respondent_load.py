@@ -1,8 +1,9 @@
 """Load on the respondent pages: page GETs and submit POSTs per second, p50/p99 latency.
 
-Starts gunicorn (2 sync workers) on 127.0.0.1 against PostgreSQL (DATABASE_URL) and Redis
-(REDIS_URL, the cache that counts the throttles), makes one invitation per submit, then drives
-four phases with a small asyncio + httpx client, each a bounded number of requests:
+Starts gunicorn (2 workers; sync, or gthread with --threads N) on 127.0.0.1 against
+PostgreSQL (DATABASE_URL) and Redis (REDIS_URL, the cache that counts the throttles), makes
+one invitation per submit, then drives four phases with a small asyncio + httpx client, each
+a bounded number of requests:
 
   baseline   GET Django's minimal view (no database), the same server and settings
   page       GET /s/<token>/ (token lookup, response lookup, template, CSP, throttle counters)
@@ -178,6 +179,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=3000, help="requests per phase (at most 20000)")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)"
+    )
     args = parser.parse_args()
     count = max(100, min(args.requests, 20000))
     env = _env(args)
@@ -191,6 +195,8 @@ def main() -> int:
             "config.wsgi",
             "--workers",
             str(args.workers),
+            "--threads",
+            str(args.threads),
             "--bind",
             f"127.0.0.1:{port}",
             "--access-logfile",
@@ -250,6 +256,7 @@ def main() -> int:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
         "python": platform.python_version(),
         "gunicorn_workers": args.workers,
+        "gunicorn_threads": args.threads,
         "client_concurrency": args.concurrency,
         "responses_completed": completed,
         **results,
