@@ -160,6 +160,12 @@
     var save = autosave(form);
     form.addEventListener("change", function (event) { applyConditions(form); save(event); });
     form.addEventListener("input", function (event) { applyConditions(form); save(event); });
+    // One submit at a time: a double tap would otherwise send twice and show "already answered".
+    var sending = false;
+    form.addEventListener("submit", function (event) {
+      if (sending) { event.preventDefault(); return; }
+      sending = true;
+    });
     var summary = document.querySelector(".error-summary");
     if (summary) { summary.focus(); }
   });

@@ -258,3 +258,30 @@ def test_every_question_kind_fits_a_phone_and_passes_the_audit(
         page.screenshot(path=str(screenshot_dir / f"every-kind-{lang}.png"), full_page=True)
         assert _axe(page, axe_script) == []
         context.close()
+
+
+def test_the_survey_can_be_answered_with_the_keyboard_alone(browser, live_server, screenshot_dir) -> None:
+    sent, token = invitation()
+    context, page = _phone(browser, locale="en-US")
+    page.goto(f"{live_server.url}/s/{token}/?lang=en")
+    # Tab from the language buttons into the NPS scale, then arrows pick a score.
+    page.focus("button[name=switch_lang][value=en]")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "q-nps-0"
+    for _ in range(9):
+        page.keyboard.press("ArrowRight")
+    assert page.locator("#q-nps-9").is_checked()
+    # the focused option shows a visible focus ring
+    outline = page.evaluate("getComputedStyle(document.querySelector('label[for=q-nps-9]')).outlineStyle")
+    assert outline == "solid"
+    page.wait_for_timeout(300)  # the colour change is a 0.1 s transition
+    background = page.evaluate(
+        "getComputedStyle(document.querySelector('label[for=q-nps-9]')).backgroundColor"
+    )
+    assert background == "rgb(11, 87, 208)"
+    page.screenshot(path=str(screenshot_dir / "01-keyboard-focus.png"))
+    page.focus("button.submit-button")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/s/{token}/done/")
+    context.close()
+    assert _answers(Response.objects.get(invitation=sent)) == {"nps": 9}
