@@ -123,7 +123,11 @@ def demo_events(*, source_system: SourceSystem, now: dt.datetime | None = None) 
             4,
             "demo-c-4",
             district_type="campus",
-            respondent={"email": "night.owl@example.com", "locale": "en", "timezone": _night_zone(now + dt.timedelta(minutes=10))},
+            respondent={
+                "email": "night.owl@example.com",
+                "locale": "en",
+                "timezone": _night_zone(now + dt.timedelta(minutes=10)),
+            },
         ),
         # delivered five days ago: stale
         item(
