@@ -231,7 +231,9 @@ def _enqueue_send(invitation_id: int) -> None:
     try:
         invitation_send.delay(invitation_id)
     except Exception:  # the broker is down: the row stays scheduled and the sweep picks it up
-        logger.warning("could not enqueue invitation %s; the dispatch sweep will send it", invitation_id)
+        logger.warning(
+            "could not enqueue invitation %s; the dispatch sweep will send it", invitation_id, exc_info=True
+        )
 
 
 def _facts(event: ValidEvent, respondent: Respondent, default_tz: str) -> EventFacts:
