@@ -324,6 +324,8 @@ def _utc(text: str) -> dt.datetime:
         # Sao Paulo (UTC-3, no DST since 2019): 22:00 local is 01:00 UTC the next day
         ("America/Sao_Paulo", "21:00", "09:00", "2026-05-01T22:00-03:00", "2026-05-02T09:00-03:00", True),
         ("America/Sao_Paulo", "21:00", "09:00", "2026-11-01T06:00-03:00", "2026-11-01T09:00-03:00", True),
+        # London, the night clocks go forward (01:00 GMT -> 02:00 BST): 09:00 BST is 08:00 UTC
+        ("Europe/London", "21:00", "09:00", "2026-03-28T23:00+00:00", "2026-03-29T09:00+01:00", True),
     ],
 )
 def test_quiet_hours_defer_to_the_next_allowed_local_time(zone, start, end, due, expected, deferred) -> None:
