@@ -736,3 +736,34 @@ def test_the_admin_form_refuses_an_inconsistent_rule(changes, field, code) -> No
     assert form.is_valid() is False
     assert [error.code for error in form.errors.as_data()[field]] == [code]
     assert DistributionRule.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_batches_touching_the_same_respondents_in_opposite_orders_never_deadlock(postgres) -> None:
+    # given a rule with quotas, and respondents some known and some new
+    DistributionRuleFactory(quota_attribute="scenario", quota_max_per_day=1000)
+    _ingest(*[event(f"seed-{n}", respondent={"type": "customer", "ref": f"c-{n}"}) for n in range(0, 20, 2)])
+    refs = [f"c-{n}" for n in range(20)]
+    for round_ in range(3):
+        forward = [
+            event(
+                f"f{round_}-{ref}",
+                respondent={"type": "customer", "ref": ref},
+                attributes={"scenario": ref[-1]},
+            )
+            for ref in refs
+        ]
+        backward = [
+            event(
+                f"b{round_}-{ref}",
+                respondent={"type": "customer", "ref": ref},
+                attributes={"scenario": ref[-1]},
+            )
+            for ref in reversed(refs)
+        ]
+        # when two batches lock the same rows listed in opposite orders, at once
+        results = _in_parallel(forward, backward)
+        # then both complete (a deadlock would raise in one of them)
+        assert [len(r) for r in results] == [20, 20]
+    assert ServiceEvent.objects.count() == 10 + 3 * 40
+    assert Respondent.objects.count() == 20
