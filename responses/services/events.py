@@ -3,15 +3,15 @@
 ``events_ingest`` takes a list of raw event dicts (as posted, or as read from a CSV/XLSX row) and
 returns one ``ItemResult`` per item, in order. Validation is pure Python; the valid items are
 then written in one transaction with a fixed, small number of statements whatever the batch
-size (about fifteen for 1 or 1,000 events):
+size (``services/bulk.py``: binary COPY on PostgreSQL, ``bulk_create`` elsewhere):
 
-1. respondents: bulk insert the missing ones, lock all with SELECT ... FOR UPDATE, bulk update
-   the contact data of those that changed (``services/respondents.py``);
-2. events: ``bulk_create(ignore_conflicts=True)`` (INSERT ... ON CONFLICT DO NOTHING on
-   ``(source, external_id)``) stamped with this call's ``batch_id``, then read back which rows
-   carry it: those are new, every other valid item is a ``duplicate``. Two concurrent posts of
-   one event cannot both create it: the unique index makes the second insert wait for the first
-   transaction and then do nothing; no check-then-act;
+1. respondents: insert the missing ones (ON CONFLICT DO NOTHING), lock all with SELECT ... FOR
+   UPDATE, bulk update the contact data of those that changed (``services/respondents.py``);
+2. events: INSERT ... ON CONFLICT DO NOTHING on ``(source, external_id)`` returning the rows
+   inserted (elsewhere: ``bulk_create(ignore_conflicts=True)`` stamped with this call's
+   ``batch_id``, then read back); those are new, every other valid item is a ``duplicate``.
+   Two concurrent posts of one event cannot both create it: the unique index makes the second
+   insert wait for the first transaction and then do nothing; no check-then-act;
 3. rules (two queries), fatigue history of the batch's respondents (one query), quota counters
    of the segments the batch touches (insert missing, lock, later one update);
 4. decisions in Python (``services/rules.py``), in the order the events were given, each seeing
