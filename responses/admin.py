@@ -144,6 +144,58 @@ class RespondentAdmin(admin.ModelAdmin):
 # --- events, invitations, suppressions -------------------------------------------------------
 
 
+def suppression_explain(suppression: Suppression, *, event: ServiceEvent) -> str:
+    """The suppression's reason in words, with the numbers the engine recorded."""
+    detail = suppression.detail or {}
+    rule = suppression.rule.name if suppression.rule else ""
+    reason = suppression.reason
+    Reason = Suppression.Reason
+    if reason == Reason.NO_RULE:
+        return _("No rule matches event type %(type)s from %(source)s for a %(audience)s.") % {
+            "type": event.type,
+            "source": event.source,
+            "audience": event.respondent.type,
+        }
+    if reason == Reason.INACTIVE_RULE:
+        return _("Only rule %(rule)s matches, and it is not live (%(why)s).") % {
+            "rule": detail.get("rule", rule),
+            "why": detail.get("why", ""),
+        }
+    if reason == Reason.OPTED_OUT:
+        return _("The respondent opted out; rule %(rule)s sends nothing to them.") % {"rule": rule}
+    if reason == Reason.STALE_EVENT:
+        return _("The event was %(age)s hours old when received; rule %(rule)s accepts %(max)s.") % {
+            "age": detail.get("age_hours"),
+            "rule": rule,
+            "max": detail.get("max_event_age_hours"),
+        }
+    if reason == Reason.NO_CONTACT:
+        return _("The respondent has no contact point for the channels %(channels)s of rule %(rule)s.") % {
+            "channels": ", ".join(detail.get("channels", [])),
+            "rule": rule,
+        }
+    if reason == Reason.FATIGUE:
+        return _("Another invitation is due %(other)s, within %(days)s days (scope: %(scope)s).") % {
+            "other": detail.get("other_invitation_due_at"),
+            "days": detail.get("fatigue_days"),
+            "scope": detail.get("fatigue_scope"),
+        }
+    if reason == Reason.QUOTA_FULL:
+        return _("%(attribute)s = %(value)s already had %(max)s invitations on %(day)s.") % {
+            "attribute": detail.get("attribute"),
+            "value": detail.get("value"),
+            "max": detail.get("quota_max_per_day"),
+            "day": detail.get("day"),
+        }
+    if reason == Reason.SAMPLED_OUT:
+        return _("The event drew %(draw)s; rule %(rule)s samples %(rate)s of events.") % {
+            "draw": detail.get("draw"),
+            "rule": rule,
+            "rate": detail.get("sampling_rate"),
+        }
+    return str(suppression.get_reason_display())
+
+
 class InvitationInline(admin.TabularInline):
     model = Invitation
     fields = [
@@ -201,7 +253,7 @@ class ServiceEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "attributes",
         "batch_id",
     ]
-    readonly_fields = fields
+    readonly_fields = ["decision", *fields]
     inlines = [InvitationInline, SuppressionInline]
     change_list_template = "admin/responses/serviceevent/change_list.html"
 
@@ -223,6 +275,27 @@ class ServiceEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         kind, reason = event_outcome(obj)
         labels = {"invited": _("invited"), "suppressed": _("suppressed"), "pending": _("no decision")}
         return f"{labels[kind]}: {reason}" if reason else str(labels[kind])
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        return ["decision", *self.fields]
+
+    @admin.display(description=_("decision"))
+    def decision(self, obj: ServiceEvent) -> str:
+        """One sentence answering "why did (or didn't) this event lead to an invitation?"."""
+        invitation = Invitation.objects.filter(event=obj).select_related("survey").first()
+        if invitation is not None:
+            text = _("Invited to %(survey)s by %(channel)s, due %(due)s.") % {
+                "survey": invitation.survey.key,
+                "channel": invitation.channel,
+                "due": invitation.due_at.isoformat(),
+            }
+            if invitation.deferred_reason == "quiet_hours":
+                text += " " + str(_("Deferred out of the respondent's quiet hours."))
+            return text
+        suppression = Suppression.objects.filter(event=obj).select_related("rule").first()
+        if suppression is None:
+            return str(_("No decision recorded."))
+        return suppression_explain(suppression, event=obj)
 
     def get_urls(self):
         return [

@@ -197,7 +197,7 @@ def test_admin_upload_refuses_other_files(admin_client) -> None:
 
 def test_admin_pages_show_each_decision(admin_client) -> None:
     # given one invited and one suppressed event
-    DistributionRuleFactory(sampling_rate=0.0)
+    rule = DistributionRuleFactory(sampling_rate=0.0)
     from responses.services import events_ingest
     from tests.responses.factories import NOW, event
 
@@ -209,6 +209,7 @@ def test_admin_pages_show_each_decision(admin_client) -> None:
     # then the reason is visible on both
     assert "suppressed: sampled_out" in listing.content.decode()
     assert "Not drawn by sampling" in detail.content.decode()
+    assert f"The event drew 0.851325; rule {rule.name} samples 0.0 of events." in detail.content.decode()
     for url in [
         "/admin/responses/suppression/?reason__exact=sampled_out",
         "/admin/responses/invitation/",
@@ -218,3 +219,37 @@ def test_admin_pages_show_each_decision(admin_client) -> None:
         "/admin/surveys/distributionrule/add/",
     ]:
         assert admin_client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize(
+    ("rule_kwargs", "item", "sentence"),
+    [
+        ({}, {}, "Invited to {survey} by link, due 2026-05-01T04:10:00+00:00."),
+        (
+            {"event_types": ["ticket.closed"]},
+            {},
+            "No rule matches event type order.delivered from order-platform",
+        ),
+        ({"is_active": False}, {}, "Only rule {rule} matches, and it is not live (inactive)."),
+        ({}, {"occurred_at": "2026-04-27T12:00:00+08:00"}, "The event was 96.2 hours old when received"),
+        ({"channels": ["sms"]}, {}, "no contact point for the channels sms of rule {rule}."),
+        (
+            {"quota_attribute": "city", "quota_max_per_day": 0},
+            {},
+            "city = 上海 already had 0 invitations on 2026-05-01.",
+        ),
+    ],
+)
+def test_the_event_page_explains_the_decision_in_a_sentence(
+    admin_client, rule_kwargs, item, sentence
+) -> None:
+    # given a rule and an event it decides on
+    from responses.services import events_ingest
+    from tests.responses.factories import NOW, event
+
+    rule = DistributionRuleFactory(**rule_kwargs)
+    events_ingest(source_system=None, items=[event("e-2", **item)], now=NOW)
+    # when ops open the event's page
+    page = admin_client.get(f"/admin/responses/serviceevent/{ServiceEvent.objects.get().pk}/change/")
+    # then one sentence says why
+    assert sentence.format(survey=rule.survey.key, rule=rule.name) in page.content.decode()
