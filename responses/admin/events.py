@@ -1,18 +1,12 @@
-"""The ops view of distribution: every event's decision, respondents, invitations, rules.
+"""Events and their decisions: invitations, suppressions, quota counters, the CSV/XLSX upload.
 
 "Why did this event not lead to an invitation?" is answered on the event's page: its invitation
 (with a quiet-hours deferral, if any) or its suppression with the reason and the numbers behind
-it (the fatigue window, the quota, the sampling draw).
-
-DistributionRule belongs to ``surveys`` but is registered here: its validation needs the
-distribution engine's knowledge (known channels, fatigue scopes), and imports may only flow
-surveys <- responses.
+it (the fatigue window, the quota, the sampling draw), in one sentence.
 """
 
-import copy
-
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest
@@ -21,127 +15,10 @@ from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from responses.models import Invitation, QuotaCounter, Respondent, ServiceEvent, SourceSystem, Suppression
+from responses.admin.base import ReadOnlyAdminMixin
+from responses.models import Invitation, QuotaCounter, ServiceEvent, Suppression
 from responses.selectors import event_outcome
 from responses.services.imports import ImportFileError, event_rows_read, events_import
-from responses.services.respondents import respondent_opt_out
-from responses.services.rules import rule_validate
-from responses.services.sources import source_system_create, source_system_rotate_key
-from surveys.models import DistributionRule
-
-
-class ReadOnlyAdminMixin:
-    """Rows written only by services: viewable, never edited by hand."""
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
-# --- source systems -------------------------------------------------------------------------
-
-
-class SourceSystemForm(forms.ModelForm):
-    class Meta:
-        model = SourceSystem
-        fields = ["name", "description", "is_active"]
-
-
-@admin.register(SourceSystem)
-class SourceSystemAdmin(admin.ModelAdmin):
-    form = SourceSystemForm
-    list_display = ["name", "description", "key_prefix", "is_active", "created_at"]
-    list_filter = ["is_active"]
-    readonly_fields = ["key_prefix", "created_at", "updated_at"]
-    actions = ["rotate_key"]
-
-    def get_readonly_fields(self, request: HttpRequest, obj=None):
-        return [*self.readonly_fields, "name"] if obj else self.readonly_fields
-
-    def save_model(self, request: HttpRequest, obj: SourceSystem, form, change: bool) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        created, key = source_system_create(name=obj.name, description=obj.description)
-        obj.pk = created.pk
-        messages.warning(
-            request,
-            _("API key of %(name)s, shown only now: %(key)s") % {"name": created.name, "key": key},
-        )
-
-    @admin.action(description=_("Replace the API key (the old one stops working)"))
-    def rotate_key(self, request: HttpRequest, queryset) -> None:
-        for system in queryset:
-            key = source_system_rotate_key(source_system=system)
-            messages.warning(
-                request,
-                _("New API key of %(name)s, shown only now: %(key)s") % {"name": system.name, "key": key},
-            )
-
-
-# --- respondents --------------------------------------------------------------------------
-
-
-class OptedOutFilter(admin.SimpleListFilter):
-    title = _("opted out")
-    parameter_name = "opted_out"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Yes")), ("no", _("No"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(opted_out_at__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(opted_out_at__isnull=True)
-        return queryset
-
-
-@admin.register(Respondent)
-class RespondentAdmin(admin.ModelAdmin):
-    list_display = ["ref", "type", "email", "phone", "locale", "timezone", "opted_out_at", "updated_at"]
-    list_filter = ["type", OptedOutFilter, "locale"]
-    search_fields = ["ref", "email", "phone"]
-    readonly_fields = [
-        "public_id",
-        "type",
-        "ref",
-        "opted_out_at",
-        "contact_updated_at",
-        "created_at",
-        "updated_at",
-    ]
-    fields = [
-        "public_id",
-        "type",
-        "ref",
-        "email",
-        "phone",
-        "locale",
-        "timezone",
-        "opted_out_at",
-        "contact_updated_at",
-        "created_at",
-        "updated_at",
-    ]
-    actions = ["opt_out"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # respondents come from events
-
-    @admin.action(description=_("Opt out of all surveys"))
-    def opt_out(self, request: HttpRequest, queryset) -> None:
-        for respondent in queryset:
-            respondent_opt_out(respondent=respondent)
-        messages.success(request, _("%(count)s respondent(s) opted out.") % {"count": queryset.count()})
-
-
-# --- events, invitations, suppressions -------------------------------------------------------
 
 
 def suppression_explain(suppression: Suppression, *, event: ServiceEvent) -> str:
@@ -403,104 +280,3 @@ class SuppressionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class QuotaCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["rule", "day", "value", "count"]
     list_filter = ["rule", "day"]
-
-
-# --- distribution rules -------------------------------------------------------------------------
-
-
-class DistributionRuleForm(forms.ModelForm):
-    """Parses the JSON fields and checks the rule as a whole with ``rule_validate``."""
-
-    class Meta:
-        model = DistributionRule
-        fields = [
-            "name",
-            "survey",
-            "is_active",
-            "priority",
-            "active_from",
-            "active_until",
-            "event_types",
-            "source",
-            "attribute_filters",
-            "audience",
-            "sampling_rate",
-            "quota_attribute",
-            "quota_min_per_day",
-            "quota_max_per_day",
-            "fatigue_days",
-            "fatigue_scope",
-            "delay_minutes",
-            "max_event_age_hours",
-            "quiet_hours_start",
-            "quiet_hours_end",
-            "link_expiry_hours",
-            "reminder_count",
-            "reminder_after_hours",
-            "channels",
-        ]
-        widgets = {
-            "event_types": forms.Textarea(attrs={"rows": 2, "cols": 60}),
-            "attribute_filters": forms.Textarea(attrs={"rows": 3, "cols": 60}),
-            "channels": forms.Textarea(attrs={"rows": 2, "cols": 60}),
-        }
-
-    def clean(self):
-        cleaned = super().clean()
-        candidate = copy.copy(self.instance)
-        for name, value in cleaned.items():
-            setattr(candidate, name, value)
-        for name in ("event_types", "attribute_filters", "channels"):
-            if name in self.errors:
-                return cleaned  # not JSON: the field already says so
-        try:
-            rule_validate(rule=candidate)
-        except ValidationError as exc:
-            for name, errors in exc.error_dict.items():
-                self.add_error(name if name in self.fields else None, errors)
-        return cleaned
-
-
-@admin.register(DistributionRule)
-class DistributionRuleAdmin(admin.ModelAdmin):
-    form = DistributionRuleForm
-    list_display = [
-        "name",
-        "survey",
-        "audience",
-        "priority",
-        "is_active",
-        "sampling_rate",
-        "channels_display",
-    ]
-    list_filter = ["is_active", "audience", "survey"]
-    search_fields = ["name", "survey__key"]
-    list_select_related = ["survey"]
-    fieldsets = [
-        (None, {"fields": ["name", "survey", "is_active", "priority", "active_from", "active_until"]}),
-        (_("Matching"), {"fields": ["event_types", "source", "attribute_filters", "audience"]}),
-        (
-            _("Sampling and quotas"),
-            {"fields": ["sampling_rate", "quota_attribute", "quota_min_per_day", "quota_max_per_day"]},
-        ),
-        (_("Fatigue"), {"fields": ["fatigue_days", "fatigue_scope"]}),
-        (
-            _("Timing"),
-            {
-                "fields": [
-                    "delay_minutes",
-                    "max_event_age_hours",
-                    "quiet_hours_start",
-                    "quiet_hours_end",
-                    "link_expiry_hours",
-                    "reminder_count",
-                    "reminder_after_hours",
-                ]
-            },
-        ),
-        (_("Channels"), {"fields": ["channels"]}),
-    ]
-
-    @admin.display(description=_("channel order"))
-    def channels_display(self, obj: DistributionRule) -> str:
-        return " → ".join(obj.channels) if isinstance(obj.channels, list) else ""
