@@ -253,3 +253,17 @@ def test_the_event_page_explains_the_decision_in_a_sentence(
     page = admin_client.get(f"/admin/responses/serviceevent/{ServiceEvent.objects.get().pk}/change/")
     # then one sentence says why
     assert sentence.format(survey=rule.survey.key, rule=rule.name) in page.content.decode()
+
+
+def test_the_invitation_page_never_shows_the_token_or_its_hash(admin_client) -> None:
+    from responses import tokens
+    from responses.services import events_ingest
+    from tests.responses.factories import NOW, event
+
+    DistributionRuleFactory()
+    events_ingest(source_system=None, items=[event()], now=NOW)
+    invitation = Invitation.objects.get()
+    page = admin_client.get(f"/admin/responses/invitation/{invitation.pk}/change/").content.decode()
+    assert str(invitation.public_id) in page
+    assert invitation.token_hash not in page
+    assert tokens.invitation_token(invitation) not in page
