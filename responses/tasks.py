@@ -32,6 +32,14 @@ def invitation_send(invitation_id: int) -> None:
         logger.info("invitation %s: %s (%s)", invitation_id, outcome.status, outcome.detail)
 
 
+@shared_task(name="responses.invitations_send_batch", soft_time_limit=60, time_limit=90, **COMMON)
+def invitations_send_batch(invitation_ids: list[int]) -> None:
+    outcomes = delivery.invitations_send(invitation_ids=invitation_ids)
+    missing = [pk for pk, o in zip(invitation_ids, outcomes, strict=False) if o.detail == "missing"]
+    if missing:
+        logger.warning("invitations_send_batch: invitations %s do not exist", missing)
+
+
 @shared_task(name="responses.invitation_remind", soft_time_limit=60, time_limit=90, **COMMON)
 def invitation_remind(invitation_id: int) -> None:
     outcome = delivery.invitation_remind(invitation_id=invitation_id)

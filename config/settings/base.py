@@ -215,4 +215,6 @@ DELIVERY_RETRY_MAX_SECONDS = env.int("DELIVERY_RETRY_MAX_SECONDS", default=3600)
 # time limit (90 s) so only a dead worker's claim is ever taken over.
 DELIVERY_CLAIM_TIMEOUT_SECONDS = env.int("DELIVERY_CLAIM_TIMEOUT_SECONDS", default=300)
 DELIVERY_SWEEP_BATCH = env.int("DELIVERY_SWEEP_BATCH", default=1000)
+# Ids per send task enqueued by the sweep: one claim and one status update per task.
+DELIVERY_SEND_BATCH = env.int("DELIVERY_SEND_BATCH", default=50)
 DELIVERY_SWEEP_GRACE_SECONDS = env.int("DELIVERY_SWEEP_GRACE_SECONDS", default=60)

@@ -51,7 +51,7 @@ def test_sending_twice_sends_once() -> None:
     assert invitation.status == S.SENT
     assert invitation.sent_at == NOW
     assert invitation.attempts == 1
-    assert invitation.due_at == NOW - dt.timedelta(minutes=1)
+    assert invitation.due_at == NOW  # the lease is over: due_at keeps the send time
     assert invitation.next_reminder_at == NOW + dt.timedelta(hours=24)
 
 
@@ -69,6 +69,28 @@ def test_a_claimed_row_is_not_sent_by_a_second_worker(scripted) -> None:
     later = delivery.invitation_send(invitation_id=invitation.pk, now=NOW + dt.timedelta(seconds=301))
     assert later.status == "sent"
     assert scripted.calls == [("sms", f"inv-{invitation.public_id}")]
+
+
+def test_a_batch_is_claimed_and_marked_together_each_row_once(
+    scripted, django_assert_max_num_queries
+) -> None:
+    # given five due invitations, one not due, one already sent, and an unknown id
+    due = [_due(channel="sms") for _ in range(5)]
+    later = _due(channel="sms", due_at=NOW + dt.timedelta(hours=1))
+    done = _due(channel="sms", status=S.SENT)
+    ids = [i.pk for i in due] + [later.pk, done.pk, 999999]
+
+    # when the batch is sent, with a bounded number of queries whatever its size
+    with django_assert_max_num_queries(5):
+        outcomes = delivery.invitations_send(invitation_ids=ids, now=NOW)
+
+    # then the five went out once each; the others were skipped with the reason
+    assert [o.status for o in outcomes] == ["sent"] * 5 + ["skipped"] * 3
+    assert [o.detail for o in outcomes[5:]] == ["not due (deferred or claimed)", "already sent", "missing"]
+    assert sorted(m for _, m in scripted.calls) == sorted(f"inv-{i.public_id}" for i in due)
+    assert Invitation.objects.filter(status=S.SENT, sent_at=NOW).count() == 5
+    assert delivery.invitations_send(invitation_ids=ids, now=NOW)[0].status == "skipped"
+    assert len(scripted.calls) == 5
 
 
 def test_not_due_yet_is_not_sent(scripted) -> None:

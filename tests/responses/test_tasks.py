@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 
 TASKS = {
     "responses.invitation_send": tasks.invitation_send,
+    "responses.invitations_send_batch": tasks.invitations_send_batch,
     "responses.invitation_remind": tasks.invitation_remind,
     "responses.invitations_dispatch_due": tasks.invitations_dispatch_due,
     "responses.invitations_remind_due": tasks.invitations_remind_due,
@@ -63,9 +64,9 @@ def test_dispatch_due_enqueues_after_commit_and_sends_each_once(
         tasks.invitations_dispatch_due.delay()
         tasks.invitations_dispatch_due.delay()
 
-    # then the two due ones were enqueued only after commit (twice each: both sweeps saw them
-    # before any send ran) and sent once each
-    assert len(callbacks) == 4
+    # then the two due ones were enqueued only after commit, as one batch per sweep (both sweeps
+    # saw them before any send ran), and sent once each
+    assert len(callbacks) == 2
     assert sorted(m.extra_headers["Message-ID"] for m in mail.outbox) == sorted(
         f"<inv-{i.public_id}@voc.local>" for i in due
     )
