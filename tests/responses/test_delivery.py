@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 
 from responses.models import Invitation
-from responses.services import delivery
+from responses.services import delivery, lifecycle
 from tests.responses import fake_channels
 from tests.responses.delivery_factories import InvitationFactory, RespondentFactory
 
@@ -246,11 +246,11 @@ def test_reminders_go_out_after_the_interval_up_to_the_rules_count(scripted) -> 
     invitation = _sent()
 
     # when reminders are tried before, at and after each interval
-    too_early = delivery.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=23))
-    first = delivery.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=24))
-    again = delivery.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=24))
-    second = delivery.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=48))
-    third = delivery.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=96))
+    too_early = lifecycle.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=23))
+    first = lifecycle.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=24))
+    again = lifecycle.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=24))
+    second = lifecycle.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=48))
+    third = lifecycle.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=96))
 
     # then exactly two reminders, each with its own message id, and none planned after
     assert [o.status for o in (too_early, first, again, second, third)] == [
@@ -274,16 +274,16 @@ def test_reminders_go_out_after_the_interval_up_to_the_rules_count(scripted) -> 
 def test_reminders_stop_once_the_respondent_moved_on(scripted, stop) -> None:
     invitation = _sent()
     if stop == "started":
-        delivery.invitation_mark_started(invitation=invitation, now=NOW + dt.timedelta(hours=1))
+        lifecycle.invitation_mark_started(invitation=invitation, now=NOW + dt.timedelta(hours=1))
     elif stop == "completed":
-        delivery.invitation_mark_completed(invitation=invitation, now=NOW + dt.timedelta(hours=1))
+        lifecycle.invitation_mark_completed(invitation=invitation, now=NOW + dt.timedelta(hours=1))
     elif stop == "expired":
         Invitation.objects.filter(pk=invitation.pk).update(status=S.EXPIRED)
     else:
         type(invitation.respondent).objects.filter(pk=invitation.respondent_id).update(opted_out_at=NOW)
 
-    due = delivery.invitations_remind_due_ids(now=NOW + dt.timedelta(hours=25))
-    outcome = delivery.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=25))
+    due = lifecycle.invitations_remind_due_ids(now=NOW + dt.timedelta(hours=25))
+    outcome = lifecycle.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=25))
 
     assert due == []
     assert outcome.status == "skipped"
@@ -295,7 +295,7 @@ def test_the_frozen_reminder_plan_wins_over_a_later_rule_change(scripted) -> Non
     invitation.rule.reminder_count = 5
     invitation.rule.save(update_fields=["reminder_count"])
 
-    first = delivery.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=6))
+    first = lifecycle.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=6))
 
     assert first.status == "sent"
     invitation.refresh_from_db()
@@ -304,9 +304,9 @@ def test_the_frozen_reminder_plan_wins_over_a_later_rule_change(scripted) -> Non
 
 def test_an_opened_invitation_is_still_reminded(scripted) -> None:
     invitation = _sent()
-    delivery.invitation_mark_opened(invitation=invitation, now=NOW + dt.timedelta(hours=1))
+    lifecycle.invitation_mark_opened(invitation=invitation, now=NOW + dt.timedelta(hours=1))
 
-    assert delivery.invitations_remind_due_ids(now=NOW + dt.timedelta(hours=25)) == [invitation.pk]
+    assert lifecycle.invitations_remind_due_ids(now=NOW + dt.timedelta(hours=25)) == [invitation.pk]
 
 
 # Expiry and lifecycle ----------------------------------------------------------------------
@@ -321,7 +321,7 @@ def test_expiry_marks_only_unfinished_invitations_past_their_time() -> None:
     failed = _due(status=S.FAILED, expires_at=past)
     current = _due(status=S.SENT, expires_at=NOW + dt.timedelta(hours=1))
 
-    changed = delivery.invitations_expire(now=NOW)
+    changed = lifecycle.invitations_expire(now=NOW)
 
     assert changed == 3
     statuses = dict(Invitation.objects.values_list("pk", "status"))
@@ -333,18 +333,18 @@ def test_expiry_marks_only_unfinished_invitations_past_their_time() -> None:
         failed.pk: S.FAILED,
         current.pk: S.SENT,
     }
-    assert delivery.invitations_expire(now=NOW) == 0
+    assert lifecycle.invitations_expire(now=NOW) == 0
 
 
 def test_lifecycle_only_moves_forward(scripted) -> None:
     invitation = _sent()
     t1, t2, t3 = (NOW + dt.timedelta(minutes=m) for m in (1, 2, 3))
 
-    assert delivery.invitation_mark_opened(invitation=invitation, now=t1) is True
-    assert delivery.invitation_mark_opened(invitation=invitation, now=t2) is False
-    assert delivery.invitation_mark_completed(invitation=invitation, now=t3) is True
-    assert delivery.invitation_mark_started(invitation=invitation, now=t3) is False
-    assert delivery.invitation_mark_opened(invitation=invitation, now=t3) is False
+    assert lifecycle.invitation_mark_opened(invitation=invitation, now=t1) is True
+    assert lifecycle.invitation_mark_opened(invitation=invitation, now=t2) is False
+    assert lifecycle.invitation_mark_completed(invitation=invitation, now=t3) is True
+    assert lifecycle.invitation_mark_started(invitation=invitation, now=t3) is False
+    assert lifecycle.invitation_mark_opened(invitation=invitation, now=t3) is False
 
     invitation.refresh_from_db()
     assert invitation.status == S.COMPLETED
@@ -356,6 +356,6 @@ def test_an_expired_or_failed_invitation_cannot_be_completed() -> None:
     expired = _due(status=S.EXPIRED)
     failed = _due(status=S.FAILED)
 
-    assert delivery.invitation_mark_completed(invitation=expired, now=NOW) is False
-    assert delivery.invitation_mark_started(invitation=failed, now=NOW) is False
+    assert lifecycle.invitation_mark_completed(invitation=expired, now=NOW) is False
+    assert lifecycle.invitation_mark_started(invitation=failed, now=NOW) is False
     assert Invitation.objects.filter(completed_at__isnull=False).count() == 0
