@@ -11,6 +11,7 @@ from django.utils import timezone
 from config.celery import app
 from responses import tasks
 from responses.models import Invitation
+from responses.services import delivery
 from tests.responses.delivery_factories import InvitationFactory
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +91,19 @@ def test_remind_due_and_expire_tasks(settings, django_capture_on_commit_callback
     reminded.refresh_from_db()
     stale.refresh_from_db()
     assert (reminded.reminders_sent, stale.status) == (1, Invitation.Status.EXPIRED)
+
+
+def test_enqueue_batches_ids_after_commit(settings, django_capture_on_commit_callbacks) -> None:
+    settings.DELIVERY_SEND_BATCH = 2
+    rows = [InvitationFactory() for _ in range(5)]
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        delivery.invitations_enqueue(invitation_ids=[r.pk for r in rows])
+        assert len(mail.outbox) == 0  # nothing before the commit
+
+    assert [c.args[0] for c in callbacks] == [
+        [rows[0].pk, rows[1].pk],
+        [rows[2].pk, rows[3].pk],
+        [rows[4].pk],
+    ]
+    assert len(mail.outbox) == 5
