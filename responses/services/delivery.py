@@ -313,7 +313,9 @@ def invitations_enqueue(*, invitation_ids: Sequence[int]) -> None:
     ids = list(invitation_ids)
     size = max(1, settings.DELIVERY_SEND_BATCH)
     for start in range(0, len(ids), size):
-        transaction.on_commit(partial(invitations_send_batch.delay, ids[start : start + size]))
+        # robust: a broker that is down is logged, never raised after the commit; the rows stay
+        # scheduled and the beat sweep sends them.
+        transaction.on_commit(partial(invitations_send_batch.delay, ids[start : start + size]), robust=True)
 
 
 def invitations_dispatch_due(*, now: datetime | None = None, limit: int | None = None) -> int:
