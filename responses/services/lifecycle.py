@@ -54,7 +54,7 @@ def invitations_remind_due(*, now: datetime | None = None, limit: int | None = N
 
     ids = invitations_remind_due_ids(now=now, limit=limit)
     for invitation_id in ids:
-        transaction.on_commit(partial(remind_task.delay, invitation_id))
+        transaction.on_commit(partial(remind_task.delay, invitation_id), robust=True)
     return len(ids)
 
 
