@@ -18,13 +18,15 @@ claim -> send -> mark, each state change a conditional UPDATE:
    due_at = <lease>`` -- a claim taken over after its lease ran out has another lease value,
    so a late worker cannot overwrite the new owner's outcome.
 
-A batch (the sweep enqueues DELIVERY_SEND_BATCH ids per task) costs one claim and one mark
-whatever its size: two commits instead of two per invitation.
+A batch (the sweep enqueues DELIVERY_SEND_BATCH ids per task) costs one claim, and one mark
+per DELIVERY_MARK_INTERVAL_SECONDS of sending (usually one in all), instead of two commits per
+invitation.
 
 The lease (300 s by default) is longer than the task's hard time limit, so a live worker is
 killed by Celery before anyone else may take its rows over: a duplicate cannot come from a
 slow worker. The one window left is a crash (SIGKILL, power loss) after the channel accepted a
-message and before step 3 committed: the row is sent again when the lease runs out. That is
+message and before step 3 committed -- at most DELIVERY_MARK_INTERVAL_SECONDS (0.2 s) of sends
+in a batch: those rows are sent again when the lease runs out. That is
 at-least-once, and the resend carries the same message id (email Message-ID, SMS client_ref,
 X-Webhook-Id, all derived from the invitation's public id) so a receiver can drop the copy.
 Everything else -- task redelivery, duplicate enqueues, two workers racing -- sends once.
@@ -32,12 +34,14 @@ Everything else -- task redelivery, duplicate enqueues, two workers racing -- se
 
 import logging
 import secrets
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
@@ -197,14 +201,16 @@ def _send_batch(ids: list[int], *, now: datetime) -> dict[int, SendOutcome]:
     claimed = due.filter(expires_at__gt=now).update(due_at=lease, attempts=F("attempts") + 1, updated_at=now)
     if not claimed:
         return _skipped(ids)
-    rows = list(
+    order = {pk: position for position, pk in enumerate(ids)}
+    rows = sorted(
         Invitation.objects.select_related("respondent", "event", "survey_version", "rule").filter(
             pk__in=ids, status=Status.SCHEDULED, due_at=lease
-        )
+        ),
+        key=lambda row: order[row.pk],
     )
     outcomes = _skipped([pk for pk in ids if pk not in {row.pk for row in rows}])
-    sent: dict[datetime | None, list[int]] = defaultdict(list)
-    for row in rows:
+    marks = _Marks(lease=lease, now=now)
+    for position, row in enumerate(rows):
         mine = Invitation.objects.filter(pk=row.pk, status=Status.SCHEDULED, due_at=lease)
         if row.respondent.opted_out_at is not None:
             mine.update(
@@ -218,30 +224,60 @@ def _send_batch(ids: list[int], *, now: datetime) -> dict[int, SendOutcome]:
             outcomes[row.pk] = _permanent(row, mine, exc, now=now)
         except TransientChannelError as exc:
             outcomes[row.pk] = _transient(row, mine, exc, now=now)
-        except Exception as exc:  # a bug or a time limit: bounded by the attempt limit, never lost
+        except SoftTimeLimitExceeded:
+            # Out of time: record what went out, hand the rest back to the sweep, stop.
+            marks.flush()
+            rest = [r.pk for r in rows[position:]]
+            Invitation.objects.filter(pk__in=rest, status=Status.SCHEDULED, due_at=lease).update(
+                due_at=now, attempts=F("attempts") - 1, updated_at=now
+            )
+            outcomes.update({pk: SendOutcome(status="retry", detail="task time limit") for pk in rest})
+            return outcomes
+        except Exception as exc:  # a bug: bounded by the attempt limit, never lost
             logger.exception("invitation %s: unexpected error in channel %s", row.pk, row.channel)
             error = TransientChannelError(f"{type(exc).__name__}: {exc}", code="internal_error")
             outcomes[row.pk] = _transient(row, mine, error, now=now)
         else:
             outcomes[row.pk] = SendOutcome(status="sent", channel=result.channel, detail=result.provider_ref)
-            sent[_next_reminder_at(row, after=now, already_sent=row.reminders_sent)].append(row.pk)
-    for next_reminder_at, pks in sent.items():
-        # due_at keeps the time the send went out (the lease is over).
-        marked = Invitation.objects.filter(pk__in=pks, status=Status.SCHEDULED, due_at=lease).update(
-            status=Status.SENT,
-            sent_at=now,
-            due_at=now,
-            last_error="",
-            next_reminder_at=next_reminder_at,
-            updated_at=now,
-        )
-        if marked != len(pks):
-            # Only possible when a lease ran out while this worker was still sending (it is
-            # longer than the hard time limit, so only on a stalled machine).
-            logger.warning(
-                "%s of %s sent invitations had their claim taken over", len(pks) - marked, len(pks)
-            )
+            marks.add(row.pk, _next_reminder_at(row, after=now, already_sent=row.reminders_sent))
+    marks.flush()
     return outcomes
+
+
+class _Marks:
+    """Sent rows waiting for their status update, written at least every
+    DELIVERY_MARK_INTERVAL_SECONDS: one UPDATE for many rows, while a crash can resend (with the
+    same message id) only what went out in the last interval."""
+
+    def __init__(self, *, lease: datetime, now: datetime) -> None:
+        self.lease, self.now = lease, now
+        self.pending: dict[datetime | None, list[int]] = defaultdict(list)
+        self.since = time.monotonic()
+
+    def add(self, pk: int, next_reminder_at: datetime | None) -> None:
+        self.pending[next_reminder_at].append(pk)
+        if time.monotonic() - self.since >= settings.DELIVERY_MARK_INTERVAL_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        for next_reminder_at, pks in self.pending.items():
+            # due_at keeps the time the send went out (the lease is over).
+            marked = Invitation.objects.filter(pk__in=pks, status=Status.SCHEDULED, due_at=self.lease).update(
+                status=Status.SENT,
+                sent_at=self.now,
+                due_at=self.now,
+                last_error="",
+                next_reminder_at=next_reminder_at,
+                updated_at=self.now,
+            )
+            if marked != len(pks):
+                # Only possible when a lease ran out while this worker was still sending (it is
+                # longer than the hard time limit, so only on a stalled machine).
+                logger.warning(
+                    "%s of %s sent invitations had their claim taken over", len(pks) - marked, len(pks)
+                )
+        self.pending.clear()
+        self.since = time.monotonic()
 
 
 def _error_text(exc: ChannelError, channel: str) -> str:

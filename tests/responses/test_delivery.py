@@ -93,6 +93,30 @@ def test_a_batch_is_claimed_and_marked_together_each_row_once(
     assert len(scripted.calls) == 5
 
 
+def test_a_task_out_of_time_records_what_went_out_and_hands_the_rest_back(scripted) -> None:
+    # given a batch of four whose third send hits the task's soft time limit
+    rows = [_due(channel="sms") for _ in range(4)]
+    scripted.plan.extend(["ok", "ok", "time_limit"])
+
+    outcomes = delivery.invitations_send(invitation_ids=[r.pk for r in rows], now=NOW)
+
+    # then the first two are sent, the other two are due again at once with their attempt undone
+    assert [o.status for o in outcomes] == ["sent", "sent", "retry", "retry"]
+    statuses = list(Invitation.objects.order_by("pk").values_list("status", "attempts", "due_at"))
+    assert statuses == [(S.SENT, 1, NOW), (S.SENT, 1, NOW), (S.SCHEDULED, 0, NOW), (S.SCHEDULED, 0, NOW)]
+
+
+def test_sent_rows_are_marked_at_least_every_interval(scripted, settings) -> None:
+    # given a mark interval of zero: every send is recorded before the next one starts
+    settings.DELIVERY_MARK_INTERVAL_SECONDS = 0
+    rows = [_due(channel="sms") for _ in range(3)]
+    scripted.plan.extend(["observe"] * 3)
+
+    delivery.invitations_send(invitation_ids=[r.pk for r in rows], now=NOW)
+
+    assert scripted.observed == [0, 1, 2]
+
+
 def test_not_due_yet_is_not_sent(scripted) -> None:
     invitation = _due(channel="sms", due_at=NOW + dt.timedelta(hours=2))
 
