@@ -11,7 +11,7 @@ import logging
 
 from celery import shared_task
 
-from responses.services import delivery
+from responses.services import delivery, lifecycle
 
 logger = logging.getLogger(__name__)
 
@@ -32,9 +32,17 @@ def invitation_send(invitation_id: int) -> None:
         logger.info("invitation %s: %s (%s)", invitation_id, outcome.status, outcome.detail)
 
 
+@shared_task(name="responses.invitations_send_batch", soft_time_limit=60, time_limit=90, **COMMON)
+def invitations_send_batch(invitation_ids: list[int]) -> None:
+    outcomes = delivery.invitations_send(invitation_ids=invitation_ids)
+    missing = [pk for pk, o in zip(invitation_ids, outcomes, strict=False) if o.detail == "missing"]
+    if missing:
+        logger.warning("invitations_send_batch: invitations %s do not exist", missing)
+
+
 @shared_task(name="responses.invitation_remind", soft_time_limit=60, time_limit=90, **COMMON)
 def invitation_remind(invitation_id: int) -> None:
-    outcome = delivery.invitation_remind(invitation_id=invitation_id)
+    outcome = lifecycle.invitation_remind(invitation_id=invitation_id)
     if outcome.detail == "missing":
         logger.warning("invitation_remind: invitation %s does not exist", invitation_id)
 
@@ -48,13 +56,13 @@ def invitations_dispatch_due() -> None:
 
 @shared_task(name="responses.invitations_remind_due", soft_time_limit=50, time_limit=60, **COMMON)
 def invitations_remind_due() -> None:
-    count = delivery.invitations_remind_due()
+    count = lifecycle.invitations_remind_due()
     if count:
         logger.info("enqueued %s reminders", count)
 
 
 @shared_task(name="responses.invitations_expire", soft_time_limit=50, time_limit=60, **COMMON)
 def invitations_expire() -> None:
-    count = delivery.invitations_expire()
+    count = lifecycle.invitations_expire()
     if count:
         logger.info("expired %s invitations", count)

@@ -4,6 +4,8 @@ Integration tests start a real worker against the real Redis and switch eager mo
 themselves (see tests/conftest.py).
 """
 
+import os
+
 from config.settings.base import *  # noqa: F403
 from config.settings.base import BASE_DIR, env
 
@@ -20,11 +22,13 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'test.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DATABASES["default"].setdefault("TEST", {})
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so a worker process started by an integration test opens the same
-    # test database; the timeout rides out the worker's short write locks.
-    DATABASES["default"]["TEST"]["NAME"] = str(BASE_DIR / "var" / "test-db.sqlite3")
+    # test database (it is handed the path); one per test run, so parallel runs never share it.
+    # The timeout rides out the worker's short write locks.
+    DATABASES["default"]["TEST"]["NAME"] = str(BASE_DIR / "var" / f"test-db-{os.getpid()}.sqlite3")
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         timeout=30, init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
     )

@@ -2,7 +2,8 @@
 
 from responses.services.events import ItemResult, ItemStatus, events_ingest
 from responses.services.respondents import respondent_opt_out, respondents_upsert
-from responses.services.rules import event_decide, rule_validate
+from responses.services.rule_validation import rule_validate
+from responses.services.rules import event_decide
 from responses.services.sources import source_system_create, source_system_rotate_key
 
 __all__ = [

@@ -1,40 +1,50 @@
-"""Sending invitations: the claim, the channel call, the outcome; reminders, expiry, lifecycle.
+"""Sending invitations: the claim, the channel call, the outcome (reminders and the lifecycle
+after the send are in lifecycle.py).
 
 Exactly-once, and where it stops
 --------------------------------
 A send to an outside channel cannot share a transaction with the database, so every send is
 claim -> send -> mark, each state change a conditional UPDATE:
 
-1. Claim. ``UPDATE ... SET due_at = now + lease, attempts = attempts + 1 WHERE id = %s AND
-   status = 'scheduled' AND due_at <= now AND channel = <read> AND attempts = <read>``. One
-   caller wins; a second task for the same id (a duplicate from the sweep, a redelivery, a
-   second worker) matches no row and returns without sending. The lease is ``due_at`` itself:
-   a claimed row is not due again until the lease runs out, so the beat sweep
-   (``invitations_dispatch_due``) picks it up again only if its worker died.
+1. Claim. ``UPDATE ... SET due_at = <lease>, attempts = attempts + 1 WHERE id IN (...) AND
+   status = 'scheduled' AND due_at <= now``. One caller wins each row; a second task for the
+   same id (a duplicate from the sweep, a redelivery, a second worker) matches nothing and
+   sends nothing. The lease is ``due_at`` itself, set to now + DELIVERY_CLAIM_TIMEOUT_SECONDS
+   plus a random number of microseconds: a claimed row is not due again until the lease runs
+   out, so the beat sweep (``invitations_dispatch_due``) picks it up again only if its worker
+   died; and the exact lease value is this claim's fencing token.
 2. Send through the channel.
-3. Mark: ``UPDATE ... SET status = 'sent' WHERE id = %s AND status = 'scheduled' AND channel =
-   <claimed> AND attempts = <claimed>`` -- the pair (channel, attempts) fences off a claim that
-   was taken over.
+3. Mark: ``UPDATE ... SET status = 'sent' WHERE id IN (...) AND status = 'scheduled' AND
+   due_at = <lease>`` -- a claim taken over after its lease ran out has another lease value,
+   so a late worker cannot overwrite the new owner's outcome.
 
-The lease (DELIVERY_CLAIM_TIMEOUT_SECONDS, 300 s by default) is longer than the task's hard time
-limit, so a live worker is killed by Celery before anyone else may take its row over: a
-duplicate cannot come from a slow worker. The one window left is a crash (SIGKILL, power loss)
-after the channel accepted the message and before step 3 committed: the row is sent again when
-the lease runs out. That is at-least-once, and the resend carries the same message id (email
-Message-ID, SMS client_ref, X-Webhook-Id, all derived from the invitation's public id) so a
-receiver can drop the copy. Everything else -- task redelivery, duplicate enqueues, two workers
-racing -- sends once.
+A batch (the sweep enqueues DELIVERY_SEND_BATCH ids per task) costs one claim, and one mark
+per DELIVERY_MARK_INTERVAL_SECONDS of sending (usually one in all), instead of two commits per
+invitation.
+
+The lease (300 s by default) is longer than the task's hard time limit, so a live worker is
+killed by Celery before anyone else may take its rows over: a duplicate cannot come from a
+slow worker. The one window left is a crash (SIGKILL, power loss) after the channel accepted a
+message and before step 3 committed -- at most DELIVERY_MARK_INTERVAL_SECONDS (0.2 s) of sends
+in a batch: those rows are sent again when the lease runs out. That is
+at-least-once, and the resend carries the same message id (email Message-ID, SMS client_ref,
+X-Webhook-Id, all derived from the invitation's public id) so a receiver can drop the copy.
+Everything else -- task redelivery, duplicate enqueues, two workers racing -- sends once.
 """
 
 import logging
+import secrets
+import time
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from responses.channels import (
@@ -135,71 +145,139 @@ def _load(invitation_id: int) -> Invitation | None:
 
 
 def invitation_send(*, invitation_id: int, now: datetime | None = None) -> SendOutcome:
-    """Send a due invitation through its channel at most once per claim; see the module doc."""
+    """Send one due invitation through its channel, once; see the module docstring."""
+    return invitations_send(invitation_ids=[invitation_id], now=now)[0]
+
+
+def invitations_send(*, invitation_ids: Sequence[int], now: datetime | None = None) -> list[SendOutcome]:
+    """Send the due ones among ``invitation_ids``: one claim and one mark for the whole batch.
+
+    Returns one outcome per id, in order. Ids that are not due, already sent, claimed by
+    another worker or missing are ``skipped``.
+    """
+    now = now or timezone.now()
+    ids = list(dict.fromkeys(invitation_ids))
+    outcomes: dict[int, SendOutcome] = {}
+    pending = ids
     for _hop in range(8):  # at most one hop per channel in the rule's order
-        outcome = _send_once(invitation_id=invitation_id, now=now or timezone.now())
-        if outcome.status != "fallback":
-            return outcome
-    return SendOutcome(status="failed", detail="too many channel fallbacks")
+        if not pending:
+            break
+        results = _send_batch(pending, now=now)
+        outcomes.update({pk: o for pk, o in results.items() if o.status != "fallback"})
+        pending = [pk for pk, o in results.items() if o.status == "fallback"]
+    for pk in pending:
+        outcomes[pk] = SendOutcome(status="failed", detail="too many channel fallbacks")
+    return [outcomes[pk] for pk in ids]
 
 
-def _send_once(*, invitation_id: int, now: datetime) -> SendOutcome:
-    invitation = _load(invitation_id)
-    if invitation is None:
-        return SendOutcome(status="skipped", detail="missing")
-    if invitation.status != Status.SCHEDULED:
-        return SendOutcome(status="skipped", detail=f"already {invitation.status}")
-    if invitation.due_at > now:
-        return SendOutcome(status="skipped", detail="not due (deferred or claimed)")
-    base = Invitation.objects.filter(
-        pk=invitation.pk, status=Status.SCHEDULED, channel=invitation.channel, attempts=invitation.attempts
+def _skipped(ids: Sequence[int]) -> dict[int, SendOutcome]:
+    if not ids:
+        return {}
+    statuses = dict(Invitation.objects.filter(pk__in=ids).values_list("pk", "status"))
+    return {
+        pk: SendOutcome(
+            status="skipped",
+            detail="missing"
+            if pk not in statuses
+            else "not due (deferred or claimed)"
+            if statuses[pk] == Status.SCHEDULED
+            else f"already {statuses[pk]}",
+        )
+        for pk in ids
+    }
+
+
+def _send_batch(ids: list[int], *, now: datetime) -> dict[int, SendOutcome]:
+    due = Invitation.objects.filter(pk__in=ids, status=Status.SCHEDULED, due_at__lte=now)
+    due.filter(expires_at__lte=now).update(
+        status=Status.EXPIRED, last_error="expired before it could be sent", updated_at=now
     )
-    if invitation.expires_at <= now:
-        base.update(status=Status.EXPIRED, last_error="expired before it could be sent", updated_at=now)
-        return SendOutcome(status="skipped", detail="expired")
-    if invitation.respondent.opted_out_at is not None:
-        base.update(status=Status.FAILED, last_error="opted_out: the respondent opted out", updated_at=now)
-        return SendOutcome(status="failed", detail="opted_out")
-
-    original_due = invitation.due_at
-    lease_until = now + timedelta(seconds=settings.DELIVERY_CLAIM_TIMEOUT_SECONDS)
-    claimed = base.filter(due_at__lte=now).update(
-        due_at=lease_until, attempts=F("attempts") + 1, updated_at=now
+    # The claim: local columns only, so PostgreSQL re-checks every condition on the newest row
+    # version when two claims race (a condition on a joined table would be checked against the
+    # older snapshot). The lease value is unique to this claim and fences every later write.
+    lease = now + timedelta(
+        seconds=settings.DELIVERY_CLAIM_TIMEOUT_SECONDS, microseconds=secrets.randbelow(1_000_000)
     )
-    if claimed != 1:
-        return SendOutcome(status="skipped", detail="claimed by another worker")
-    attempt = invitation.attempts + 1
-    channel_name = invitation.channel
-    mine = Invitation.objects.filter(
-        pk=invitation.pk, status=Status.SCHEDULED, channel=channel_name, attempts=attempt
+    claimed = due.filter(expires_at__gt=now).update(due_at=lease, attempts=F("attempts") + 1, updated_at=now)
+    if not claimed:
+        return _skipped(ids)
+    order = {pk: position for position, pk in enumerate(ids)}
+    rows = sorted(
+        Invitation.objects.select_related("respondent", "event", "survey_version", "rule").filter(
+            pk__in=ids, status=Status.SCHEDULED, due_at=lease
+        ),
+        key=lambda row: order[row.pk],
     )
+    outcomes = _skipped([pk for pk in ids if pk not in {row.pk for row in rows}])
+    marks = _Marks(lease=lease, now=now)
+    for position, row in enumerate(rows):
+        mine = Invitation.objects.filter(pk=row.pk, status=Status.SCHEDULED, due_at=lease)
+        if row.respondent.opted_out_at is not None:
+            mine.update(
+                status=Status.FAILED, last_error="opted_out: the respondent opted out", updated_at=now
+            )
+            outcomes[row.pk] = SendOutcome(status="failed", channel=row.channel, detail="opted_out")
+            continue
+        try:
+            result = channel_get(row.channel).send(row, message=invitation_message(invitation=row))
+        except PermanentChannelError as exc:
+            outcomes[row.pk] = _permanent(row, mine, exc, now=now)
+        except TransientChannelError as exc:
+            outcomes[row.pk] = _transient(row, mine, exc, now=now)
+        except SoftTimeLimitExceeded:
+            # Out of time: record what went out, hand the rest back to the sweep, stop.
+            marks.flush()
+            rest = [r.pk for r in rows[position:]]
+            Invitation.objects.filter(pk__in=rest, status=Status.SCHEDULED, due_at=lease).update(
+                due_at=now, attempts=F("attempts") - 1, updated_at=now
+            )
+            outcomes.update({pk: SendOutcome(status="retry", detail="task time limit") for pk in rest})
+            return outcomes
+        except Exception as exc:  # a bug: bounded by the attempt limit, never lost
+            logger.exception("invitation %s: unexpected error in channel %s", row.pk, row.channel)
+            error = TransientChannelError(f"{type(exc).__name__}: {exc}", code="internal_error")
+            outcomes[row.pk] = _transient(row, mine, error, now=now)
+        else:
+            outcomes[row.pk] = SendOutcome(status="sent", channel=result.channel, detail=result.provider_ref)
+            marks.add(row.pk, _next_reminder_at(row, after=now, already_sent=row.reminders_sent))
+    marks.flush()
+    return outcomes
 
-    try:
-        channel = channel_get(channel_name)
-        result = channel.send(invitation, message=invitation_message(invitation=invitation))
-    except PermanentChannelError as exc:
-        return _permanent(invitation, mine, exc, now=now)
-    except TransientChannelError as exc:
-        return _transient(invitation, mine, exc, attempt=attempt, now=now)
-    except Exception as exc:  # a bug or a time limit: bounded by the attempt limit, never a lost row
-        logger.exception("invitation %s: unexpected error in channel %s", invitation.pk, channel_name)
-        error = TransientChannelError(f"{type(exc).__name__}: {exc}", code="internal_error")
-        return _transient(invitation, mine, error, attempt=attempt, now=now)
 
-    sent_at = now
-    marked = mine.update(
-        status=Status.SENT,
-        sent_at=sent_at,
-        due_at=original_due,
-        last_error="",
-        next_reminder_at=_next_reminder_at(invitation, after=sent_at, already_sent=invitation.reminders_sent),
-        updated_at=sent_at,
-    )
-    if marked != 1:
-        # Only possible when the lease ran out while this worker was still sending (it is longer
-        # than the hard time limit, so only a stalled machine) or the row changed state meanwhile.
-        logger.warning("invitation %s sent but its claim was taken over", invitation.pk)
-    return SendOutcome(status="sent", channel=result.channel, detail=result.provider_ref)
+class _Marks:
+    """Sent rows waiting for their status update, written at least every
+    DELIVERY_MARK_INTERVAL_SECONDS: one UPDATE for many rows, while a crash can resend (with the
+    same message id) only what went out in the last interval."""
+
+    def __init__(self, *, lease: datetime, now: datetime) -> None:
+        self.lease, self.now = lease, now
+        self.pending: dict[datetime | None, list[int]] = defaultdict(list)
+        self.since = time.monotonic()
+
+    def add(self, pk: int, next_reminder_at: datetime | None) -> None:
+        self.pending[next_reminder_at].append(pk)
+        if time.monotonic() - self.since >= settings.DELIVERY_MARK_INTERVAL_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        for next_reminder_at, pks in self.pending.items():
+            # due_at keeps the time the send went out (the lease is over).
+            marked = Invitation.objects.filter(pk__in=pks, status=Status.SCHEDULED, due_at=self.lease).update(
+                status=Status.SENT,
+                sent_at=self.now,
+                due_at=self.now,
+                last_error="",
+                next_reminder_at=next_reminder_at,
+                updated_at=self.now,
+            )
+            if marked != len(pks):
+                # Only possible when a lease ran out while this worker was still sending (it is
+                # longer than the hard time limit, so only on a stalled machine).
+                logger.warning(
+                    "%s of %s sent invitations had their claim taken over", len(pks) - marked, len(pks)
+                )
+        self.pending.clear()
+        self.since = time.monotonic()
 
 
 def _error_text(exc: ChannelError, channel: str) -> str:
@@ -228,10 +306,9 @@ def _permanent(invitation: Invitation, mine, exc: PermanentChannelError, *, now:
     return SendOutcome(status=status, channel=invitation.channel, detail=error)
 
 
-def _transient(
-    invitation: Invitation, mine, exc: TransientChannelError, *, attempt: int, now: datetime
-) -> SendOutcome:
+def _transient(invitation: Invitation, mine, exc: TransientChannelError, *, now: datetime) -> SendOutcome:
     error = _error_text(exc, invitation.channel)
+    attempt = invitation.attempts  # already counts this one (the claim added it)
     if attempt < settings.DELIVERY_MAX_ATTEMPTS:
         # Retried by the beat sweep when due again: a row with a due time, not a broker ETA.
         mine.update(due_at=now + _backoff(attempt), last_error=error, updated_at=now)
@@ -261,146 +338,24 @@ def invitations_due_ids(*, now: datetime | None = None, limit: int | None = None
     return list(rows[: limit or settings.DELIVERY_SWEEP_BATCH])
 
 
+def invitations_enqueue(*, invitation_ids: Sequence[int]) -> None:
+    """Enqueue sends after the current transaction commits, DELIVERY_SEND_BATCH ids per task.
+
+    For callers that make many due invitations at once (ingestion): one batch task costs one
+    claim and one status update for all its ids instead of two commits per invitation.
+    """
+    from responses.tasks import invitations_send_batch
+
+    ids = list(invitation_ids)
+    size = max(1, settings.DELIVERY_SEND_BATCH)
+    for start in range(0, len(ids), size):
+        # robust: a broker that is down is logged, never raised after the commit; the rows stay
+        # scheduled and the beat sweep sends them.
+        transaction.on_commit(partial(invitations_send_batch.delay, ids[start : start + size]), robust=True)
+
+
 def invitations_dispatch_due(*, now: datetime | None = None, limit: int | None = None) -> int:
-    """Enqueue a send for each due invitation (after commit); returns how many were enqueued."""
-    from responses.tasks import invitation_send as send_task
-
+    """Enqueue the due invitations (after commit) in batches; returns how many were enqueued."""
     ids = invitations_due_ids(now=now, limit=limit)
-    for invitation_id in ids:
-        transaction.on_commit(partial(send_task.delay, invitation_id))
+    invitations_enqueue(invitation_ids=ids)
     return len(ids)
-
-
-# Reminders -----------------------------------------------------------------------------------
-
-REMINDABLE = (Status.SENT, Status.OPENED)
-
-
-def invitations_remind_due_ids(*, now: datetime | None = None, limit: int | None = None) -> list[int]:
-    now = now or timezone.now()
-    rows = (
-        Invitation.objects.filter(
-            status__in=REMINDABLE,
-            next_reminder_at__lte=now,
-            expires_at__gt=now,
-            respondent__opted_out_at__isnull=True,
-        )
-        .order_by("next_reminder_at")
-        .values_list("pk", flat=True)
-    )
-    return list(rows[: limit or settings.DELIVERY_SWEEP_BATCH])
-
-
-def invitations_remind_due(*, now: datetime | None = None, limit: int | None = None) -> int:
-    """Enqueue a reminder task for each invitation whose reminder is due (after commit)."""
-    from responses.tasks import invitation_remind as remind_task
-
-    ids = invitations_remind_due_ids(now=now, limit=limit)
-    for invitation_id in ids:
-        transaction.on_commit(partial(remind_task.delay, invitation_id))
-    return len(ids)
-
-
-def invitation_remind(*, invitation_id: int, now: datetime | None = None) -> SendOutcome:
-    """Send the next reminder of a sent or opened invitation, once (claim on reminders_sent)."""
-    now = now or timezone.now()
-    invitation = _load(invitation_id)
-    if invitation is None:
-        return SendOutcome(status="skipped", detail="missing")
-    if (
-        invitation.status not in REMINDABLE
-        or invitation.next_reminder_at is None
-        or invitation.next_reminder_at > now
-        or invitation.expires_at <= now
-        or invitation.respondent.opted_out_at is not None
-    ):
-        return SendOutcome(status="skipped", detail=f"not remindable ({invitation.status})")
-    count, _hours = _reminder_plan(invitation)
-    number = invitation.reminders_sent + 1
-    if number > count:
-        Invitation.objects.filter(pk=invitation.pk, reminders_sent=invitation.reminders_sent).update(
-            next_reminder_at=None, updated_at=now
-        )
-        return SendOutcome(status="skipped", detail="no reminders left")
-    following = _next_reminder_at(invitation, after=now, already_sent=number)
-    claimed = Invitation.objects.filter(
-        pk=invitation.pk,
-        status__in=REMINDABLE,
-        reminders_sent=invitation.reminders_sent,
-        next_reminder_at__lte=now,
-    ).update(reminders_sent=number, next_reminder_at=following, updated_at=now)
-    if claimed != 1:
-        return SendOutcome(status="skipped", detail="claimed by another worker")
-    try:
-        channel_get(invitation.channel).send(
-            invitation, message=invitation_message(invitation=invitation, kind="reminder", number=number)
-        )
-    except ChannelError as exc:
-        # A reminder is a courtesy: a failed one is recorded and not retried, so a flaky
-        # channel can never turn into a stream of reminders.
-        error = _error_text(exc, invitation.channel)
-        Invitation.objects.filter(pk=invitation.pk).update(last_error=error, updated_at=now)
-        return SendOutcome(status="failed", channel=invitation.channel, detail=error)
-    return SendOutcome(status="sent", channel=invitation.channel, detail=f"reminder {number}")
-
-
-# Expiry and lifecycle ------------------------------------------------------------------------
-
-EXPIRABLE = (Status.SCHEDULED, Status.SENT, Status.OPENED, Status.STARTED)
-
-
-def invitations_expire(*, now: datetime | None = None, limit: int | None = None) -> int:
-    """Mark invitations past their expiry as expired; returns how many changed."""
-    now = now or timezone.now()
-    ids = list(
-        Invitation.objects.filter(status__in=EXPIRABLE, expires_at__lte=now).values_list("pk", flat=True)[
-            : limit or settings.DELIVERY_SWEEP_BATCH * 10
-        ]
-    )
-    if not ids:
-        return 0
-    return Invitation.objects.filter(pk__in=ids, status__in=EXPIRABLE, expires_at__lte=now).update(
-        status=Status.EXPIRED, next_reminder_at=None, updated_at=now
-    )
-
-
-# The lifecycle only moves forward: scheduled -> sent -> opened -> started -> completed. Each
-# transition is one conditional UPDATE from the earlier states, so replays and out-of-order calls
-# (a page opened twice, "started" arriving after "completed") change nothing.
-_BEFORE = {
-    Status.OPENED: (Status.SCHEDULED, Status.SENT),
-    Status.STARTED: (Status.SCHEDULED, Status.SENT, Status.OPENED),
-    Status.COMPLETED: (Status.SCHEDULED, Status.SENT, Status.OPENED, Status.STARTED),
-}
-
-
-def _advance(invitation: Invitation, *, to: str, now: datetime | None) -> bool:
-    now = now or timezone.now()
-    stamps = {"opened_at": Coalesce(F("opened_at"), now)}
-    if to in (Status.STARTED, Status.COMPLETED):
-        stamps["started_at"] = Coalesce(F("started_at"), now)
-    if to == Status.COMPLETED:
-        stamps["completed_at"] = Coalesce(F("completed_at"), now)
-    changed = Invitation.objects.filter(pk=invitation.pk, status__in=_BEFORE[to], expires_at__gt=now).update(
-        status=to,
-        next_reminder_at=None if to != Status.OPENED else F("next_reminder_at"),
-        updated_at=now,
-        **stamps,
-    )
-    if changed:
-        invitation.refresh_from_db(
-            fields=["status", "opened_at", "started_at", "completed_at", "next_reminder_at", "updated_at"]
-        )
-    return bool(changed)
-
-
-def invitation_mark_opened(*, invitation: Invitation, now: datetime | None = None) -> bool:
-    return _advance(invitation, to=Status.OPENED, now=now)
-
-
-def invitation_mark_started(*, invitation: Invitation, now: datetime | None = None) -> bool:
-    return _advance(invitation, to=Status.STARTED, now=now)
-
-
-def invitation_mark_completed(*, invitation: Invitation, now: datetime | None = None) -> bool:
-    return _advance(invitation, to=Status.COMPLETED, now=now)

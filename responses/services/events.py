@@ -3,15 +3,15 @@
 ``events_ingest`` takes a list of raw event dicts (as posted, or as read from a CSV/XLSX row) and
 returns one ``ItemResult`` per item, in order. Validation is pure Python; the valid items are
 then written in one transaction with a fixed, small number of statements whatever the batch
-size (about fifteen for 1 or 1,000 events):
+size (``services/bulk.py``: binary COPY on PostgreSQL, ``bulk_create`` elsewhere):
 
-1. respondents: bulk insert the missing ones, lock all with SELECT ... FOR UPDATE, bulk update
-   the contact data of those that changed (``services/respondents.py``);
-2. events: ``bulk_create(ignore_conflicts=True)`` (INSERT ... ON CONFLICT DO NOTHING on
-   ``(source, external_id)``) stamped with this call's ``batch_id``, then read back which rows
-   carry it: those are new, every other valid item is a ``duplicate``. Two concurrent posts of
-   one event cannot both create it: the unique index makes the second insert wait for the first
-   transaction and then do nothing; no check-then-act;
+1. respondents: insert the missing ones (ON CONFLICT DO NOTHING), lock all with SELECT ... FOR
+   UPDATE, bulk update the contact data of those that changed (``services/respondents.py``);
+2. events: INSERT ... ON CONFLICT DO NOTHING on ``(source, external_id)`` returning the rows
+   inserted (elsewhere: ``bulk_create(ignore_conflicts=True)`` stamped with this call's
+   ``batch_id``, then read back); those are new, every other valid item is a ``duplicate``.
+   Two concurrent posts of one event cannot both create it: the unique index makes the second
+   insert wait for the first transaction and then do nothing; no check-then-act;
 3. rules (two queries), fatigue history of the batch's respondents (one query), quota counters
    of the segments the batch touches (insert missing, lock, later one update);
 4. decisions in Python (``services/rules.py``), in the order the events were given, each seeing
@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from responses import selectors
 from responses.models import Invitation, QuotaCounter, Respondent, ServiceEvent, SourceSystem, Suppression
+from responses.services.bulk import bulk_insert, bulk_insert_ignore
 from responses.services.respondents import respondents_upsert
 from responses.services.rules import (
     Decision,
@@ -135,13 +136,10 @@ def _store_and_decide(valid: list[tuple[int, ValidEvent]], results: list, *, now
         )
         for _i, event in sorted(valid, key=lambda pair: (pair[1].source, pair[1].external_id))
     ]
-    ServiceEvent.objects.bulk_create(rows, ignore_conflicts=True)
-    created = {
-        (source, external_id): pk
-        for pk, source, external_id in ServiceEvent.objects.filter(batch_id=batch_id).values_list(
-            "id", "source", "external_id"
-        )
-    }
+    inserted = bulk_insert_ignore(ServiceEvent, rows, returning=["id", "source", "external_id"])
+    if inserted is None:  # no INSERT … RETURNING of the new rows only: read back this batch's
+        inserted = ServiceEvent.objects.filter(batch_id=batch_id).values_list("id", "source", "external_id")
+    created = {(source, external_id): pk for pk, source, external_id in inserted}
 
     fresh: list[tuple[int, ValidEvent, int, Respondent]] = []
     for index, event in valid:
@@ -208,8 +206,8 @@ def _store_and_decide(valid: list[tuple[int, ValidEvent]], results: list, *, now
                 }
             )
 
-    Invitation.objects.bulk_create(invitations)
-    Suppression.objects.bulk_create(suppressions)
+    bulk_insert(Invitation, invitations)
+    bulk_insert(Suppression, suppressions)
     touched = [row for key, row in counters.items() if counts.get(key, 0) != row.count]
     for row in touched:
         row.count = counts[(row.rule_id, row.day, row.value)]
@@ -217,9 +215,12 @@ def _store_and_decide(valid: list[tuple[int, ValidEvent]], results: list, *, now
         # Safe as absolute values: the rows have been locked since they were read.
         QuotaCounter.objects.bulk_update(touched, ["count"])
 
-    for invitation in invitations:
-        if invitation.due_at <= now and invitation.pk is not None:
-            transaction.on_commit(partial(_enqueue_send, invitation.pk))
+    due_now = [invitation.public_id for invitation in invitations if invitation.due_at <= now]
+    if due_now:
+        # COPY does not return keys; one query finds those to hand to the queue now (the others
+        # wait for the dispatch sweep).
+        for invitation_id in Invitation.objects.filter(public_id__in=due_now).values_list("id", flat=True):
+            transaction.on_commit(partial(_enqueue_send, invitation_id))
 
 
 def _enqueue_send(invitation_id: int) -> None:
@@ -231,7 +232,9 @@ def _enqueue_send(invitation_id: int) -> None:
     try:
         invitation_send.delay(invitation_id)
     except Exception:  # the broker is down: the row stays scheduled and the sweep picks it up
-        logger.warning("could not enqueue invitation %s; the dispatch sweep will send it", invitation_id)
+        logger.warning(
+            "could not enqueue invitation %s; the dispatch sweep will send it", invitation_id, exc_info=True
+        )
 
 
 def _facts(event: ValidEvent, respondent: Respondent, default_tz: str) -> EventFacts:

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from responses.models import Respondent
+from responses.services.bulk import bulk_insert_ignore
 from responses.services.validation import RespondentInput
 
 CONTACT_FIELDS = ("email", "phone", "locale", "timezone")
@@ -73,7 +74,7 @@ def respondents_upsert(
                 **{name: merged.get(name, "") for name in CONTACT_FIELDS},
             )
         )
-    Respondent.objects.bulk_create(fresh, ignore_conflicts=True)
+    bulk_insert_ignore(Respondent, fresh, returning=["id"])
 
     refs = {ref for _type, ref in by_key}
     locked = {

@@ -15,9 +15,14 @@ def _new_key() -> str:
 
 
 @transaction.atomic
-def source_system_create(*, name: str, description: str = "") -> tuple[SourceSystem, str]:
-    """Create a source system; returns it and its API key (shown once, never stored)."""
-    key = _new_key()
+def source_system_create(
+    *, name: str, description: str = "", key: str | None = None
+) -> tuple[SourceSystem, str]:
+    """Create a source system; returns it and its API key (shown once, never stored).
+
+    ``key`` is for the demo only (a documented key); otherwise 256 random bits are drawn.
+    """
+    key = key or _new_key()
     system = SourceSystem(name=name, description=description, key_hash=token_hash(key), key_prefix=key[:12])
     system.full_clean()
     system.save()

@@ -135,9 +135,12 @@ def phone_normalise(value: str) -> str | None:
         number = phonenumbers.parse(text, None if text.startswith("+") else "CN")
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    if not text.startswith("+") and phonenumbers.number_type(number) not in (
+    if text.startswith("+"):
+        if not phonenumbers.is_valid_number(number):
+            return None
+    # Without a country code only a Chinese mobile number is accepted; matching the mobile
+    # pattern of region CN is itself the validity check (and half the cost of both).
+    elif phonenumbers.number_type(number) not in (
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     ):

@@ -1,14 +1,22 @@
 """Channels for tests that stand in for an outside provider failing in a planned way."""
 
+from celery.exceptions import SoftTimeLimitExceeded
+
 from responses.channels import PermanentChannelError, SendResult, TransientChannelError
 
 calls: list[tuple[str, str]] = []
-plan: list[str] = []  # "ok", "transient", "permanent", "bounce", "no_contact", "crash"
+plan: list[
+    str
+] = []  # "ok", "transient", "permanent", "bounce", "no_contact", "crash", "time_limit", "observe"
+
+
+observed: list[int] = []  # sent rows in the database at each "observe" call
 
 
 def reset() -> None:
     calls.clear()
     plan.clear()
+    observed.clear()
 
 
 class ScriptedChannel:
@@ -27,6 +35,12 @@ class ScriptedChannel:
             raise PermanentChannelError("no address", code="no_contact")
         if step == "crash":
             raise RuntimeError("boom")
+        if step == "time_limit":
+            raise SoftTimeLimitExceeded()
+        if step == "observe":
+            from responses.models import Invitation
+
+            observed.append(Invitation.objects.filter(status=Invitation.Status.SENT).count())
         return SendResult(channel=self.name, provider_ref=message.message_id)
 
 

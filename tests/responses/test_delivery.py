@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 
 from responses.models import Invitation
-from responses.services import delivery
+from responses.services import delivery, lifecycle
 from tests.responses import fake_channels
 from tests.responses.delivery_factories import InvitationFactory, RespondentFactory
 
@@ -51,7 +51,7 @@ def test_sending_twice_sends_once() -> None:
     assert invitation.status == S.SENT
     assert invitation.sent_at == NOW
     assert invitation.attempts == 1
-    assert invitation.due_at == NOW - dt.timedelta(minutes=1)
+    assert invitation.due_at == NOW  # the lease is over: due_at keeps the send time
     assert invitation.next_reminder_at == NOW + dt.timedelta(hours=24)
 
 
@@ -69,6 +69,52 @@ def test_a_claimed_row_is_not_sent_by_a_second_worker(scripted) -> None:
     later = delivery.invitation_send(invitation_id=invitation.pk, now=NOW + dt.timedelta(seconds=301))
     assert later.status == "sent"
     assert scripted.calls == [("sms", f"inv-{invitation.public_id}")]
+
+
+def test_a_batch_is_claimed_and_marked_together_each_row_once(
+    scripted, django_assert_max_num_queries
+) -> None:
+    # given five due invitations, one not due, one already sent, and an unknown id
+    due = [_due(channel="sms") for _ in range(5)]
+    later = _due(channel="sms", due_at=NOW + dt.timedelta(hours=1))
+    done = _due(channel="sms", status=S.SENT)
+    ids = [i.pk for i in due] + [later.pk, done.pk, 999999]
+
+    # when the batch is sent, with a bounded number of queries whatever its size
+    with django_assert_max_num_queries(5):
+        outcomes = delivery.invitations_send(invitation_ids=ids, now=NOW)
+
+    # then the five went out once each; the others were skipped with the reason
+    assert [o.status for o in outcomes] == ["sent"] * 5 + ["skipped"] * 3
+    assert [o.detail for o in outcomes[5:]] == ["not due (deferred or claimed)", "already sent", "missing"]
+    assert sorted(m for _, m in scripted.calls) == sorted(f"inv-{i.public_id}" for i in due)
+    assert Invitation.objects.filter(status=S.SENT, sent_at=NOW).count() == 5
+    assert delivery.invitations_send(invitation_ids=ids, now=NOW)[0].status == "skipped"
+    assert len(scripted.calls) == 5
+
+
+def test_a_task_out_of_time_records_what_went_out_and_hands_the_rest_back(scripted) -> None:
+    # given a batch of four whose third send hits the task's soft time limit
+    rows = [_due(channel="sms") for _ in range(4)]
+    scripted.plan.extend(["ok", "ok", "time_limit"])
+
+    outcomes = delivery.invitations_send(invitation_ids=[r.pk for r in rows], now=NOW)
+
+    # then the first two are sent, the other two are due again at once with their attempt undone
+    assert [o.status for o in outcomes] == ["sent", "sent", "retry", "retry"]
+    statuses = list(Invitation.objects.order_by("pk").values_list("status", "attempts", "due_at"))
+    assert statuses == [(S.SENT, 1, NOW), (S.SENT, 1, NOW), (S.SCHEDULED, 0, NOW), (S.SCHEDULED, 0, NOW)]
+
+
+def test_sent_rows_are_marked_at_least_every_interval(scripted, settings) -> None:
+    # given a mark interval of zero: every send is recorded before the next one starts
+    settings.DELIVERY_MARK_INTERVAL_SECONDS = 0
+    rows = [_due(channel="sms") for _ in range(3)]
+    scripted.plan.extend(["observe"] * 3)
+
+    delivery.invitations_send(invitation_ids=[r.pk for r in rows], now=NOW)
+
+    assert scripted.observed == [0, 1, 2]
 
 
 def test_not_due_yet_is_not_sent(scripted) -> None:
@@ -224,11 +270,11 @@ def test_reminders_go_out_after_the_interval_up_to_the_rules_count(scripted) -> 
     invitation = _sent()
 
     # when reminders are tried before, at and after each interval
-    too_early = delivery.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=23))
-    first = delivery.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=24))
-    again = delivery.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=24))
-    second = delivery.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=48))
-    third = delivery.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=96))
+    too_early = lifecycle.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=23))
+    first = lifecycle.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=24))
+    again = lifecycle.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=24))
+    second = lifecycle.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=48))
+    third = lifecycle.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=96))
 
     # then exactly two reminders, each with its own message id, and none planned after
     assert [o.status for o in (too_early, first, again, second, third)] == [
@@ -252,16 +298,16 @@ def test_reminders_go_out_after_the_interval_up_to_the_rules_count(scripted) -> 
 def test_reminders_stop_once_the_respondent_moved_on(scripted, stop) -> None:
     invitation = _sent()
     if stop == "started":
-        delivery.invitation_mark_started(invitation=invitation, now=NOW + dt.timedelta(hours=1))
+        lifecycle.invitation_mark_started(invitation=invitation, now=NOW + dt.timedelta(hours=1))
     elif stop == "completed":
-        delivery.invitation_mark_completed(invitation=invitation, now=NOW + dt.timedelta(hours=1))
+        lifecycle.invitation_mark_completed(invitation=invitation, now=NOW + dt.timedelta(hours=1))
     elif stop == "expired":
         Invitation.objects.filter(pk=invitation.pk).update(status=S.EXPIRED)
     else:
         type(invitation.respondent).objects.filter(pk=invitation.respondent_id).update(opted_out_at=NOW)
 
-    due = delivery.invitations_remind_due_ids(now=NOW + dt.timedelta(hours=25))
-    outcome = delivery.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=25))
+    due = lifecycle.invitations_remind_due_ids(now=NOW + dt.timedelta(hours=25))
+    outcome = lifecycle.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=25))
 
     assert due == []
     assert outcome.status == "skipped"
@@ -273,7 +319,7 @@ def test_the_frozen_reminder_plan_wins_over_a_later_rule_change(scripted) -> Non
     invitation.rule.reminder_count = 5
     invitation.rule.save(update_fields=["reminder_count"])
 
-    first = delivery.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=6))
+    first = lifecycle.invitation_remind(invitation_id=invitation.pk, now=NOW + dt.timedelta(hours=6))
 
     assert first.status == "sent"
     invitation.refresh_from_db()
@@ -282,9 +328,9 @@ def test_the_frozen_reminder_plan_wins_over_a_later_rule_change(scripted) -> Non
 
 def test_an_opened_invitation_is_still_reminded(scripted) -> None:
     invitation = _sent()
-    delivery.invitation_mark_opened(invitation=invitation, now=NOW + dt.timedelta(hours=1))
+    lifecycle.invitation_mark_opened(invitation=invitation, now=NOW + dt.timedelta(hours=1))
 
-    assert delivery.invitations_remind_due_ids(now=NOW + dt.timedelta(hours=25)) == [invitation.pk]
+    assert lifecycle.invitations_remind_due_ids(now=NOW + dt.timedelta(hours=25)) == [invitation.pk]
 
 
 # Expiry and lifecycle ----------------------------------------------------------------------
@@ -299,7 +345,7 @@ def test_expiry_marks_only_unfinished_invitations_past_their_time() -> None:
     failed = _due(status=S.FAILED, expires_at=past)
     current = _due(status=S.SENT, expires_at=NOW + dt.timedelta(hours=1))
 
-    changed = delivery.invitations_expire(now=NOW)
+    changed = lifecycle.invitations_expire(now=NOW)
 
     assert changed == 3
     statuses = dict(Invitation.objects.values_list("pk", "status"))
@@ -311,18 +357,18 @@ def test_expiry_marks_only_unfinished_invitations_past_their_time() -> None:
         failed.pk: S.FAILED,
         current.pk: S.SENT,
     }
-    assert delivery.invitations_expire(now=NOW) == 0
+    assert lifecycle.invitations_expire(now=NOW) == 0
 
 
 def test_lifecycle_only_moves_forward(scripted) -> None:
     invitation = _sent()
     t1, t2, t3 = (NOW + dt.timedelta(minutes=m) for m in (1, 2, 3))
 
-    assert delivery.invitation_mark_opened(invitation=invitation, now=t1) is True
-    assert delivery.invitation_mark_opened(invitation=invitation, now=t2) is False
-    assert delivery.invitation_mark_completed(invitation=invitation, now=t3) is True
-    assert delivery.invitation_mark_started(invitation=invitation, now=t3) is False
-    assert delivery.invitation_mark_opened(invitation=invitation, now=t3) is False
+    assert lifecycle.invitation_mark_opened(invitation=invitation, now=t1) is True
+    assert lifecycle.invitation_mark_opened(invitation=invitation, now=t2) is False
+    assert lifecycle.invitation_mark_completed(invitation=invitation, now=t3) is True
+    assert lifecycle.invitation_mark_started(invitation=invitation, now=t3) is False
+    assert lifecycle.invitation_mark_opened(invitation=invitation, now=t3) is False
 
     invitation.refresh_from_db()
     assert invitation.status == S.COMPLETED
@@ -334,6 +380,6 @@ def test_an_expired_or_failed_invitation_cannot_be_completed() -> None:
     expired = _due(status=S.EXPIRED)
     failed = _due(status=S.FAILED)
 
-    assert delivery.invitation_mark_completed(invitation=expired, now=NOW) is False
-    assert delivery.invitation_mark_started(invitation=failed, now=NOW) is False
+    assert lifecycle.invitation_mark_completed(invitation=expired, now=NOW) is False
+    assert lifecycle.invitation_mark_started(invitation=failed, now=NOW) is False
     assert Invitation.objects.filter(completed_at__isnull=False).count() == 0

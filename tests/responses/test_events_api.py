@@ -2,6 +2,7 @@
 
 import copy
 import datetime as dt
+import hashlib
 import json
 
 import pytest
@@ -386,3 +387,22 @@ def test_the_schema_documents_the_endpoint() -> None:
     schema = json.loads(response.content)
     assert "post" in schema["paths"]["/api/v1/events/"]
     assert "SourceSystemKey" in schema["components"]["securitySchemes"]
+
+
+def test_creating_a_source_system_in_the_admin_shows_its_key_once(admin_client) -> None:
+    # given ops adding a source system in the admin
+    response = admin_client.post(
+        "/admin/responses/sourcesystem/add/",
+        {"name": "merchant-platform", "description": "商家平台", "is_active": "on"},
+        follow=True,
+    )
+    # then the key is shown in a message, works, and only its hash is stored
+    assert response.status_code == 200
+    (message,) = [str(m) for m in response.context["messages"] if str(m).startswith("API key")]
+    key = message.rsplit(": ", 1)[1]
+    system = SourceSystem.objects.get(name="merchant-platform")
+    assert message == f"API key of merchant-platform, shown only now: {key}"
+    assert system.key_hash == hashlib.sha256(key.encode()).hexdigest()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert post(client, fresh_event(source="merchant-platform")).json()["results"][0]["status"] == "accepted"

@@ -11,12 +11,14 @@ from django.utils import timezone
 from config.celery import app
 from responses import tasks
 from responses.models import Invitation
+from responses.services import delivery
 from tests.responses.delivery_factories import InvitationFactory
 
 pytestmark = pytest.mark.django_db
 
 TASKS = {
     "responses.invitation_send": tasks.invitation_send,
+    "responses.invitations_send_batch": tasks.invitations_send_batch,
     "responses.invitation_remind": tasks.invitation_remind,
     "responses.invitations_dispatch_due": tasks.invitations_dispatch_due,
     "responses.invitations_remind_due": tasks.invitations_remind_due,
@@ -63,9 +65,9 @@ def test_dispatch_due_enqueues_after_commit_and_sends_each_once(
         tasks.invitations_dispatch_due.delay()
         tasks.invitations_dispatch_due.delay()
 
-    # then the two due ones were enqueued only after commit (twice each: both sweeps saw them
-    # before any send ran) and sent once each
-    assert len(callbacks) == 4
+    # then the two due ones were enqueued only after commit, as one batch per sweep (both sweeps
+    # saw them before any send ran), and sent once each
+    assert len(callbacks) == 2
     assert sorted(m.extra_headers["Message-ID"] for m in mail.outbox) == sorted(
         f"<inv-{i.public_id}@voc.local>" for i in due
     )
@@ -89,3 +91,19 @@ def test_remind_due_and_expire_tasks(settings, django_capture_on_commit_callback
     reminded.refresh_from_db()
     stale.refresh_from_db()
     assert (reminded.reminders_sent, stale.status) == (1, Invitation.Status.EXPIRED)
+
+
+def test_enqueue_batches_ids_after_commit(settings, django_capture_on_commit_callbacks) -> None:
+    settings.DELIVERY_SEND_BATCH = 2
+    rows = [InvitationFactory() for _ in range(5)]
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        delivery.invitations_enqueue(invitation_ids=[r.pk for r in rows])
+        assert len(mail.outbox) == 0  # nothing before the commit
+
+    assert [c.args[0] for c in callbacks] == [
+        [rows[0].pk, rows[1].pk],
+        [rows[2].pk, rows[3].pk],
+        [rows[4].pk],
+    ]
+    assert len(mail.outbox) == 5

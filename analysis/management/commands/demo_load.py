@@ -26,9 +26,25 @@ class Command(BaseCommand):
             self._users()
         # Every starter template as a published survey; an existing survey key is skipped.
         call_command("survey_templates_load", "--all", "--publish", stdout=self.stdout)
+        self._distribution()
         # A respondent link and an open link (QR) to try the survey pages; run_dev prints them.
         call_command("respondent_demo_links", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+
+    def _distribution(self) -> None:
+        """A source system with its API key, a rule for the after-delivery survey, some events."""
+        from responses.demo import demo_distribution_load
+
+        loaded = demo_distribution_load()
+        self.stdout.write(f"Source system {loaded['source']}, API key: {loaded['api_key']}")
+        if loaded["rule"] is None:
+            self.stdout.write("No after-delivery survey published yet: demo events recorded as no_rule.")
+        outcomes = [
+            f"{r['external_id']}: {r['status']}"
+            + "".join(f" -> {i['status']} {i.get('reason', '')}".rstrip() for i in r.get("invitations", []))
+            for r in loaded["results"]
+        ]
+        self.stdout.write("Demo events: " + "; ".join(outcomes))
 
     def _users(self) -> None:
         user_model = get_user_model()

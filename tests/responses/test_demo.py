@@ -1,0 +1,30 @@
+"""The distribution demo shows every kind of decision and is safe to load twice."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from responses.demo import DEMO_API_KEY
+from responses.models import Invitation, ServiceEvent, Suppression
+from responses.services.sources import source_system_authenticate
+from tests.responses.factories import published_survey
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_records_invitations_and_each_suppression_reason() -> None:
+    # given the starter after-delivery survey, published
+    published_survey(key="customer-after-delivery")
+    out = io.StringIO()
+    # when the demo is loaded twice
+    call_command("demo_load", stdout=out)
+    call_command("demo_load", stdout=io.StringIO())
+    # then the API key works, and events show invitations and reasons, once
+    assert f"API key: {DEMO_API_KEY}" in out.getvalue()
+    assert source_system_authenticate(key=DEMO_API_KEY).name == "order-platform"
+    assert ServiceEvent.objects.count() == 14
+    reasons = set(Suppression.objects.values_list("reason", flat=True))
+    assert {"fatigue", "stale_event", "opted_out", "no_contact", "no_rule", "sampled_out"} <= reasons
+    assert Invitation.objects.count() >= 3
+    assert Invitation.objects.filter(deferred_reason="quiet_hours").count() == 1
