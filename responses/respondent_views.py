@@ -34,7 +34,7 @@ from responses.services.answering import (
     response_may_ask_consent,
     response_save,
 )
-from responses.services.delivery import invitation_mark_opened
+from responses.services.lifecycle import invitation_mark_opened
 from responses.throttling import client_ip, throttle_allows
 from responses.tokens import token_hash
 from surveys.answering import raw_from_form

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from responses import hooks
 from responses.models import Answer, Invitation, OpenLink, Response
-from responses.services.delivery import invitation_mark_completed, invitation_mark_started
+from responses.services.lifecycle import invitation_mark_completed, invitation_mark_started
 from surveys.answering import AnswerError, answers_clean, is_detractor
 from surveys.models import SurveyVersion
 
