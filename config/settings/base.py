@@ -218,11 +218,12 @@ DELIVERY_RETRY_MAX_SECONDS = env.int("DELIVERY_RETRY_MAX_SECONDS", default=3600)
 # time limit (90 s) so only a dead worker's claim is ever taken over.
 DELIVERY_CLAIM_TIMEOUT_SECONDS = env.int("DELIVERY_CLAIM_TIMEOUT_SECONDS", default=300)
 DELIVERY_SWEEP_BATCH = env.int("DELIVERY_SWEEP_BATCH", default=1000)
-# Ids per send task enqueued by the sweep: one claim and one status update per task.
+# Ids per send task enqueued by ingestion and the sweep: one claim for the whole task.
 DELIVERY_SEND_BATCH = env.int("DELIVERY_SEND_BATCH", default=50)
-# Sent rows of a batch get their status at least this often: a crash can resend (with the same
-# message id) only what went out in the last interval.
-DELIVERY_MARK_INTERVAL_SECONDS = env.float("DELIVERY_MARK_INTERVAL_SECONDS", default=0.2)
+# Sent rows of a batch get their status at least this often. 0 (the default): after every
+# send, so a killed worker resends nothing; more: fewer writes, but a crash can resend (with the
+# same message id) what went out in the last interval.
+DELIVERY_MARK_INTERVAL_SECONDS = env.float("DELIVERY_MARK_INTERVAL_SECONDS", default=0.0)
 DELIVERY_SWEEP_GRACE_SECONDS = env.int("DELIVERY_SWEEP_GRACE_SECONDS", default=60)
 
 # Respondent pages (/s/<token>/, /o/<slug>/): their Content-Security-Policy (no inline script or

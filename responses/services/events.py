@@ -24,7 +24,6 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -218,22 +217,14 @@ def _store_and_decide(valid: list[tuple[int, ValidEvent]], results: list, *, now
     due_now = [invitation.public_id for invitation in invitations if invitation.due_at <= now]
     if due_now:
         # COPY does not return keys; one query finds those to hand to the queue now (the others
-        # wait for the dispatch sweep).
-        for invitation_id in Invitation.objects.filter(public_id__in=due_now).values_list("id", flat=True):
-            transaction.on_commit(partial(_enqueue_send, invitation_id))
+        # wait for the dispatch sweep). Batches of ids per task: one claim and one status update
+        # per batch instead of two commits per invitation.
+        from responses.services.delivery import invitations_enqueue  # late: delivery imports tasks
 
-
-def _enqueue_send(invitation_id: int) -> None:
-    """Hand a due invitation to the distribution queue; if that fails, the beat sweep sends it."""
-    try:
-        from responses.tasks import invitation_send  # late: the task module imports services
-    except ImportError:
-        return
-    try:
-        invitation_send.delay(invitation_id)
-    except Exception:  # the broker is down: the row stays scheduled and the sweep picks it up
-        logger.warning(
-            "could not enqueue invitation %s; the dispatch sweep will send it", invitation_id, exc_info=True
+        invitations_enqueue(
+            invitation_ids=list(
+                Invitation.objects.filter(public_id__in=due_now).order_by("id").values_list("id", flat=True)
+            )
         )
 
 
