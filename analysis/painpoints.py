@@ -1,0 +1,373 @@
+"""Pain-point ranking: what each topic costs the primary metric, where it concentrates, and how
+it moved since the previous period.
+
+Pure computation on a DataFrame with one row per response (``comments``):
+
+- ``topics``: the topic keys a comment was tagged with (list, tuple, set, or a string joined by
+  ``;``); empty or NaN for none.
+- ``score``: the response's score on the metric's scale, NaN when none. Rows without a comment
+  still belong here: they count in the metric, so the impact is measured against every response.
+- ``detractor_likelihood`` (optional): 0..1 from the text model, NaN when none.
+- ``text`` (optional): when present, only rows with non-blank text are comments; without it every
+  row is a comment.
+- the segment columns (strings; NaN = unknown).
+
+Definitions:
+
+- ``share`` = mentions / number of comments.
+- ``detractor_rate`` among the topic's comments and ``overall_detractor_rate`` among all comments:
+  a scored row counts 1 if its score is a detractor's (see ``analysis.metrics.detractor_mask``)
+  and 0 otherwise; a row with no score but a ``detractor_likelihood`` counts as that likelihood
+  (its expected contribution), so the rate is the expected detractor share; a row with neither is
+  left out. With ``metric=None`` scores are not read and only likelihoods count. None when no row
+  counts.
+- ``impact`` = metric of every scored response except the topic's minus metric of every scored
+  response, in report points: NPS points, CSAT / CES-share in share points (x100), CES and rating
+  in scale points. Positive means the topic costs the metric. None without scores, or when every
+  scored response mentions the topic (there is nothing to compare with).
+- Ranking: largest impact first; equal or missing impact by mentions, then key.
+- Segments: for each value of each segment column, and each pair of values of two columns
+  (``column="scenario & district_type"``, ``value="peak & office"``), lift = share of the topic's
+  comments with that value / share of all comments with it. A candidate needs at least
+  ``MIN_SEGMENT_MENTIONS`` topic comments and ``MIN_SEGMENT_SIZE`` comments in all; a pair must
+  also lift more than each of its two values alone. Over-representation is tested with the
+  one-sided Fisher exact test; ``p_value`` is Benjamini-Hochberg adjusted over the topic's
+  candidates, and only those with p < ``ALPHA`` are kept, highest lift first, ``max_segments`` of
+  them.
+- Trend: the share against the share in ``previous`` (same shape), two-proportion z-test
+  (Fisher's exact test when counts are small).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+from analysis import metrics, stats
+
+ALPHA = 0.05
+MIN_SEGMENT_MENTIONS = 5
+MIN_SEGMENT_SIZE = 10
+COMBINATION_SEPARATOR = " & "
+TOPIC_SEPARATOR = ";"
+
+
+@dataclass(frozen=True)
+class SegmentLift:
+    column: str
+    value: str
+    mentions: int
+    share_in_topic: float
+    share_overall: float
+    lift: float
+    p_value: float | None
+
+
+@dataclass(frozen=True)
+class Trend:
+    previous_mentions: int
+    previous_share: float
+    share: float
+    change: float
+    p_value: float | None
+    significant: bool
+
+
+@dataclass(frozen=True)
+class TopicImpact:
+    key: str
+    mentions: int
+    share: float
+    detractor_rate: float | None
+    overall_detractor_rate: float | None
+    impact: (
+        float | None
+    )  # points of the metric the topic costs (metric without those responses minus metric with them)
+    trend: Trend | None
+    segments: tuple[SegmentLift, ...]
+
+
+def _topic_tuple(cell) -> tuple[str, ...]:
+    if cell is None:
+        return ()
+    if isinstance(cell, str):
+        parts = cell.split(TOPIC_SEPARATOR)
+    elif isinstance(cell, list | tuple | set | frozenset | np.ndarray | pd.Series):
+        parts = list(cell)
+    elif isinstance(cell, float) and math.isnan(cell):
+        return ()
+    else:
+        parts = [cell]
+    seen: dict[str, None] = {}
+    for part in parts:
+        if part is None or (isinstance(part, float) and math.isnan(part)):
+            continue
+        key = str(part).strip()
+        if key:
+            seen[key] = None
+    return tuple(seen)
+
+
+def _comment_mask(frame: pd.DataFrame) -> np.ndarray:
+    if "text" not in frame.columns:
+        return np.ones(len(frame), dtype=bool)
+    text = frame["text"]
+    return (text.notna() & text.astype(str).str.strip().ne("")).to_numpy()
+
+
+def _topic_positions(frame: pd.DataFrame, is_comment: np.ndarray) -> dict[str, np.ndarray]:
+    """topic key -> positions (0-based) of the comment rows that mention it."""
+    if "topics" not in frame.columns:
+        raise ValueError(f"column 'topics' not found; columns: {', '.join(map(str, frame.columns))}")
+    lists = [_topic_tuple(cell) if ok else () for cell, ok in zip(frame["topics"], is_comment, strict=True)]
+    exploded = pd.Series(lists, dtype=object).explode().dropna()
+    if exploded.empty:
+        return {}
+    return {str(key): group.index.to_numpy() for key, group in exploded.groupby(exploded, sort=True)}
+
+
+def _scores(frame: pd.DataFrame) -> np.ndarray:
+    if "score" not in frame.columns:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame["score"], errors="coerce").to_numpy(dtype=float)
+
+
+def _metric_terms(scores: np.ndarray, metric: str) -> np.ndarray:
+    """Per-response terms whose mean is the metric (in report points), NaN where no score."""
+    spec = metrics.spec_for(metric)
+    metrics.clean_scores(scores, metric=metric)  # raises on a score outside the scale
+    with np.errstate(invalid="ignore"):
+        if spec.kind == "nps":
+            terms = np.where(scores >= 9, 100.0, np.where(scores <= 6, -100.0, 0.0))
+        elif spec.kind == "share":
+            terms = np.where(scores >= spec.share_min, 100.0, 0.0)
+        else:
+            terms = scores.astype(float)
+    return np.where(np.isnan(scores), np.nan, terms)
+
+
+def _impact_from_terms(terms: np.ndarray, mask_topic: np.ndarray) -> float:
+    scored = ~np.isnan(terms)
+    n_all = int(np.count_nonzero(scored))
+    without = scored & ~mask_topic
+    n_without = int(np.count_nonzero(without))
+    if n_all == 0 or n_without == 0:
+        return math.nan
+    total = float(np.sum(terms[scored]))
+    return float(np.sum(terms[without])) / n_without - total / n_all
+
+
+def impact_of(scores_all, mask_topic, *, metric: str) -> float:
+    """Points of the metric the topic costs: metric over the responses outside the mask minus the
+    metric over all responses (NaN scores ignored). NPS in NPS points, shares x100, means in scale
+    points. NaN when there is no score, or no scored response outside the mask."""
+    scores = pd.to_numeric(pd.Series(np.asarray(scores_all, dtype=object)), errors="coerce").to_numpy(float)
+    mask = np.asarray(mask_topic, dtype=bool)
+    if mask.shape != scores.shape:
+        raise ValueError(f"mask_topic has {mask.shape[0]} entries but there are {scores.shape[0]} scores")
+    return _impact_from_terms(_metric_terms(scores, metric), mask)
+
+
+def _detractor_values(frame: pd.DataFrame, scores: np.ndarray, metric: str | None) -> np.ndarray:
+    values = np.full(len(frame), np.nan)
+    if "detractor_likelihood" in frame.columns:
+        likelihood = pd.to_numeric(frame["detractor_likelihood"], errors="coerce").to_numpy(dtype=float)
+        bad = likelihood[(likelihood < 0) | (likelihood > 1)]
+        if len(bad):
+            raise ValueError(f"detractor_likelihood must lie in 0..1, found {bad[0]:g}")
+        values = likelihood
+    if metric is not None:
+        scored = ~np.isnan(scores)
+        observed = metrics.detractor_mask(scores, metric=metric).astype(float)
+        values = np.where(scored, observed, values)
+    return values
+
+
+def _rate(values: np.ndarray) -> float | None:
+    known = values[~np.isnan(values)]
+    return float(np.mean(known)) if len(known) else None
+
+
+def _segment_labels(
+    frame: pd.DataFrame, columns: Sequence[str], is_comment: np.ndarray
+) -> dict[tuple[str, ...], np.ndarray]:
+    """(column,) or (column, column) -> label per comment row: a tuple of values, None when any
+    is unknown."""
+    singles: dict[str, np.ndarray] = {}
+    for column in columns:
+        raw = frame[column]
+        values = raw.astype(str).str.strip().where(raw.notna(), None)
+        values = values.where(values != "", None)
+        singles[column] = values.to_numpy(dtype=object)[is_comment]
+    labels: dict[tuple[str, ...], np.ndarray] = {}
+    for column, values in singles.items():
+        labels[(column,)] = np.array([None if v is None else (v,) for v in values] + [None], dtype=object)[
+            :-1
+        ]
+    for first, second in combinations(columns, 2):
+        pairs = [
+            None if x is None or y is None else (x, y)
+            for x, y in zip(singles[first], singles[second], strict=True)
+        ]
+        labels[(first, second)] = np.array([*pairs, None], dtype=object)[:-1]
+    return labels
+
+
+def _count_labels(values: np.ndarray) -> dict[tuple[str, ...], int]:
+    counts: dict[tuple[str, ...], int] = {}
+    for value in values:
+        if value is not None:
+            counts[value] = counts.get(value, 0) + 1
+    return counts
+
+
+def _segment_lifts(
+    topic_mask: np.ndarray,
+    labels: dict[tuple[str, ...], np.ndarray],
+    overall_counts: dict[tuple[str, ...], dict[tuple[str, ...], int]],
+    max_segments: int,
+) -> tuple[SegmentLift, ...]:
+    total = len(topic_mask)
+    mentions = int(np.count_nonzero(topic_mask))
+    if mentions == 0 or total == 0:
+        return ()
+    candidates = []
+    single_lift: dict[tuple[str, str], float] = {}
+    for columns, column_labels in labels.items():
+        counts = overall_counts[columns]
+        for value, in_both in _count_labels(column_labels[topic_mask]).items():
+            in_segment = counts[value]
+            share_in_topic = in_both / mentions
+            share_overall = in_segment / total
+            lift = share_in_topic / share_overall
+            if len(columns) == 1:
+                single_lift[(columns[0], value[0])] = lift
+            if in_both < MIN_SEGMENT_MENTIONS or in_segment < MIN_SEGMENT_SIZE:
+                continue
+            p = stats.fisher_greater(in_both, mentions, in_segment, total)
+            candidates.append((columns, value, in_both, share_in_topic, share_overall, lift, p))
+    kept = []
+    for candidate in candidates:
+        columns, value, lift = candidate[0], candidate[1], candidate[5]
+        if len(columns) == 2:
+            parts = [
+                single_lift.get((column, part), 0.0) for column, part in zip(columns, value, strict=True)
+            ]
+            if lift <= max(parts):
+                continue  # the pair says nothing its stronger half does not
+        kept.append(candidate)
+    adjusted = stats.benjamini_hochberg([c[6] for c in kept])
+    significant = [
+        SegmentLift(
+            COMBINATION_SEPARATOR.join(columns),
+            COMBINATION_SEPARATOR.join(value),
+            in_both,
+            share_in_topic,
+            share_overall,
+            lift,
+            p,
+        )
+        for (columns, value, in_both, share_in_topic, share_overall, lift, _), p in zip(
+            kept, adjusted, strict=True
+        )
+        if p < ALPHA and lift > 1.0
+    ]
+    significant.sort(key=lambda s: (-s.lift, -s.mentions, s.column, s.value))
+    return tuple(significant[:max_segments])
+
+
+def _trend(mentions: int, comments: int, previous_mentions: int, previous_comments: int) -> Trend | None:
+    if previous_comments == 0 or comments == 0:
+        return None
+    share = mentions / comments
+    previous_share = previous_mentions / previous_comments
+    test = stats.two_proportion_test(mentions, comments, previous_mentions, previous_comments)
+    significant = test.p_value is not None and test.p_value < ALPHA
+    return Trend(previous_mentions, previous_share, share, share - previous_share, test.p_value, significant)
+
+
+def painpoint_rank(
+    comments: pd.DataFrame,
+    *,
+    metric: str | None,
+    segment_columns: Sequence[str] = (),
+    previous: pd.DataFrame | None = None,
+    min_mentions: int = 1,
+    max_segments: int = 5,
+) -> tuple[TopicImpact, ...]:
+    """Every topic with at least ``min_mentions`` comments, ranked by what it costs the metric.
+
+    An empty frame, or one with no topic, gives an empty tuple. ValueError for a missing column,
+    an unknown metric or a score outside the metric's scale.
+    """
+    segment_columns = list(dict.fromkeys(segment_columns))
+    missing = [c for c in segment_columns if c not in comments.columns]
+    if missing:
+        raise ValueError(
+            f"segment column(s) {', '.join(map(repr, missing))} not found; "
+            f"columns: {', '.join(map(str, comments.columns))}"
+        )
+    if metric is not None:
+        metrics.spec_for(metric)
+    frame = comments.reset_index(drop=True)
+    is_comment = _comment_mask(frame)
+    positions = _topic_positions(frame, is_comment)
+    n_comments = int(np.count_nonzero(is_comment))
+    if not positions or n_comments == 0:
+        return ()
+
+    scores = _scores(frame)
+    terms = _metric_terms(scores, metric) if metric is not None else None
+    detractor = _detractor_values(frame, scores, metric)
+    overall_rate = _rate(detractor[is_comment])
+
+    previous_counts: dict[str, int] = {}
+    previous_comments = 0
+    if previous is not None:
+        previous_frame = previous.reset_index(drop=True)
+        previous_is_comment = _comment_mask(previous_frame)
+        previous_comments = int(np.count_nonzero(previous_is_comment))
+        previous_counts = {
+            k: len(v) for k, v in _topic_positions(previous_frame, previous_is_comment).items()
+        }
+
+    labels = _segment_labels(frame, segment_columns, is_comment)
+    overall_counts = {columns: _count_labels(values) for columns, values in labels.items()}
+    comment_index = np.flatnonzero(is_comment)
+
+    results = []
+    for key, rows in positions.items():
+        mentions = len(rows)
+        if mentions < max(1, min_mentions):
+            continue
+        mask = np.zeros(len(frame), dtype=bool)
+        mask[rows] = True
+        impact = None
+        if terms is not None:
+            value = _impact_from_terms(terms, mask)
+            impact = None if math.isnan(value) else value
+        trend = None
+        if previous is not None:
+            trend = _trend(mentions, n_comments, previous_counts.get(key, 0), previous_comments)
+        segments = ()
+        if segment_columns:
+            segments = _segment_lifts(mask[comment_index], labels, overall_counts, max_segments)
+        results.append(
+            TopicImpact(
+                key=key,
+                mentions=mentions,
+                share=mentions / n_comments,
+                detractor_rate=_rate(detractor[rows]),
+                overall_detractor_rate=overall_rate,
+                impact=impact,
+                trend=trend,
+                segments=segments,
+            )
+        )
+    results.sort(key=lambda t: (t.impact is None, -(t.impact or 0.0), -t.mentions, t.key))
+    return tuple(results)
