@@ -371,3 +371,41 @@ def painpoint_rank(
         )
     results.sort(key=lambda t: (t.impact is None, -(t.impact or 0.0), -t.mentions, t.key))
     return tuple(results)
+
+
+def segment_lift_as_dict(segment: SegmentLift) -> dict:
+    return {
+        "column": segment.column,
+        "value": segment.value,
+        "mentions": segment.mentions,
+        "share_in_topic": segment.share_in_topic,
+        "share_overall": segment.share_overall,
+        "lift": segment.lift,
+        "p_value": segment.p_value,
+    }
+
+
+def topic_impact_as_dict(topic: TopicImpact) -> dict:
+    """The ranking fields of a report topic (``key``, ``mentions``, ``share``, ``detractor_rate``,
+    ``overall_detractor_rate``, ``impact``, ``trend``, ``segments``); the caller adds ``label``,
+    ``keywords`` and ``examples``."""
+    trend = None
+    if topic.trend is not None:
+        trend = {
+            "previous_mentions": topic.trend.previous_mentions,
+            "previous_share": topic.trend.previous_share,
+            "share": topic.trend.share,
+            "change": topic.trend.change,
+            "p_value": topic.trend.p_value,
+            "significant": topic.trend.significant,
+        }
+    return {
+        "key": topic.key,
+        "mentions": topic.mentions,
+        "share": topic.share,
+        "detractor_rate": topic.detractor_rate,
+        "overall_detractor_rate": topic.overall_detractor_rate,
+        "impact": topic.impact,
+        "trend": trend,
+        "segments": [segment_lift_as_dict(s) for s in topic.segments],
+    }
