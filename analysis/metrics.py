@@ -344,7 +344,7 @@ def _period_start(dates: pd.Series, period: str) -> pd.Series:
     if period == "day":
         return days
     if period == "week":  # ISO weeks, starting on Monday
-        return days - pd.to_timedelta(days.dt.weekday, unit="D")
+        return days - pd.to_timedelta(days.dt.day_of_week, unit="D")
     if period == "month":
         return days - pd.to_timedelta(days.dt.day - 1, unit="D")
     raise ValueError(f"unknown period {period!r}; expected day, week or month")
@@ -367,6 +367,16 @@ def _require_columns(frame: pd.DataFrame, columns: Iterable[str]) -> None:
         )
 
 
+def _parse_dates(column: pd.Series, name: str) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return column
+    dates = pd.to_datetime(column, errors="coerce", format="mixed")
+    bad = column[dates.isna() & column.notna()]
+    if len(bad):
+        raise ValueError(f"column {name!r} has a value that is not a date: {bad.iloc[0]!r}")
+    return dates
+
+
 def metric_by_period(
     frame: pd.DataFrame,
     *,
@@ -383,7 +393,7 @@ def metric_by_period(
     _require_columns(frame, [date_column, score_column])
     if period not in ("day", "week", "month"):
         raise ValueError(f"unknown period {period!r}; expected day, week or month")
-    dates = pd.to_datetime(frame[date_column], errors="coerce")
+    dates = _parse_dates(frame[date_column], date_column)
     scores = pd.to_numeric(frame[score_column], errors="coerce")
     keep = dates.notna() & scores.notna()
     data = pd.DataFrame({"start": _period_start(dates[keep], period), "score": scores[keep]})
