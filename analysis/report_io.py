@@ -74,7 +74,8 @@ def _columns_list(frame: pd.DataFrame) -> str:
     return ", ".join(str(c) for c in frame.columns) or "(none)"
 
 
-def _decode(raw: bytes, path: Path) -> tuple[str, str]:
+def _decode(raw: bytes, path: Path) -> tuple[str, str, bool]:
+    """(text, encoding, whether the encoding is only a statistical guess)."""
     for bom, encoding in (
         (codecs.BOM_UTF8, "utf-8-sig"),
         (codecs.BOM_UTF16_LE, "utf-16"),
@@ -82,7 +83,7 @@ def _decode(raw: bytes, path: Path) -> tuple[str, str]:
     ):
         if raw.startswith(bom):
             try:
-                return raw.decode(encoding), encoding
+                return raw.decode(encoding), encoding, False
             except UnicodeDecodeError as exc:
                 raise ReportInputError(
                     f"{path.name}: starts with a {encoding} byte-order mark but byte {exc.start} "
@@ -94,14 +95,14 @@ def _decode(raw: bytes, path: Path) -> tuple[str, str]:
         )
     for encoding in STRICT_ENCODINGS:
         try:
-            return raw.decode(encoding), encoding
+            return raw.decode(encoding), encoding, False
         except UnicodeDecodeError:
             continue
     from charset_normalizer import from_bytes
 
     best = from_bytes(raw).best()
     if best is not None and best.encoding:
-        return str(best), best.encoding
+        return str(best), best.encoding, True
     raise ReportInputError(
         f"{path.name}: unknown text encoding (not UTF-8, GBK, GB18030 or any encoding that could be "
         "detected); save it as CSV UTF-8 or XLSX"
@@ -126,8 +127,14 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def _read_text(path: Path, raw: bytes) -> tuple[pd.DataFrame, str]:
-    text, encoding = _decode(raw, path)
+def _read_text(path: Path, raw: bytes) -> tuple[pd.DataFrame, str, list[str]]:
+    text, encoding, guessed = _decode(raw, path)
+    warnings = []
+    if guessed:
+        warnings.append(
+            f"the file is neither UTF-8 nor GBK/GB18030; its encoding was guessed as {encoding}: "
+            "if the text looks wrong, save the file as CSV UTF-8"
+        )
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise ReportInputError(f"{path.name}: the file is empty")
@@ -145,7 +152,7 @@ def _read_text(path: Path, raw: bytes) -> tuple[pd.DataFrame, str]:
         raise ReportInputError(f"{path.name}: cannot be read as a table ({exc})") from None
     except pd.errors.EmptyDataError:
         raise ReportInputError(f"{path.name}: the file is empty") from None
-    return frame, encoding
+    return frame, encoding, warnings
 
 
 def _read_excel(path: Path) -> pd.DataFrame:
@@ -245,17 +252,17 @@ def read_table(
         raise ReportInputError(f"{path.name}: the file is empty")
 
     encoding: str | None
+    warnings: list[str] = []
     if path.suffix.lower() in EXCEL_SUFFIXES:
         frame, encoding = _read_excel(path), None
     else:
-        frame, encoding = _read_text(path, raw)
+        frame, encoding, warnings = _read_text(path, raw)
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty or len(frame.columns) == 0:
         raise ReportInputError(
             f"{path.name}: the file has a header but no rows; columns: {_columns_list(frame)}"
         )
 
-    warnings: list[str] = []
     segments = [_resolve(frame, name, "segment", path) for name in segment_columns]
     if score_column is not None:
         score_column = _resolve(frame, score_column, "score", path)
