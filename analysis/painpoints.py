@@ -92,27 +92,6 @@ class TopicImpact:
     segments: tuple[SegmentLift, ...]
 
 
-def _topic_tuple(cell) -> tuple[str, ...]:
-    if cell is None:
-        return ()
-    if isinstance(cell, str):
-        parts = cell.split(TOPIC_SEPARATOR)
-    elif isinstance(cell, list | tuple | set | frozenset | np.ndarray | pd.Series):
-        parts = list(cell)
-    elif isinstance(cell, float) and math.isnan(cell):
-        return ()
-    else:
-        parts = [cell]
-    seen: dict[str, None] = {}
-    for part in parts:
-        if part is None or (isinstance(part, float) and math.isnan(part)):
-            continue
-        key = str(part).strip()
-        if key:
-            seen[key] = None
-    return tuple(seen)
-
-
 def _comment_mask(frame: pd.DataFrame) -> np.ndarray:
     if "text" not in frame.columns:
         return np.ones(len(frame), dtype=bool)
@@ -121,14 +100,31 @@ def _comment_mask(frame: pd.DataFrame) -> np.ndarray:
 
 
 def _topic_positions(frame: pd.DataFrame, is_comment: np.ndarray) -> dict[str, np.ndarray]:
-    """topic key -> positions (0-based) of the comment rows that mention it."""
+    """topic key -> positions (0-based, ascending) of the comment rows that mention it.
+
+    A cell may be a list, tuple, set or array of keys, or one string of keys joined by ``;``;
+    blank keys are dropped and a key repeated within a row counts once.
+    """
     if "topics" not in frame.columns:
         raise ValueError(f"column 'topics' not found; columns: {', '.join(map(str, frame.columns))}")
-    lists = [_topic_tuple(cell) if ok else () for cell, ok in zip(frame["topics"], is_comment, strict=True)]
-    exploded = pd.Series(lists, dtype=object).explode().dropna()
-    if exploded.empty:
+    cells = pd.Series(frame["topics"].to_numpy(dtype=object), dtype=object)[is_comment]
+    keys = cells.explode()  # lists, tuples, sets, arrays: one row per element, index = row position
+    keys = keys[keys.notna()]
+    if keys.empty:
         return {}
-    return {str(key): group.index.to_numpy() for key, group in exploded.groupby(exploded, sort=True)}
+    # Few distinct raw values: clean each once (split on ";", strip), not once per row.
+    codes, uniques = pd.factorize(keys.astype(str))
+    rows = keys.index.to_numpy(dtype=np.int64)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    found: dict[str, list[np.ndarray]] = {}
+    for code, raw in enumerate(uniques):
+        members = rows[order[bounds[code] : bounds[code + 1]]]
+        for part in str(raw).split(TOPIC_SEPARATOR):
+            key = part.strip()
+            if key:
+                found.setdefault(key, []).append(members)
+    return {key: np.unique(np.concatenate(found[key])) for key in sorted(found)}
 
 
 def _scores(frame: pd.DataFrame) -> np.ndarray:
@@ -193,92 +189,116 @@ def _rate(values: np.ndarray) -> float | None:
     return float(np.mean(known)) if len(known) else None
 
 
-def _segment_labels(
+@dataclass(frozen=True)
+class _SegmentCodes:
+    """One segment column, or a pair of them, coded per comment row (-1 = unknown)."""
+
+    columns: tuple[str, ...]
+    codes: np.ndarray
+    values: list[tuple[str, ...]]  # code -> the value(s)
+    totals: np.ndarray  # code -> comments with that value
+    parts: np.ndarray | None = None  # for a pair: code -> (code in first, code in second)
+
+
+def _segment_codes(
     frame: pd.DataFrame, columns: Sequence[str], is_comment: np.ndarray
-) -> dict[tuple[str, ...], np.ndarray]:
-    """(column,) or (column, column) -> label per comment row: a tuple of values, None when any
-    is unknown."""
-    singles: dict[str, np.ndarray] = {}
+) -> list[_SegmentCodes]:
+    singles: list[_SegmentCodes] = []
     for column in columns:
-        raw = frame[column]
-        values = raw.astype(str).str.strip().where(raw.notna(), None)
-        values = values.where(values != "", None)
-        singles[column] = values.to_numpy(dtype=object)[is_comment]
-    labels: dict[tuple[str, ...], np.ndarray] = {}
-    for column, values in singles.items():
-        labels[(column,)] = np.array([None if v is None else (v,) for v in values] + [None], dtype=object)[
-            :-1
-        ]
-    for first, second in combinations(columns, 2):
-        pairs = [
-            None if x is None or y is None else (x, y)
-            for x, y in zip(singles[first], singles[second], strict=True)
-        ]
-        labels[(first, second)] = np.array([*pairs, None], dtype=object)[:-1]
-    return labels
-
-
-def _count_labels(values: np.ndarray) -> dict[tuple[str, ...], int]:
-    counts: dict[tuple[str, ...], int] = {}
-    for value in values:
-        if value is not None:
-            counts[value] = counts.get(value, 0) + 1
-    return counts
+        raw_codes, raw_values = pd.factorize(frame[column][is_comment], use_na_sentinel=True)
+        # Clean the distinct values once: "北京 " and "北京" are one segment, blank is unknown.
+        cleaned = [str(v).strip() for v in raw_values]
+        names = sorted({c for c in cleaned if c})
+        index = {name: i for i, name in enumerate(names)}
+        mapping = np.array([index.get(c, -1) for c in cleaned] + [-1], dtype=np.int64)
+        codes = mapping[raw_codes]  # raw code -1 (NaN) picks the trailing -1
+        totals = np.bincount(codes[codes >= 0], minlength=len(names))
+        singles.append(_SegmentCodes((column,), codes, [(n,) for n in names], totals))
+    segments = list(singles)
+    for first, second in combinations(singles, 2):
+        width = len(second.values)
+        known = (first.codes >= 0) & (second.codes >= 0)
+        combined = np.where(known, first.codes * width + second.codes, -1)
+        present, codes = np.unique(combined[known], return_inverse=True)
+        pair_codes = np.full(len(combined), -1, dtype=np.int64)
+        pair_codes[known] = codes
+        parts = (
+            np.column_stack([present // width, present % width]) if len(present) else np.empty((0, 2), int)
+        )
+        values = [first.values[a] + second.values[b] for a, b in parts]
+        totals = np.bincount(codes, minlength=len(present))
+        segments.append(_SegmentCodes(first.columns + second.columns, pair_codes, values, totals, parts))
+    return segments
 
 
 def _segment_lifts(
-    topic_mask: np.ndarray,
-    labels: dict[tuple[str, ...], np.ndarray],
-    overall_counts: dict[tuple[str, ...], dict[tuple[str, ...], int]],
-    max_segments: int,
+    topic_mask: np.ndarray, segments: list[_SegmentCodes], max_segments: int
 ) -> tuple[SegmentLift, ...]:
     total = len(topic_mask)
     mentions = int(np.count_nonzero(topic_mask))
     if mentions == 0 or total == 0:
         return ()
+    in_topic: dict[tuple[str, ...], np.ndarray] = {}
     candidates = []
-    single_lift: dict[tuple[str, str], float] = {}
-    for columns, column_labels in labels.items():
-        counts = overall_counts[columns]
-        for value, in_both in _count_labels(column_labels[topic_mask]).items():
-            in_segment = counts[value]
-            share_in_topic = in_both / mentions
-            share_overall = in_segment / total
-            lift = share_in_topic / share_overall
-            if len(columns) == 1:
-                single_lift[(columns[0], value[0])] = lift
+    for segment in segments:
+        codes = segment.codes[topic_mask]
+        counts = np.bincount(codes[codes >= 0], minlength=len(segment.values))
+        in_topic[segment.columns] = counts
+        for code in np.flatnonzero(counts):
+            in_both, in_segment = int(counts[code]), int(segment.totals[code])
             if in_both < MIN_SEGMENT_MENTIONS or in_segment < MIN_SEGMENT_SIZE:
                 continue
+            share_in_topic, share_overall = in_both / mentions, in_segment / total
+            lift = share_in_topic / share_overall
+            # Values with lift <= 1 stay in the family the false discovery rate is controlled
+            # over; they are dropped after the adjustment.
+            if segment.parts is not None and not _pair_adds(
+                segment, code, in_both, in_segment, in_topic, segments
+            ):
+                continue
             p = stats.fisher_greater(in_both, mentions, in_segment, total)
-            candidates.append((columns, value, in_both, share_in_topic, share_overall, lift, p))
-    kept = []
-    for candidate in candidates:
-        columns, value, lift = candidate[0], candidate[1], candidate[5]
-        if len(columns) == 2:
-            parts = [
-                single_lift.get((column, part), 0.0) for column, part in zip(columns, value, strict=True)
-            ]
-            if lift <= max(parts):
-                continue  # the pair says nothing its stronger half does not
-        kept.append(candidate)
-    adjusted = stats.benjamini_hochberg([c[6] for c in kept])
-    significant = [
+            candidates.append((segment, code, in_both, share_in_topic, share_overall, lift, p))
+    adjusted = stats.benjamini_hochberg([c[6] for c in candidates])
+    found = [
         SegmentLift(
-            COMBINATION_SEPARATOR.join(columns),
-            COMBINATION_SEPARATOR.join(value),
+            COMBINATION_SEPARATOR.join(segment.columns),
+            COMBINATION_SEPARATOR.join(segment.values[code]),
             in_both,
             share_in_topic,
             share_overall,
             lift,
             p,
         )
-        for (columns, value, in_both, share_in_topic, share_overall, lift, _), p in zip(
-            kept, adjusted, strict=True
+        for (segment, code, in_both, share_in_topic, share_overall, lift, _), p in zip(
+            candidates, adjusted, strict=True
         )
         if p < ALPHA and lift > 1.0
     ]
-    significant.sort(key=lambda s: (-s.lift, -s.mentions, s.column, s.value))
-    return tuple(significant[:max_segments])
+    found.sort(key=lambda s: (-s.lift, -s.mentions, s.column, s.value))
+    return tuple(found[:max_segments])
+
+
+def _pair_adds(
+    pair: _SegmentCodes,
+    code: int,
+    in_both: int,
+    in_segment: int,
+    in_topic: dict[tuple[str, ...], np.ndarray],
+    segments: list[_SegmentCodes],
+) -> bool:
+    """A pair is worth reporting only if, inside each of its two values alone, the other value
+    still concentrates the topic (one-sided Fisher test within that value, p < ALPHA): otherwise
+    "peak & office" would merely repeat "peak"."""
+    singles = {s.columns: s for s in segments if s.parts is None}
+    for index, column in enumerate(pair.columns):
+        parent = singles[(column,)]
+        parent_code = int(pair.parts[code][index])
+        parent_total = int(parent.totals[parent_code])
+        parent_in_topic = int(in_topic[(column,)][parent_code])
+        p = stats.fisher_greater(in_both, parent_in_topic, in_segment, parent_total)
+        if p >= ALPHA:
+            return False
+    return True
 
 
 def _trend(mentions: int, comments: int, previous_mentions: int, previous_comments: int) -> Trend | None:
@@ -336,8 +356,7 @@ def painpoint_rank(
             k: len(v) for k, v in _topic_positions(previous_frame, previous_is_comment).items()
         }
 
-    labels = _segment_labels(frame, segment_columns, is_comment)
-    overall_counts = {columns: _count_labels(values) for columns, values in labels.items()}
+    segment_codes = _segment_codes(frame, segment_columns, is_comment)
     comment_index = np.flatnonzero(is_comment)
 
     results = []
@@ -356,7 +375,7 @@ def painpoint_rank(
             trend = _trend(mentions, n_comments, previous_counts.get(key, 0), previous_comments)
         segments = ()
         if segment_columns:
-            segments = _segment_lifts(mask[comment_index], labels, overall_counts, max_segments)
+            segments = _segment_lifts(mask[comment_index], segment_codes, max_segments)
         results.append(
             TopicImpact(
                 key=key,

@@ -251,3 +251,33 @@ def test_topic_impact_as_dict_is_json_ready():
     assert data["segments"][0]["column"] == "scenario"
     assert data["segments"][0]["value"] == "peak"
     assert data["trend"] is None
+
+
+def test_topic_cells_in_every_shape_count_once_per_comment():
+    frame = pd.DataFrame(
+        {
+            "topics": [
+                ["a", "a"],
+                ("a", "b"),
+                {"b"},
+                np.array(["a"]),
+                " a ; b ;a",
+                None,
+                NAN,
+                [],
+                [None, " "],
+            ],
+            "score": [NAN] * 9,
+        }
+    )
+    ranked = painpoint_rank(frame, metric=None)
+    assert [(t.key, t.mentions) for t in ranked] == [("a", 4), ("b", 3)]
+    assert ranked[0].share == pytest.approx(4 / 9)
+
+
+def test_segment_values_are_trimmed_and_blank_is_unknown():
+    frame = lift_table()
+    frame["scenario"] = frame["scenario"].map({"peak": " peak ", "normal": "normal"})
+    frame.loc[95:99, "scenario"] = ["", None, NAN, " ", "normal"]
+    (late,) = painpoint_rank(frame, metric="csat", segment_columns=["scenario"])
+    assert [(s.value, s.mentions, s.share_overall) for s in late.segments] == [("peak", 15, 0.2)]
