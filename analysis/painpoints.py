@@ -85,9 +85,8 @@ class TopicImpact:
     share: float
     detractor_rate: float | None
     overall_detractor_rate: float | None
-    impact: (
-        float | None
-    )  # points of the metric the topic costs (metric without those responses minus metric with them)
+    # points of the metric the topic costs (metric without those responses minus metric with them)
+    impact: float | None
     trend: Trend | None
     segments: tuple[SegmentLift, ...]
 
