@@ -14,12 +14,14 @@ metric          scale        value                                       interva
 ``ces_share``   1..7         share of 5-7 (0..1)                         Wilson           1-3
 ``rating``      1..5         mean star rating                            Student t        1-2
 ``mean``        any          mean (a matrix item)                        Student t        none
+``rate``        0 / 1        share of 1 (complaint rate, on-time rate)   Wilson           none
 ==============  ===========  ==========================================  ===============  ==========
 
 Promoters (``promoter_mask``): NPS 9-10, CSAT 4-5, CES 5-7, rating 4-5. Values are classified by
 thresholds, so a half step (a 4.5 star average) falls where its number says.
 
-Higher is better for every metric (CES asks how easy it was: 7 is easiest).
+Higher is better for every metric but ``rate``, whose direction depends on what is counted
+(CES asks how easy it was: 7 is easiest).
 
 ``small_sample`` is True when n < ``SMALL_SAMPLE_N`` (30) or when the interval is wider than
 ``WIDE_INTERVAL_FRACTION`` (a quarter) of the metric's full range: 50 NPS points, 25 share
@@ -72,6 +74,7 @@ METRICS: dict[str, MetricSpec] = {
     "ces_share": MetricSpec("ces_share", (1, 7), "share", (0, 1), 3, 5, share_min=5, impact_factor=100.0),
     "rating": MetricSpec("rating", (1, 5), "mean", (1, 5), 2, 4),
     "mean": MetricSpec("mean", None, "mean", None, None, None),
+    "rate": MetricSpec("rate", (0, 1), "share", (0, 1), None, None, share_min=1, impact_factor=100.0),
 }
 
 
@@ -135,12 +138,19 @@ class PeriodRow:
 @dataclass(frozen=True)
 class SegmentRow:
     """One value of a segment column and its metric; ``versus_rest`` compares it with every other
-    scored row (rows whose value is unknown included)."""
+    scored row (rows whose value is unknown included).
+
+    Many segments tested at once make some look different by chance: ``p_adjusted`` is the
+    Benjamini-Hochberg adjusted p-value over all the column's values, and ``significant`` is
+    judged on it (``versus_rest.significant`` on the raw p-value).
+    """
 
     column: str
     value: str
     result: MetricResult
     versus_rest: Comparison
+    p_adjusted: float | None
+    significant: bool
 
 
 def spec_for(metric: str) -> MetricSpec:
@@ -216,8 +226,10 @@ def metric_compute(
         return _result(spec, value, max(-100.0, value - half), min(100.0, value + half), n, components)
     if spec.kind == "share":
         successes = int(np.count_nonzero(values >= spec.share_min))
-        detractors = int(np.count_nonzero(values <= spec.detractor_max))
-        return _share_result(spec, successes, n, confidence, {"detractors": detractors})
+        extra = {}
+        if spec.detractor_max is not None:
+            extra["detractors"] = int(np.count_nonzero(values <= spec.detractor_max))
+        return _share_result(spec, successes, n, confidence, extra)
     # means
     if n == 0:
         return _result(spec, None, None, None, 0, {})
@@ -394,7 +406,7 @@ def metric_by_period(
     if period not in ("day", "week", "month"):
         raise ValueError(f"unknown period {period!r}; expected day, week or month")
     dates = _parse_dates(frame[date_column], date_column)
-    scores = pd.to_numeric(frame[score_column], errors="coerce")
+    scores = _numeric_column(frame, score_column)
     keep = dates.notna() & scores.notna()
     data = pd.DataFrame({"start": _period_start(dates[keep], period), "score": scores[keep]})
     groups = {
@@ -416,25 +428,47 @@ def metric_by_segment(
     Rows with an unknown (NaN) value form no segment of their own but count in every "rest".
     """
     _require_columns(frame, [column, score_column])
-    scores = pd.to_numeric(frame[score_column], errors="coerce")
-    scored = frame.loc[scores.notna(), column]
-    values = scores[scores.notna()].to_numpy(dtype=float)
-    known = scored.notna().to_numpy()
-    labels = scored.astype(str).to_numpy()
-    counts = pd.Series(labels[known]).value_counts(sort=False)
+    scores = _numeric_column(frame, score_column)
+    has_score = scores.notna().to_numpy()
+    values = scores.to_numpy(dtype=float)[has_score]
+    raw = frame[column][has_score]
+    labels = raw.astype(str).str.strip().where(raw.notna(), "").to_numpy(dtype=object)
+    known = labels != ""
+    counts = pd.Series(labels[known], dtype=object).value_counts(sort=False)
     order = sorted(counts.index, key=lambda v: (-counts[v], v))
-    rows = []
+    found = []
     for value in order:
         inside = known & (labels == value)
-        rows.append(
-            SegmentRow(
-                column,
+        found.append(
+            (
                 value,
                 metric_compute(values[inside], metric=metric),
                 metric_compare(values[inside], values[~inside], metric=metric),
             )
         )
-    return tuple(rows)
+    tested = [i for i, (_, _, comparison) in enumerate(found) if comparison.p_value is not None]
+    adjusted = dict(zip(tested, stats.benjamini_hochberg([found[i][2].p_value for i in tested]), strict=True))
+    return tuple(
+        SegmentRow(
+            column,
+            value,
+            result,
+            comparison,
+            adjusted.get(i),
+            adjusted.get(i) is not None and adjusted[i] < ALPHA,
+        )
+        for i, (value, result, comparison) in enumerate(found)
+    )
+
+
+def _numeric_column(frame: pd.DataFrame, column: str) -> pd.Series:
+    """The column as numbers (blank = NaN); ValueError naming a value that is not a number."""
+    series = frame[column]
+    numbers = pd.to_numeric(series, errors="coerce")
+    bad = series[numbers.isna() & series.notna() & series.astype(str).str.strip().ne("")]
+    if len(bad):
+        raise ValueError(f"column {column!r} has a value that is not a number: {bad.iloc[0]!r}")
+    return numbers
 
 
 def impact_factor(metric: str) -> float:

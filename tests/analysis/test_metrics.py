@@ -316,3 +316,43 @@ def test_metric_by_segment_against_the_rest():
     assert peak.versus_rest.difference == approx4(50.0 - 84.6154)
     assert peak.versus_rest.significant is True
     assert math.isclose(peak.versus_rest.b.n, 65)
+
+
+def test_rate_of_ones_for_complaint_or_on_time_rates():
+    result = metric_compute([1, 0, 0, 1, 1, 1, 1, 1, 0, 1], metric="rate")
+    assert (result.value, result.low, result.high) == (0.7, approx4(0.3968), approx4(0.8922))
+    assert result.components == {"successes": 7}
+    with pytest.raises(ValueError, match="no promoter or detractor definition"):
+        metrics.detractor_mask([1], metric="rate")
+
+
+def test_segments_carry_an_adjusted_p_value():
+    # Given 20 cities drawn from one distribution (no real difference), seeded so that two of
+    # them look different on their raw p-value
+    rng = np.random.default_rng(1)
+    cities = [f"c{i:02d}" for i in range(20) for _ in range(40)]
+    scores = list(rng.choice([3, 6, 8, 9, 10], 800))
+    rows = metric_by_segment(pd.DataFrame({"city": cities, "score": scores}), metric="nps", column="city")
+    raw = [r.versus_rest.p_value for r in rows]
+    from scipy import stats as sps
+
+    assert [r.p_adjusted for r in rows] == pytest.approx(list(sps.false_discovery_control(raw)))
+    assert sorted(r.value for r in rows if r.versus_rest.significant) == ["c03", "c12"]
+    # Then after the adjustment no city is called different
+    assert [r.value for r in rows if r.significant] == []
+
+
+def test_segment_values_are_trimmed_and_blank_is_unknown():
+    frame = pd.DataFrame({"city": ["北京 ", "北京", " ", None], "score": [5, 1, 5, 5]})
+    rows = metric_by_segment(frame, metric="csat", column="city")
+    assert [(r.value, r.result.n, r.versus_rest.b.n) for r in rows] == [("北京", 2, 2)]
+
+
+@pytest.mark.parametrize("function", ["segment", "period"])
+def test_a_score_that_is_not_a_number_is_named(function):
+    frame = pd.DataFrame({"city": ["a", "b"], "date": ["2026-01-01", "2026-01-02"], "score": [5, "five"]})
+    with pytest.raises(ValueError, match="column 'score' has a value that is not a number: 'five'"):
+        if function == "segment":
+            metric_by_segment(frame, metric="csat", column="city")
+        else:
+            metric_by_period(frame, metric="csat", period="day")
