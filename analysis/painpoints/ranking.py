@@ -1,71 +1,25 @@
-"""Pain-point ranking: what each topic costs the primary metric, where it concentrates, and how
-it moved since the previous period.
-
-Pure computation on a DataFrame with one row per response (``comments``):
-
-- ``topics``: the topic keys a comment was tagged with (list, tuple, set, or a string joined by
-  ``;``); empty or NaN for none.
-- ``score``: the response's score on the metric's scale, NaN when none. Rows without a comment
-  still belong here: they count in the metric, so the impact is measured against every response.
-- ``detractor_likelihood`` (optional): 0..1 from the text model, NaN when none.
-- ``text`` (optional): when present, only rows with non-blank text are comments; without it every
-  row is a comment.
-- the segment columns (strings; NaN = unknown).
-
-Definitions:
-
-- ``share`` = mentions / number of comments.
-- ``detractor_rate`` among the topic's comments and ``overall_detractor_rate`` among all comments:
-  a scored row counts 1 if its score is a detractor's (see ``analysis.metrics.detractor_mask``)
-  and 0 otherwise; a row with no score but a ``detractor_likelihood`` counts as that likelihood
-  (its expected contribution), so the rate is the expected detractor share; a row with neither is
-  left out. With ``metric=None`` scores are not read and only likelihoods count. None when no row
-  counts.
-- ``impact`` = metric of every scored response except the topic's minus metric of every scored
-  response, in report points: NPS points, CSAT / CES-share in share points (x100), CES and rating
-  in scale points. Positive means the topic costs the metric. None without scores, or when every
-  scored response mentions the topic (there is nothing to compare with).
-- Ranking: largest impact first; equal or missing impact by mentions, then key.
-- Segments: for each value of each segment column, and each pair of values of two columns
-  (``column="scenario & district_type"``, ``value="peak & office"``), lift = share of the topic's
-  comments with that value / share of all comments with it. A candidate needs at least
-  ``MIN_SEGMENT_MENTIONS`` topic comments and ``MIN_SEGMENT_SIZE`` comments in all; a pair must
-  also lift more than each of its two values alone. Over-representation is tested with the
-  one-sided Fisher exact test; ``p_value`` is Benjamini-Hochberg adjusted over the topic's
-  candidates, and only those with p < ``ALPHA`` are kept, highest lift first, ``max_segments`` of
-  them.
-- Trend: the share against the share in ``previous`` (same shape), two-proportion z-test
-  (Fisher's exact test when counts are small).
-"""
+"""Topic impact on the metric, detractor rates, trend, and the ranking (rules in the package
+docstring)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import combinations
 
 import numpy as np
 import pandas as pd
 
 from analysis import metrics, stats
+from analysis.painpoints.segments import (
+    ALPHA,
+    SegmentLift,
+    segment_codes,
+    segment_lift_as_dict,
+    segment_lifts,
+)
 
-ALPHA = 0.05
-MIN_SEGMENT_MENTIONS = 5
-MIN_SEGMENT_SIZE = 10
-COMBINATION_SEPARATOR = " & "
 TOPIC_SEPARATOR = ";"
-
-
-@dataclass(frozen=True)
-class SegmentLift:
-    column: str
-    value: str
-    mentions: int
-    share_in_topic: float
-    share_overall: float
-    lift: float
-    p_value: float | None
 
 
 @dataclass(frozen=True)
@@ -188,118 +142,6 @@ def _rate(values: np.ndarray) -> float | None:
     return float(np.mean(known)) if len(known) else None
 
 
-@dataclass(frozen=True)
-class _SegmentCodes:
-    """One segment column, or a pair of them, coded per comment row (-1 = unknown)."""
-
-    columns: tuple[str, ...]
-    codes: np.ndarray
-    values: list[tuple[str, ...]]  # code -> the value(s)
-    totals: np.ndarray  # code -> comments with that value
-    parts: np.ndarray | None = None  # for a pair: code -> (code in first, code in second)
-
-
-def _segment_codes(
-    frame: pd.DataFrame, columns: Sequence[str], is_comment: np.ndarray
-) -> list[_SegmentCodes]:
-    singles: list[_SegmentCodes] = []
-    for column in columns:
-        raw_codes, raw_values = pd.factorize(frame[column][is_comment], use_na_sentinel=True)
-        # Clean the distinct values once: "北京 " and "北京" are one segment, blank is unknown.
-        cleaned = [str(v).strip() for v in raw_values]
-        names = sorted({c for c in cleaned if c})
-        index = {name: i for i, name in enumerate(names)}
-        mapping = np.array([index.get(c, -1) for c in cleaned] + [-1], dtype=np.int64)
-        codes = mapping[raw_codes]  # raw code -1 (NaN) picks the trailing -1
-        totals = np.bincount(codes[codes >= 0], minlength=len(names))
-        singles.append(_SegmentCodes((column,), codes, [(n,) for n in names], totals))
-    segments = list(singles)
-    for first, second in combinations(singles, 2):
-        width = len(second.values)
-        known = (first.codes >= 0) & (second.codes >= 0)
-        combined = np.where(known, first.codes * width + second.codes, -1)
-        present, codes = np.unique(combined[known], return_inverse=True)
-        pair_codes = np.full(len(combined), -1, dtype=np.int64)
-        pair_codes[known] = codes
-        parts = (
-            np.column_stack([present // width, present % width]) if len(present) else np.empty((0, 2), int)
-        )
-        values = [first.values[a] + second.values[b] for a, b in parts]
-        totals = np.bincount(codes, minlength=len(present))
-        segments.append(_SegmentCodes(first.columns + second.columns, pair_codes, values, totals, parts))
-    return segments
-
-
-def _segment_lifts(
-    topic_mask: np.ndarray, segments: list[_SegmentCodes], max_segments: int
-) -> tuple[SegmentLift, ...]:
-    total = len(topic_mask)
-    mentions = int(np.count_nonzero(topic_mask))
-    if mentions == 0 or total == 0:
-        return ()
-    in_topic: dict[tuple[str, ...], np.ndarray] = {}
-    candidates = []
-    for segment in segments:
-        codes = segment.codes[topic_mask]
-        counts = np.bincount(codes[codes >= 0], minlength=len(segment.values))
-        in_topic[segment.columns] = counts
-        for code in np.flatnonzero(counts):
-            in_both, in_segment = int(counts[code]), int(segment.totals[code])
-            if in_both < MIN_SEGMENT_MENTIONS or in_segment < MIN_SEGMENT_SIZE:
-                continue
-            share_in_topic, share_overall = in_both / mentions, in_segment / total
-            lift = share_in_topic / share_overall
-            # Values with lift <= 1 stay in the family the false discovery rate is controlled
-            # over; they are dropped after the adjustment.
-            if segment.parts is not None and not _pair_adds(
-                segment, code, in_both, in_segment, in_topic, segments
-            ):
-                continue
-            p = stats.fisher_greater(in_both, mentions, in_segment, total)
-            candidates.append((segment, code, in_both, share_in_topic, share_overall, lift, p))
-    adjusted = stats.benjamini_hochberg([c[6] for c in candidates])
-    found = [
-        SegmentLift(
-            COMBINATION_SEPARATOR.join(segment.columns),
-            COMBINATION_SEPARATOR.join(segment.values[code]),
-            in_both,
-            share_in_topic,
-            share_overall,
-            lift,
-            p,
-        )
-        for (segment, code, in_both, share_in_topic, share_overall, lift, _), p in zip(
-            candidates, adjusted, strict=True
-        )
-        if p < ALPHA and lift > 1.0
-    ]
-    found.sort(key=lambda s: (-s.lift, -s.mentions, s.column, s.value))
-    return tuple(found[:max_segments])
-
-
-def _pair_adds(
-    pair: _SegmentCodes,
-    code: int,
-    in_both: int,
-    in_segment: int,
-    in_topic: dict[tuple[str, ...], np.ndarray],
-    segments: list[_SegmentCodes],
-) -> bool:
-    """A pair is worth reporting only if, inside each of its two values alone, the other value
-    still concentrates the topic (one-sided Fisher test within that value, p < ALPHA): otherwise
-    "peak & office" would merely repeat "peak"."""
-    singles = {s.columns: s for s in segments if s.parts is None}
-    for index, column in enumerate(pair.columns):
-        parent = singles[(column,)]
-        parent_code = int(pair.parts[code][index])
-        parent_total = int(parent.totals[parent_code])
-        parent_in_topic = int(in_topic[(column,)][parent_code])
-        p = stats.fisher_greater(in_both, parent_in_topic, in_segment, parent_total)
-        if p >= ALPHA:
-            return False
-    return True
-
-
 def _trend(mentions: int, comments: int, previous_mentions: int, previous_comments: int) -> Trend | None:
     if previous_comments == 0 or comments == 0:
         return None
@@ -355,7 +197,7 @@ def painpoint_rank(
             k: len(v) for k, v in _topic_positions(previous_frame, previous_is_comment).items()
         }
 
-    segment_codes = _segment_codes(frame, segment_columns, is_comment)
+    coded_segments = segment_codes(frame, segment_columns, is_comment)
     comment_index = np.flatnonzero(is_comment)
 
     results = []
@@ -374,7 +216,7 @@ def painpoint_rank(
             trend = _trend(mentions, n_comments, previous_counts.get(key, 0), previous_comments)
         segments = ()
         if segment_columns:
-            segments = _segment_lifts(mask[comment_index], segment_codes, max_segments)
+            segments = segment_lifts(mask[comment_index], coded_segments, max_segments)
         results.append(
             TopicImpact(
                 key=key,
@@ -389,18 +231,6 @@ def painpoint_rank(
         )
     results.sort(key=lambda t: (t.impact is None, -(t.impact or 0.0), -t.mentions, t.key))
     return tuple(results)
-
-
-def segment_lift_as_dict(segment: SegmentLift) -> dict:
-    return {
-        "column": segment.column,
-        "value": segment.value,
-        "mentions": segment.mentions,
-        "share_in_topic": segment.share_in_topic,
-        "share_overall": segment.share_overall,
-        "lift": segment.lift,
-        "p_value": segment.p_value,
-    }
 
 
 def topic_impact_as_dict(topic: TopicImpact) -> dict:
