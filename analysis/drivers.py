@@ -31,7 +31,6 @@ low importance + high performance = ``"maintain"``; low + low = ``"low priority"
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import combinations
 from math import factorial
 
 import numpy as np
@@ -148,29 +147,31 @@ def _relative_weights(rxx: np.ndarray, rxy: np.ndarray, groups: list[list[int]])
     return np.array([weights[g].sum() for g in groups])
 
 
-def _r_squared(rxx: np.ndarray, rxy: np.ndarray, columns: list[int]) -> float:
-    if not columns:
-        return 0.0
-    sub = rxx[np.ix_(columns, columns)]
-    r = rxy[columns]
-    return float(r @ np.linalg.pinv(sub) @ r)
-
-
 def _shapley(rxx: np.ndarray, rxy: np.ndarray, groups: list[list[int]]) -> np.ndarray:
     p = len(groups)
-    r2: dict[frozenset[int], float] = {}
-    for size in range(p + 1):
-        for subset in combinations(range(p), size):
-            columns = [c for g in subset for c in groups[g]]
-            r2[frozenset(subset)] = _r_squared(rxx, rxy, columns)
+    masks = np.arange(1 << p)
+    # R² of every subset of drivers, indexed by the subset's bit mask.
+    r2 = np.zeros(1 << p)
+    by_width: dict[int, tuple[list[int], list[list[int]]]] = {}
+    for mask in range(1, 1 << p):
+        columns = [c for g in range(p) if mask >> g & 1 for c in groups[g]]
+        subset_masks, subset_columns = by_width.setdefault(len(columns), ([], []))
+        subset_masks.append(mask)
+        subset_columns.append(columns)
+    # One batched pseudo-inverse per subset width instead of 2^p small ones.
+    for subset_masks, subset_columns in by_width.values():
+        index = np.array(subset_columns)
+        blocks = rxx[index[:, :, None], index[:, None, :]]
+        r = rxy[index]
+        r2[subset_masks] = np.einsum("mi,mij,mj->m", r, np.linalg.pinv(blocks, hermitian=True), r)
+    sizes = np.array([bin(m).count("1") for m in range(1 << p)])
+    # Shapley weight of adding a driver to a subset of `size` others: size! (p - size - 1)! / p!
+    weights = np.array([factorial(k) * factorial(p - k - 1) / factorial(p) for k in range(p)])
     values = np.zeros(p)
     for j in range(p):
-        others = [k for k in range(p) if k != j]
-        for size in range(p):
-            weight = factorial(size) * factorial(p - size - 1) / factorial(p)
-            for subset in combinations(others, size):
-                s = frozenset(subset)
-                values[j] += weight * (r2[s | {j}] - r2[s])
+        bit = 1 << j
+        without = masks[(masks & bit) == 0]
+        values[j] = float(np.sum(weights[sizes[without]] * (r2[without | bit] - r2[without])))
     return values
 
 

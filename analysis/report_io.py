@@ -28,11 +28,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import unicodedata
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -174,15 +176,29 @@ def _resolve(frame: pd.DataFrame, name: str, role: str, path: Path) -> str:
 
 
 def _numeric(series: pd.Series) -> pd.Series | None:
-    """The column as numbers, or None when a non-blank cell is not a number."""
-    stripped = series.dropna().astype(str).str.strip()
-    stripped = stripped[stripped != ""]
-    if stripped.empty:
+    """The column as numbers (blank = NaN), or None when a non-blank cell is not a number.
+
+    Full-width digits (１０, as typed with a Chinese input method) count as digits. Each distinct
+    value is converted once, so a score column of a million rows costs a handful of conversions.
+    """
+    present = series.dropna()
+    if present.empty:
         return None
-    converted = pd.to_numeric(stripped, errors="coerce")
-    if converted.isna().any():
+    head = present.iloc[:200].astype(str).map(_normal_number)
+    if pd.to_numeric(head[head != ""], errors="coerce").isna().any():
+        return None  # a text column: no need to look at the rest
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    cleaned = pd.Series([_normal_number(str(u)) for u in uniques], dtype=object)
+    numbers = pd.to_numeric(cleaned.where(cleaned != "", None), errors="coerce")
+    if (numbers.isna() & cleaned.ne("")).any() or numbers.isna().all():
         return None
-    return pd.to_numeric(series.astype(str).str.strip().replace("", None), errors="coerce")
+    lookup = np.append(numbers.to_numpy(dtype=float), np.nan)
+    values = lookup[codes]  # code -1 (NaN) picks the trailing NaN
+    return pd.Series(values, index=series.index, name=series.name)  # float64, NaN where blank
+
+
+def _normal_number(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
 
 
 def _guess_score(frame: pd.DataFrame, exclude: set[str]) -> tuple[str | None, list[str]]:

@@ -130,6 +130,14 @@ def test_no_score_column_is_allowed(tmp_path):
     assert (table.text_column, table.score_column) == ("comment", None)
 
 
+def test_score_column_reads_full_width_digits_and_blanks(tmp_path):
+    rows = [("评论", "评分"), ("太慢", "１"), ("还行", ""), ("很好", " 9 ")]
+    table = read_table(write(tmp_path, "a.csv", delimited(",", rows).encode("gbk")))
+    assert table.score_column == "评分"
+    assert str(table.frame["评分"].dtype) == "float64"
+    assert table.frame["评分"].fillna(-1).tolist() == [1.0, -1.0, 9.0]
+
+
 def test_column_names_match_ignoring_case_and_spaces(tmp_path):
     rows = [(" Comment ", "Score"), ("too slow", "1"), ("ok", "5")]
     table = read_table(
