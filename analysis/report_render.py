@@ -19,6 +19,7 @@ injection), and the HTML is autoescaped, with no script and no external asset.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import math
@@ -45,6 +46,9 @@ CSV_COLUMNS = (
     "keywords",
     "examples",
     "segments",
+    "overall_detractor_rate",
+    "trend_change",
+    "trend_p_value",
 )
 # Chart geometry (px): label column, bar area, row height.
 CHART_LABEL_WIDTH = 180
@@ -69,15 +73,20 @@ def _template_engine() -> Engine:
 
 
 def _clean(value: Any) -> Any:
-    """JSON-safe: NaN and infinities become null, tuples lists, dataclass-like dicts kept."""
+    """JSON-safe: NaN and infinities become null; dataclasses, tuples, sets, numpy arrays and
+    numpy scalars become plain JSON values."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _clean(dataclasses.asdict(value))
     if isinstance(value, dict):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_clean(v) for v in value]
-    if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        return _clean(value.item())
+    if isinstance(value, set | frozenset):
+        return [_clean(v) for v in sorted(value, key=str)]
+    if hasattr(value, "tolist") and callable(value.tolist):  # numpy arrays and scalars
+        return _clean(value.tolist())
     return value
 
 
@@ -175,9 +184,24 @@ def report_to_csv(report: dict, *, lang: str = "zh-hans", excel_bom: bool = True
                 " | ".join(_examples(topic)),
                 " | ".join(_segments(topic)),
             ]
+            trend = topic.get("trend") if isinstance(topic.get("trend"), dict) else {}
+            has_test = _number(trend.get("p_value")) is not None
+            numbers = [
+                _csv_number(topic.get("overall_detractor_rate"), 4),
+                # never a change without its test
+                _csv_number(trend.get("change"), 4) if has_test else "",
+                _csv_number(trend.get("p_value"), 4) if has_test else "",
+            ]
             # Only the text cells can carry a respondent's formula; numbers stay numbers.
             writer.writerow(
-                [row[0], row[1], *[csv_cell(c) for c in row[2:4]], *row[4:8], *map(csv_cell, row[8:])]
+                [
+                    row[0],
+                    row[1],
+                    *[csv_cell(c) for c in row[2:4]],
+                    *row[4:8],
+                    *map(csv_cell, row[8:]),
+                    *numbers,
+                ]
             )
     return ("\ufeff" if excel_bom else "") + buffer.getvalue()
 
@@ -258,6 +282,19 @@ def _plain(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _trend_text(trend: Any) -> str:
+    """ "+5.0 pts, p = 0.031 (significant)"; empty when there is no test: a change is never shown
+    without its p-value. Called inside translation.override."""
+    if not isinstance(trend, dict):
+        return ""
+    change, p_value = _number(trend.get("change")), _number(trend.get("p_value"))
+    if change is None or p_value is None:
+        return ""
+    text = _("%(change)s pts, p = %(p)s") % {"change": f"{change * 100:+.1f}", "p": f"{p_value:.3f}"}
+    verdict = _("significant") if trend.get("significant") else _("not significant")
+    return f"{text} ({verdict})"
+
+
 def _topic_row(rank: int, topic: dict, lang: str) -> dict[str, Any]:
     return {
         "rank": rank,
@@ -266,6 +303,8 @@ def _topic_row(rank: int, topic: dict, lang: str) -> dict[str, Any]:
         "mentions": _plain(topic.get("mentions")),
         "share": _percent(topic.get("share")),
         "detractor_rate": _percent(topic.get("detractor_rate")),
+        "overall_detractor_rate": _percent(topic.get("overall_detractor_rate")),
+        "trend": _trend_text(topic.get("trend")),
         "impact": _signed(topic.get("impact")),
         "keywords": _keywords(topic),
         "examples": _examples(topic),
@@ -278,7 +317,8 @@ def report_to_html(report: dict, *, lang: str = "zh-hans") -> str:
     mentions per topic) each followed by the same data as a table, everything autoescaped."""
     topics = list(report.get("topics") or ())
     emerging = list(report.get("emerging") or ())
-    topic_rows = [_topic_row(i, t, lang) for i, t in enumerate(topics, start=1)]
+    with translation.override(lang):
+        topic_rows = [_topic_row(i, t, lang) for i, t in enumerate(topics, start=1)]
     impact_chart = _bar_chart(
         [
             (row["label"], _number(t.get("impact")) or 0.0, row["impact"])

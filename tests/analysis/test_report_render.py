@@ -27,6 +27,8 @@ def report() -> dict:
                 "keywords": ["慢", "超时", {"term": "<b>等了</b>"}],
                 "examples": [SCRIPT, {"text": FORMULA, "score": 2}],
                 "segments": [{"column": "scenario", "value": "peak", "lift": 2.5, "mentions": 6}],
+                "overall_detractor_rate": 0.4,
+                "trend": {"change": 0.05, "p_value": 0.031, "significant": True},
             },
             {
                 "key": "praise",
@@ -38,6 +40,7 @@ def report() -> dict:
                 "keywords": [],
                 "examples": ["@SUM(A1:A9)"],
                 "segments": [],
+                "trend": {"change": 0.1, "p_value": None, "significant": False},
             },
         ],
         "emerging": [
@@ -102,6 +105,9 @@ def test_csv_has_one_row_per_topic_and_defuses_respondents_words():
         "keywords",
         "examples",
         "segments",
+        "overall_detractor_rate",
+        "trend_change",
+        "trend_p_value",
     ]
     assert rows[1] == [
         "topic",
@@ -115,22 +121,16 @@ def test_csv_has_one_row_per_topic_and_defuses_respondents_words():
         "慢 | 超时 | <b>等了</b>",
         f"{SCRIPT} | {FORMULA}",
         "scenario=peak (x2.50)",
+        "0.4000",
+        "0.0500",
+        "0.0310",
     ]
-    # the praise topic's only example starts with @; a negative impact stays a number
-    assert rows[2] == ["topic", "2", "praise", "Praise", "4", "0.1000", "", "-2.00", "", "'@SUM(A1:A9)", ""]
-    assert rows[3] == [
-        "emerging",
-        "1",
-        "cluster_1",
-        "cluster_1",
-        "3",
-        "",
-        "",
-        "",
-        "'+1 | 退款",
-        "'-2 stars",
-        "",
-    ]
+    # the praise topic's only example starts with @; a negative impact stays a number; its change
+    # has no p-value, so no change is written
+    praise = ["topic", "2", "praise", "Praise", "4", "0.1000", "", "-2.00", "", "'@SUM(A1:A9)", ""]
+    assert rows[2] == [*praise, "", "", ""]
+    emerging = ["emerging", "1", "cluster_1", "cluster_1", "3", "", "", "", "'+1 | 退款", "'-2 stars", ""]
+    assert rows[3] == [*emerging, "", "", ""]
     assert len(rows) == 4
 
 
@@ -169,6 +169,20 @@ def test_html_is_self_contained_with_svg_charts_followed_by_tables():
 
 
 @pytest.mark.parametrize(
+    ("lang", "trend", "overall"),
+    [
+        ("en", "+5.0 pts, p = 0.031 (significant)", "overall 40.0%"),
+        ("zh-hans", "+5.0 个百分点，p = 0.031 (显著)", "整体 40.0%"),
+    ],
+)
+def test_html_trend_always_carries_its_p_value(lang, trend, overall):
+    html = report_to_html(report(), lang=lang)
+    assert trend in html
+    assert overall in html
+    assert "+10.0" not in html  # the praise topic's change has no test: not shown
+
+
+@pytest.mark.parametrize(
     ("lang", "headings", "label"),
     [
         (
@@ -189,6 +203,29 @@ def test_html_headings_follow_the_language(lang, headings, label):
     for heading in headings:
         assert heading in html
     assert label in html
+
+
+def test_json_accepts_ranking_dataclasses_and_numpy_values():
+    import numpy as np
+
+    from analysis.painpoints import SegmentLift
+
+    data = {
+        "topics": [{"key": "a", "mentions": np.int64(3), "share": np.float64(0.5), "x": np.array([1, 2])}]
+    }
+    data["topics"][0]["segments"] = (SegmentLift("city", "北京", 3, 1.0, 0.5, 2.0, 0.01),)
+    parsed = json.loads(report_to_json(data))
+    assert parsed["topics"][0]["mentions"] == 3
+    assert parsed["topics"][0]["x"] == [1, 2]
+    assert parsed["topics"][0]["segments"][0] == {
+        "column": "city",
+        "value": "北京",
+        "mentions": 3,
+        "share_in_topic": 1.0,
+        "share_overall": 0.5,
+        "lift": 2.0,
+        "p_value": 0.01,
+    }
 
 
 def test_an_empty_report_renders_without_charts():
