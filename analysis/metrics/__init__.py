@@ -55,6 +55,7 @@ from analysis.metrics.core import (
     promoter_mask,
     response_rate,
     spec_for,
+    to_float_array,
     wilson_interval,
 )
 
@@ -80,5 +81,6 @@ __all__ = [
     "promoter_mask",
     "response_rate",
     "spec_for",
+    "to_float_array",
     "wilson_interval",
 ]

@@ -96,12 +96,29 @@ def spec_for(metric: str) -> MetricSpec:
         raise ValueError(f"unknown metric {metric!r}; expected one of: {', '.join(METRICS)}") from None
 
 
+def to_float_array(values) -> np.ndarray:
+    """Numbers as a float array, NaN for None / NaN / blank; ValueError for anything else.
+
+    Numeric arrays and Series take a fast path (no per-value conversion)."""
+    if isinstance(values, pd.Series) and pd.api.types.is_numeric_dtype(values.dtype):
+        return values.to_numpy(dtype=float, na_value=np.nan)
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fiub":
+        return values.astype(float, copy=False)
+    series = pd.Series(list(values) if not isinstance(values, pd.Series) else values, dtype=object)
+    numbers = pd.to_numeric(series, errors="coerce")
+    present = series.notna() & series.astype(str).str.strip().ne("")
+    bad = series[present & numbers.isna()]
+    if len(bad):
+        raise ValueError(f"score {bad.iloc[0]!r} is not a number")
+    return numbers.to_numpy(dtype=float, na_value=np.nan)
+
+
 def clean_scores(
     scores: Iterable[float] | np.ndarray | pd.Series, *, metric: str | None = None
 ) -> np.ndarray:
     """Scores as a float array without NaN; raises ValueError naming the metric when a value lies
-    outside its scale."""
-    array = pd.to_numeric(pd.Series(scores, dtype=object), errors="coerce").to_numpy(dtype=float)
+    outside its scale, or naming a value that is not a number."""
+    array = to_float_array(scores)
     array = array[~np.isnan(array)]
     if metric is not None:
         spec = spec_for(metric)
@@ -233,7 +250,7 @@ def _classify(scores, metric: str, attribute: str) -> np.ndarray:
     threshold = getattr(spec, attribute)
     if threshold is None:
         raise ValueError(f"the metric {metric!r} has no promoter or detractor definition")
-    array = pd.to_numeric(pd.Series(scores, dtype=object), errors="coerce").to_numpy(dtype=float)
+    array = to_float_array(scores)
     with np.errstate(invalid="ignore"):
         if attribute == "detractor_max":
             return array <= threshold

@@ -19,8 +19,8 @@ Definitions:
   a scored row counts 1 if its score is a detractor's (see ``analysis.metrics.detractor_mask``)
   and 0 otherwise; a row with no score but a ``detractor_likelihood`` counts as that likelihood
   (its expected contribution), so the rate is the expected detractor share; a row with neither is
-  left out. With ``metric=None`` scores are not read and only likelihoods count. None when no row
-  counts.
+  left out. With ``metric=None`` (or a metric without detractors: ``mean``, ``rate``) only
+  likelihoods count. None when no row counts.
 - ``impact`` = metric of every scored response except the topic's minus metric of every scored
   response, in report points: NPS points, CSAT / CES-share in share points (x100), CES and rating
   in scale points. Positive means the topic costs the metric. None without scores, or when every
@@ -29,11 +29,12 @@ Definitions:
 - Segments: for each value of each segment column, and each pair of values of two columns
   (``column="scenario & district_type"``, ``value="peak & office"``), lift = share of the topic's
   comments with that value / share of all comments with it. A candidate needs at least
-  ``MIN_SEGMENT_MENTIONS`` topic comments and ``MIN_SEGMENT_SIZE`` comments in all; a pair must
-  also lift more than each of its two values alone. Over-representation is tested with the
-  one-sided Fisher exact test; ``p_value`` is Benjamini-Hochberg adjusted over the topic's
-  candidates, and only those with p < ``ALPHA`` are kept, highest lift first, ``max_segments`` of
-  them.
+  ``MIN_SEGMENT_MENTIONS`` topic comments and ``MIN_SEGMENT_SIZE`` comments in all. A pair must
+  also concentrate the topic within each of its two values alone (one-sided Fisher test inside
+  that value, p < ``ALPHA``), so "peak & office" is not reported when it only repeats "peak".
+  Over-representation is tested with the one-sided Fisher exact test; ``p_value`` is
+  Benjamini-Hochberg adjusted over the topic's candidates, and only those with p < ``ALPHA`` and
+  lift > 1 are kept, highest lift first, ``max_segments`` of them.
 - Trend: the share against the share in ``previous`` (same shape), two-proportion z-test
   (Fisher's exact test when counts are small).
 """

@@ -83,7 +83,10 @@ def _topic_positions(frame: pd.DataFrame, is_comment: np.ndarray) -> dict[str, n
 def _scores(frame: pd.DataFrame) -> np.ndarray:
     if "score" not in frame.columns:
         return np.full(len(frame), np.nan)
-    return pd.to_numeric(frame["score"], errors="coerce").to_numpy(dtype=float)
+    try:
+        return metrics.to_float_array(frame["score"])
+    except ValueError as exc:
+        raise ValueError(f"column 'score': {exc}") from None
 
 
 def _metric_terms(scores: np.ndarray, metric: str) -> np.ndarray:
@@ -115,7 +118,7 @@ def impact_of(scores_all, mask_topic, *, metric: str) -> float:
     """Points of the metric the topic costs: metric over the responses outside the mask minus the
     metric over all responses (NaN scores ignored). NPS in NPS points, shares x100, means in scale
     points. NaN when there is no score, or no scored response outside the mask."""
-    scores = pd.to_numeric(pd.Series(np.asarray(scores_all, dtype=object)), errors="coerce").to_numpy(float)
+    scores = metrics.to_float_array(scores_all)
     mask = np.asarray(mask_topic, dtype=bool)
     if mask.shape != scores.shape:
         raise ValueError(f"mask_topic has {mask.shape[0]} entries but there are {scores.shape[0]} scores")
@@ -125,12 +128,15 @@ def impact_of(scores_all, mask_topic, *, metric: str) -> float:
 def _detractor_values(frame: pd.DataFrame, scores: np.ndarray, metric: str | None) -> np.ndarray:
     values = np.full(len(frame), np.nan)
     if "detractor_likelihood" in frame.columns:
-        likelihood = pd.to_numeric(frame["detractor_likelihood"], errors="coerce").to_numpy(dtype=float)
+        try:
+            likelihood = metrics.to_float_array(frame["detractor_likelihood"])
+        except ValueError as exc:
+            raise ValueError(f"column 'detractor_likelihood': {exc}") from None
         bad = likelihood[(likelihood < 0) | (likelihood > 1)]
         if len(bad):
             raise ValueError(f"detractor_likelihood must lie in 0..1, found {bad[0]:g}")
         values = likelihood
-    if metric is not None:
+    if metric is not None and metrics.spec_for(metric).detractor_max is not None:
         scored = ~np.isnan(scores)
         observed = metrics.detractor_mask(scores, metric=metric).astype(float)
         values = np.where(scored, observed, values)

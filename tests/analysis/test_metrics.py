@@ -356,3 +356,9 @@ def test_a_score_that_is_not_a_number_is_named(function):
             metric_by_segment(frame, metric="csat", column="city")
         else:
             metric_by_period(frame, metric="csat", period="day")
+
+
+def test_a_score_that_is_not_a_number_is_refused_and_numeric_strings_are_read():
+    with pytest.raises(ValueError, match="score 'good' is not a number"):
+        metric_compute([5, "good"], metric="csat")
+    assert metric_compute(["5", " 4 ", "", None], metric="csat").n == 2

@@ -281,3 +281,32 @@ def test_segment_values_are_trimmed_and_blank_is_unknown():
     frame.loc[95:99, "scenario"] = ["", None, NAN, " ", "normal"]
     (late,) = painpoint_rank(frame, metric="csat", segment_columns=["scenario"])
     assert [(s.value, s.mentions, s.share_overall) for s in late.segments] == [("peak", 15, 0.2)]
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "message"),
+    [
+        ("score", [1, "five"], "column 'score': score 'five' is not a number"),
+        (
+            "detractor_likelihood",
+            [0.2, "high"],
+            "column 'detractor_likelihood': score 'high' is not a number",
+        ),
+        ("detractor_likelihood", [0.2, 1.5], "detractor_likelihood must lie in 0..1, found 1.5"),
+    ],
+)
+def test_values_that_are_not_numbers_are_named(column, values, message):
+    frame = pd.DataFrame({"topics": [["a"], ["b"]], "score": [1, 2]})
+    frame[column] = pd.Series(values, dtype=object)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        painpoint_rank(frame, metric="csat")
+
+
+def test_a_metric_without_detractors_ranks_by_mean_impact():
+    frame = pd.DataFrame({"topics": [["a"], ["a"], ["b"], []], "score": [2.0, 3.0, 4.0, 5.0]})
+    ranked = painpoint_rank(frame, metric="mean")
+    # mean 3.5; without a: 4.5 (costs 1.0); without b: 3.333 (costs -0.1667)
+    assert [(t.key, t.impact, t.detractor_rate) for t in ranked] == [
+        ("a", pytest.approx(1.0), None),
+        ("b", pytest.approx(10 / 3 - 3.5), None),
+    ]
