@@ -269,6 +269,10 @@ def read_table(
 
     encoding: str | None
     warnings: list[str] = []
+    if path.suffix.lower() == ".xls":
+        raise ReportInputError(
+            f"{path.name}: the old Excel .xls format is not supported; save it as .xlsx or CSV UTF-8"
+        )
     if path.suffix.lower() in EXCEL_SUFFIXES:
         frame, encoding = _read_excel(path), None
     else:

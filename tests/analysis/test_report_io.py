@@ -194,6 +194,13 @@ def test_wrong_columns_are_named_with_the_columns_that_exist(tmp_path, kwargs, m
             b"a,b\n1,2\n3,4\n",
             "numbers.csv: no text column found (every column is empty or numeric)",
         ),
+        ("old.xls", b"\xd0\xcf\x11\xe0", "old.xls: the old Excel .xls format is not supported"),
+        (
+            "ragged.csv",
+            "评论,评分\n太慢,1\n太慢,1,多余,多余\n".encode(),
+            "ragged.csv: cannot be read as a table (Error tokenizing data. C error: "
+            "Expected 2 fields in line 3, saw 4",
+        ),
     ],
 )
 def test_bad_files_get_a_clear_error(tmp_path, name, data, message):
