@@ -11,6 +11,8 @@ Tagging one comment (``TopicTagger.tag``):
   still matches. All Chinese terms and exclusions are compiled into one trie-shaped regular
   expression, scanned once per comment; at each position the longest term wins, so 出餐慢 is
   a preparation complaint and not also a delivery-time 慢, and 凉皮 (a dish) is not 凉.
+- A Chinese term written ``A…B`` matches A followed by B within ``NEAR_WINDOW`` characters in
+  the same clause (态度…差 covers 态度差, 态度很差, 态度也太差了), B itself not negated.
 - A Chinese match right after a negation (不, 没, 没有, 不太, 不是很 ...) is dropped: 不慢 is not
   a delay complaint, 不贵 is not a price complaint.
 - English terms match the comment's lemmatised tokens and phrases, where a negation is already
@@ -41,12 +43,35 @@ LOCALES = ("zh-hans", "en")
 # Longest first: the check is "does the text just before the match end with one of these".
 NEGATION_PREFIXES_ZH = tuple(
     sorted(
-        {"不", "没", "没有", "无", "未", "别", "不太", "不是", "不是很", "不算", "不算太", "不怎么", "没那么",
-         "不那么", "没怎么", "从不", "毫不", "一点也不", "一点都不", "并没有"},
+        {
+            "不",
+            "没",
+            "没有",
+            "无",
+            "未",
+            "别",
+            "不太",
+            "不是",
+            "不是很",
+            "不算",
+            "不算太",
+            "不怎么",
+            "没那么",
+            "不那么",
+            "没怎么",
+            "从不",
+            "毫不",
+            "一点也不",
+            "一点都不",
+            "并没有",
+        },
         key=len,
         reverse=True,
     )
 )
+NEAR_WINDOW = 6
+NEAR_SEPARATORS = ("…", "...")
+_CLAUSE_END = re.compile(r"[,.!?;:，。！？；：\n]")
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
@@ -105,7 +130,7 @@ def taxonomy_load(name: str) -> Taxonomy:
 
 def _terms(value: Any, where: str) -> dict[str, tuple[str, ...]]:
     if value is None:
-        return {locale: () for locale in LOCALES}
+        return dict.fromkeys(LOCALES, ())
     if not isinstance(value, Mapping):
         raise TaxonomyError(f"{where} must be an object keyed by locale")
     out = {}
@@ -178,6 +203,20 @@ class _Entry:
     exclusion: bool
     negatable: bool
     tokens: frozenset[str] = frozenset()
+    tail: str = ""
+
+
+def _near(text: str, start: int, tail: str) -> bool:
+    """``tail`` within ``NEAR_WINDOW`` characters after ``start``, same clause, not negated."""
+    window = text[start : start + NEAR_WINDOW + len(tail)]
+    end = _CLAUSE_END.search(window)
+    if end:
+        window = window[: end.start()]
+    position = window.find(tail)
+    if position < 0:
+        return False
+    at = start + position
+    return not text.endswith(NEGATION_PREFIXES_ZH, max(start, at - 4), at)
 
 
 class TopicTagger:
@@ -199,8 +238,13 @@ class TopicTagger:
         if not normalised:
             return
         if _HAN.search(normalised):
-            negatable = not normalised.startswith(NEGATION_PREFIXES_ZH)
-            self._zh.setdefault(normalised, []).append(_Entry(index, term, exclusion, negatable))
+            head, tail = normalised, ""
+            for separator in NEAR_SEPARATORS:
+                if separator in normalised:
+                    head, tail = (part.strip() for part in normalised.split(separator, 1))
+                    break
+            negatable = not head.startswith(NEGATION_PREFIXES_ZH)
+            self._zh.setdefault(head, []).append(_Entry(index, term, exclusion, negatable, tail=tail))
             return
         tokens = pipeline.term_tokens(normalised)
         if not tokens:
@@ -218,8 +262,11 @@ class TopicTagger:
                 start = found.start()
                 negated = text.endswith(NEGATION_PREFIXES_ZH, max(0, start - 4), start)
                 for entry in self._zh[found.group()]:
-                    if not entry.exclusion and not (negated and entry.negatable):
-                        matched.setdefault(entry.topic, []).append(entry)
+                    if entry.exclusion or (negated and entry.negatable):
+                        continue
+                    if entry.tail and not _near(text, found.end(), entry.tail):
+                        continue
+                    matched.setdefault(entry.topic, []).append(entry)
         if self._en and comment.language in ("en", "mixed"):
             excluded: list[_Entry] = []
             for term in (*comment.tokens, *comment.phrases):
@@ -229,7 +276,11 @@ class TopicTagger:
                     else:
                         matched.setdefault(entry.topic, []).append(entry)
             for exclusion in excluded:
-                kept = [e for e in matched.get(exclusion.topic, ()) if not e.tokens or not e.tokens <= exclusion.tokens]
+                kept = [
+                    e
+                    for e in matched.get(exclusion.topic, ())
+                    if not e.tokens or not e.tokens <= exclusion.tokens
+                ]
                 if exclusion.topic in matched:
                     matched[exclusion.topic] = kept
         topics = self.taxonomy.topics

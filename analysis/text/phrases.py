@@ -15,6 +15,7 @@ information, for keyword lists and cluster names.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -76,7 +77,7 @@ def clause_phrases(clause: Sequence[Item], joined: Sequence[tuple[Item, int, int
     content = [(item, start, end) for item, start, end in joined if item.is_content]
     phrases: list[str] = []
     for k in range(len(content) - 1):
-        a, a_start, a_end = content[k]
+        a, _a_start, a_end = content[k]
         b, b_start, b_end = content[k + 1]
         gap = b_start - a_end - 1
         if gap > 1 or (a.is_intensifier and b.is_intensifier):
@@ -104,7 +105,7 @@ def collocations(
     bigrams: Counter[tuple[str, str]] = Counter()
     for tokens in token_lists:
         unigrams.update(tokens)
-        bigrams.update(zip(tokens, tokens[1:], strict=False))
+        bigrams.update(itertools.pairwise(tokens))
     total = sum(unigrams.values())
     if not total:
         return ()

@@ -191,7 +191,9 @@ class TextPipeline:
         return clauses
 
 
-def pipeline_process(texts: Sequence[str | None], *, extra_terms: Iterable[str] = ()) -> list[ProcessedComment]:
+def pipeline_process(
+    texts: Sequence[str | None], *, extra_terms: Iterable[str] = ()
+) -> list[ProcessedComment]:
     """Process a batch of comments with a pipeline built for ``extra_terms``."""
     pipeline = TextPipeline(extra_terms=extra_terms)
     return [pipeline.process(text) for text in texts]

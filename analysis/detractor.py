@@ -1,0 +1,129 @@
+"""Detractor likelihood from a comment's text, learnt from the platform's own scored comments.
+
+Features: TF-IDF (sublinear) of the comment's terms (tokens and phrases: jieba words with the
+domain dictionary, English lemmas, negations joined to their heads) plus TF-IDF of character
+1- to 3-grams of the normalised text (robust to segmentation errors and to words missing from
+the dictionary). Classifier: L2 logistic regression, whose probabilities are used as the
+likelihood. No downloaded weights: everything is fitted on the caller's data.
+
+A model needs at least ``MIN_PER_CLASS`` labelled comments of each class (detractor, not
+detractor); with fewer, ``detractor_model_fit`` returns None and ``out_of_fold_likelihood``
+returns None. Likelihoods for comments that have a score are cross-fitted: each fold's
+comments are scored by a model that never saw them, so a comment's own score never informs its
+own likelihood. Comments without a score are scored by a model fitted on all labelled ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from analysis.text.pipeline import ProcessedComment
+
+MIN_PER_CLASS = 10
+MISMATCH_THRESHOLD = 0.7
+_C = 4.0
+
+
+def _terms(doc: ProcessedComment) -> tuple[str, ...]:
+    return doc.terms
+
+
+def _text(doc: ProcessedComment) -> str:
+    return doc.text
+
+
+@dataclass(frozen=True)
+class DetractorModel:
+    words: TfidfVectorizer
+    chars: TfidfVectorizer
+    classifier: LogisticRegression
+
+    def predict(self, docs: Sequence[ProcessedComment]) -> np.ndarray:
+        """Likelihood (0 to 1) that each comment comes from a detractor."""
+        if not len(docs):
+            return np.zeros(0)
+        features = hstack([self.words.transform(docs), self.chars.transform(docs)]).tocsr()
+        return self.classifier.predict_proba(features)[:, 1]
+
+
+def _enough(labels: np.ndarray) -> bool:
+    positives = int(labels.sum())
+    return positives >= MIN_PER_CLASS and len(labels) - positives >= MIN_PER_CLASS
+
+
+def detractor_model_fit(
+    docs: Sequence[ProcessedComment], is_detractor: Sequence[bool], *, seed: int = 0
+) -> DetractorModel | None:
+    """Fit a model; None when either class has fewer than ``MIN_PER_CLASS`` comments."""
+    labels = np.asarray(is_detractor, dtype=bool)
+    if len(labels) != len(docs) or not _enough(labels):
+        return None
+    words = TfidfVectorizer(analyzer=_terms, sublinear_tf=True, min_df=1, dtype=np.float32)
+    chars = TfidfVectorizer(
+        analyzer="char", preprocessor=_text, ngram_range=(1, 3), sublinear_tf=True, min_df=2, dtype=np.float32
+    )
+    docs = list(docs)
+    try:
+        chars_matrix = chars.fit_transform(docs)
+    except ValueError:  # too few distinct characters for min_df=2
+        chars = TfidfVectorizer(analyzer="char", preprocessor=_text, ngram_range=(1, 3), dtype=np.float32)
+        chars_matrix = chars.fit_transform(docs)
+    features = hstack([words.fit_transform(docs), chars_matrix]).tocsr()
+    classifier = LogisticRegression(C=_C, max_iter=2000, random_state=seed)
+    classifier.fit(features, labels)
+    return DetractorModel(words, chars, classifier)
+
+
+def out_of_fold_likelihood(
+    docs: Sequence[ProcessedComment],
+    labels: Sequence[bool | None],
+    *,
+    n_splits: int = 5,
+    seed: int = 0,
+) -> np.ndarray | None:
+    """A likelihood for every comment: cross-fitted for labelled ones, a full model for the rest.
+
+    ``labels`` holds True (detractor), False (not a detractor) or None (no score). Returns None
+    when either class has fewer than ``MIN_PER_CLASS`` labelled comments.
+    """
+    docs = list(docs)
+    labelled = np.array([label is not None for label in labels], dtype=bool)
+    index = np.flatnonzero(labelled)
+    y = np.array([bool(labels[i]) for i in index], dtype=bool)
+    if not _enough(y):
+        return None
+    result = np.full(len(docs), np.nan)
+    splits = min(n_splits, int(y.sum()), int(len(y) - y.sum()))
+    folds = StratifiedKFold(n_splits=splits, shuffle=True, random_state=seed)
+    for train, test in folds.split(np.zeros(len(y)), y):
+        model = detractor_model_fit([docs[index[i]] for i in train], y[train], seed=seed)
+        if model is None:  # a fold below the minimum: leave these comments to the full model
+            continue
+        result[index[test]] = model.predict([docs[index[i]] for i in test])
+    missing = np.flatnonzero(np.isnan(result))
+    if len(missing):
+        model = detractor_model_fit([docs[i] for i in index], y, seed=seed)
+        if model is not None:
+            result[missing] = model.predict([docs[i] for i in missing])
+    return result
+
+
+def mismatch_flags(
+    is_high_score: Sequence[bool],
+    likelihood: Sequence[float] | None,
+    *,
+    threshold: float = MISMATCH_THRESHOLD,
+) -> np.ndarray:
+    """True where a high score comes with a comment that reads like a detractor's."""
+    high = np.asarray(is_high_score, dtype=bool)
+    if likelihood is None:
+        return np.zeros(len(high), dtype=bool)
+    values = np.nan_to_num(np.asarray(likelihood, dtype=float), nan=0.0)
+    return high & (values > threshold)
