@@ -362,3 +362,19 @@ def test_a_score_that_is_not_a_number_is_refused_and_numeric_strings_are_read():
     with pytest.raises(ValueError, match="score 'good' is not a number"):
         metric_compute([5, "good"], metric="csat")
     assert metric_compute(["5", " 4 ", "", None], metric="csat").n == 2
+
+
+def test_metric_by_day_buckets_in_the_time_zone_the_dates_carry():
+    # 23:30 in Shanghai on 31 January is 15:30 UTC: the same local day as 08:00 that morning
+    frame = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2026-01-31 08:00", "2026-01-31 23:30", "2026-02-01 00:30"]).tz_localize(
+                "Asia/Shanghai"
+            ),
+            "score": [5, 1, 5],
+        }
+    )
+    rows = metric_by_period(frame, metric="csat", period="day")
+    assert [(r.period, r.result.n) for r in rows] == [(date(2026, 1, 31), 2), (date(2026, 2, 1), 1)]
+    assert rows[1].change is not None
+    assert rows[1].change.test == "fisher exact test"

@@ -310,3 +310,10 @@ def test_a_metric_without_detractors_ranks_by_mean_impact():
         ("a", pytest.approx(1.0), None),
         ("b", pytest.approx(10 / 3 - 3.5), None),
     ]
+
+
+def test_a_filtered_frame_with_its_own_index_ranks_the_same():
+    frame = tiny_table()
+    shuffled = frame.set_axis([50, 10, 40, 30, 20, 60]).iloc[::-1]
+    assert painpoint_rank(shuffled, metric="nps") == painpoint_rank(frame.iloc[::-1], metric="nps")
+    assert painpoint_rank(shuffled, metric="nps")[0].impact == pytest.approx(80.0)
