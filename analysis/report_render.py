@@ -32,6 +32,8 @@ from django.utils.translation import gettext as _
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 TEMPLATE_NAME = "analysis/painpoints_report.html"
+# Metrics whose value is a share (0..1), shown as a percentage.
+SHARE_METRICS = frozenset({"csat", "ces_share", "rate", "response_rate"})
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 LANGS = ("zh-hans", "en")
 CSV_COLUMNS = (
@@ -258,12 +260,16 @@ def _metric_rows(metrics: Any) -> list[dict[str, str]]:
         metrics = {str(metrics.get("metric", "")): metrics}
     for name, entry in metrics.items():
         if isinstance(entry, dict):
-            low, high = _number(entry.get("low")), _number(entry.get("high"))
+            metric = str(entry.get("metric") or name)
+            show = _percent if metric in SHARE_METRICS else _two_places
+            low, high = entry.get("low"), entry.get("high")
             rows.append(
                 {
-                    "name": str(entry.get("metric") or name),
-                    "value": _plain(entry.get("value")),
-                    "interval": "" if low is None or high is None else f"{low:.2f} – {high:.2f}",
+                    "name": metric,
+                    "value": show(entry.get("value")),
+                    "interval": ""
+                    if _number(low) is None or _number(high) is None
+                    else f"{show(low)} – {show(high)}",
                     "n": _plain(entry.get("n")),
                     "small_sample": bool(entry.get("small_sample")),
                 }
@@ -273,6 +279,11 @@ def _metric_rows(metrics: Any) -> list[dict[str, str]]:
                 {"name": str(name), "value": _plain(entry), "interval": "", "n": "", "small_sample": False}
             )
     return rows
+
+
+def _two_places(value: Any) -> str:
+    number = _number(value)
+    return "" if number is None else f"{number:.2f}"
 
 
 def _plain(value: Any) -> str:

@@ -247,5 +247,10 @@ def test_metrics_table_shows_the_interval_and_the_small_sample_flag():
         "csat": {"metric": "csat", "value": 0.5, "low": 0.19, "high": 0.81, "n": 6, "small_sample": True}
     }
     html = report_to_html(data, lang="en")
-    assert "0.19 – 0.81" in html
+    assert "50.0%" in html
+    assert "19.0% – 81.0%" in html
     assert "small sample" in html
+    data["metrics"] = {"nps": {"metric": "nps", "value": 12.5, "low": -3.25, "high": 28.0, "n": 40}}
+    html = report_to_html(data, lang="en")
+    assert "12.50" in html
+    assert "-3.25 – 28.00" in html
