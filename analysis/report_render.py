@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 TEMPLATE_NAME = "analysis/painpoints_report.html"
+METRIC_NAMES = {"nps": "NPS", "csat": "CSAT", "ces": "CES", "ces_share": "CES 5-7", "rating": "★"}
 # Metrics whose value is a share (0..1), shown as a percentage.
 SHARE_METRICS = frozenset({"csat", "ces_share", "rate", "response_rate"})
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -265,7 +266,7 @@ def _metric_rows(metrics: Any) -> list[dict[str, str]]:
             low, high = entry.get("low"), entry.get("high")
             rows.append(
                 {
-                    "name": metric,
+                    "name": METRIC_NAMES.get(metric, metric),
                     "value": show(entry.get("value")),
                     "interval": ""
                     if _number(low) is None or _number(high) is None

@@ -252,5 +252,6 @@ def test_metrics_table_shows_the_interval_and_the_small_sample_flag():
     assert "small sample" in html
     data["metrics"] = {"nps": {"metric": "nps", "value": 12.5, "low": -3.25, "high": 28.0, "n": 40}}
     html = report_to_html(data, lang="en")
+    assert "<td>NPS</td>" in html
     assert "12.50" in html
     assert "-3.25 – 28.00" in html
