@@ -78,7 +78,11 @@ _HAN_RUN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]{2,}")
 
 def subject_terms(doc: ProcessedComment) -> list[str]:
     """The terms that say what a comment is about (no negation, intensifier or negated word)."""
-    return [t for t in doc.terms if is_keyword_candidate(t) and not t.startswith(_NEGATED)]
+    return [
+        t
+        for t in doc.terms
+        if is_keyword_candidate(t) and not t.startswith(_NEGATED) and any(c.isalnum() for c in t)
+    ]
 
 
 def han_bigrams(doc: ProcessedComment) -> list[str]:

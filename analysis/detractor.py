@@ -6,15 +6,18 @@ domain dictionary, English lemmas, negations joined to their heads) plus TF-IDF 
 the dictionary). Classifier: L2 logistic regression, whose probabilities are used as the
 likelihood. No downloaded weights: everything is fitted on the caller's data.
 
-A model needs at least ``MIN_PER_CLASS`` labelled comments of each class (detractor, not
-detractor); with fewer, ``detractor_model_fit`` returns None and ``out_of_fold_likelihood``
-returns None. Likelihoods for comments that have a score are cross-fitted: each fold's
+A model needs at least ``MIN_PER_CLASS`` (10) labelled comments of each class (detractor, not
+detractor); with fewer, ``detractor_model_fit`` returns None. ``out_of_fold_likelihood`` needs
+every training part of its folds to reach that minimum, so at least ``MIN_PER_CLASS + 1`` of
+each class (it raises the number of folds above ``n_splits`` when a class is small), and
+returns None otherwise. Likelihoods for comments that have a score are cross-fitted: each fold's
 comments are scored by a model that never saw them, so a comment's own score never informs its
 own likelihood. Comments without a score are scored by a model fitted on all labelled ones.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -81,6 +84,14 @@ def detractor_model_fit(
     return DetractorModel(words, chars, classifier)
 
 
+def _splits(requested: int, minority: int) -> int | None:
+    """Folds enough that every training part keeps ``MIN_PER_CLASS`` of the smaller class."""
+    for splits in range(max(2, requested), minority + 1):
+        if minority - math.ceil(minority / splits) >= MIN_PER_CLASS:
+            return splits
+    return None
+
+
 def out_of_fold_likelihood(
     docs: Sequence[ProcessedComment],
     labels: Sequence[bool | None],
@@ -99,15 +110,16 @@ def out_of_fold_likelihood(
     y = np.array([bool(labels[i]) for i in index], dtype=bool)
     if not _enough(y):
         return None
+    splits = _splits(n_splits, min(int(y.sum()), int(len(y) - y.sum())))
+    if splits is None:
+        return None
     result = np.full(len(docs), np.nan)
-    splits = min(n_splits, int(y.sum()), int(len(y) - y.sum()))
     folds = StratifiedKFold(n_splits=splits, shuffle=True, random_state=seed)
     for train, test in folds.split(np.zeros(len(y)), y):
         model = detractor_model_fit([docs[index[i]] for i in train], y[train], seed=seed)
-        if model is None:  # a fold below the minimum: leave these comments to the full model
-            continue
-        result[index[test]] = model.predict([docs[index[i]] for i in test])
-    missing = np.flatnonzero(np.isnan(result))
+        if model is not None:  # never fall back to a model that saw these comments
+            result[index[test]] = model.predict([docs[index[i]] for i in test])
+    missing = np.flatnonzero(~labelled)
     if len(missing):
         model = detractor_model_fit([docs[i] for i in index], y, seed=seed)
         if model is not None:
