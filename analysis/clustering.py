@@ -198,11 +198,13 @@ def cluster_comments(
     subset = [docs[i] for i in usable]
     vectors = embed(subset, seed=seed)
     silhouette = None
+    # Duplicate comments give identical vectors: never ask for more clusters than distinct points.
+    distinct = len(np.unique(np.round(vectors, 6), axis=0))
     if k is None:
-        k, silhouette = choose_k(vectors, k_range, seed)
+        k, silhouette = choose_k(vectors, (k_range[0], min(k_range[1], distinct)), seed)
         chosen_by = "silhouette"
     else:
-        k = min(k, len(usable))
+        k = min(k, distinct)
         chosen_by = "forced"
     labels, centers = _kmeans(vectors, k, seed)
     names = ctfidf_keywords([subject_terms(d) for d in subset], labels, top=n_keywords)

@@ -125,6 +125,7 @@ class Command(BaseCommand):
             self.stderr.write(_("Warning: %(message)s") % {"message": warning})
 
         frame = table.frame
+        progress_stream = options.get("stderr") or sys.stderr
         scores = frame[table.score_column].tolist() if table.score_column else None
         segments = (
             frame[[frame.columns[frame.columns.get_loc(c)] for c in segment_columns]]
@@ -140,7 +141,7 @@ class Command(BaseCommand):
                 taxonomy=taxonomy,
                 clusters=clusters,
                 progress=lambda items: tqdm(
-                    items, total=len(frame), desc=_("Comments"), file=sys.stderr, unit=""
+                    items, total=len(frame), desc=_("Comments"), file=progress_stream, unit=""
                 ),
             )
         except ValueError as exc:  # e.g. a score outside the metric's scale
