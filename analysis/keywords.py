@@ -155,3 +155,54 @@ def keywords_separating(
         )
 
     return tuple(word(i, pos_d) for i in detractors), tuple(word(i, pos_p) for i in promoters)
+
+
+def keywords_scopes(
+    docs: Sequence[Sequence[str]],
+    scopes: Sequence[Sequence[str]],
+    *,
+    top: int = 10,
+    min_count: int = 2,
+    max_examples: int = 3,
+) -> dict[str, tuple[Keyword, ...]]:
+    """``keywords_scope`` for every scope key at once, in one pass over ``docs``.
+
+    ``scopes[i]`` lists the scope keys (topic keys) comment ``i`` belongs to. Gives the same
+    keywords as calling ``keywords_scope`` once per key, at the cost of one pass.
+    """
+    df_all: Counter[str] = Counter()
+    df_scope: dict[str, Counter[str]] = {}
+    size: Counter[str] = Counter()
+    examples: dict[tuple[str, str], list[int]] = {}
+    for position, (doc, keys) in enumerate(zip(docs, scopes, strict=True)):
+        terms = {t for t in doc if is_keyword_candidate(t)}
+        df_all.update(terms)
+        for key in keys:
+            size[key] += 1
+            counter = df_scope.get(key)
+            if counter is None:
+                counter = df_scope[key] = Counter()
+            counter.update(terms)
+            for term in terms:
+                found = examples.setdefault((key, term), [])
+                if len(found) < max_examples:
+                    found.append(position)
+    n_all = len(docs)
+    out = {}
+    for key, counts in df_scope.items():
+        n_scope = size[key]
+        n_rest = n_all - n_scope
+        found = []
+        for term, count in counts.items():
+            if count < min_count:
+                continue
+            rest = df_all[term] - count
+            if n_rest and rest / n_rest >= count / n_scope:
+                continue
+            found.append(((count / n_scope) * math.log(1 + n_all / df_all[term]), term, count, rest))
+        found.sort(key=lambda f: (-f[0], -f[2], f[1]))
+        out[key] = tuple(
+            Keyword(term, round(score, 6), count, rest, tuple(examples[(key, term)]))
+            for score, term, count, rest in found[:top]
+        )
+    return out

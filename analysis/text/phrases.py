@@ -49,6 +49,8 @@ def _join(left: str, right: str, *, han: bool) -> str:
 
 def negation_join(clause: Sequence[Item]) -> list[tuple[Item, int, int]]:
     """Items of a clause with each negation merged into its head; each with its span."""
+    if not any(item.is_negation for item in clause):
+        return [(item, i, i) for i, item in enumerate(clause)]
     out: list[tuple[Item, int, int]] = []
     i = 0
     n = len(clause)

@@ -77,3 +77,11 @@ def test_mismatch_flags_a_high_score_with_an_angry_comment():
     flags = mismatch_flags([True, True, False, True], [0.9, 0.2, 0.95, np.nan])
     assert flags.tolist() == [True, False, False, False]
     assert mismatch_flags([True], None).tolist() == [False]
+
+
+def test_single_comment_score_matches_the_batched_prediction(labelled):
+    docs, labels = labelled
+    model = detractor_model_fit(docs, labels)
+    pipeline = TextPipeline()
+    probes = [pipeline.process(t) for t in ("太慢了，凉了", "很好吃，很快", "😡", "", "the food was cold")]
+    assert np.allclose([model.score(d) for d in probes], model.predict(probes), atol=1e-9)

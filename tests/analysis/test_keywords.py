@@ -1,6 +1,6 @@
 """Keywords of a scope and words separating detractors from promoters."""
 
-from analysis.keywords import Keyword, SeparatingWord, keywords_scope, keywords_separating
+from analysis.keywords import Keyword, SeparatingWord, keywords_scope, keywords_scopes, keywords_separating
 
 DOCS = [
     ["送餐", "太慢"],
@@ -45,3 +45,11 @@ def test_log_odds_separates_detractors_from_promoters():
 
 def test_log_odds_needs_both_groups():
     assert keywords_separating(DOCS, [True] * 6) == ((), ())
+
+
+def test_all_scopes_in_one_pass_match_one_scope_at_a_time():
+    scopes = [["slow"], ["slow"], ["taste"], ["taste"], [], ["slow", "cold"]]
+    together = keywords_scopes(DOCS, scopes, top=5)
+    for key in ("slow", "taste", "cold"):
+        assert together[key] == keywords_scope(DOCS, [key in s for s in scopes], top=5)
+    assert together["slow"][0].term == "太慢"
