@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from analysis.text.normalise import normalise_text
 from analysis.text.pipeline import ProcessedComment, TextPipeline
@@ -109,9 +109,11 @@ class Taxonomy:
         raise KeyError(key)
 
 
-@dataclass(frozen=True, slots=True)
-class TopicMatch:
-    """One topic on one comment, with the taxonomy terms that matched (in taxonomy order)."""
+class TopicMatch(NamedTuple):
+    """One topic on one comment, with the taxonomy terms that matched (in taxonomy order).
+
+    A named tuple rather than a dataclass: one is made per topic per comment in the first
+    pass, where construction cost counts."""
 
     key: str
     terms: tuple[str, ...]

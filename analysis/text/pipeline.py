@@ -137,7 +137,8 @@ class TextPipeline:
             text=text,
             language=language,
             tokens=tuple(tokens),
-            phrases=tuple(dict.fromkeys(phrases))[:MAX_PHRASES_PER_COMMENT],
+            # Interned: stored results repeat the same phrases across many comments.
+            phrases=tuple(map(sys.intern, dict.fromkeys(phrases)))[:MAX_PHRASES_PER_COMMENT],
             truncated=truncated,
             dictionary_version=self.dictionary_version,
         )
