@@ -15,12 +15,15 @@ as keywords.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+from scipy import sparse
 
 from analysis.text.stopwords import INTENSIFIERS_EN, INTENSIFIERS_ZH, NEGATIONS_EN, NEGATIONS_ZH
 
@@ -157,6 +160,14 @@ def keywords_separating(
     return tuple(word(i, pos_d) for i in detractors), tuple(word(i, pos_p) for i in promoters)
 
 
+def _flatten(lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """Row number and factorised value of every item of every list (C loops, no Python per item)."""
+    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    values = pd.Series(list(itertools.chain.from_iterable(lists)), dtype=object)
+    rows = np.repeat(np.arange(len(lists), dtype=np.int64), lengths)
+    return rows, values
+
+
 def keywords_scopes(
     docs: Sequence[Sequence[str]],
     scopes: Sequence[Sequence[str]],
@@ -165,44 +176,59 @@ def keywords_scopes(
     min_count: int = 2,
     max_examples: int = 3,
 ) -> dict[str, tuple[Keyword, ...]]:
-    """``keywords_scope`` for every scope key at once, in one pass over ``docs``.
+    """``keywords_scope`` for every scope key at once (the same keywords, in one pass).
 
-    ``scopes[i]`` lists the scope keys (topic keys) comment ``i`` belongs to. Gives the same
-    keywords as calling ``keywords_scope`` once per key, at the cost of one pass.
+    ``scopes[i]`` lists the scope keys (topic keys) comment ``i`` belongs to. Built on sparse
+    matrices: comments x terms (binary) and comments x scopes, multiplied once, so re-analysing
+    a million stored comments never loops over their terms in Python.
     """
-    df_all: Counter[str] = Counter()
-    df_scope: dict[str, Counter[str]] = {}
-    size: Counter[str] = Counter()
-    examples: dict[tuple[str, str], list[int]] = {}
-    for position, (doc, keys) in enumerate(zip(docs, scopes, strict=True)):
-        terms = {t for t in doc if is_keyword_candidate(t)}
-        df_all.update(terms)
-        for key in keys:
-            size[key] += 1
-            counter = df_scope.get(key)
-            if counter is None:
-                counter = df_scope[key] = Counter()
-            counter.update(terms)
-            for term in terms:
-                found = examples.setdefault((key, term), [])
-                if len(found) < max_examples:
-                    found.append(position)
     n_all = len(docs)
-    out = {}
-    for key, counts in df_scope.items():
-        n_scope = size[key]
+    if not n_all:
+        return {}
+    term_rows, term_values = _flatten(docs)
+    term_codes, vocabulary = pd.factorize(term_values)
+    keep = np.fromiter((is_keyword_candidate(t) for t in vocabulary), dtype=bool, count=len(vocabulary))
+    mask = keep[term_codes] if len(term_codes) else np.zeros(0, dtype=bool)
+    terms = sparse.csr_matrix(
+        (np.ones(int(mask.sum()), dtype=np.int64), (term_rows[mask], term_codes[mask])),
+        shape=(n_all, len(vocabulary)),
+    )
+    terms.data[:] = 1  # duplicates were summed: one comment counts a term once
+    scope_rows, scope_values = _flatten(scopes)
+    if not len(scope_rows):
+        return {}
+    scope_codes, scope_keys = pd.factorize(scope_values)
+    membership = sparse.csr_matrix(
+        (np.ones(len(scope_rows), dtype=np.int64), (scope_rows, scope_codes)), shape=(n_all, len(scope_keys))
+    )
+    membership.data[:] = 1
+    df_all = np.asarray(terms.sum(axis=0)).ravel()
+    df_scope = (membership.T @ terms).tocsr()
+    sizes = np.asarray(membership.sum(axis=0)).ravel()
+    by_term = terms.tocsc()
+    by_scope = membership.tocsc()
+    out: dict[str, tuple[Keyword, ...]] = {}
+    for s_index, key in enumerate(scope_keys):
+        n_scope = int(sizes[s_index])
         n_rest = n_all - n_scope
+        row = df_scope.getrow(s_index)
         found = []
-        for term, count in counts.items():
+        for t_index, count in zip(row.indices, row.data, strict=True):
             if count < min_count:
                 continue
-            rest = df_all[term] - count
+            rest = int(df_all[t_index]) - int(count)
             if n_rest and rest / n_rest >= count / n_scope:
                 continue
-            found.append(((count / n_scope) * math.log(1 + n_all / df_all[term]), term, count, rest))
+            score = (count / n_scope) * math.log(1 + n_all / df_all[t_index])
+            found.append((score, vocabulary[t_index], int(count), rest, t_index))
         found.sort(key=lambda f: (-f[0], -f[2], f[1]))
-        out[key] = tuple(
-            Keyword(term, round(score, 6), count, rest, tuple(examples[(key, term)]))
-            for score, term, count, rest in found[:top]
-        )
+        members = by_scope.indices[by_scope.indptr[s_index] : by_scope.indptr[s_index + 1]]
+        keywords = []
+        for score, term, count, rest, t_index in found[:top]:
+            users = by_term.indices[by_term.indptr[t_index] : by_term.indptr[t_index + 1]]
+            examples = np.intersect1d(np.sort(members), np.sort(users), assume_unique=True)[:max_examples]
+            keywords.append(
+                Keyword(term, round(float(score), 6), count, rest, tuple(int(e) for e in examples))
+            )
+        out[str(key)] = tuple(keywords)
     return out

@@ -22,7 +22,7 @@ import pandas as pd
 from analysis import metrics
 from analysis.clustering import cluster_comments
 from analysis.detractor import out_of_fold_likelihood
-from analysis.keywords import keywords_scope
+from analysis.keywords import keywords_scopes
 from analysis.painpoints import painpoint_rank, topic_impact_as_dict
 from analysis.taxonomy import Taxonomy, TopicTagger
 from analysis.text.pipeline import ProcessedComment, TextPipeline
@@ -143,6 +143,7 @@ def comments_analyse(
         for i in range(n):
             if not np.isnan(score_values[i]):
                 detractor_rank[i] = float(observed[i])
+    keywords_by_topic = keywords_scopes(terms, topic_keys, top=MAX_KEYWORDS)
     topics_out = []
     for impact in ranked:
         topic = taxonomy.topic(impact.key) if taxonomy is not None else None
@@ -154,7 +155,7 @@ def comments_analyse(
             i: detractor_rank[i] + 0.1 * len(next(m.terms for m in tags[i] if m.key == impact.key))
             for i in positions
         }
-        keywords = keywords_scope(terms, in_scope, top=MAX_KEYWORDS)
+        keywords = keywords_by_topic.get(impact.key, ())
         topics_out.append(
             {
                 **topic_impact_as_dict(impact),
