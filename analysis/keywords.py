@@ -160,12 +160,46 @@ def keywords_separating(
     return tuple(word(i, pos_d) for i in detractors), tuple(word(i, pos_p) for i in promoters)
 
 
-def _flatten(lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
-    """Row number and factorised value of every item of every list (C loops, no Python per item)."""
-    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-    values = pd.Series(list(itertools.chain.from_iterable(lists)), dtype=object)
-    rows = np.repeat(np.arange(len(lists), dtype=np.int64), lengths)
-    return rows, values
+CHUNK = 100_000
+
+
+def _chunk_counts(
+    docs: Sequence[Sequence[str]],
+    scopes: Sequence[Sequence[str]],
+    vocabulary: dict[str, int],
+    scope_ids: dict[str, int],
+) -> tuple[sparse.coo_matrix, np.ndarray, np.ndarray]:
+    """For one chunk: scope x term document counts, term document counts, scope sizes (global ids)."""
+    lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    codes, uniques = pd.factorize(pd.Series(list(itertools.chain.from_iterable(docs)), dtype=object))
+    global_ids = np.array(
+        [vocabulary.setdefault(t, len(vocabulary)) if is_keyword_candidate(t) else -1 for t in uniques],
+        dtype=np.int64,
+    )
+    ids = global_ids[codes] if len(codes) else np.zeros(0, dtype=np.int64)
+    rows = np.repeat(np.arange(len(docs), dtype=np.int32), lengths)
+    keep = ids >= 0
+    width = max(len(vocabulary), 1)
+    terms = sparse.csr_matrix(
+        (np.ones(int(keep.sum()), dtype=np.int32), (rows[keep], ids[keep])), shape=(len(docs), width)
+    )
+    terms.data[:] = 1  # duplicates were summed: one comment counts a term once
+    scope_lengths = np.fromiter(map(len, scopes), dtype=np.int64, count=len(scopes))
+    scope_codes = np.fromiter(
+        (scope_ids.setdefault(k, len(scope_ids)) for k in itertools.chain.from_iterable(scopes)),
+        dtype=np.int64,
+    )
+    scope_rows = np.repeat(np.arange(len(scopes), dtype=np.int32), scope_lengths)
+    membership = sparse.csr_matrix(
+        (np.ones(len(scope_rows), dtype=np.int32), (scope_rows, scope_codes)),
+        shape=(len(docs), max(len(scope_ids), 1)),
+    )
+    membership.data[:] = 1
+    return (
+        (membership.T @ terms).tocoo(),
+        np.asarray(terms.sum(axis=0)).ravel(),
+        np.asarray(membership.sum(axis=0)).ravel(),
+    )
 
 
 def keywords_scopes(
@@ -176,59 +210,79 @@ def keywords_scopes(
     min_count: int = 2,
     max_examples: int = 3,
 ) -> dict[str, tuple[Keyword, ...]]:
-    """``keywords_scope`` for every scope key at once (the same keywords, in one pass).
+    """``keywords_scope`` for every scope key at once (the same keywords).
 
-    ``scopes[i]`` lists the scope keys (topic keys) comment ``i`` belongs to. Built on sparse
-    matrices: comments x terms (binary) and comments x scopes, multiplied once, so re-analysing
-    a million stored comments never loops over their terms in Python.
+    ``scopes[i]`` lists the scope keys (topic keys) comment ``i`` belongs to. Counts come from
+    sparse matrices (comments x terms times comments x scopes), built a chunk of comments at a
+    time, so re-analysing a million stored comments neither loops over their terms in Python nor
+    holds them all in one matrix.
     """
     n_all = len(docs)
-    if not n_all:
+    vocabulary: dict[str, int] = {}
+    scope_ids: dict[str, int] = {}
+    pair_counts: Counter[tuple[int, int]] = Counter()
+    df_all = np.zeros(0, dtype=np.int64)
+    sizes = np.zeros(0, dtype=np.int64)
+    for start in range(0, n_all, CHUNK):
+        pairs, df_chunk, sizes_chunk = _chunk_counts(
+            docs[start : start + CHUNK], scopes[start : start + CHUNK], vocabulary, scope_ids
+        )
+        df_all = np.pad(df_all, (0, len(df_chunk) - len(df_all))) + df_chunk
+        sizes = np.pad(sizes, (0, len(sizes_chunk) - len(sizes))) + sizes_chunk
+        pair_counts.update(
+            dict(
+                zip(
+                    zip(pairs.row.tolist(), pairs.col.tolist(), strict=True), pairs.data.tolist(), strict=True
+                )
+            )
+        )
+    if not scope_ids:
         return {}
-    term_rows, term_values = _flatten(docs)
-    term_codes, vocabulary = pd.factorize(term_values)
-    keep = np.fromiter((is_keyword_candidate(t) for t in vocabulary), dtype=bool, count=len(vocabulary))
-    mask = keep[term_codes] if len(term_codes) else np.zeros(0, dtype=bool)
-    terms = sparse.csr_matrix(
-        (np.ones(int(mask.sum()), dtype=np.int64), (term_rows[mask], term_codes[mask])),
-        shape=(n_all, len(vocabulary)),
-    )
-    terms.data[:] = 1  # duplicates were summed: one comment counts a term once
-    scope_rows, scope_values = _flatten(scopes)
-    if not len(scope_rows):
-        return {}
-    scope_codes, scope_keys = pd.factorize(scope_values)
-    membership = sparse.csr_matrix(
-        (np.ones(len(scope_rows), dtype=np.int64), (scope_rows, scope_codes)), shape=(n_all, len(scope_keys))
-    )
-    membership.data[:] = 1
-    df_all = np.asarray(terms.sum(axis=0)).ravel()
-    df_scope = (membership.T @ terms).tocsr()
-    sizes = np.asarray(membership.sum(axis=0)).ravel()
-    by_term = terms.tocsc()
-    by_scope = membership.tocsc()
-    out: dict[str, tuple[Keyword, ...]] = {}
-    for s_index, key in enumerate(scope_keys):
+    terms_of = {i: t for t, i in vocabulary.items()}
+    keys_of = {i: k for k, i in scope_ids.items()}
+    candidates: dict[int, list[tuple[float, str, int, int]]] = {}
+    for (s_index, t_index), count in pair_counts.items():
+        if count < min_count:
+            continue
         n_scope = int(sizes[s_index])
         n_rest = n_all - n_scope
-        row = df_scope.getrow(s_index)
-        found = []
-        for t_index, count in zip(row.indices, row.data, strict=True):
-            if count < min_count:
+        rest = int(df_all[t_index]) - count
+        if n_rest and rest / n_rest >= count / n_scope:
+            continue
+        score = (count / n_scope) * math.log(1 + n_all / df_all[t_index])
+        candidates.setdefault(s_index, []).append((score, terms_of[t_index], count, rest))
+    chosen: dict[str, list[tuple[float, str, int, int]]] = {}
+    for s_index, key in keys_of.items():
+        found = sorted(candidates.get(s_index, []), key=lambda f: (-f[0], -f[2], f[1]))
+        chosen[key] = found[:top]
+    examples = _first_examples(docs, scopes, {k: {f[1] for f in v} for k, v in chosen.items()}, max_examples)
+    return {
+        key: tuple(
+            Keyword(term, round(float(score), 6), count, rest, tuple(examples.get((key, term), ())))
+            for score, term, count, rest in found
+        )
+        for key, found in chosen.items()
+    }
+
+
+def _first_examples(
+    docs: Sequence[Sequence[str]], scopes: Sequence[Sequence[str]], wanted: dict[str, set[str]], limit: int
+) -> dict[tuple[str, str], list[int]]:
+    """The first ``limit`` comments of each scope using each wanted term; stops once all found."""
+    found: dict[tuple[str, str], list[int]] = {}
+    pending = {key: set(terms) for key, terms in wanted.items() if terms}
+    for position, keys in enumerate(scopes):
+        if not pending:
+            break
+        for key in keys:
+            open_terms = pending.get(key)
+            if not open_terms:
                 continue
-            rest = int(df_all[t_index]) - int(count)
-            if n_rest and rest / n_rest >= count / n_scope:
-                continue
-            score = (count / n_scope) * math.log(1 + n_all / df_all[t_index])
-            found.append((score, vocabulary[t_index], int(count), rest, t_index))
-        found.sort(key=lambda f: (-f[0], -f[2], f[1]))
-        members = by_scope.indices[by_scope.indptr[s_index] : by_scope.indptr[s_index + 1]]
-        keywords = []
-        for score, term, count, rest, t_index in found[:top]:
-            users = by_term.indices[by_term.indptr[t_index] : by_term.indptr[t_index + 1]]
-            examples = np.intersect1d(np.sort(members), np.sort(users), assume_unique=True)[:max_examples]
-            keywords.append(
-                Keyword(term, round(float(score), 6), count, rest, tuple(int(e) for e in examples))
-            )
-        out[str(key)] = tuple(keywords)
-    return out
+            for term in open_terms.intersection(docs[position]):
+                bucket = found.setdefault((key, term), [])
+                bucket.append(position)
+                if len(bucket) == limit:
+                    open_terms.discard(term)
+            if not open_terms:
+                del pending[key]
+    return found
