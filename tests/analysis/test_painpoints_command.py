@@ -214,3 +214,21 @@ def test_errors_speak_chinese_to_a_chinese_user(monkeypatch, tmp_path):
     with pytest.raises(CommandError) as caught:
         run(tmp_path / "missing.csv")
     assert str(caught.value).startswith("找不到文件：")
+
+
+def test_scores_without_comments_give_metrics_and_no_topics(tmp_path):
+    path = tmp_path / "scores.csv"
+    path.write_text("comment,nps\n,9\n,3\n", encoding="utf-8")
+    comments_out = tmp_path / "comments.csv"
+    out, _ = run(path, "--text-column", "comment", "--score-column", "nps", "--comments-out", comments_out)
+    report = json.loads(out)
+    assert (report["topics"], report["emerging"]) == ([], [])
+    assert (report["metrics"]["metric"], report["metrics"]["value"], report["metrics"]["n"]) == (
+        "nps",
+        0.0,
+        2,
+    )
+    assert [(c["row"], c["language"], c["topics"], c["cluster"]) for c in read_comments(comments_out)] == [
+        ("0", "none", "", ""),
+        ("1", "none", "", ""),
+    ]
