@@ -22,7 +22,7 @@ import pandas as pd
 from analysis import metrics
 from analysis.clustering import cluster_comments
 from analysis.detractor import out_of_fold_likelihood
-from analysis.keywords import keywords_scopes
+from analysis.keywords import keywords_scopes, keywords_separating
 from analysis.painpoints import painpoint_rank, topic_impact_as_dict
 from analysis.taxonomy import Taxonomy, TopicTagger
 from analysis.text.pipeline import ProcessedComment, TextPipeline
@@ -194,11 +194,33 @@ def comments_analyse(
             }
         )
 
+    # Words that separate detractors from promoters (scored comments only).
+    separating: dict[str, list[dict[str, Any]]] = {"detractors": [], "promoters": []}
+    if metric is not None and metrics.spec_for(metric).detractor_max is not None:
+        detractor = metrics.detractor_mask(score_values, metric=metric)
+        promoter = metrics.promoter_mask(score_values, metric=metric)
+        sides = [
+            True if has_text[i] and detractor[i] else False if has_text[i] and promoter[i] else None
+            for i in range(n)
+        ]
+        for side, words in zip(("detractors", "promoters"), keywords_separating(terms, sides), strict=True):
+            separating[side] = [
+                {
+                    "term": w.term,
+                    "z": w.z,
+                    "detractors": w.count_detractors,
+                    "promoters": w.count_promoters,
+                    "examples": [{"row": e, "text": originals[e]} for e in w.examples],
+                }
+                for w in words
+            ]
+
     languages = Counter(docs[i].language for i in comment_positions)
     report = {
         "topics": topics_out,
         "emerging": emerging,
         "metrics": _metrics(score_values, metric),
+        "separating_words": separating,
         "summary": {
             "rows": n,
             "comments": len(comment_positions),

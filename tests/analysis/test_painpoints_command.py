@@ -37,6 +37,9 @@ HAPPY = [
     "服务很好，赞",
 ]
 
+DETRACTOR_WORDS = ["太慢", "凉了", "汤"]  # weighted log-odds, highest z first
+PROMOTER_WORD = "好吃"
+
 
 def rows():
     extra = [(t, 1, "北京") for t in ANGRY * 2] + [(t, 10, "上海") for t in HAPPY * 2]
@@ -113,6 +116,8 @@ def test_json_report_and_comments_csv(csv_file, tmp_path):
     assert report["summary"]["languages"] == {"en": 1, "mixed": 2, "none": 1, "zh": 28}
     assert report["summary"]["truncated"] == 1
     assert report["summary"]["detractor_model"] is True
+    assert [w["term"] for w in report["separating_words"]["detractors"][:3]] == DETRACTOR_WORDS
+    assert report["separating_words"]["promoters"][0]["term"] == PROMOTER_WORD
     # and one CSV row per input row
     comments = read_comments(comments_out)
     assert list(comments[0]) == ["row", "language", "topics", "cluster", "detractor_likelihood"]
