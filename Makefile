@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
 .PHONY: run test install messages lint format migrations-check ci-test clean help
 
@@ -39,7 +38,7 @@ $(AXE):
 test: install messages $(AXE)
 	@mkdir -p var
 	@$(BIN)/python scripts/check_browser.py
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --ds=config.settings.test $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
