@@ -1,0 +1,160 @@
+"""The metric per period (day, ISO week, month) and per segment value, each with its test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from analysis import stats
+from analysis.metrics.core import ALPHA, Comparison, MetricResult, metric_compare, metric_compute
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    """A period (its first day) and its metric; ``change`` compares it with the calendar period
+    just before it (None when that period has no scores)."""
+
+    period: date
+    result: MetricResult
+    change: Comparison | None
+
+
+@dataclass(frozen=True)
+class SegmentRow:
+    """One value of a segment column and its metric; ``versus_rest`` compares it with every other
+    scored row (rows whose value is unknown included).
+
+    Many segments tested at once make some look different by chance: ``p_adjusted`` is the
+    Benjamini-Hochberg adjusted p-value over all the column's values, and ``significant`` is
+    judged on it (``versus_rest.significant`` on the raw p-value).
+    """
+
+    column: str
+    value: str
+    result: MetricResult
+    versus_rest: Comparison
+    p_adjusted: float | None
+    significant: bool
+
+
+def _period_start(dates: pd.Series, period: str) -> pd.Series:
+    days = dates.dt.floor("D")
+    if period == "day":
+        return days
+    if period == "week":  # ISO weeks, starting on Monday
+        return days - pd.to_timedelta(days.dt.day_of_week, unit="D")
+    if period == "month":
+        return days - pd.to_timedelta(days.dt.day - 1, unit="D")
+    raise ValueError(f"unknown period {period!r}; expected day, week or month")
+
+
+def _previous_start(start: pd.Timestamp, period: str) -> pd.Timestamp:
+    if period == "day":
+        return start - pd.Timedelta(days=1)
+    if period == "week":
+        return start - pd.Timedelta(days=7)
+    return (start - pd.Timedelta(days=1)).replace(day=1)
+
+
+def _require_columns(frame: pd.DataFrame, columns: Iterable[str]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"column(s) {', '.join(map(repr, missing))} not found; "
+            f"columns: {', '.join(map(str, frame.columns))}"
+        )
+
+
+def _parse_dates(column: pd.Series, name: str) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return column
+    dates = pd.to_datetime(column, errors="coerce", format="mixed")
+    bad = column[dates.isna() & column.notna()]
+    if len(bad):
+        raise ValueError(f"column {name!r} has a value that is not a date: {bad.iloc[0]!r}")
+    return dates
+
+
+def metric_by_period(
+    frame: pd.DataFrame,
+    *,
+    metric: str,
+    period: str,
+    date_column: str = "date",
+    score_column: str = "score",
+) -> tuple[PeriodRow, ...]:
+    """The metric per day, ISO week (Monday first) or calendar month, oldest first.
+
+    Dates are bucketed in the time zone they carry (convert to the reader's zone first). Each row
+    after the first compares with the calendar period just before it, when that one has scores.
+    """
+    _require_columns(frame, [date_column, score_column])
+    if period not in ("day", "week", "month"):
+        raise ValueError(f"unknown period {period!r}; expected day, week or month")
+    dates = _parse_dates(frame[date_column], date_column)
+    scores = _numeric_column(frame, score_column)
+    keep = dates.notna() & scores.notna()
+    data = pd.DataFrame({"start": _period_start(dates[keep], period), "score": scores[keep]})
+    groups = {
+        start: group["score"].to_numpy(dtype=float) for start, group in data.groupby("start", sort=True)
+    }
+    rows = []
+    for start, values in groups.items():
+        before = groups.get(_previous_start(start, period))
+        change = None if before is None else metric_compare(values, before, metric=metric)
+        rows.append(PeriodRow(start.date(), metric_compute(values, metric=metric), change))
+    return tuple(rows)
+
+
+def metric_by_segment(
+    frame: pd.DataFrame, *, metric: str, column: str, score_column: str = "score"
+) -> tuple[SegmentRow, ...]:
+    """The metric per value of a segment column, each against the rest, largest segment first.
+
+    Rows with an unknown (NaN) value form no segment of their own but count in every "rest".
+    """
+    _require_columns(frame, [column, score_column])
+    scores = _numeric_column(frame, score_column)
+    has_score = scores.notna().to_numpy()
+    values = scores.to_numpy(dtype=float)[has_score]
+    raw = frame[column][has_score]
+    labels = raw.astype(str).str.strip().where(raw.notna(), "").to_numpy(dtype=object)
+    known = labels != ""
+    counts = pd.Series(labels[known], dtype=object).value_counts(sort=False)
+    order = sorted(counts.index, key=lambda v: (-counts[v], v))
+    found = []
+    for value in order:
+        inside = known & (labels == value)
+        found.append(
+            (
+                value,
+                metric_compute(values[inside], metric=metric),
+                metric_compare(values[inside], values[~inside], metric=metric),
+            )
+        )
+    tested = [i for i, (_, _, comparison) in enumerate(found) if comparison.p_value is not None]
+    adjusted = dict(zip(tested, stats.benjamini_hochberg([found[i][2].p_value for i in tested]), strict=True))
+    return tuple(
+        SegmentRow(
+            column,
+            value,
+            result,
+            comparison,
+            adjusted.get(i),
+            adjusted.get(i) is not None and adjusted[i] < ALPHA,
+        )
+        for i, (value, result, comparison) in enumerate(found)
+    )
+
+
+def _numeric_column(frame: pd.DataFrame, column: str) -> pd.Series:
+    """The column as numbers (blank = NaN); ValueError naming a value that is not a number."""
+    series = frame[column]
+    numbers = pd.to_numeric(series, errors="coerce")
+    bad = series[numbers.isna() & series.notna() & series.astype(str).str.strip().ne("")]
+    if len(bad):
+        raise ValueError(f"column {column!r} has a value that is not a number: {bad.iloc[0]!r}")
+    return numbers

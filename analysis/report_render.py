@@ -1,0 +1,358 @@
+"""Rendering a pain-point report (the ``manage.py painpoints`` JSON contract) to JSON, CSV, HTML.
+
+The report::
+
+    {"topics": [{"key", "label": {"zh-hans", "en"}, "mentions", "share", "detractor_rate",
+                 "impact", "keywords", "examples", "segments", ...}],
+     "emerging": [{"key", "keywords", "mentions", "examples"}],
+     "metrics": {...}}
+
+Keywords may be strings or objects with a ``term`` (or ``keyword``/``text``); examples strings or
+objects with a ``text``; segments objects with ``column``, ``value`` and ``lift`` (what
+``analysis.painpoints.topic_impact_as_dict`` writes). Missing optional fields render empty.
+
+Respondents' words end up in spreadsheets and browsers: the CSV prefixes any text cell that
+starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return with an apostrophe (formula
+injection), and the HTML is autoescaped, with no script and no external asset.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from django.template import Context, Engine
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATE_NAME = "analysis/painpoints_report.html"
+METRIC_NAMES = {"nps": "NPS", "csat": "CSAT", "ces": "CES", "ces_share": "CES 5-7", "rating": "★"}
+# Metrics whose value is a share (0..1), shown as a percentage.
+SHARE_METRICS = frozenset({"csat", "ces_share", "rate", "response_rate"})
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+LANGS = ("zh-hans", "en")
+CSV_COLUMNS = (
+    "kind",
+    "rank",
+    "key",
+    "label",
+    "mentions",
+    "share",
+    "detractor_rate",
+    "impact",
+    "keywords",
+    "examples",
+    "segments",
+    "overall_detractor_rate",
+    "trend_change",
+    "trend_p_value",
+)
+# Chart geometry (px): label column, bar area, row height.
+CHART_LABEL_WIDTH = 180
+CHART_BAR_WIDTH = 360
+CHART_VALUE_WIDTH = 70
+CHART_ROW = 22
+
+_engine: Engine | None = None
+
+
+def _template_engine() -> Engine:
+    """A standalone engine: no TEMPLATES setting or app loader needed, autoescape on."""
+    global _engine
+    if _engine is None:
+        _engine = Engine(
+            dirs=[str(TEMPLATE_DIR)],
+            app_dirs=False,
+            autoescape=True,
+            libraries={"i18n": "django.templatetags.i18n"},
+        )
+    return _engine
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN and infinities become null; dataclasses, tuples, sets, numpy arrays and
+    numpy scalars become plain JSON values."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _clean(dataclasses.asdict(value))
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return [_clean(v) for v in sorted(value, key=str)]
+    if hasattr(value, "tolist") and callable(value.tolist):  # numpy arrays and scalars
+        return _clean(value.tolist())
+    return value
+
+
+def report_to_json(report: dict, *, lang: str = "zh-hans") -> str:
+    """UTF-8 JSON with Chinese kept as written (ensure_ascii=False); NaN written as null.
+    ``lang`` is accepted for a uniform signature: the JSON carries both label languages."""
+    return json.dumps(_clean(report), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+
+
+def csv_cell(value: Any) -> Any:
+    """A text cell safe to open in a spreadsheet: a leading =, +, -, @, tab or CR gets an
+    apostrophe in front. Numbers are left alone."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _label(topic: dict, lang: str) -> str:
+    label = topic.get("label")
+    if isinstance(label, dict):
+        for code in (lang, *LANGS):
+            if label.get(code):
+                return str(label[code])
+    elif isinstance(label, str) and label:
+        return label
+    return str(topic.get("key", ""))
+
+
+def _texts(items: Any, *names: str) -> list[str]:
+    texts = []
+    for item in items or ():
+        if isinstance(item, dict):
+            text = next((item[n] for n in names if item.get(n) not in (None, "")), None)
+            if text is not None:
+                texts.append(str(text))
+        elif item is not None:
+            texts.append(str(item))
+    return texts
+
+
+def _keywords(topic: dict) -> list[str]:
+    return _texts(topic.get("keywords"), "term", "keyword", "text", "word")
+
+
+def _examples(topic: dict) -> list[str]:
+    return _texts(topic.get("examples"), "text", "comment")
+
+
+def _segments(topic: dict) -> list[str]:
+    out = []
+    for segment in topic.get("segments") or ():
+        if isinstance(segment, dict):
+            text = f"{segment.get('column', '')}={segment.get('value', '')}"
+            lift = segment.get("lift")
+            if isinstance(lift, int | float) and math.isfinite(lift):
+                text += f" (x{lift:.2f})"
+            out.append(text)
+        elif segment is not None:
+            out.append(str(segment))
+    return out
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _csv_number(value: Any, digits: int) -> str:
+    number = _number(value)
+    return "" if number is None else f"{number:.{digits}f}"
+
+
+def report_to_csv(report: dict, *, lang: str = "zh-hans", excel_bom: bool = True) -> str:
+    """One row per topic (kind ``topic``, ranked), then one per emerging topic (kind ``emerging``).
+
+    Lists are joined with `` | ``. ``excel_bom`` starts the text with a UTF-8 byte-order mark so
+    Excel opens Chinese text correctly.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for kind, items in (("topic", report.get("topics") or ()), ("emerging", report.get("emerging") or ())):
+        for rank, topic in enumerate(items, start=1):
+            row = [
+                kind,
+                rank,
+                str(topic.get("key", "")),
+                _label(topic, lang),
+                _csv_number(topic.get("mentions"), 0),
+                _csv_number(topic.get("share"), 4),
+                _csv_number(topic.get("detractor_rate"), 4),
+                _csv_number(topic.get("impact"), 2),
+                " | ".join(_keywords(topic)),
+                " | ".join(_examples(topic)),
+                " | ".join(_segments(topic)),
+            ]
+            trend = topic.get("trend") if isinstance(topic.get("trend"), dict) else {}
+            has_test = _number(trend.get("p_value")) is not None
+            numbers = [
+                _csv_number(topic.get("overall_detractor_rate"), 4),
+                # never a change without its test
+                _csv_number(trend.get("change"), 4) if has_test else "",
+                _csv_number(trend.get("p_value"), 4) if has_test else "",
+            ]
+            # Only the text cells can carry a respondent's formula; numbers stay numbers.
+            writer.writerow(
+                [
+                    row[0],
+                    row[1],
+                    *[csv_cell(c) for c in row[2:4]],
+                    *row[4:8],
+                    *map(csv_cell, row[8:]),
+                    *numbers,
+                ]
+            )
+    return ("\ufeff" if excel_bom else "") + buffer.getvalue()
+
+
+def _percent(value: Any) -> str:
+    number = _number(value)
+    return "" if number is None else f"{number * 100:.1f}%"
+
+
+def _signed(value: Any, digits: int = 1) -> str:
+    number = _number(value)
+    return "" if number is None else f"{number:+.{digits}f}"
+
+
+def _bar_chart(rows: list[tuple[str, float, str]]) -> dict[str, Any] | None:
+    """Bars for (label, value, shown text); negative values run left of a zero line."""
+    if not rows:
+        return None
+    low = min(0.0, *(v for _, v, _ in rows))
+    high = max(0.0, *(v for _, v, _ in rows))
+    span = (high - low) or 1.0
+    zero = CHART_LABEL_WIDTH + CHART_BAR_WIDTH * (-low / span)
+    bars = []
+    for index, (label, value, shown) in enumerate(rows):
+        width = CHART_BAR_WIDTH * abs(value) / span
+        x = zero - width if value < 0 else zero
+        y = index * CHART_ROW + 4
+        bars.append(
+            {
+                "label": label if len(label) <= 24 else label[:23] + "…",
+                "x": f"{x:.1f}",
+                "width": f"{max(width, 0.5):.1f}",
+                "y": y,
+                "text_y": y + 13,
+                "value_x": f"{CHART_LABEL_WIDTH + CHART_BAR_WIDTH + 6}",
+                "shown": shown,
+                "negative": value < 0,
+            }
+        )
+    return {
+        "width": CHART_LABEL_WIDTH + CHART_BAR_WIDTH + CHART_VALUE_WIDTH,
+        "height": len(rows) * CHART_ROW + 8,
+        "zero": f"{zero:.1f}",
+        "label_x": CHART_LABEL_WIDTH - 6,
+        "bars": bars,
+    }
+
+
+def _metric_rows(metrics: Any) -> list[dict[str, str]]:
+    rows = []
+    if not isinstance(metrics, dict):
+        return rows
+    if "value" in metrics and not isinstance(metrics.get("value"), dict):
+        metrics = {str(metrics.get("metric", "")): metrics}
+    for name, entry in metrics.items():
+        if isinstance(entry, dict):
+            metric = str(entry.get("metric") or name)
+            show = _percent if metric in SHARE_METRICS else _two_places
+            low, high = entry.get("low"), entry.get("high")
+            rows.append(
+                {
+                    "name": METRIC_NAMES.get(metric, metric),
+                    "value": show(entry.get("value")),
+                    "interval": ""
+                    if _number(low) is None or _number(high) is None
+                    else f"{show(low)} – {show(high)}",
+                    "n": _plain(entry.get("n")),
+                    "small_sample": bool(entry.get("small_sample")),
+                }
+            )
+        else:
+            rows.append(
+                {"name": str(name), "value": _plain(entry), "interval": "", "n": "", "small_sample": False}
+            )
+    return rows
+
+
+def _two_places(value: Any) -> str:
+    number = _number(value)
+    return "" if number is None else f"{number:.2f}"
+
+
+def _plain(value: Any) -> str:
+    number = _number(value)
+    if number is not None:
+        return f"{number:.0f}" if number == int(number) and abs(number) >= 1 else f"{number:.3g}"
+    return "" if value is None else str(value)
+
+
+def _trend_text(trend: Any) -> str:
+    """ "+5.0 pts, p = 0.031 (significant)"; empty when there is no test: a change is never shown
+    without its p-value. Called inside translation.override."""
+    if not isinstance(trend, dict):
+        return ""
+    change, p_value = _number(trend.get("change")), _number(trend.get("p_value"))
+    if change is None or p_value is None:
+        return ""
+    text = _("%(change)s pts, p = %(p)s") % {"change": f"{change * 100:+.1f}", "p": f"{p_value:.3f}"}
+    verdict = _("significant") if trend.get("significant") else _("not significant")
+    return f"{text} ({verdict})"
+
+
+def _topic_row(rank: int, topic: dict, lang: str) -> dict[str, Any]:
+    return {
+        "rank": rank,
+        "key": str(topic.get("key", "")),
+        "label": _label(topic, lang),
+        "mentions": _plain(topic.get("mentions")),
+        "share": _percent(topic.get("share")),
+        "detractor_rate": _percent(topic.get("detractor_rate")),
+        "overall_detractor_rate": _percent(topic.get("overall_detractor_rate")),
+        "trend": _trend_text(topic.get("trend")),
+        "impact": _signed(topic.get("impact")),
+        "keywords": _keywords(topic),
+        "examples": _examples(topic),
+        "segments": _segments(topic),
+    }
+
+
+def report_to_html(report: dict, *, lang: str = "zh-hans") -> str:
+    """A self-contained HTML page: headings in ``lang``, inline SVG bar charts (impact and
+    mentions per topic) each followed by the same data as a table, everything autoescaped."""
+    topics = list(report.get("topics") or ())
+    emerging = list(report.get("emerging") or ())
+    with translation.override(lang):
+        topic_rows = [_topic_row(i, t, lang) for i, t in enumerate(topics, start=1)]
+    impact_chart = _bar_chart(
+        [
+            (row["label"], _number(t.get("impact")) or 0.0, row["impact"])
+            for row, t in zip(topic_rows, topics, strict=True)
+            if _number(t.get("impact")) is not None
+        ]
+    )
+    mentions_chart = _bar_chart(
+        [
+            (row["label"], _number(t.get("mentions")) or 0.0, row["mentions"])
+            for row, t in zip(topic_rows, topics, strict=True)
+        ]
+    )
+    with translation.override(lang):
+        context = {
+            "lang": lang,
+            "title": _("Pain-point report"),
+            "topics": topic_rows,
+            "emerging": [_topic_row(i, t, lang) for i, t in enumerate(emerging, start=1)],
+            "metrics": _metric_rows(report.get("metrics")),
+            "impact_chart": impact_chart,
+            "mentions_chart": mentions_chart,
+        }
+        template = _template_engine().get_template(TEMPLATE_NAME)
+        return template.render(Context(context))

@@ -1,0 +1,172 @@
+"""Small statistical building blocks shared by metrics, drivers and the pain-point ranking.
+
+Pure functions on plain numbers: no pandas, no ORM. Every test returns its p-value and the name
+of the test, so a report can say how a difference was judged.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats as sps
+
+# Below this expected count in any cell of a 2x2 table the normal approximation of the
+# two-proportion z-test is poor; Fisher's exact test is used instead.
+MIN_EXPECTED_FOR_Z = 5.0
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """A p-value together with the test that produced it."""
+
+    p_value: float | None
+    test: str
+
+
+def z_value(confidence: float) -> float:
+    """The two-sided standard normal quantile for a confidence level (0.95 -> 1.959964)."""
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be between 0 and 1 (exclusive), got {confidence!r}")
+    return float(sps.norm.ppf(1.0 - (1.0 - confidence) / 2.0))
+
+
+def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a binomial share; (0.0, 1.0) when n is 0.
+
+    8 successes out of 10 at 95 % give (0.4902, 0.9433).
+    """
+    if n < 0 or successes < 0 or successes > n:
+        raise ValueError(f"need 0 <= successes <= n, got successes={successes}, n={n}")
+    if n == 0:
+        return (0.0, 1.0)
+    z = z_value(confidence)
+    p = successes / n
+    denominator = 1.0 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1.0 - p) / n + z * z / (4 * n * n)) / denominator
+    # At 0 or n successes the bound is exactly 0 or 1; rounding would leave 0.9999999999999999.
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == n else min(1.0, centre + half)
+    return (low, high)
+
+
+def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float] | None:
+    """Student t interval for a mean; None with fewer than two values."""
+    n = len(values)
+    if n < 2:
+        return None
+    mean = float(np.mean(values))
+    sd = float(np.std(values, ddof=1))
+    if sd == 0.0:
+        return (mean, mean)
+    half = float(sps.t.ppf(1.0 - (1.0 - confidence) / 2.0, n - 1)) * sd / math.sqrt(n)
+    return (mean - half, mean + half)
+
+
+def two_sided_normal_p(z: float) -> float:
+    return float(2.0 * sps.norm.sf(abs(z)))
+
+
+def two_proportion_test(x1: int, n1: int, x2: int, n2: int) -> TestResult:
+    """Is x1/n1 different from x2/n2? Pooled two-proportion z-test, or Fisher's exact test
+    (two-sided) when an expected cell count is below MIN_EXPECTED_FOR_Z.
+
+    p_value is None when either group is empty.
+    """
+    if n1 <= 0 or n2 <= 0:
+        return TestResult(None, "two-proportion z-test")
+    pooled = (x1 + x2) / (n1 + n2)
+    expected = (n1 * pooled, n1 * (1 - pooled), n2 * pooled, n2 * (1 - pooled))
+    if min(expected) < MIN_EXPECTED_FOR_Z:
+        table = [[x1, n1 - x1], [x2, n2 - x2]]
+        return TestResult(float(sps.fisher_exact(table).pvalue), "fisher exact test")
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    if se == 0.0:
+        return TestResult(1.0, "two-proportion z-test")
+    z = (x1 / n1 - x2 / n2) / se
+    return TestResult(two_sided_normal_p(z), "two-proportion z-test")
+
+
+def welch_test(a: np.ndarray, b: np.ndarray) -> TestResult:
+    """Welch's unequal-variance t-test for two means; None with fewer than two values a side.
+
+    When both groups are constant the t statistic is undefined: equal means give p = 1, different
+    means p = 0 (there is no variation that could explain the gap).
+    """
+    if len(a) < 2 or len(b) < 2:
+        return TestResult(None, "welch t-test")
+    if float(np.var(a)) == 0.0 and float(np.var(b)) == 0.0:
+        return TestResult(1.0 if float(a[0]) == float(b[0]) else 0.0, "welch t-test")
+    result = sps.ttest_ind(a, b, equal_var=False)
+    return TestResult(float(result.pvalue), "welch t-test")
+
+
+def _mean_difference(x: np.ndarray, y: np.ndarray, axis: int) -> np.ndarray:
+    return np.mean(x, axis=axis) - np.mean(y, axis=axis)
+
+
+def permutation_mean_test(
+    a: np.ndarray, b: np.ndarray, *, n_resamples: int = 9999, seed: int = 0
+) -> TestResult:
+    """Two-sided permutation test of a difference in means (exact when the number of distinct
+    splits is at most n_resamples, otherwise Monte Carlo with a fixed seed, so it repeats)."""
+    if len(a) == 0 or len(b) == 0:
+        return TestResult(None, "permutation test")
+    result = sps.permutation_test(
+        (np.asarray(a, dtype=float), np.asarray(b, dtype=float)),
+        _mean_difference,
+        vectorized=True,
+        n_resamples=n_resamples,
+        rng=seed,
+    )
+    return TestResult(min(1.0, float(result.pvalue)), "permutation test")
+
+
+def nps_variance(promoters: int, detractors: int, n: int) -> float:
+    """Variance of the NPS estimate on the share scale (-1..1):
+    (p_P + p_D - (p_P - p_D)^2) / n."""
+    if n <= 0:
+        return math.nan
+    p_p = promoters / n
+    p_d = detractors / n
+    return (p_p + p_d - (p_p - p_d) ** 2) / n
+
+
+def nps_difference_test(a: tuple[int, int, int], b: tuple[int, int, int]) -> TestResult:
+    """z-test for the difference of two NPS, each given as (promoters, detractors, n).
+
+    The standard error is sqrt(var_a + var_b) from each NPS's own variance. When that is zero
+    (both samples all promoters, say) the pooled variance under the null hypothesis is used, so
+    100 promoters against 100 detractors is still judged significant.
+    """
+    (pa, da, na), (pb, db, nb) = a, b
+    if na <= 0 or nb <= 0:
+        return TestResult(None, "nps z-test")
+    difference = (pa - da) / na - (pb - db) / nb
+    se = math.sqrt(nps_variance(pa, da, na) + nps_variance(pb, db, nb))
+    if se == 0.0:
+        n = na + nb
+        p_p, p_d = (pa + pb) / n, (da + db) / n
+        se = math.sqrt((p_p + p_d - (p_p - p_d) ** 2) * (1 / na + 1 / nb))
+    if se == 0.0:
+        return TestResult(1.0, "nps z-test")
+    return TestResult(two_sided_normal_p(difference / se), "nps z-test")
+
+
+def fisher_greater(in_both: int, in_topic: int, in_segment: int, total: int) -> float:
+    """One-sided Fisher exact p-value that a segment is over-represented among a topic's comments.
+
+    in_both: topic comments in the segment; in_topic: topic comments; in_segment: comments in the
+    segment; total: all comments. Uses the hypergeometric tail directly (same as
+    scipy.stats.fisher_exact(..., alternative="greater"), without building the table).
+    """
+    return float(sps.hypergeom.sf(in_both - 1, total, in_segment, in_topic))
+
+
+def benjamini_hochberg(p_values: list[float]) -> list[float]:
+    """Benjamini-Hochberg adjusted p-values (false discovery rate), same order as given."""
+    if not p_values:
+        return []
+    return [float(p) for p in sps.false_discovery_control(np.asarray(p_values, dtype=float))]

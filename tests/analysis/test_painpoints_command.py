@@ -1,0 +1,216 @@
+"""``manage.py painpoints FILE`` end to end on small files, with no database and no broker."""
+
+import csv
+import io
+import json
+
+import pandas as pd
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+EDGE_ROWS = [
+    ("等了一个小时才送到，饭都凉了", 2, "北京"),
+    ("骑手态度很差，还把汤洒了", 1, "北京"),
+    ("The food was cold and it took forever", 3, "上海"),
+    ("送餐太慢了 but the rider was nice", 6, "上海"),
+    ("<script>alert('x')</script>难吃", 0, "北京"),
+    ("😡😡", 2, "上海"),
+    ("好", 10, "北京"),
+    ("太慢" * 1200, 5, "上海"),
+    ("", 9, "北京"),
+]
+ANGRY = [
+    "送餐太慢了，等了很久",
+    "饭菜都凉了，差评",
+    "少送了一份米饭",
+    "味道太难吃了",
+    "汤洒了一袋子",
+    "分量太少还贵",
+]
+HAPPY = [
+    "很快，好吃",
+    "味道不错，分量足",
+    "骑手很准时",
+    "包装很好，满意",
+    "超级好吃，下次还点",
+    "服务很好，赞",
+]
+
+
+def rows():
+    extra = [(t, 1, "北京") for t in ANGRY * 2] + [(t, 10, "上海") for t in HAPPY * 2]
+    return EDGE_ROWS + extra
+
+
+@pytest.fixture(autouse=True)
+def english(monkeypatch):
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANGUAGE", "en")
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    path = tmp_path / "responses.csv"
+    pd.DataFrame(rows(), columns=["comment", "nps", "city"]).to_csv(path, index=False)
+    return path
+
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("painpoints", *map(str, args), stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def read_comments(path):
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_json_report_and_comments_csv(csv_file, tmp_path):
+    # given an export with Chinese, English, mixed, HTML, emoji-only, one-character, very long
+    # and empty comments / when
+    comments_out = tmp_path / "comments.csv"
+    out, err = run(
+        csv_file,
+        "--text-column",
+        "comment",
+        "--score-column",
+        "nps",
+        "--metric",
+        "nps",
+        "--segment-columns",
+        "city",
+        "--comments-out",
+        comments_out,
+    )
+    report = json.loads(out)
+    # then the JSON has the contract's keys
+    assert set(report) >= {"topics", "emerging", "metrics"}
+    for topic in report["topics"]:
+        assert set(topic) >= {
+            "key",
+            "label",
+            "mentions",
+            "share",
+            "detractor_rate",
+            "impact",
+            "keywords",
+            "examples",
+            "segments",
+        }
+        assert set(topic["label"]) == {"zh-hans", "en"}
+        assert 1 <= len(topic["examples"]) <= 5
+    for cluster in report["emerging"]:
+        assert set(cluster) >= {"key", "keywords", "mentions", "examples"}
+    assert report["metrics"]["metric"] == "nps"
+    assert report["metrics"]["n"] == 33
+    delivery = next(t for t in report["topics"] if t["key"] == "delivery_time")
+    assert delivery["label"] == {"zh-hans": "配送慢/超时", "en": "Late delivery"}
+    assert delivery["mentions"] == 6
+    assert {e["text"] for e in delivery["examples"]} >= {"等了一个小时才送到，饭都凉了"}
+    assert report["summary"]["languages"] == {"en": 1, "mixed": 2, "none": 1, "zh": 28}
+    assert report["summary"]["truncated"] == 1
+    assert report["summary"]["detractor_model"] is True
+    # and one CSV row per input row
+    comments = read_comments(comments_out)
+    assert list(comments[0]) == ["row", "language", "topics", "cluster", "detractor_likelihood"]
+    assert len(comments) == 33
+    assert [(c["row"], c["language"], c["topics"]) for c in comments[:9]] == [
+        ("0", "zh", "delivery_time;food_temperature"),
+        ("1", "zh", "rider_attitude;packaging_spill"),
+        ("2", "en", "delivery_time;food_temperature"),
+        ("3", "mixed", "delivery_time;rider_attitude"),
+        ("4", "mixed", "taste"),
+        ("5", "none", ""),
+        ("6", "zh", ""),
+        ("7", "zh", "delivery_time"),
+        ("8", "none", ""),
+    ]
+    assert comments[8]["detractor_likelihood"] == ""  # no comment, no likelihood
+    likelihoods = [float(c["detractor_likelihood"]) for c in comments if c["detractor_likelihood"]]
+    assert len(likelihoods) == 32
+    assert all(0.0 <= v <= 1.0 for v in likelihoods)
+    assert "Comments" in err  # the progress bar is on stderr
+
+
+def test_xlsx_html_output_escapes_script(tmp_path):
+    path = tmp_path / "responses.xlsx"
+    pd.DataFrame(rows(), columns=["comment", "nps", "city"]).to_excel(path, index=False)
+    out_path = tmp_path / "report.html"
+    run(path, "--text-column", "comment", "--score-column", "nps", "--format", "html", "--out", out_path)
+    html = out_path.read_text(encoding="utf-8")
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert" in html
+
+
+def test_taxonomy_none_clusters_every_comment(csv_file, tmp_path):
+    comments_out = tmp_path / "comments.csv"
+    out, _ = run(csv_file, "--taxonomy", "none", "--clusters", "3", "--comments-out", comments_out)
+    report = json.loads(out)
+    assert report["topics"] == []
+    assert len(report["emerging"]) == 3
+    # every comment but the emoji-only one and 好 (no subject word) is in a cluster
+    assert (report["summary"]["uncovered"], sum(c["mentions"] for c in report["emerging"])) == (32, 30)
+    comments = read_comments(comments_out)
+    assert {c["topics"] for c in comments} == {""}
+    assert (comments[5]["cluster"], comments[6]["cluster"]) == ("", "")
+    assert comments[0]["cluster"].startswith("emerging-")
+
+
+def test_without_scores_there_is_no_likelihood(tmp_path):
+    path = tmp_path / "plain.csv"
+    pd.DataFrame({"comment": ["送餐太慢", "凉了", "很好吃"]}).to_csv(path, index=False)
+    comments_out = tmp_path / "comments.csv"
+    out, _ = run(path, "--comments-out", comments_out)
+    report = json.loads(out)
+    assert report["metrics"] == {}
+    assert [t["key"] for t in report["topics"]] == ["delivery_time", "food_temperature"]
+    assert [c["detractor_likelihood"] for c in read_comments(comments_out)] == ["", "", ""]
+
+
+@pytest.mark.parametrize("content", ["", "comment,nps\n"])
+def test_empty_file_gives_an_empty_report(tmp_path, content):
+    path = tmp_path / "empty.csv"
+    path.write_text(content, encoding="utf-8")
+    comments_out = tmp_path / "comments.csv"
+    out, _ = run(path, "--comments-out", comments_out)
+    assert json.loads(out) == {
+        "topics": [],
+        "emerging": [],
+        "metrics": {},
+        "summary": {"rows": 0, "comments": 0, "languages": {}, "truncated": 0},
+    }
+    assert comments_out.read_bytes() == b"row,language,topics,cluster,detractor_likelihood\r\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing.csv"], "File not found: "),
+        (["{csv}", "--text-column", "review"], "text column 'review' not found; columns: comment, nps, city"),
+        (["{csv}", "--segment-columns", "district"], "segment column 'district' not found"),
+        (
+            ["{csv}", "--taxonomy", "hotels"],
+            "Unknown taxonomy hotels: available are car_rental, food_delivery",
+        ),
+        (["{csv}", "--metric", "stars"], "Unknown metric stars: use one of nps, csat, ces, rating."),
+        (["{csv}", "--clusters", "0"], "--clusters must be a whole number of 1 or more, not 0."),
+        (["{csv}", "--format", "pdf"], "Unknown format pdf: use one of json, html, csv."),
+    ],
+)
+def test_bad_input_is_a_clear_error_and_writes_nothing(csv_file, tmp_path, args, message):
+    out_path = tmp_path / "report.json"
+    args = [str(csv_file) if a == "{csv}" else a for a in args]
+    with pytest.raises(CommandError) as caught:
+        run(*args, "--out", out_path)
+    assert message in str(caught.value)
+    assert not out_path.exists()
+
+
+def test_errors_speak_chinese_to_a_chinese_user(monkeypatch, tmp_path):
+    monkeypatch.setenv("LANGUAGE", "zh_CN.UTF-8")
+    with pytest.raises(CommandError) as caught:
+        run(tmp_path / "missing.csv")
+    assert str(caught.value).startswith("找不到文件：")

@@ -1,0 +1,257 @@
+"""Rendering a pain-point report: JSON keeps Chinese, CSV defuses formulas, HTML escapes and is
+self-contained, headings follow the chosen language."""
+
+import csv
+import io
+import json
+import re
+
+import pytest
+
+from analysis.report_render import csv_cell, report_to_csv, report_to_html, report_to_json
+
+SCRIPT = "<script>alert('x')</script>"
+FORMULA = '=HYPERLINK("http://evil.example","点我")'
+
+
+def report() -> dict:
+    return {
+        "topics": [
+            {
+                "key": "delivery_late",
+                "label": {"zh-hans": "配送慢", "en": "Late delivery"},
+                "mentions": 12,
+                "share": 0.3,
+                "detractor_rate": 0.75,
+                "impact": 8.25,
+                "keywords": ["慢", "超时", {"term": "<b>等了</b>"}],
+                "examples": [SCRIPT, {"text": FORMULA, "score": 2}],
+                "segments": [{"column": "scenario", "value": "peak", "lift": 2.5, "mentions": 6}],
+                "overall_detractor_rate": 0.4,
+                "trend": {"change": 0.05, "p_value": 0.031, "significant": True},
+            },
+            {
+                "key": "praise",
+                "label": {"zh-hans": "好评", "en": "Praise"},
+                "mentions": 4,
+                "share": 0.1,
+                "detractor_rate": None,
+                "impact": -2.0,
+                "keywords": [],
+                "examples": ["@SUM(A1:A9)"],
+                "segments": [],
+                "trend": {"change": 0.1, "p_value": None, "significant": False},
+            },
+        ],
+        "emerging": [
+            {"key": "cluster_1", "keywords": ["+1", "退款"], "mentions": 3, "examples": ["-2 stars"]}
+        ],
+        "metrics": {
+            "nps": {
+                "metric": "nps",
+                "value": 12.5,
+                "low": -3.25,
+                "high": 28.0,
+                "n": 40,
+                "small_sample": False,
+            }
+        },
+    }
+
+
+def test_json_keeps_chinese_and_writes_nan_as_null():
+    data = report()
+    data["topics"][0]["impact"] = float("nan")
+    text = report_to_json(data)
+    assert "配送慢" in text
+    assert "\\u" not in text
+    parsed = json.loads(text)
+    assert parsed["topics"][0]["impact"] is None
+    assert parsed["topics"][0]["examples"][0] == SCRIPT  # JSON carries the words as written
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-2 stars", "'-2 stars"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("fine", "fine"),
+        ("配送慢", "配送慢"),
+        (-2.5, -2.5),
+        ("", ""),
+    ],
+)
+def test_csv_cell_defuses_formulas(value, expected):
+    assert csv_cell(value) == expected
+
+
+def test_csv_has_one_row_per_topic_and_defuses_respondents_words():
+    text = report_to_csv(report(), lang="en")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0] == [
+        "kind",
+        "rank",
+        "key",
+        "label",
+        "mentions",
+        "share",
+        "detractor_rate",
+        "impact",
+        "keywords",
+        "examples",
+        "segments",
+        "overall_detractor_rate",
+        "trend_change",
+        "trend_p_value",
+    ]
+    assert rows[1] == [
+        "topic",
+        "1",
+        "delivery_late",
+        "Late delivery",
+        "12",
+        "0.3000",
+        "0.7500",
+        "8.25",
+        "慢 | 超时 | <b>等了</b>",
+        f"{SCRIPT} | {FORMULA}",
+        "scenario=peak (x2.50)",
+        "0.4000",
+        "0.0500",
+        "0.0310",
+    ]
+    # the praise topic's only example starts with @; a negative impact stays a number; its change
+    # has no p-value, so no change is written
+    praise = ["topic", "2", "praise", "Praise", "4", "0.1000", "", "-2.00", "", "'@SUM(A1:A9)", ""]
+    assert rows[2] == [*praise, "", "", ""]
+    emerging = ["emerging", "1", "cluster_1", "cluster_1", "3", "", "", "", "'+1 | 退款", "'-2 stars", ""]
+    assert rows[3] == [*emerging, "", "", ""]
+    assert len(rows) == 4
+
+
+def test_csv_cell_starting_with_a_formula_gets_an_apostrophe():
+    data = report()
+    data["topics"][0]["examples"] = [FORMULA]
+    rows = list(csv.reader(io.StringIO(report_to_csv(data, excel_bom=False))))
+    assert rows[1][9] == "'" + FORMULA
+    assert rows[1][3] == "配送慢"  # zh-hans label by default
+
+
+def test_html_escapes_everything_respondents_wrote():
+    html = report_to_html(report(), lang="en")
+    assert "<script" not in html.lower()
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    assert "&lt;b&gt;等了&lt;/b&gt;" in html
+    assert "=HYPERLINK(&quot;http://evil.example&quot;,&quot;点我&quot;)" in html
+
+
+def test_html_is_self_contained_with_svg_charts_followed_by_tables():
+    html = report_to_html(report(), lang="en")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "<link" not in html
+    charts = [m.start() for m in re.finditer("<svg", html)]
+    assert len(charts) == 2
+    for start in charts:
+        after = html[start:]
+        assert after.index("</svg>") < after.index("<table")
+    # bars: one per topic in each chart; the negative impact is drawn left of the zero line
+    assert html.count('class="bar"') == 1
+    assert html.count('class="bar neg"') == 1
+    assert html.count('class="bar count"') == 2
+    assert "+8.2" in html and "-2.0" in html
+    assert "Late delivery" in html
+    assert "scenario=peak (x2.50)" in html
+
+
+@pytest.mark.parametrize(
+    ("lang", "trend", "overall"),
+    [
+        ("en", "+5.0 pts, p = 0.031 (significant)", "overall 40.0%"),
+        ("zh-hans", "+5.0 个百分点，p = 0.031 (显著)", "整体 40.0%"),
+    ],
+)
+def test_html_trend_always_carries_its_p_value(lang, trend, overall):
+    html = report_to_html(report(), lang=lang)
+    assert trend in html
+    assert overall in html
+    assert "+10.0" not in html  # the praise topic's change has no test: not shown
+
+
+@pytest.mark.parametrize(
+    ("lang", "headings", "label"),
+    [
+        (
+            "zh-hans",
+            ["痛点报告", "按影响排序的痛点", "各主题的提及次数", "新出现的主题", "置信区间"],
+            "配送慢",
+        ),
+        (
+            "en",
+            ["Pain-point report", "Pain points ranked by impact", "Mentions per topic", "Emerging topics"],
+            "Late delivery",
+        ),
+    ],
+)
+def test_html_headings_follow_the_language(lang, headings, label):
+    html = report_to_html(report(), lang=lang)
+    assert f'<html lang="{lang}">' in html
+    for heading in headings:
+        assert heading in html
+    assert label in html
+
+
+def test_json_accepts_ranking_dataclasses_and_numpy_values():
+    import numpy as np
+
+    from analysis.painpoints import SegmentLift
+
+    data = {
+        "topics": [{"key": "a", "mentions": np.int64(3), "share": np.float64(0.5), "x": np.array([1, 2])}]
+    }
+    data["topics"][0]["segments"] = (SegmentLift("city", "北京", 3, 1.0, 0.5, 2.0, 0.01),)
+    parsed = json.loads(report_to_json(data))
+    assert parsed["topics"][0]["mentions"] == 3
+    assert parsed["topics"][0]["x"] == [1, 2]
+    assert parsed["topics"][0]["segments"][0] == {
+        "column": "city",
+        "value": "北京",
+        "mentions": 3,
+        "share_in_topic": 1.0,
+        "share_overall": 0.5,
+        "lift": 2.0,
+        "p_value": 0.01,
+    }
+
+
+def test_an_empty_report_renders_without_charts():
+    html = report_to_html({"topics": [], "emerging": [], "metrics": {}}, lang="zh-hans")
+    assert "未发现痛点。" in html
+    assert "<svg" not in html
+    rows = list(csv.reader(io.StringIO(report_to_csv({"topics": []}, excel_bom=False))))
+    assert len(rows) == 1
+    assert json.loads(report_to_json({"topics": [], "emerging": [], "metrics": {}})) == {
+        "topics": [],
+        "emerging": [],
+        "metrics": {},
+    }
+
+
+def test_metrics_table_shows_the_interval_and_the_small_sample_flag():
+    data = report()
+    data["metrics"] = {
+        "csat": {"metric": "csat", "value": 0.5, "low": 0.19, "high": 0.81, "n": 6, "small_sample": True}
+    }
+    html = report_to_html(data, lang="en")
+    assert "50.0%" in html
+    assert "19.0% – 81.0%" in html
+    assert "small sample" in html
+    data["metrics"] = {"nps": {"metric": "nps", "value": 12.5, "low": -3.25, "high": 28.0, "n": 40}}
+    html = report_to_html(data, lang="en")
+    assert "<td>NPS</td>" in html
+    assert "12.50" in html
+    assert "-3.25 – 28.00" in html

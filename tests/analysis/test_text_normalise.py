@@ -1,0 +1,57 @@
+"""Normalisation and language detection, as tables of exact values."""
+
+import pytest
+
+from analysis.text import MAX_COMMENT_CHARS, language_detect, normalise_text
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("\ufeffＡＢＣ\u3000１２３", "abc 123"),  # BOM stripped, full width to half width
+        ("外賣送得太慢了", "外卖送得太慢了"),  # traditional to simplified
+        ("  Took   FOREVER \n\n ok ", "took forever ok"),  # case-fold, whitespace collapsed
+        ("😡😡", "😡😡"),  # emoji kept
+        ("ｈｅｌｌｏ，世界！", "hello,世界!"),
+        ("Café", "café"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_normalise_table(raw, expected):
+    # given a raw comment / when normalised / then
+    assert normalise_text(raw) == (expected, False)
+
+
+def test_long_comment_is_cut_at_the_limit_and_flagged():
+    # given a comment longer than the documented limit
+    raw = "慢" * (MAX_COMMENT_CHARS + 100)
+    # when
+    text, truncated = normalise_text(raw)
+    # then
+    assert MAX_COMMENT_CHARS == 2000
+    assert (len(text), truncated) == (2000, True)
+
+
+def test_comment_at_the_limit_is_not_flagged():
+    assert normalise_text("慢" * MAX_COMMENT_CHARS) == ("慢" * 2000, False)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("送餐太慢了", "zh"),
+        ("the food was cold", "en"),
+        ("送餐太慢了 but the rider was nice", "mixed"),
+        ("app很卡,闪退", "zh"),
+        ("iphone很好用", "zh"),
+        ("the 骑手 was rude", "mixed"),
+        ("😡😡", "none"),
+        ("", "none"),
+        ("123!!!", "none"),
+        ("好", "zh"),
+        ("ok", "en"),
+    ],
+)
+def test_language_table(text, language):
+    assert language_detect(text) == language
