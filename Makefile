@@ -26,7 +26,17 @@ messages: $(STAMP)
 run: install messages
 	@$(BIN)/python scripts/run_dev.py
 
-test: install messages
+# axe-core (npm) for the accessibility audit of the respondent pages; without npm the audit
+# fails in CI and is skipped elsewhere (tests/responses/test_browser_respondent.py).
+AXE_VERSION := 4.14.1
+AXE := var/axe/package/axe.min.js
+$(AXE):
+	@mkdir -p var/axe
+	@if command -v npm >/dev/null 2>&1; then \
+		cd var/axe && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && tar xzf axe-core-$(AXE_VERSION).tgz package/axe.min.js; \
+	else echo "npm not found: axe-core not fetched"; fi
+
+test: install messages $(AXE)
 	@mkdir -p var
 	@$(BIN)/python scripts/check_browser.py
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("responses.respondent_urls")),
+    path("", include("responses.survey_urls")),
 ]
 
 handler400 = "config.views.bad_request"

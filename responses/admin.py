@@ -431,3 +431,7 @@ class DistributionRuleAdmin(admin.ModelAdmin):
     @admin.display(description=_("channel order"))
     def channels_display(self, obj: DistributionRule) -> str:
         return " → ".join(obj.channels) if isinstance(obj.channels, list) else ""
+
+
+# Responses and open links are registered in their own module.
+from responses import admin_answers  # noqa: E402, F401

@@ -9,6 +9,7 @@ Invariants are constraints first (HOUSE_STYLE 6): idempotency of events on
 never below zero.
 """
 
+import secrets
 import uuid
 
 from django.db import models
@@ -273,3 +274,144 @@ class QuotaCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_id} {self.day} {self.value}: {self.count}"
+
+
+def open_link_slug() -> str:
+    """A random, unguessable slug for an open link (128 bits, url-safe)."""
+    return secrets.token_urlsafe(16)
+
+
+class OpenLink(models.Model):
+    """An anonymous link to a survey (a QR code in a store, a banner in the rider app).
+
+    Anyone holding the link may answer, once per browser (a signed cookie, see
+    ``Response.client_key``). ``attributes`` are frozen into each response's context, so the
+    analysis can segment open-link answers by store, city or channel.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.PROTECT, related_name="+")
+    slug = models.CharField(
+        _("link token"), max_length=64, unique=True, default=open_link_slug, editable=False
+    )
+    name = models.CharField(
+        _("name"), max_length=120, help_text=_("For staff only, e.g. Store 1024 counter.")
+    )
+    attributes = models.JSONField(
+        _("attributes"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'Copied into every response, e.g. {"store_id": "1024", "city": "上海", "channel": "qr"}.'
+        ),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("open link")
+        verbose_name_plural = _("open links")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Response(models.Model):
+    """What one respondent answered: to an invitation, or through an open link.
+
+    Exactly one response per invitation is a database constraint (the one-to-one), and so is one
+    response per browser of an open link (``client_key`` unique per link). Completion is a
+    conditional ``UPDATE ... WHERE status = 'in_progress'`` (services/answering.py), so two
+    racing submits complete it once.
+    """
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("In progress")
+        COMPLETED = "completed", _("Completed")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.PROTECT, related_name="+")
+    survey_version = models.ForeignKey(
+        SurveyVersion, verbose_name=_("survey version"), on_delete=models.PROTECT, related_name="+"
+    )
+    invitation = models.OneToOneField(
+        Invitation,
+        verbose_name=_("invitation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="response",
+    )
+    open_link = models.ForeignKey(
+        OpenLink,
+        verbose_name=_("open link"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="responses",
+    )
+    # sha256 of the open-link browser cookie's random id; never the cookie value itself.
+    client_key = models.CharField(_("browser key"), max_length=64, null=True, blank=True, editable=False)
+    locale = models.CharField(_("locale"), max_length=16)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
+    # Frozen when the response is created: the invitation's context (attributes, event, locale)
+    # or the open link's attributes, plus channel and respondent type. Analysis reads segments
+    # from here and nowhere else.
+    context = models.JSONField(_("context"), default=dict)
+    contact_consent = models.BooleanField(_("may be contacted about the answer"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"))
+    updated_at = models.DateTimeField(_("updated at"))
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(invitation__isnull=False) & Q(open_link__isnull=True))
+                | (Q(invitation__isnull=True) & Q(open_link__isnull=False)),
+                name="response_invitation_xor_open_link",
+            ),
+            models.UniqueConstraint(
+                fields=["open_link", "client_key"],
+                condition=Q(client_key__isnull=False),
+                name="response_one_per_browser_per_open_link",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="completed") & Q(completed_at__isnull=False))
+                | (Q(status="in_progress") & Q(completed_at__isnull=True)),
+                name="response_completed_at_iff_completed",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["survey", "status", "completed_at"], name="response_survey_done_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id}/{self.public_id} ({self.status})"
+
+
+class Answer(models.Model):
+    """One question's answer in a response; the value's shape is the kind's (survey-definition.md)."""
+
+    response = models.ForeignKey(
+        Response, verbose_name=_("response"), on_delete=models.CASCADE, related_name="answers"
+    )
+    question_key = models.CharField(_("question"), max_length=64)
+    value = models.JSONField(_("value"))
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        ordering = ["response", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question_key"], name="answer_one_per_question"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.response_id}.{self.question_key}"

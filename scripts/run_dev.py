@@ -38,6 +38,12 @@ def start_embedded_redis() -> tuple[object, str]:
     return server, f"redis://127.0.0.1:{port}/0"
 
 
+def demo_links() -> list[str]:
+    """The survey links demo_load wrote (var/demo_links.txt), if any."""
+    path = VAR / "demo_links.txt"
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+
+
 def manage(*args: str, env: dict) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
@@ -98,6 +104,9 @@ def main() -> int:
                 f"  API docs:                                 {site}/api/docs/",
                 f"  OpenAPI schema:                           {site}/api/schema/",
                 f"  Emails sent by the demo are written to:   {VAR / 'mail'}",
+                "",
+                "Respondent pages (answer the demo survey on a phone-sized window):",
+                *demo_links(),
                 "",
                 "Demo logins (user / password):",
                 "  admin  / demo-admin-2026   superuser",

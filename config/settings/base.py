@@ -46,6 +46,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Sends a Content-Security-Policy only for views that declare one (the respondent pages,
+    # RESPONDENT_CONTENT_SECURITY_POLICY below); other pages are unchanged.
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -216,3 +219,20 @@ DELIVERY_RETRY_MAX_SECONDS = env.int("DELIVERY_RETRY_MAX_SECONDS", default=3600)
 DELIVERY_CLAIM_TIMEOUT_SECONDS = env.int("DELIVERY_CLAIM_TIMEOUT_SECONDS", default=300)
 DELIVERY_SWEEP_BATCH = env.int("DELIVERY_SWEEP_BATCH", default=1000)
 DELIVERY_SWEEP_GRACE_SECONDS = env.int("DELIVERY_SWEEP_GRACE_SECONDS", default=60)
+
+# Respondent pages (/s/<token>/, /o/<slug>/): their Content-Security-Policy (no inline script or
+# style, nothing from other hosts) and throttles per client IP and per token, as "N/period".
+RESPONDENT_CONTENT_SECURITY_POLICY = {
+    "default-src": ["'none'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "form-action": ["'self'"],
+    "base-uri": ["'none'"],
+    "frame-ancestors": ["'none'"],
+}
+RESPONDENT_THROTTLE_RATES = env.json(
+    "RESPONDENT_THROTTLE_RATES",
+    default={"page_ip": "300/min", "post_ip": "120/min", "post_token": "60/min"},
+)

@@ -94,12 +94,79 @@
     });
   }
 
+  /* Autosave: the whole form as JSON {locale, fields: {name: [values]}}, with the CSRF token in
+     a header, at most one request in flight and one per second; the server applies the
+     conditions and keeps only valid answers. */
+  function autosave(form) {
+    var url = form.getAttribute("data-autosave-url");
+    if (!url || !window.fetch || !window.FormData) { return function () {}; }
+    var status = document.getElementById("autosave-status");
+    var tokenInput = form.querySelector("input[name=csrfmiddlewaretoken]");
+    var timer = null;
+    var inFlight = false;
+    var pending = false;
+    var lastSent = null;
+
+    function say(key) {
+      if (status) { status.textContent = status.getAttribute("data-" + key) || ""; }
+    }
+
+    function payload() {
+      var fields = {};
+      new FormData(form).forEach(function (value, name) {
+        if (name === "csrfmiddlewaretoken" || name === "locale" || name.indexOf("q_") !== 0) { return; }
+        (fields[name] = fields[name] || []).push(String(value));
+      });
+      var locale = form.querySelector("input[name=locale]");
+      return JSON.stringify({ locale: locale ? locale.value : "", fields: fields });
+    }
+
+    function send() {
+      timer = null;
+      if (inFlight) { pending = true; return; }
+      var body = payload();
+      if (body === lastSent) { return; }
+      inFlight = true;
+      say("saving");
+      fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": tokenInput ? tokenInput.value : "" },
+        body: body
+      }).then(function (response) {
+        if (response.ok) { lastSent = body; say("saved"); } else { say("failed"); }
+      }).catch(function () { say("failed"); }).then(function () {
+        inFlight = false;
+        if (pending) { pending = false; schedule(1000); }
+      });
+    }
+
+    function schedule(delay) {
+      if (timer) { clearTimeout(timer); }
+      timer = setTimeout(send, delay);
+    }
+
+    return function (event) { schedule(event && event.type === "input" ? 1500 : 600); };
+  }
+
+  // With script on, conditions show and hide questions, so the "if it applies" notes go.
+  document.documentElement.classList.add("js");
+
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector(".survey-form");
     if (!form) { return; }
     counters(form);
     applyConditions(form);
-    form.addEventListener("change", function () { applyConditions(form); });
-    form.addEventListener("input", function () { applyConditions(form); });
+    var save = autosave(form);
+    form.addEventListener("change", function (event) { applyConditions(form); save(event); });
+    form.addEventListener("input", function (event) { applyConditions(form); save(event); });
+    // One submit at a time: a double tap would otherwise send twice and show "already answered".
+    var sending = false;
+    form.addEventListener("submit", function (event) {
+      if (sending) { event.preventDefault(); return; }
+      sending = true;
+    });
+    var summary = document.querySelector(".error-summary");
+    if (summary) { summary.focus(); }
   });
 })();

@@ -26,6 +26,8 @@ class Command(BaseCommand):
             self._users()
         # Every starter template as a published survey; an existing survey key is skipped.
         call_command("survey_templates_load", "--all", "--publish", stdout=self.stdout)
+        # A respondent link and an open link (QR) to try the survey pages; run_dev prints them.
+        call_command("respondent_demo_links", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
 
     def _users(self) -> None:
