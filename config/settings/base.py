@@ -158,6 +158,14 @@ CELERY_BEAT_SCHEDULE: dict = {
     "responses-expire": {"task": "responses.invitations_expire", "schedule": 600.0},
 }
 
+# Analysis: segment keys counted in the daily aggregates (a dashboard filter on one of these is
+# answered from aggregates; any other attribute falls back to scanning ResponseFacts). Each key
+# adds rows per response: keep high-cardinality ids (rider_id, store_id) out. docs/scaling.md.
+ANALYSIS_SEGMENT_KEYS = env.list(
+    "ANALYSIS_SEGMENT_KEYS",
+    default=["city", "district_type", "merchant_type", "scenario", "channel", "respondent_type", "locale"],
+)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",

@@ -1,0 +1,15 @@
+"""Writes of the analysis app (one owner per state change); re-exported here."""
+
+from analysis.services.aggregates import aggregates_apply, aggregates_rebuild
+from analysis.services.comments import comments_reanalyse, response_analyse, response_segments
+from analysis.services.taxonomy import survey_taxonomy_link, taxonomy_load_starter
+
+__all__ = [
+    "aggregates_apply",
+    "aggregates_rebuild",
+    "comments_reanalyse",
+    "response_analyse",
+    "response_segments",
+    "survey_taxonomy_link",
+    "taxonomy_load_starter",
+]
