@@ -62,7 +62,7 @@ def process_calls(monkeypatch):
 
 def test_task_run_twice_stores_one_row_and_counts_once():
     # given a completed detractor response with a comment about a late, cold meal
-    survey, version = analysed_survey()
+    _survey, version = analysed_survey()
     response = completed(version, nps=3, why="送餐太慢了，饭都凉了", attributes={"city": "上海"})
 
     # when the task is delivered twice
@@ -107,7 +107,7 @@ def test_task_run_twice_stores_one_row_and_counts_once():
 
 def test_completed_day_is_the_local_day():
     # given a response completed at 23:30 UTC, which is 07:30 the next day in Shanghai
-    survey, version = analysed_survey()
+    _survey, version = analysed_survey()
     response = completed(version, nps=9, completed_at=dt.datetime(2026, 5, 4, 23, 30, tzinfo=dt.UTC))
 
     # when it is analysed
@@ -120,7 +120,7 @@ def test_completed_day_is_the_local_day():
 
 def test_response_not_completed_writes_nothing():
     # given a response still in progress
-    survey, version = analysed_survey()
+    _survey, version = analysed_survey()
     response = completed(version, nps=3, why="太慢了")
     Response.objects.filter(pk=response.pk).update(status="in_progress", completed_at=None)
 
@@ -141,7 +141,7 @@ def test_completing_a_response_runs_the_analysis_hook(django_capture_on_commit_c
     from responses.services.answering import response_save
     from tests.responses.respondent_factories import open_link
 
-    survey, version = analysed_survey()
+    _survey, version = analysed_survey()
     link = open_link(survey_version=version)
 
     # when a respondent submits (eager Celery in tests runs the enqueued task at once)
