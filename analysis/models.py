@@ -326,3 +326,13 @@ class DetractorModelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.survey_id or 'all'} v{self.version}"
+
+
+class PainPointReport(Survey):
+    """The admin's "Pain points" entry (a proxy: no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("pain points")
+        verbose_name_plural = _("pain points")
+        default_permissions = ()
