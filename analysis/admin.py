@@ -61,7 +61,37 @@ class DictionaryTermAdmin(admin.ModelAdmin):
 @admin.register(SurveyAnalysisSettings)
 class SurveyAnalysisSettingsAdmin(admin.ModelAdmin):
     list_display = ("survey", "taxonomy", "primary_question_key", "painpoints_link")
-    autocomplete_fields = ()
+    actions = ["train_detractor_model", "discover_emerging"]
+
+    @admin.action(description=_("Train the detractor model from these surveys' scored comments"))
+    def train_detractor_model(self, request, queryset):
+        for row in queryset:
+            result = services.detractor_model_train(survey_id=row.survey_id)
+            if result.trained:
+                message = _("%(survey)s: model v%(version)s from %(scored)s scored comments.") % {
+                    "survey": row.survey.key,
+                    "version": result.version,
+                    "scored": result.scored,
+                }
+                self.message_user(request, message)
+            else:
+                message = _("%(survey)s: too few scored comments of each kind to train.") % {
+                    "survey": row.survey.key
+                }
+                self.message_user(request, message, messages.WARNING)
+
+    @admin.action(description=_("Cluster the last 90 days' uncovered comments"))
+    def discover_emerging(self, request, queryset):
+        today = timezone.localdate()
+        for row in queryset:
+            result = services.cluster_discover(
+                survey=row.survey, date_from=today - dt.timedelta(days=DISCOVER_DAYS - 1), date_to=today
+            )
+            self.message_user(
+                request,
+                _("%(survey)s: %(clusters)s clusters from %(comments)s comments.")
+                % {"survey": row.survey.key, "clusters": result.clusters, "comments": result.comments},
+            )
 
     @admin.display(description=_("Pain points"))
     def painpoints_link(self, obj):

@@ -2,6 +2,7 @@
 
 from analysis.services.aggregates import aggregates_apply, aggregates_rebuild
 from analysis.services.comments import comments_reanalyse, response_analyse, response_segments
+from analysis.services.detractor import detractor_model_train
 from analysis.services.emerging import (
     cluster_discover,
     emerging_dismiss,
@@ -16,6 +17,7 @@ __all__ = [
     "aggregates_rebuild",
     "cluster_discover",
     "comments_reanalyse",
+    "detractor_model_train",
     "emerging_dismiss",
     "emerging_merge",
     "emerging_promote",

@@ -15,10 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from analysis import metrics
+from analysis.detractor import MISMATCH_THRESHOLD
 from analysis.models import CommentAnalysis, CommentTopic, ResponseFacts, SurveyAnalysisSettings
 from analysis.selectors.taxonomy import question_plan
 from analysis.services.aggregates import FactValues, aggregates_apply
 from analysis.services.context import AnalysisContext, analysis_context_for_survey
+from analysis.services.detractor import detractor_model_for_survey
 from analysis.text.pipeline import ProcessedComment
 from responses.models import Response
 from surveys.models import Survey
@@ -98,6 +100,8 @@ def _comments_store(
             segmented += 1
         matches = context.tagger.tag(doc) if context.tagger is not None else ()
         keys = [m.key for m in matches]
+        model = detractor_model_for_survey(response.survey_id)
+        likelihood = round(model.score(doc), 4) if model is not None else None
         comment, _created = CommentAnalysis.objects.update_or_create(
             response=response,
             question_key=key,
@@ -111,6 +115,7 @@ def _comments_store(
                 "truncated": doc.truncated,
                 "pipeline_version": context.pipeline_version,
                 "dictionary_version": context.dictionary_version,
+                "detractor_likelihood": likelihood,
                 "analysed_at": now,
             },
         )
@@ -172,6 +177,13 @@ def response_analyse(*, response_id: int) -> AnalyseResult | None:
             "channel": segments.get("channel", ""),
             "respondent_type": segments.get("respondent_type", ""),
         }
+        if segmented or retagged:
+            mismatch = is_promoter
+            CommentAnalysis.objects.filter(response=response).update(is_mismatch=False)
+            if mismatch:
+                CommentAnalysis.objects.filter(
+                    response=response, detractor_likelihood__gt=MISMATCH_THRESHOLD
+                ).update(is_mismatch=True)
         facts = ResponseFacts.objects.filter(pk=response.pk).first()
         counted = False
         if facts is not None and facts.counted_at is not None:
