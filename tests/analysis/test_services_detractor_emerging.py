@@ -125,11 +125,11 @@ def test_new_comments_are_scored_by_the_stored_model_and_mismatches_flagged():
     assert comment.is_mismatch is True
 
 
-UNCOVERED = (
-    ["发票开不出来", "发票一直没有", "要发票报销", "发票申请三天了"]
-    + ["餐具没给", "没有餐具筷子", "餐具少了一套", "筷子餐具都没有"]
-    + ["wifi 太差", "wifi 连不上", "wifi 一直断"]
-)
+UNCOVERED = [
+    *("发票开不出来", "发票一直没有", "要发票报销", "发票申请三天了"),
+    *("餐具没给", "没有餐具筷子", "餐具少了一套", "筷子餐具都没有"),
+    *("wifi 太差", "wifi 连不上", "wifi 一直断"),
+]
 
 
 def test_reclustering_never_overwrites_a_persons_edit():
