@@ -159,6 +159,8 @@ class CommentAnalysis(models.Model):
     )
     survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="+")
     question_key = models.CharField(_("question"), max_length=80)
+    # The response's completed day (as in ResponseFacts), so a scope's comments are read by index.
+    completed_day = models.DateField(_("completed day"), null=True)
     text = models.TextField(_("normalised text"))
     language = models.CharField(_("language"), max_length=8)
     tokens = models.JSONField(_("tokens"), default=list)
@@ -187,6 +189,7 @@ class CommentAnalysis(models.Model):
         ]
         indexes = [
             models.Index(fields=["survey", "dictionary_version"], name="comment_survey_version_idx"),
+            models.Index(fields=["survey", "completed_day", "id"], name="comment_survey_day_idx"),
         ]
 
     def __str__(self) -> str:

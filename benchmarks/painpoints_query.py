@@ -195,11 +195,11 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute(AGGREGATE_SQL, {"survey": survey.pk, "keys": list(settings.ANALYSIS_SEGMENT_KEYS)})
         cursor.execute(
-            """INSERT INTO analysis_commentanalysis (response_id, survey_id, question_key, text, language,
-                   tokens, phrases, topics, truncated, pipeline_version, dictionary_version, is_mismatch,
-                   analysed_at)
-               SELECT response_id, survey_id, 'why', '送餐太慢了', 'zh', '["送餐", "太慢"]', '[]', topics,
-                   false, 'bench', 'bench', false, completed_at
+            """INSERT INTO analysis_commentanalysis (response_id, survey_id, completed_day, question_key,
+                   text, language, tokens, phrases, topics, truncated, pipeline_version,
+                   dictionary_version, is_mismatch, analysed_at)
+               SELECT response_id, survey_id, completed_day, 'why', '送餐太慢了', 'zh', '["送餐", "太慢"]',
+                   '[]', topics, false, 'bench', 'bench', false, completed_at
                FROM analysis_responsefacts WHERE survey_id = %s AND has_comment AND response_id %% 10 < 3""",
             [survey.pk],
         )

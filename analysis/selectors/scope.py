@@ -19,7 +19,7 @@ import pandas as pd
 from django.db.models import Sum
 
 from analysis import metrics, stats
-from analysis.keywords import keywords_scope
+from analysis.keywords import keywords_scopes
 from analysis.models import (
     CommentAnalysis,
     DailyAggregate,
@@ -29,9 +29,10 @@ from analysis.models import (
     Topic,
 )
 from analysis.painpoints import ALPHA, MIN_SEGMENT_MENTIONS, MIN_SEGMENT_SIZE
+from analysis.selectors.taxonomy import question_plan
 from analysis.services.aggregates import COUNT_FIELDS, FACT_FIELDS, facts_table, segment_keys
 from responses.models import Answer, Invitation
-from surveys.models import Survey
+from surveys.models import Survey, SurveyVersion
 
 MAX_EXAMPLES = 5
 MAX_KEYWORDS = 8
@@ -69,13 +70,12 @@ def _facts(scope: Scope):
 
 
 def survey_metric(survey: Survey) -> str | None:
-    return (
-        ResponseFacts.objects.filter(survey=survey)
-        .exclude(metric="")
-        .order_by("-completed_at")
-        .values_list("metric", flat=True)
-        .first()
-    )
+    """The metric of the survey's score question (its latest published version)."""
+    version = SurveyVersion.objects.filter(survey=survey).order_by("-number").only("definition").first()
+    if version is None:
+        return None
+    settings_row = SurveyAnalysisSettings.objects.filter(survey=survey).first()
+    return question_plan(version.definition, settings_row).metric
 
 
 def count_table(scope: Scope, *, by_day: bool = False) -> pd.DataFrame:
@@ -102,14 +102,51 @@ def count_table(scope: Scope, *, by_day: bool = False) -> pd.DataFrame:
 
 
 def segment_table(scope: Scope) -> pd.DataFrame:
-    """Counts per segment value (and topic) inside the scope: aggregates without filters, facts
-    otherwise (a breakdown inside a filtered slice needs the rows)."""
+    """Comments per segment value and topic mentions per segment value inside the scope (what
+    the lifts need): aggregates without filters; with a filter the breakdown inside the slice
+    is counted from the facts (vectorised: one pass per aggregated key)."""
     if not scope.filters:
         return count_table(scope)
-    frame = facts_table(_facts(scope).values(*FACT_FIELDS).iterator(chunk_size=5000))
-    return (
-        frame.drop(columns="day").groupby(["segment_key", "segment_value", "topic_key"], as_index=False).sum()
-    )
+    rows = list(_facts(scope).filter(has_comment=True).values_list("topics", "segments"))
+    columns = ["segment_key", "segment_value", "topic_key", "comments", "mentions"]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame({"topics": [r[0] for r in rows]})
+    segments = [r[1] for r in rows]
+    parts = []
+    exploded = frame["topics"].explode().dropna()
+    for key in segment_keys():
+        if key in scope.filters:
+            continue
+        values = pd.Series([str(s.get(key) or "") for s in segments], index=frame.index)
+        known = values != ""
+        totals = values[known].value_counts()
+        parts.append(
+            pd.DataFrame(
+                {
+                    "segment_key": key,
+                    "segment_value": totals.index,
+                    "topic_key": "",
+                    "comments": totals.values,
+                    "mentions": 0,
+                }
+            )
+        )
+        pairs = pd.DataFrame({"value": values.loc[exploded.index].to_numpy(), "topic": exploded.to_numpy()})
+        pairs = pairs[pairs["value"] != ""]
+        counted = pairs.groupby(["value", "topic"]).size().reset_index(name="mentions")
+        parts.append(
+            pd.DataFrame(
+                {
+                    "segment_key": key,
+                    "segment_value": counted["value"],
+                    "topic_key": counted["topic"],
+                    "comments": counted["mentions"],
+                    "mentions": counted["mentions"],
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
 def _totals(frame: pd.DataFrame) -> dict[str, float]:
@@ -206,14 +243,13 @@ def _segment_lifts(table: pd.DataFrame, topic_key: str, topic_mentions: float, c
 
 def _comment_sample(scope: Scope) -> list[dict]:
     queryset = CommentAnalysis.objects.filter(
-        survey=scope.survey,
-        response__facts__completed_day__gte=scope.date_from,
-        response__facts__completed_day__lte=scope.date_to,
+        survey=scope.survey, completed_day__gte=scope.date_from, completed_day__lte=scope.date_to
     )
     for key, value in scope.filters.items():
         queryset = queryset.filter(**{f"response__facts__segments__{key}": value})
+    # The latest comments first (by index), a bounded sample.
     return list(
-        queryset.order_by("-response__facts__completed_at", "-id").values(
+        queryset.order_by("-completed_day", "-id").values(
             "id",
             "response_id",
             "question_key",
@@ -278,6 +314,9 @@ def painpoints_for_scope(
     overall_rate = _rate(total["detractor_mentions"], total["scored_comments"])
     comments = total["comments"]
 
+    keywords_by_topic = (
+        keywords_scopes(terms, [c["topics"] for c in sample], top=MAX_KEYWORDS) if sample else {}
+    )
     topics_out = []
     chosen_examples: dict[str, list[dict]] = {}
     for key, counts in topic_counts.items():
@@ -286,7 +325,7 @@ def painpoints_for_scope(
             continue
         row = topic_rows.get(key, {"label": {"zh-hans": key, "en": key}, "stage": "", "team": ""})
         in_scope = [key in c["topics"] for c in sample]
-        keywords = keywords_scope(terms, in_scope, top=MAX_KEYWORDS) if any(in_scope) else ()
+        keywords = keywords_by_topic.get(key, ())
         members = sorted((c for c, inside in zip(sample, in_scope, strict=True) if inside), key=_example_rank)
         chosen_examples[key] = members[:MAX_EXAMPLES]
         previous = previous_topics.get(key, {"mentions": 0.0})
@@ -378,23 +417,25 @@ def _class_scores(counts: Mapping[str, float], metric: str) -> np.ndarray:
     ).astype(float)
 
 
-def _scores_by_day(scope: Scope, metric: str) -> pd.DataFrame:
-    """One row per scored response (day, score, segment columns) — or, for class metrics read
-    from aggregates, one representative row per response."""
+def _scores_by_day(scope: Scope, metric: str) -> dict[dt.date, np.ndarray]:
+    """The scores of each day: stored ones, or for class metrics read from aggregates one
+    representative score per response (the metric and its tests depend only on the counts)."""
     if metric in CLASS_SCORES and scope.from_aggregates:
         table = count_table(scope, by_day=True)
         table = table[(table["segment_key"] == "") & (table["topic_key"] == "")]
-        parts = [
-            pd.DataFrame({"date": pd.Timestamp(row["day"]), "score": _class_scores(row, metric)})
-            for row in table.to_dict("records")
-        ]
-        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["date", "score"])
+        return {row["day"]: _class_scores(row, metric) for row in table.to_dict("records")}
     rows = list(
         _facts(scope).filter(primary_score__isnull=False).values_list("completed_day", "primary_score")
     )
-    frame = pd.DataFrame(rows, columns=["date", "score"])
-    frame["date"] = pd.to_datetime(frame["date"])
-    return frame
+    if not rows:
+        return {}
+    frame = pd.DataFrame(rows, columns=["day", "score"])
+    return {day: group.to_numpy(dtype=float) for day, group in frame.groupby("day")["score"]}
+
+
+def _joined(arrays) -> np.ndarray:
+    arrays = list(arrays)
+    return np.concatenate(arrays) if arrays else np.zeros(0)
 
 
 def _period_start(day: dt.date, period: str) -> dt.date:
@@ -413,16 +454,12 @@ def _previous_start(start: dt.date, period: str) -> dt.date:
     return start - dt.timedelta(days=1)
 
 
-def _by_period(frame: pd.DataFrame, metric: str, period: str) -> list[dict]:
+def _by_period(days: dict[dt.date, np.ndarray], metric: str, period: str) -> list[dict]:
     """The metric per day / ISO week / month, each against the calendar period before it."""
-    if frame.empty:
-        return []
-    starts = [_period_start(d.date(), period) for d in pd.to_datetime(frame["date"])]
-    scores = frame["score"].to_numpy(dtype=float)
-    groups: dict[dt.date, list[float]] = {}
-    for start, score in zip(starts, scores, strict=True):
-        groups.setdefault(start, []).append(score)
-    arrays = {start: np.asarray(values) for start, values in sorted(groups.items())}
+    grouped: dict[dt.date, list[np.ndarray]] = {}
+    for day, values in days.items():
+        grouped.setdefault(_period_start(day, period), []).append(values)
+    arrays = {start: _joined(parts) for start, parts in sorted(grouped.items())}
     rows = []
     for start, values in arrays.items():
         before = arrays.get(_previous_start(start, period))
@@ -549,14 +586,14 @@ def metrics_for_scope(
             "by_segment": {},
             "response_rate": None,
         }
-    frame = _scores_by_day(scope, metric)
-    scores = frame["score"].to_numpy(dtype=float)
+    days = _scores_by_day(scope, metric)
+    scores = _joined(days.values())
     previous = scope.previous()
-    previous_scores = _scores_by_day(previous, metric)["score"].to_numpy(dtype=float)
+    previous_scores = _joined(_scores_by_day(previous, metric).values())
     comparison = (
         metrics.metric_compare(scores, previous_scores, metric=metric) if len(previous_scores) else None
     )
-    by_period = _by_period(frame, metric, period)
+    by_period = _by_period(days, metric, period)
     return {
         **base,
         "overall": metrics.metric_compute(scores, metric=metric).as_dict(),

@@ -3,14 +3,24 @@ settings (taxonomy, text questions, score question)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 from analysis.models import SurveyAnalysisSettings, Topic
-from analysis.services.taxonomy import taxonomy_digest
 from analysis.taxonomy import Taxonomy, taxonomy_from_dict
 
 TEXT_KINDS = ("short_text", "long_text")
 SCORE_KINDS = {"nps": "nps", "csat": "csat", "ces": "ces", "rating": "rating"}
+
+
+def taxonomy_digest(topics: list[dict]) -> str:
+    """A fingerprint of the active topics' matching content (keys, terms, exclusions)."""
+    content = [
+        {"key": t["key"], "terms": t["terms"], "exclusions": t["exclusions"]}
+        for t in sorted(topics, key=lambda t: t["key"])
+    ]
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,7 @@ def _comments_store(
             question_key=key,
             defaults={
                 "survey_id": response.survey_id,
+                "completed_day": timezone.localtime(response.completed_at).date(),
                 "text": doc.text,
                 "language": doc.language,
                 "tokens": list(doc.tokens),

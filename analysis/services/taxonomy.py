@@ -79,15 +79,6 @@ def dictionary_terms_active() -> tuple[str, ...]:
     return tuple(sorted(set(DictionaryTerm.objects.filter(is_active=True).values_list("term", flat=True))))
 
 
-def taxonomy_digest(topics: list[dict]) -> str:
-    """A fingerprint of the active topics' matching content (keys, terms, exclusions)."""
-    content = [
-        {"key": t["key"], "terms": t["terms"], "exclusions": t["exclusions"]}
-        for t in sorted(topics, key=lambda t: t["key"])
-    ]
-    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
-
-
 def dictionary_version_combine(pipeline_version: str, taxonomy_version: str) -> str:
     """The stored ``dictionary_version``: segmentation dictionaries + dictionary terms + taxonomy."""
     return hashlib.sha256(f"{pipeline_version}:{taxonomy_version}".encode()).hexdigest()[:16]

@@ -175,7 +175,8 @@ def test_empty_survey_gives_an_empty_report(owner_client):
         "comments": 0,
         "overall_detractor_rate": None,
     }
-    assert (metrics.json()["overall"], metrics.json()["by_period"]) == (None, [])
+    overall = metrics.json()["overall"]
+    assert (overall["value"], overall["n"], metrics.json()["by_period"]) == (None, 0, [])
 
 
 def test_unknown_survey_is_404_with_the_error_body(owner_client):
