@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
+from django.db.models.fields.json import KeyTextTransform
 
 from analysis import metrics, stats
 from analysis.keywords import keywords_scopes
@@ -493,6 +494,33 @@ def _by_segment(scope: Scope, metric: str) -> dict[str, list[dict]]:
                 rest = {f: total[f] - row[f] for f in ("promoters", "passives", "detractors")}
                 groups.setdefault(key, []).append(
                     (row["segment_value"], _class_scores(row, metric), _class_scores(rest, metric))
+                )
+    elif metric in CLASS_SCORES:
+        # A filtered slice: class counts per value, grouped in the database (no rows read out).
+        scored = _facts(scope).filter(primary_score__isnull=False)
+        classes = {
+            "promoters": Count("pk", filter=Q(is_promoter=True)),
+            "detractors": Count("pk", filter=Q(is_detractor=True)),
+            "scored": Count("pk"),
+        }
+        total = scored.aggregate(**classes)
+        total["passives"] = total["scored"] - total["promoters"] - total["detractors"]
+        for key in segment_keys():
+            if key in scope.filters:
+                continue
+            rows = (
+                scored.annotate(value=KeyTextTransform(key, "segments"))
+                .values("value")
+                .annotate(**classes)
+                .order_by()
+            )
+            for row in rows:
+                if row["value"] in (None, ""):
+                    continue  # unknown: no segment of its own, counted in every "rest"
+                row["passives"] = row["scored"] - row["promoters"] - row["detractors"]
+                rest = {f: total[f] - row[f] for f in ("promoters", "passives", "detractors")}
+                groups.setdefault(key, []).append(
+                    (str(row["value"]), _class_scores(row, metric), _class_scores(rest, metric))
                 )
     else:
         rows = list(
