@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from rest_framework.exceptions import ValidationError
 
 from analysis import selectors
@@ -24,6 +25,15 @@ CHART_WIDTH = 640
 LABEL_WIDTH = 220
 BAR_HEIGHT = 22
 MAX_FILTER_VALUES = 50
+SEGMENT_LABELS = {
+    "city": _lazy("City"),
+    "district_type": _lazy("District type"),
+    "merchant_type": _lazy("Merchant type"),
+    "scenario": _lazy("Scenario"),
+    "channel": _lazy("Channel"),
+    "respondent_type": _lazy("Respondent type"),
+    "locale": _lazy("Language"),
+}
 
 
 def _require(request) -> None:
@@ -119,7 +129,7 @@ def _filter_options(survey: Survey) -> list[dict]:
     for key, value in rows:
         if key in options and len(options[key]) < MAX_FILTER_VALUES:
             options[key].append(value)
-    return [{"key": k, "values": v} for k, v in options.items() if v]
+    return [{"key": k, "label": SEGMENT_LABELS.get(k, k), "values": v} for k, v in options.items() if v]
 
 
 def survey_page(request, key: str):

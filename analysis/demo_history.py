@@ -13,7 +13,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from analysis.models import Taxonomy
-from analysis.services import cluster_discover, response_analyse, survey_taxonomy_link, taxonomy_load_starter
+from analysis.services import (
+    cluster_discover,
+    detractor_model_train,
+    response_analyse,
+    survey_taxonomy_link,
+    taxonomy_load_starter,
+)
 from responses.models import Answer, OpenLink, Response
 from surveys.models import Survey, SurveyVersion
 
@@ -191,6 +197,7 @@ def demo_history_load(*, seed: int = 2026) -> DemoResult:
             )
         for pk in made:
             response_analyse(response_id=pk)
+    detractor_model_train(survey_id=survey.pk)
     today = timezone.localdate()
     cluster_discover(survey=survey, date_from=today - dt.timedelta(days=DAYS), date_to=today)
     return DemoResult(len(made), len(made), True)
