@@ -10,9 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from rest_framework.exceptions import ValidationError
 
 from analysis import selectors
@@ -26,13 +25,13 @@ LABEL_WIDTH = 220
 BAR_HEIGHT = 22
 MAX_FILTER_VALUES = 50
 SEGMENT_LABELS = {
-    "city": _lazy("City"),
-    "district_type": _lazy("District type"),
-    "merchant_type": _lazy("Merchant type"),
-    "scenario": _lazy("Scenario"),
-    "channel": _lazy("Channel"),
-    "respondent_type": _lazy("Respondent type"),
-    "locale": _lazy("Language"),
+    "city": gettext_lazy("City"),
+    "district_type": gettext_lazy("District type"),
+    "merchant_type": gettext_lazy("Merchant type"),
+    "scenario": gettext_lazy("Scenario"),
+    "channel": gettext_lazy("Channel"),
+    "respondent_type": gettext_lazy("Respondent type"),
+    "locale": gettext_lazy("Language"),
 }
 
 
