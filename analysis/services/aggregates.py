@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -125,7 +125,11 @@ def aggregate_rows(values: FactValues) -> list[tuple[str, str, str, dict[str, fl
 
 def aggregates_apply(*, survey_id: int, values: FactValues, sign: int) -> None:
     """Add (sign=1) or take away (sign=-1) one response's counts; call inside a transaction."""
-    for segment_key, segment_value, topic_key, counts in aggregate_rows(values):
+    rows = aggregate_rows(values)
+    if connection.vendor == "postgresql":
+        _apply_upsert(survey_id, values.completed_day, rows, sign)
+        return
+    for segment_key, segment_value, topic_key, counts in rows:
         keys = {
             "survey_id": survey_id,
             "day": values.completed_day,
@@ -143,6 +147,26 @@ def aggregates_apply(*, survey_id: int, values: FactValues, sign: int) -> None:
                 DailyAggregate.objects.create(**keys, **{n: sign * v for n, v in counts.items()})
         except IntegrityError:  # created by a concurrent response meanwhile: add to it
             DailyAggregate.objects.filter(**keys).update(**increments)
+
+
+def _apply_upsert(survey_id: int, day, rows, sign: int) -> None:
+    """PostgreSQL: every row of the response in one ``INSERT ... ON CONFLICT DO UPDATE`` that
+    adds to the existing counts (one round trip instead of one or two per row)."""
+    table = DailyAggregate._meta.db_table
+    columns = ["survey_id", "day", "segment_key", "segment_value", "topic_key", *COUNT_FIELDS]
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    params: list = []
+    for segment_key, segment_value, topic_key, counts in rows:
+        params.extend([survey_id, day, segment_key, segment_value, topic_key])
+        params.extend(sign * counts[name] for name in COUNT_FIELDS)
+    updates = ", ".join(f"{name} = {table}.{name} + EXCLUDED.{name}" for name in COUNT_FIELDS)
+    # Identifiers are the model's own; every value is a parameter.
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([placeholders] * len(rows))} "  # noqa: S608
+        f"ON CONFLICT (survey_id, segment_key, segment_value, topic_key, day) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def facts_table(rows: Iterable[dict]) -> pd.DataFrame:
