@@ -2,6 +2,19 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def enqueue_response_analysis(*, response_id: int) -> None:
+    """responses' completion hook: already called after the submit committed, so enqueue now."""
+    from analysis.tasks import response_analyse
+
+    response_analyse.delay(response_id)
+
+
 class AnalysisConfig(AppConfig):
     name = "analysis"
     verbose_name = _("Analysis")
+
+    def ready(self) -> None:
+        from responses import hooks
+
+        if enqueue_response_analysis not in hooks.response_completed:
+            hooks.response_completed.append(enqueue_response_analysis)

@@ -1,0 +1,341 @@
+"""What the analysis stores: the taxonomy ops staff edit, the per-response results of the text
+pipeline (written once per response on the ``analysis`` queue), the per-response facts, the
+daily aggregates dashboards read, discovered (emerging) topics and the detractor model.
+
+Rows are written by ``analysis.services`` only; see docs/scaling.md for why aggregates exist.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from responses.models import Response
+from surveys.models import Audience, Survey, SurveyVersion
+
+
+def empty_terms() -> dict:
+    return {"zh-hans": [], "en": []}
+
+
+def empty_label() -> dict:
+    return {"zh-hans": "", "en": ""}
+
+
+class Taxonomy(models.Model):
+    """A pain-point taxonomy (a starter from analysis/data/taxonomies, then edited in the admin)."""
+
+    key = models.SlugField(_("key"), max_length=64, unique=True)
+    name = models.JSONField(_("name"), default=empty_label, help_text=_('{"zh-hans": "…", "en": "…"}'))
+    audience = models.CharField(_("audience"), max_length=16, choices=Audience.choices, blank=True)
+    domain = models.CharField(_("domain"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("taxonomy")
+        verbose_name_plural = _("taxonomies")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Topic(models.Model):
+    class Stage(models.TextChoices):
+        ORDERING = "ordering", _("Ordering")
+        MERCHANT_PREPARATION = "merchant_preparation", _("Merchant preparation")
+        PICKUP = "pickup", _("Pickup")
+        DELIVERY = "delivery", _("Delivery")
+        AFTER_SALES = "after_sales", _("After-sales")
+        INFORMATION_COLLECTION = "information_collection", _("Information collection")
+        REVIEW = "review", _("Review")
+        GOING_LIVE = "going_live", _("Going live")
+        OPERATIONS_SUPPORT = "operations_support", _("Operations support")
+        # riders
+        DISPATCH = "dispatch", _("Dispatch")
+        AFTER_DELIVERY = "after_delivery", _("After delivery")
+        SETTLEMENT = "settlement", _("Settlement")
+        # car rental (pickup as above)
+        USAGE = "usage", _("Usage")
+        RETURN = "return", _("Return")
+        PAYMENT = "payment", _("Payment")
+        AFTER_RENTAL = "after_rental", _("After rental")
+        OTHER = "other", _("Other")
+
+    taxonomy = models.ForeignKey(
+        Taxonomy, verbose_name=_("taxonomy"), on_delete=models.CASCADE, related_name="topics"
+    )
+    key = models.SlugField(_("key"), max_length=64)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    label = models.JSONField(_("label"), default=empty_label)
+    stage = models.CharField(_("process stage"), max_length=32, choices=Stage.choices, default=Stage.OTHER)
+    team = models.CharField(_("owning team"), max_length=64, blank=True)
+    terms = models.JSONField(
+        _("seed terms and phrases"),
+        default=empty_terms,
+        help_text=_('Per language: {"zh-hans": ["出餐慢", "态度…差"], "en": ["late", "not hot"]}'),
+    )
+    exclusions = models.JSONField(_("exclusions"), default=empty_terms, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        ordering = ["taxonomy", "position", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["taxonomy", "key"], name="topic_key_unique_per_taxonomy")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.taxonomy_id}:{self.key}"
+
+
+class DictionaryTerm(models.Model):
+    """A domain term segmentation must keep whole (added to jieba's dictionary)."""
+
+    class Language(models.TextChoices):
+        ZH = "zh", _("Chinese")
+        EN = "en", _("English")
+
+    term = models.CharField(_("term"), max_length=64)
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.ZH)
+    frequency = models.PositiveIntegerField(_("frequency"), null=True, blank=True)
+    pos = models.CharField(_("part of speech"), max_length=8, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dictionary term")
+        verbose_name_plural = _("dictionary terms")
+        ordering = ["term"]
+        constraints = [models.UniqueConstraint(fields=["term", "language"], name="dictionary_term_unique")]
+
+    def __str__(self) -> str:
+        return self.term
+
+
+class SurveyAnalysisSettings(models.Model):
+    """How a survey is analysed: its taxonomy, which text questions, which score question."""
+
+    survey = models.OneToOneField(
+        Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="analysis_settings"
+    )
+    taxonomy = models.ForeignKey(
+        Taxonomy,
+        verbose_name=_("taxonomy"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    text_question_keys = models.JSONField(
+        _("text questions to analyse"),
+        default=list,
+        blank=True,
+        help_text=_("Question keys; empty means every short or long text question."),
+    )
+    primary_question_key = models.SlugField(
+        _("score question override"),
+        max_length=80,
+        blank=True,
+        help_text=_("Empty: the survey's primary question."),
+    )
+
+    class Meta:
+        verbose_name = _("survey analysis settings")
+        verbose_name_plural = _("survey analysis settings")
+        permissions = [("view_painpoints", _("Can view metrics and pain points"))]
+
+    def __str__(self) -> str:
+        return str(self.survey_id)
+
+
+class CommentAnalysis(models.Model):
+    """The text pipeline's result for one text answer, stored once."""
+
+    response = models.ForeignKey(
+        Response, verbose_name=_("response"), on_delete=models.CASCADE, related_name="comment_analyses"
+    )
+    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="+")
+    question_key = models.CharField(_("question"), max_length=80)
+    # The response's completed day (as in ResponseFacts), so a scope's comments are read by index.
+    completed_day = models.DateField(_("completed day"), null=True)
+    text = models.TextField(_("normalised text"))
+    language = models.CharField(_("language"), max_length=8)
+    tokens = models.JSONField(_("tokens"), default=list)
+    phrases = models.JSONField(_("phrases"), default=list)
+    topics = models.JSONField(_("topics"), default=list)
+    truncated = models.BooleanField(_("truncated"), default=False)
+    # What produced the tokens (jieba dictionaries, dictionary terms, pipeline code) ...
+    pipeline_version = models.CharField(_("segmentation version"), max_length=32)
+    # ... and the tags (the above plus the taxonomy's content): stale rows are re-analysed.
+    dictionary_version = models.CharField(_("dictionary version"), max_length=32)
+    detractor_likelihood = models.FloatField(_("detractor likelihood"), null=True, blank=True)
+    is_mismatch = models.BooleanField(_("score and text disagree"), default=False)
+    analysed_at = models.DateTimeField(_("analysed at"))
+
+    class Meta:
+        verbose_name = _("comment analysis")
+        verbose_name_plural = _("comment analyses")
+        ordering = ["-analysed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question_key"], name="comment_analysis_unique"),
+            models.CheckConstraint(
+                condition=Q(detractor_likelihood__isnull=True)
+                | (Q(detractor_likelihood__gte=0) & Q(detractor_likelihood__lte=1)),
+                name="comment_likelihood_0_1",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["survey", "dictionary_version"], name="comment_survey_version_idx"),
+            models.Index(fields=["survey", "completed_day", "id"], name="comment_survey_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.response_id}.{self.question_key}"
+
+
+class CommentTopic(models.Model):
+    """A taxonomy topic on a comment, with the terms that matched (the explanation)."""
+
+    comment = models.ForeignKey(CommentAnalysis, on_delete=models.CASCADE, related_name="topic_links")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="comment_links")
+    matched_terms = models.JSONField(_("matched terms"), default=list)
+
+    class Meta:
+        verbose_name = _("comment topic")
+        verbose_name_plural = _("comment topics")
+        constraints = [models.UniqueConstraint(fields=["comment", "topic"], name="comment_topic_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.comment_id}:{self.topic_id}"
+
+
+class ResponseFacts(models.Model):
+    """One analysed response, flat: what aggregates and the fallback queries read."""
+
+    response = models.OneToOneField(
+        Response, verbose_name=_("response"), on_delete=models.CASCADE, primary_key=True, related_name="facts"
+    )
+    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="+")
+    survey_version = models.ForeignKey(SurveyVersion, on_delete=models.CASCADE, related_name="+")
+    completed_at = models.DateTimeField(_("completed at"))
+    completed_day = models.DateField(_("completed day"))
+    metric = models.CharField(_("metric"), max_length=16, blank=True)
+    primary_score = models.FloatField(_("score"), null=True, blank=True)
+    is_detractor = models.BooleanField(_("detractor"), default=False)
+    is_promoter = models.BooleanField(_("promoter"), default=False)
+    has_comment = models.BooleanField(_("has a comment"), default=False)
+    topics = models.JSONField(_("topics"), default=list)
+    segments = models.JSONField(_("segments"), default=dict)
+    locale = models.CharField(_("locale"), max_length=16, blank=True)
+    channel = models.CharField(_("channel"), max_length=32, blank=True)
+    respondent_type = models.CharField(_("respondent type"), max_length=16, blank=True)
+    # Set by a conditional UPDATE when the response is added to DailyAggregate: counted once.
+    counted_at = models.DateTimeField(_("counted in aggregates at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("response facts")
+        verbose_name_plural = _("response facts")
+        indexes = [models.Index(fields=["survey", "completed_day"], name="facts_survey_day_idx")]
+
+    def __str__(self) -> str:
+        return str(self.response_id)
+
+
+class DailyAggregate(models.Model):
+    """Counts per (survey, day, segment, topic). ``segment_key=""`` and ``topic_key=""`` are the
+    totals. On a topic row the counts are over the responses that mention the topic."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("day"))
+    segment_key = models.CharField(_("segment"), max_length=64, blank=True)
+    segment_value = models.CharField(_("segment value"), max_length=255, blank=True)
+    topic_key = models.CharField(_("topic"), max_length=64, blank=True)
+    responses = models.IntegerField(default=0)
+    scored = models.IntegerField(default=0)
+    promoters = models.IntegerField(default=0)
+    passives = models.IntegerField(default=0)
+    detractors = models.IntegerField(default=0)
+    score_sum = models.FloatField(default=0.0)
+    score_sum_squares = models.FloatField(default=0.0)
+    comments = models.IntegerField(default=0)
+    scored_comments = models.IntegerField(default=0)
+    mentions = models.IntegerField(default=0)
+    detractor_mentions = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily aggregate")
+        verbose_name_plural = _("daily aggregates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "segment_key", "segment_value", "topic_key", "day"],
+                name="daily_aggregate_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["survey", "day"], name="aggregate_survey_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id} {self.day} {self.segment_key}={self.segment_value} {self.topic_key}"
+
+
+class EmergingTopic(models.Model):
+    """A cluster of comments no taxonomy topic covers; ops staff promote, merge, rename, dismiss."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        PROMOTED = "promoted", _("Promoted to the taxonomy")
+        MERGED = "merged", _("Merged into a topic")
+        RENAMED = "renamed", _("Renamed")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    key = models.SlugField(_("key"), max_length=80)
+    label = models.CharField(_("label"), max_length=120, blank=True)
+    keywords = models.JSONField(_("keywords"), default=list)
+    mentions = models.IntegerField(_("mentions"), default=0)
+    example_comment_ids = models.JSONField(_("example comments"), default=list)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
+    is_edited_by_person = models.BooleanField(_("edited by a person"), default=False)
+    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    discovered_at = models.DateTimeField(_("discovered at"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("emerging topic")
+        verbose_name_plural = _("emerging topics")
+        ordering = ["survey", "-mentions", "key"]
+        constraints = [models.UniqueConstraint(fields=["survey", "key"], name="emerging_topic_unique")]
+
+    def __str__(self) -> str:
+        return self.label or self.key
+
+
+class DetractorModelVersion(models.Model):
+    """A trained detractor model, pickled by the platform itself (never uploaded: see docs)."""
+
+    survey = models.ForeignKey(Survey, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveIntegerField(_("version"))
+    payload = models.BinaryField(_("model (joblib)"))
+    trained_on = models.IntegerField(_("scored comments"))
+    dictionary_version = models.CharField(_("dictionary version"), max_length=32)
+    trained_at = models.DateTimeField(_("trained at"))
+
+    class Meta:
+        verbose_name = _("detractor model")
+        verbose_name_plural = _("detractor models")
+        ordering = ["-trained_at"]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id or 'all'} v{self.version}"
+
+
+class PainPointReport(Survey):
+    """The admin's "Pain points" entry (a proxy: no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("pain points")
+        verbose_name_plural = _("pain points")
+        default_permissions = ()

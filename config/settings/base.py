@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -156,7 +157,24 @@ CELERY_BEAT_SCHEDULE: dict = {
     "responses-dispatch-due": {"task": "responses.invitations_dispatch_due", "schedule": 30.0},
     "responses-remind-due": {"task": "responses.invitations_remind_due", "schedule": 300.0},
     "responses-expire": {"task": "responses.invitations_expire", "schedule": 600.0},
+    # Analysis: emerging topics daily, the detractor model weekly (both at night, Shanghai time).
+    "analysis-emerging-discover": {
+        "task": "analysis.emerging_discover",
+        "schedule": crontab(hour=3, minute=10),
+    },
+    "analysis-detractor-train": {
+        "task": "analysis.detractor_model_train",
+        "schedule": crontab(hour=4, minute=20, day_of_week="mon"),
+    },
 }
+
+# Analysis: segment keys counted in the daily aggregates (a dashboard filter on one of these is
+# answered from aggregates; any other attribute falls back to scanning ResponseFacts). Each key
+# adds rows per response: keep high-cardinality ids (rider_id, store_id) out. docs/scaling.md.
+ANALYSIS_SEGMENT_KEYS = env.list(
+    "ANALYSIS_SEGMENT_KEYS",
+    default=["city", "district_type", "merchant_type", "scenario", "channel", "respondent_type", "locale"],
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

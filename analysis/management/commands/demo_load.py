@@ -29,6 +29,8 @@ class Command(BaseCommand):
         self._distribution()
         # A respondent link and an open link (QR) to try the survey pages; run_dev prints them.
         call_command("respondent_demo_links", stdout=self.stdout)
+        # Starter taxonomies linked to the surveys, and eight weeks of analysed responses.
+        call_command("analysis_demo_load", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
 
     def _distribution(self) -> None:

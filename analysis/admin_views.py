@@ -1,0 +1,177 @@
+"""The "Pain points" pages in the admin: the survey list and one survey's report (staff only,
+``analysis.view_painpoints``). Charts are inline SVG drawn here; the page has no script."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
+
+from analysis import selectors
+from analysis.apis import scope_from_params
+from analysis.models import DailyAggregate, SurveyAnalysisSettings
+from analysis.services.aggregates import segment_keys
+from surveys.models import Survey
+
+CHART_WIDTH = 640
+LABEL_WIDTH = 220
+BAR_HEIGHT = 22
+MAX_FILTER_VALUES = 50
+SEGMENT_LABELS = {
+    "city": gettext_lazy("City"),
+    "district_type": gettext_lazy("District type"),
+    "merchant_type": gettext_lazy("Merchant type"),
+    "scenario": gettext_lazy("Scenario"),
+    "channel": gettext_lazy("Channel"),
+    "respondent_type": gettext_lazy("Respondent type"),
+    "locale": gettext_lazy("Language"),
+}
+
+
+def _require(request) -> None:
+    if not request.user.has_perm("analysis.view_painpoints"):
+        raise PermissionDenied
+
+
+def _lang() -> str:
+    return "en" if (get_language() or "").startswith("en") else "zh-hans"
+
+
+def surveys_page(request):
+    _require(request)
+    linked = set(SurveyAnalysisSettings.objects.values_list("survey_id", flat=True))
+    surveys = [
+        {"key": s.key, "title": (s.title or {}).get(_lang()) or s.key, "linked": s.pk in linked}
+        for s in Survey.objects.order_by("key")
+    ]
+    context = {**admin.site.each_context(request), "title": _("Pain points"), "surveys": surveys}
+    return render(request, "analysis/painpoints_surveys.html", context)
+
+
+def impact_chart(topics: list[dict], lang: str) -> dict:
+    """Geometry of the horizontal impact bars (one per topic, in ranking order)."""
+    values = [t["impact"] or 0.0 for t in topics]
+    most_negative = max([-v for v in values if v < 0], default=0.0)
+    most_positive = max([v for v in values if v > 0], default=0.0)
+    span = (most_negative + most_positive) or 1.0
+    area = CHART_WIDTH - LABEL_WIDTH - 60
+    axis = LABEL_WIDTH + area * most_negative / span
+    bars = []
+    for index, (topic, value) in enumerate(zip(topics, values, strict=True)):
+        width = area * abs(value) / span
+        bars.append(
+            {
+                "label": topic["label"].get(lang) or topic["key"],
+                "value": topic["impact"],
+                "x": round(axis - width if value < 0 else axis, 1),
+                "width": round(width, 1),
+                "y": index * (BAR_HEIGHT + 6) + 4,
+                "text_y": index * (BAR_HEIGHT + 6) + 4 + BAR_HEIGHT * 0.7,
+                "value_x": round(axis + width + 4 if value >= 0 else axis + 4, 1),
+                "negative": value < 0,
+            }
+        )
+    return {
+        "width": CHART_WIDTH,
+        "height": len(bars) * (BAR_HEIGHT + 6) + 8,
+        "axis": round(axis, 1),
+        "label_x": LABEL_WIDTH - 8,
+        "bar_height": BAR_HEIGHT,
+        "bars": bars,
+    }
+
+
+def period_chart(rows: list[dict]) -> dict:
+    """Geometry of the vertical bars of the metric per period."""
+    values = [r["result"]["value"] for r in rows]
+    known = [v for v in values if v is not None]
+    low, high = min([0.0, *known]), max([0.0, *known])
+    span = (high - low) or 1.0
+    height, top = 160, 10
+    zero = top + height * high / span
+    step = max(28, min(80, (CHART_WIDTH - 40) // max(1, len(rows))))
+    bars = []
+    for index, (row, value) in enumerate(zip(rows, values, strict=True)):
+        size = 0.0 if value is None else height * abs(value) / span
+        y = zero - size if (value or 0) >= 0 else zero
+        bars.append(
+            {
+                "x": 30 + index * step,
+                "width": step - 8,
+                "y": round(y, 1),
+                "height": round(size, 1),
+                "label": row["period"][5:],
+                "label_y": top + height + 16,
+                "value": value,
+                "negative": (value or 0) < 0,
+            }
+        )
+    return {"width": 40 + step * len(rows), "height": top + height + 24, "zero": round(zero, 1), "bars": bars}
+
+
+def _filter_options(survey: Survey) -> list[dict]:
+    rows = (
+        DailyAggregate.objects.filter(survey=survey, topic_key="")
+        .exclude(segment_key="")
+        .values_list("segment_key", "segment_value")
+        .distinct()
+        .order_by("segment_key", "segment_value")
+    )
+    options: dict[str, list[str]] = {key: [] for key in segment_keys()}
+    for key, value in rows:
+        if key in options and len(options[key]) < MAX_FILTER_VALUES:
+            options[key].append(value)
+    return [{"key": k, "label": SEGMENT_LABELS.get(k, k), "values": v} for k, v in options.items() if v]
+
+
+def survey_page(request, key: str):
+    _require(request)
+    survey = Survey.objects.filter(key=key).first()
+    if survey is None:
+        raise Http404(_("No survey with key %(key)s.") % {"key": key})
+    lang = _lang()
+    errors: dict = {}
+    try:
+        scope = scope_from_params(request.GET)
+    except ValidationError as exc:
+        errors = {field: [str(e) for e in messages] for field, messages in exc.detail.items()}
+        today = timezone.localdate()
+        scope = {
+            "date_from": today - dt.timedelta(days=27),
+            "date_to": today,
+            "period": "week",
+            "filters": {},
+        }
+    report = selectors.painpoints_for_scope(
+        survey=survey, date_from=scope["date_from"], date_to=scope["date_to"], filters=scope["filters"]
+    )
+    metrics = selectors.metrics_for_scope(
+        survey=survey,
+        date_from=scope["date_from"],
+        date_to=scope["date_to"],
+        filters=scope["filters"],
+        period=scope["period"],
+    )
+    for topic in report["topics"]:
+        topic["label_text"] = topic["label"].get(lang) or topic["key"]
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Pain points: %(survey)s") % {"survey": (survey.title or {}).get(lang) or survey.key},
+        "survey": survey,
+        "report": report,
+        "metrics": metrics,
+        "scope": scope,
+        "errors": errors,
+        "filter_options": _filter_options(survey),
+        "impact_chart": impact_chart(report["topics"], lang),
+        "period_chart": period_chart(metrics["by_period"]),
+        "lang": lang,
+    }
+    return render(request, "analysis/painpoints_page.html", context)

@@ -1,0 +1,274 @@
+"""API of the analysis app: metrics and pain points of a survey, emerging-topic actions.
+
+Read endpoints need the ``analysis.view_painpoints`` permission (process owners, viewers,
+designers); acting on an emerging topic needs ``analysis.change_emergingtopic`` (designers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from analysis import selectors, services
+from analysis.errors import AnalysisErrorCode as Code
+from analysis.models import EmergingTopic, SurveyAnalysisSettings, Topic
+from surveys.models import Survey
+
+TAG = ["analysis"]
+DEFAULT_DAYS = 28
+MAX_DAYS = 731
+RESERVED = {"from", "to", "period", "lang", "format"}
+_FILTER_KEY = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+LANGS = {code for code, _name in settings.LANGUAGES}
+
+
+class HasPerms(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not user or not user.is_authenticated or not user.is_staff:
+            return False
+        perms = view.permissions_by_method.get(request.method, view.permissions_by_method["GET"])
+        return user.has_perms(perms)
+
+
+def _error(field: str, message: str, code: str) -> exceptions.ValidationError:
+    return exceptions.ValidationError({field: [exceptions.ErrorDetail(message, code=code)]})
+
+
+def survey_for_key(key: str) -> Survey:
+    survey = Survey.objects.filter(key=key).first()
+    if survey is None:
+        raise exceptions.NotFound(_("No survey with key %(key)s.") % {"key": key}, code=Code.SURVEY_NOT_FOUND)
+    return survey
+
+
+def _date(params, name: str, default: dt.date) -> dt.date:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise _error(
+            name,
+            _("%(name)s must be an ISO date (YYYY-MM-DD), got %(value)s.")
+            % {"name": name, "value": raw[:40]},
+            Code.BAD_DATE,
+        ) from None
+
+
+def scope_from_params(params) -> dict:
+    """Validated scope parameters: dates, period, language and the attribute filters."""
+    today = timezone.localdate()
+    date_to = _date(params, "to", today)
+    date_from = _date(params, "from", date_to - dt.timedelta(days=DEFAULT_DAYS - 1))
+    if date_from > date_to:
+        raise _error(
+            "from",
+            _("from (%(from)s) is after to (%(to)s).") % {"from": date_from, "to": date_to},
+            Code.DATE_RANGE_REVERSED,
+        )
+    if (date_to - date_from).days + 1 > MAX_DAYS:
+        raise _error(
+            "from",
+            _("The range may span at most %(days)s days.") % {"days": MAX_DAYS},
+            Code.DATE_RANGE_TOO_LONG,
+        )
+    period = params.get("period") or "week"
+    if period not in ("day", "week", "month"):
+        raise _error(
+            "period",
+            _("period must be day, week or month, got %(value)s.") % {"value": period[:20]},
+            Code.BAD_PERIOD,
+        )
+    lang = params.get("lang") or ""
+    if lang and lang not in LANGS:
+        raise _error(
+            "lang",
+            _("lang must be one of %(langs)s.") % {"langs": ", ".join(sorted(LANGS))},
+            Code.BAD_LANGUAGE,
+        )
+    filters = {}
+    for key in params:
+        if key in RESERVED:
+            continue
+        if not _FILTER_KEY.match(key):
+            raise _error(key[:64], _("A filter name may use letters, digits, - and _ only."), Code.BAD_FILTER)
+        value = params.get(key)
+        if value:
+            filters[key] = value[:255]
+    return {"date_from": date_from, "date_to": date_to, "period": period, "lang": lang, "filters": filters}
+
+
+SCOPE_PARAMETERS = [
+    OpenApiParameter("from", OpenApiTypes.DATE, description="First day (default: 27 days before `to`)."),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, inclusive (default: today)."),
+    OpenApiParameter("lang", str, enum=sorted(LANGS), description="Language of `label_text`."),
+    OpenApiParameter(
+        "attribute",
+        str,
+        description="Any other parameter filters on an attribute: `?district_type=office&scenario=peak`.",
+    ),
+]
+
+
+class SurveyMetricsApi(APIView):
+    permission_classes = [HasPerms]
+    permissions_by_method = {"GET": ["analysis.view_painpoints"]}
+
+    @extend_schema(
+        tags=TAG,
+        summary="The survey's metric with its interval, by period, by segment, against the previous period",
+        parameters=[
+            *SCOPE_PARAMETERS,
+            OpenApiParameter("period", str, enum=["day", "week", "month"], description="Default week."),
+        ],
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiResponse(description="A bad parameter"), 404: None},
+    )
+    def get(self, request, key: str):
+        survey = survey_for_key(key)
+        scope = scope_from_params(request.query_params)
+        return Response(
+            selectors.metrics_for_scope(
+                survey=survey,
+                date_from=scope["date_from"],
+                date_to=scope["date_to"],
+                filters=scope["filters"],
+                period=scope["period"],
+            )
+        )
+
+
+def label_texts(report: dict, lang: str) -> dict:
+    if lang:
+        for topic in report["topics"]:
+            topic["label_text"] = topic["label"].get(lang) or topic["key"]
+    return report
+
+
+class SurveyPainPointsApi(APIView):
+    permission_classes = [HasPerms]
+    permissions_by_method = {"GET": ["analysis.view_painpoints"]}
+
+    @extend_schema(
+        tags=TAG,
+        summary="Pain points ranked by impact, with trends, segments, keywords and comments",
+        parameters=SCOPE_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiResponse(description="A bad parameter"), 404: None},
+    )
+    def get(self, request, key: str):
+        survey = survey_for_key(key)
+        scope = scope_from_params(request.query_params)
+        report = selectors.painpoints_for_scope(
+            survey=survey, date_from=scope["date_from"], date_to=scope["date_to"], filters=scope["filters"]
+        )
+        return Response(label_texts(report, scope["lang"]))
+
+
+class EmergingTopicListApi(APIView):
+    permission_classes = [HasPerms]
+    permissions_by_method = {"GET": ["analysis.view_emergingtopic"]}
+
+    @extend_schema(
+        tags=TAG, summary="Emerging topics of a survey (new and renamed)", responses=OpenApiTypes.OBJECT
+    )
+    def get(self, request, key: str):
+        survey = survey_for_key(key)
+        return Response({"results": selectors.emerging_for_survey(survey=survey)})
+
+
+class EmergingTopicActionApi(APIView):
+    """promote (key, label, stage?, team?), merge (topic), rename (label), dismiss."""
+
+    permission_classes = [HasPerms]
+    permissions_by_method = {
+        "GET": ["analysis.view_emergingtopic"],
+        "POST": ["analysis.change_emergingtopic", "analysis.change_topic"],
+    }
+
+    class InputSerializer(serializers.Serializer):
+        action = serializers.ChoiceField(choices=["promote", "merge", "rename", "dismiss"])
+        key = serializers.SlugField(max_length=64, required=False)
+        label = serializers.JSONField(required=False)
+        stage = serializers.ChoiceField(
+            choices=Topic.Stage.choices, required=False, default=Topic.Stage.OTHER
+        )
+        team = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
+        topic = serializers.SlugField(max_length=64, required=False)
+
+        def validate(self, attrs):
+            action = attrs["action"]
+            if action == "promote":
+                label = attrs.get("label")
+                if not attrs.get("key"):
+                    raise serializers.ValidationError(
+                        {"key": [_("promote needs a topic key.")]}, code="required"
+                    )
+                if not isinstance(label, dict) or not all(
+                    isinstance(label.get(k), str) and label[k] for k in LANGS
+                ):
+                    raise serializers.ValidationError(
+                        {"label": [_('promote needs {"zh-hans": "…", "en": "…"}.')]}, code="required"
+                    )
+            if action == "merge" and not attrs.get("topic"):
+                raise serializers.ValidationError(
+                    {"topic": [_("merge needs the key of a topic.")]}, code="required"
+                )
+            if action == "rename" and not isinstance(attrs.get("label"), str):
+                raise serializers.ValidationError({"label": [_("rename needs a label.")]}, code="required")
+            return attrs
+
+    @extend_schema(
+        tags=TAG,
+        summary="Promote, merge, rename or dismiss an emerging topic",
+        request=InputSerializer,
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiResponse(description="Bad input"), 404: None},
+    )
+    def post(self, request, key: str, topic_id: int):
+        survey = survey_for_key(key)
+        emerging = EmergingTopic.objects.filter(survey=survey, pk=topic_id).first()
+        if emerging is None:
+            raise exceptions.NotFound(_("No emerging topic %(id)s in this survey.") % {"id": topic_id})
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        attrs = data.validated_data
+        action = attrs["action"]
+        if action == "promote":
+            services.emerging_promote(
+                emerging=emerging,
+                key=attrs["key"],
+                label=attrs["label"],
+                stage=attrs["stage"],
+                team=attrs["team"],
+            )
+        elif action == "merge":
+            topic = _topic_for(survey, attrs["topic"])
+            services.emerging_merge(emerging=emerging, topic=topic)
+        elif action == "rename":
+            services.emerging_rename(emerging=emerging, label=attrs["label"])
+        else:
+            services.emerging_dismiss(emerging=emerging)
+        emerging.refresh_from_db()
+        return Response(
+            {"id": emerging.pk, "key": emerging.key, "status": emerging.status, "label": emerging.label}
+        )
+
+
+def _topic_for(survey: Survey, key: str) -> Topic:
+    taxonomy_id = (
+        SurveyAnalysisSettings.objects.filter(survey=survey).values_list("taxonomy_id", flat=True).first()
+    )
+    topic = Topic.objects.filter(taxonomy_id=taxonomy_id, key=key).first()
+    if topic is None:
+        raise _error("topic", _("No topic %(key)s in the survey's taxonomy.") % {"key": key}, "not_found")
+    return topic

@@ -1,0 +1,20 @@
+"""Link the starter taxonomies to the demo surveys and load an analysed demo history."""
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from analysis.demo_history import demo_history_load
+
+
+class Command(BaseCommand):
+    help = "Load the starter taxonomies and an analysed demo history (idempotent)."
+
+    def handle(self, *args, **options) -> None:
+        started = time.perf_counter()
+        result = demo_history_load()
+        seconds = time.perf_counter() - started
+        if result.created:
+            self.stdout.write(f"Demo history: {result.responses} responses analysed in {seconds:.1f} s.")
+        else:
+            self.stdout.write(f"Demo history: already there ({result.responses} responses).")

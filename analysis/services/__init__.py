@@ -1,0 +1,29 @@
+"""Writes of the analysis app (one owner per state change); re-exported here."""
+
+from analysis.services.aggregates import aggregates_apply, aggregates_rebuild
+from analysis.services.comments import comments_reanalyse, response_analyse, response_segments
+from analysis.services.detractor import detractor_model_train
+from analysis.services.emerging import (
+    cluster_discover,
+    emerging_dismiss,
+    emerging_merge,
+    emerging_promote,
+    emerging_rename,
+)
+from analysis.services.taxonomy import survey_taxonomy_link, taxonomy_load_starter
+
+__all__ = [
+    "aggregates_apply",
+    "aggregates_rebuild",
+    "cluster_discover",
+    "comments_reanalyse",
+    "detractor_model_train",
+    "emerging_dismiss",
+    "emerging_merge",
+    "emerging_promote",
+    "emerging_rename",
+    "response_analyse",
+    "response_segments",
+    "survey_taxonomy_link",
+    "taxonomy_load_starter",
+]

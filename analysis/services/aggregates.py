@@ -1,0 +1,219 @@
+"""Daily aggregates per (survey, day, segment, topic): added to as each response is analysed,
+rebuilt from ResponseFacts as the fallback.
+
+Which segment keys are aggregated is ``settings.ANALYSIS_SEGMENT_KEYS``: each key multiplies the
+rows a response touches (1 + keys) x (1 + its topics), so a key with thousands of values (a
+rider id, a store id) belongs in the facts (queried by the fallback), not here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from analysis.models import DailyAggregate, ResponseFacts
+
+COUNT_FIELDS = (
+    "responses",
+    "scored",
+    "promoters",
+    "passives",
+    "detractors",
+    "score_sum",
+    "score_sum_squares",
+    "comments",
+    "scored_comments",
+    "mentions",
+    "detractor_mentions",
+)
+FACT_FIELDS = (
+    "completed_day",
+    "primary_score",
+    "is_detractor",
+    "is_promoter",
+    "has_comment",
+    "topics",
+    "segments",
+)
+MAX_VALUE_LENGTH = 255
+
+
+def segment_keys() -> tuple[str, ...]:
+    return tuple(settings.ANALYSIS_SEGMENT_KEYS)
+
+
+@dataclass(frozen=True)
+class FactValues:
+    """The part of a ResponseFacts row the aggregates count."""
+
+    completed_day: object
+    primary_score: float | None
+    is_detractor: bool
+    is_promoter: bool
+    has_comment: bool
+    topics: tuple[str, ...]
+    segments: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, facts: ResponseFacts | dict) -> FactValues:
+        get = facts.get if isinstance(facts, dict) else lambda name: getattr(facts, name)
+        return cls(
+            get("completed_day"),
+            get("primary_score"),
+            bool(get("is_detractor")),
+            bool(get("is_promoter")),
+            bool(get("has_comment")),
+            tuple(sorted(get("topics") or ())),
+            tuple(sorted(aggregated_segments(get("segments") or {}).items())),
+        )
+
+
+def aggregated_segments(segments: dict) -> dict[str, str]:
+    out = {}
+    for key in segment_keys():
+        value = segments.get(key)
+        if value is None or value == "":
+            continue
+        out[key] = str(value)[:MAX_VALUE_LENGTH]
+    return out
+
+
+def _base_counts(values: FactValues) -> dict[str, float]:
+    scored = values.primary_score is not None
+    score = float(values.primary_score) if scored else 0.0
+    return {
+        "responses": 1,
+        "scored": int(scored),
+        "promoters": int(scored and values.is_promoter),
+        "passives": int(scored and not values.is_promoter and not values.is_detractor),
+        "detractors": int(scored and values.is_detractor),
+        "score_sum": score,
+        "score_sum_squares": score * score,
+    }
+
+
+def aggregate_rows(values: FactValues) -> list[tuple[str, str, str, dict[str, float]]]:
+    """The aggregate rows one response adds: (segment_key, segment_value, topic_key, counts)."""
+    base = _base_counts(values)
+    scored = values.primary_score is not None
+    total = {
+        **base,
+        "comments": int(values.has_comment),
+        "scored_comments": int(values.has_comment and scored),
+        "mentions": 0,
+        "detractor_mentions": int(values.has_comment and scored and values.is_detractor),
+    }
+    topic = {
+        **base,
+        "comments": 1,
+        "scored_comments": int(scored),
+        "mentions": 1,
+        "detractor_mentions": int(scored and values.is_detractor),
+    }
+    rows = []
+    for segment_key, segment_value in (("", ""), *values.segments):
+        rows.append((segment_key, segment_value, "", total))
+        rows.extend((segment_key, segment_value, key, topic) for key in values.topics)
+    return rows
+
+
+def aggregates_apply(*, survey_id: int, values: FactValues, sign: int) -> None:
+    """Add (sign=1) or take away (sign=-1) one response's counts; call inside a transaction."""
+    rows = aggregate_rows(values)
+    if connection.vendor == "postgresql":
+        _apply_upsert(survey_id, values.completed_day, rows, sign)
+        return
+    for segment_key, segment_value, topic_key, counts in rows:
+        keys = {
+            "survey_id": survey_id,
+            "day": values.completed_day,
+            "segment_key": segment_key,
+            "segment_value": segment_value,
+            "topic_key": topic_key,
+        }
+        increments = {name: F(name) + sign * value for name, value in counts.items() if value}
+        if not increments:
+            continue
+        if DailyAggregate.objects.filter(**keys).update(**increments):
+            continue
+        try:
+            with transaction.atomic():
+                DailyAggregate.objects.create(**keys, **{n: sign * v for n, v in counts.items()})
+        except IntegrityError:  # created by a concurrent response meanwhile: add to it
+            DailyAggregate.objects.filter(**keys).update(**increments)
+
+
+def _apply_upsert(survey_id: int, day, rows, sign: int) -> None:
+    """PostgreSQL: every row of the response in one ``INSERT ... ON CONFLICT DO UPDATE`` that
+    adds to the existing counts (one round trip instead of one or two per row)."""
+    table = DailyAggregate._meta.db_table
+    columns = ["survey_id", "day", "segment_key", "segment_value", "topic_key", *COUNT_FIELDS]
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    params: list = []
+    for segment_key, segment_value, topic_key, counts in rows:
+        params.extend([survey_id, day, segment_key, segment_value, topic_key])
+        params.extend(sign * counts[name] for name in COUNT_FIELDS)
+    updates = ", ".join(f"{name} = {table}.{name} + EXCLUDED.{name}" for name in COUNT_FIELDS)
+    # Identifiers are the model's own; every value is a parameter.
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([placeholders] * len(rows))} "  # noqa: S608
+        f"ON CONFLICT (survey_id, segment_key, segment_value, topic_key, day) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def facts_table(rows: Iterable[dict]) -> pd.DataFrame:
+    """Aggregate-shaped counts from fact rows (``FACT_FIELDS``), summed over days unless
+    ``completed_day`` is kept: columns day, segment_key, segment_value, topic_key, COUNT_FIELDS."""
+    records = []
+    for row in rows:
+        values = FactValues.of(row)
+        for segment_key, segment_value, topic_key, counts in aggregate_rows(values):
+            records.append((values.completed_day, segment_key, segment_value, topic_key, *counts.values()))
+    columns = ["day", "segment_key", "segment_value", "topic_key", *COUNT_FIELDS]
+    if not records:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    return frame.groupby(
+        ["day", "segment_key", "segment_value", "topic_key"], as_index=False, sort=True
+    ).sum()
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    responses: int
+    rows: int
+
+
+def aggregates_rebuild(*, survey_id: int, batch_size: int = 5000) -> RebuildResult:
+    """Recompute a survey's aggregates from its ResponseFacts (the fallback when in doubt).
+
+    Runs in one transaction; run it while the survey's analysis is quiet (a response analysed
+    during the rebuild is counted by whichever commits last, see docs/scaling.md).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        facts = ResponseFacts.objects.filter(survey_id=survey_id)
+        table = facts_table(facts.values(*FACT_FIELDS).iterator(chunk_size=batch_size))
+        DailyAggregate.objects.filter(survey_id=survey_id).delete()
+        objects = [
+            DailyAggregate(
+                survey_id=survey_id,
+                day=row.day,
+                segment_key=row.segment_key,
+                segment_value=row.segment_value,
+                topic_key=row.topic_key,
+                **{name: getattr(row, name) for name in COUNT_FIELDS},
+            )
+            for row in table.itertuples(index=False)
+        ]
+        DailyAggregate.objects.bulk_create(objects, batch_size=batch_size)
+        responses = facts.update(counted_at=now)
+    return RebuildResult(responses, len(objects))

@@ -1,0 +1,199 @@
+"""Emerging topics: stored comments no taxonomy topic covers, clustered; and what ops staff do
+with a cluster (promote to the taxonomy, merge into a topic, rename, dismiss).
+
+Re-clustering goes through ``analysis.clustering.merge_with_previous``: a cluster a person edited
+keeps its key, label and status; only its counts, keywords and examples are refreshed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from analysis.clustering import EmergingCluster, cluster_comments, merge_with_previous
+from analysis.errors import AnalysisErrorCode as Code
+from analysis.models import CommentAnalysis, EmergingTopic, SurveyAnalysisSettings, Topic
+from analysis.text.pipeline import ProcessedComment
+from surveys.models import Survey
+
+MAX_COMMENTS = 5000
+_HAN = re.compile("[\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class DiscoverResult:
+    comments: int
+    clusters: int
+    kept_edited: int
+
+
+def _uncovered(survey: Survey, date_from: dt.date, date_to: dt.date) -> list[dict]:
+    rows = (
+        CommentAnalysis.objects.filter(
+            survey=survey,
+            response__facts__completed_day__gte=date_from,
+            response__facts__completed_day__lte=date_to,
+        )
+        .order_by("-id")
+        .values("id", "text", "language", "tokens", "phrases", "truncated", "pipeline_version", "topics")
+    )
+    found = []
+    for row in rows.iterator(chunk_size=2000):
+        if not row["topics"]:
+            found.append(row)
+            if len(found) == MAX_COMMENTS:
+                break
+    return found
+
+
+def _previous(row: EmergingTopic) -> EmergingCluster:
+    return EmergingCluster(
+        key=row.key,
+        keywords=tuple(row.keywords),
+        mentions=row.mentions,
+        examples=(),
+        label=row.label or None,
+        status=row.status,
+    )
+
+
+def cluster_discover(
+    *, survey: Survey, date_from: dt.date, date_to: dt.date, seed: int = 0
+) -> DiscoverResult:
+    """Cluster the scope's uncovered comments (the number of clusters chosen by silhouette) and
+    reconcile with the stored emerging topics without touching what a person edited."""
+    rows = _uncovered(survey, date_from, date_to)
+    docs = [
+        ProcessedComment(
+            text=r["text"],
+            language=r["language"],
+            tokens=tuple(r["tokens"]),
+            phrases=tuple(r["phrases"]),
+            truncated=r["truncated"],
+            dictionary_version=r["pipeline_version"],
+        )
+        for r in rows
+    ]
+    result = cluster_comments(docs, seed=seed)
+    now = timezone.now()
+    with transaction.atomic():
+        stored = {row.key: row for row in EmergingTopic.objects.select_for_update().filter(survey=survey)}
+        previous = [_previous(row) for row in stored.values()]
+        merged = merge_with_previous(previous, result.clusters)
+        untouched = {id(p) for p in previous}
+        kept_edited = 0
+        for cluster in merged:
+            if id(cluster) in untouched:  # an edited cluster nothing new matched: left as it is
+                kept_edited += 1
+                continue
+            values = {
+                "keywords": list(cluster.keywords),
+                "mentions": cluster.mentions,
+                "example_comment_ids": [rows[i]["id"] for i in cluster.examples],
+                "discovered_at": now,
+            }
+            row = stored.get(cluster.key)
+            if row is None:
+                EmergingTopic.objects.create(survey=survey, key=cluster.key, **values)
+            else:
+                # label, status and the edited flag stay as the person left them
+                EmergingTopic.objects.filter(pk=row.pk).update(**values)
+                kept_edited += int(row.is_edited_by_person)
+        keys = {c.key for c in merged}
+        EmergingTopic.objects.filter(
+            survey=survey, is_edited_by_person=False, status=EmergingTopic.Status.NEW
+        ).exclude(key__in=keys).delete()
+    return DiscoverResult(len(rows), len(result.clusters), kept_edited)
+
+
+def _split_terms(keywords) -> dict[str, list[str]]:
+    terms: dict[str, list[str]] = {"zh-hans": [], "en": []}
+    for word in keywords:
+        terms["zh-hans" if _HAN.search(word) else "en"].append(word)
+    return terms
+
+
+def _reanalyse_later(survey_id: int) -> None:
+    from analysis.tasks import comments_reanalyse
+
+    transaction.on_commit(partial(comments_reanalyse.delay, survey_id))
+
+
+def _taxonomy_of(survey_id: int):
+    settings_row = (
+        SurveyAnalysisSettings.objects.filter(survey_id=survey_id).select_related("taxonomy").first()
+    )
+    if settings_row is None or settings_row.taxonomy is None:
+        raise ValidationError(
+            _("The survey has no taxonomy: link one in its analysis settings first."), code=Code.NO_TAXONOMY
+        )
+    return settings_row.taxonomy
+
+
+def emerging_promote(
+    *, emerging: EmergingTopic, key: str, label: dict, stage: str = Topic.Stage.OTHER, team: str = ""
+) -> Topic:
+    """Make a cluster a taxonomy topic, its keywords the seed terms; comments are re-tagged."""
+    with transaction.atomic():
+        taxonomy = _taxonomy_of(emerging.survey_id)
+        if Topic.objects.filter(taxonomy=taxonomy, key=key).exists():
+            raise ValidationError(
+                {
+                    "key": ValidationError(
+                        _("A topic with key %(key)s exists.") % {"key": key}, code=Code.TOPIC_KEY_TAKEN
+                    )
+                }
+            )
+        topic = Topic.objects.create(
+            taxonomy=taxonomy,
+            key=key,
+            label=label,
+            stage=stage,
+            team=team,
+            terms=_split_terms(emerging.keywords),
+            position=Topic.objects.filter(taxonomy=taxonomy).count(),
+        )
+        EmergingTopic.objects.filter(pk=emerging.pk).update(
+            status=EmergingTopic.Status.PROMOTED, topic=topic, is_edited_by_person=True
+        )
+        _reanalyse_later(emerging.survey_id)
+    return topic
+
+
+def emerging_merge(*, emerging: EmergingTopic, topic: Topic) -> Topic:
+    """Add a cluster's keywords to an existing topic's seed terms; comments are re-tagged."""
+    with transaction.atomic():
+        topic = Topic.objects.select_for_update().get(pk=topic.pk)
+        terms = {k: list(v) for k, v in (topic.terms or {}).items()}
+        for language, words in _split_terms(emerging.keywords).items():
+            current = terms.setdefault(language, [])
+            current.extend(w for w in words if w not in current)
+        topic.terms = terms
+        topic.save(update_fields=["terms", "updated_at"])
+        EmergingTopic.objects.filter(pk=emerging.pk).update(
+            status=EmergingTopic.Status.MERGED, topic=topic, is_edited_by_person=True
+        )
+        _reanalyse_later(emerging.survey_id)
+    return topic
+
+
+def emerging_rename(*, emerging: EmergingTopic, label: str) -> None:
+    label = (label or "").strip()
+    if not label:
+        raise ValidationError({"label": ValidationError(_("A label is required."), code="required")})
+    EmergingTopic.objects.filter(pk=emerging.pk).update(
+        label=label[:120], status=EmergingTopic.Status.RENAMED, is_edited_by_person=True
+    )
+
+
+def emerging_dismiss(*, emerging: EmergingTopic) -> None:
+    EmergingTopic.objects.filter(pk=emerging.pk).update(
+        status=EmergingTopic.Status.DISMISSED, is_edited_by_person=True
+    )

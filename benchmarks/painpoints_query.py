@@ -1,0 +1,271 @@
+"""Pain-point and metrics queries over 1,000,000 analysed responses on PostgreSQL: from the daily
+aggregates (the path) against a raw scan of ResponseFacts (the fallback), in the same run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/survey_insights_bench \\
+    .venv/bin/python benchmarks/painpoints_query.py [--responses 1000000]
+
+The database is created if missing and its analysis tables are emptied first: never point this
+at a database with data you want. Responses are generated server-side (``generate_series``),
+ResponseFacts are written with ``COPY`` (random segments and topics, seeded), the aggregates are
+built from the facts with one SQL ``GROUP BY`` (what ``aggregates_rebuild`` computes), and 30 %
+of responses get a stored comment so the keyword/example sample has rows to read.
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from functools import partial
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+
+CITIES = [f"city-{i:02d}" for i in range(20)]
+DISTRICTS = ["office", "residential", "business_district", "campus"]
+MERCHANTS = ["fast_food", "tea_drinks", "hotpot", "bakery", "grocery", "pharmacy"]
+SCENARIOS = ["peak", "night", "rain", "normal"]
+CHANNELS = ["app", "sms", "email"]
+TOPICS = [
+    "delivery_time",
+    "food_temperature",
+    "missing_wrong_items",
+    "rider_attitude",
+    "taste",
+    "portion_price",
+    "packaging_spill",
+    "app_ordering",
+]
+DAYS = 180
+
+
+def timed(function, repeat: int) -> tuple[float, object]:
+    samples, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = function()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples), result
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("select 1 from pg_database where datname = %s", [name]).fetchone():
+            conn.execute(f'create database "{name}"')
+
+
+def facts_rows(n: int, first_id: int, survey_id: int, version_id: int, today: dt.date, rng: random.Random):
+    for i in range(n):
+        day = today - dt.timedelta(days=int(rng.random() ** 1.3 * DAYS))
+        score = rng.choices(range(11), weights=[3, 2, 3, 3, 4, 5, 6, 9, 14, 20, 21])[0]
+        topics = sorted(rng.sample(TOPICS, k=rng.choices([0, 1, 2], weights=[55, 35, 10])[0]))
+        has_comment = bool(topics) or rng.random() < 0.2
+        segments = {
+            "city": rng.choice(CITIES),
+            "district_type": rng.choice(DISTRICTS),
+            "merchant_type": rng.choice(MERCHANTS),
+            "scenario": rng.choice(SCENARIOS),
+            "channel": rng.choice(CHANNELS),
+            "respondent_type": "customer",
+            "locale": "en" if rng.random() < 0.15 else "zh-hans",
+            "store_id": str(rng.randrange(50_000)),
+        }
+        completed = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+        yield (
+            first_id + i,
+            survey_id,
+            version_id,
+            completed,
+            day,
+            "nps",
+            float(score),
+            score <= 6,
+            score >= 9,
+            has_comment,
+            json.dumps(topics),
+            json.dumps(segments, ensure_ascii=False),
+            segments["locale"],
+            segments["channel"],
+            "customer",
+            completed,
+        )
+
+
+AGGREGATE_SQL = """
+INSERT INTO analysis_dailyaggregate (survey_id, day, segment_key, segment_value, topic_key, responses,
+    scored, promoters, passives, detractors, score_sum, score_sum_squares, comments, scored_comments,
+    mentions, detractor_mentions)
+WITH f AS (SELECT * FROM analysis_responsefacts WHERE survey_id = %(survey)s),
+seg AS (SELECT f.*, s.key AS seg_key, s.value AS seg_value FROM f
+        CROSS JOIN LATERAL jsonb_each_text(f.segments::jsonb) s WHERE s.key = ANY(%(keys)s)
+        UNION ALL SELECT f.*, '' AS seg_key, '' AS seg_value FROM f),
+rows AS (SELECT seg.*, '' AS topic, false AS is_topic FROM seg
+         UNION ALL SELECT seg.*, t.value AS topic, true AS is_topic FROM seg
+         CROSS JOIN LATERAL jsonb_array_elements_text(seg.topics::jsonb) t)
+SELECT %(survey)s, completed_day, seg_key, seg_value, topic, count(*),
+    count(primary_score), sum(is_promoter::int), sum((NOT is_promoter AND NOT is_detractor)::int),
+    sum(is_detractor::int), sum(primary_score), sum(primary_score * primary_score),
+    sum(CASE WHEN is_topic THEN 1 ELSE has_comment::int END),
+    sum(CASE WHEN is_topic THEN 1 ELSE has_comment::int END),
+    sum(is_topic::int), sum(CASE WHEN is_topic OR has_comment THEN is_detractor::int ELSE 0 END)
+FROM rows GROUP BY completed_day, seg_key, seg_value, topic
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--responses", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        sys.exit("set DATABASE_URL=postgres://... (a database of its own: it is emptied)")
+    ensure_database(url)
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from analysis.models import DailyAggregate, ResponseFacts, Taxonomy
+    from analysis.selectors import metrics_for_scope, painpoints_for_scope
+    from analysis.services import survey_taxonomy_link, taxonomy_load_starter
+    from responses.models import OpenLink
+    from surveys.models import Survey, SurveyVersion
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE analysis_dailyaggregate, analysis_commenttopic, analysis_commentanalysis, "
+            "analysis_responsefacts, responses_answer, responses_response CASCADE"
+        )
+    survey, _ = Survey.objects.get_or_create(
+        key="bench-after-delivery",
+        defaults={"audience": "customer", "title": {"zh-hans": "基准", "en": "Bench"}},
+    )
+    definition = {"key": survey.key, "primary_question": "nps", "questions": [{"key": "nps", "kind": "nps"}]}
+    version, _ = SurveyVersion.objects.get_or_create(
+        survey=survey,
+        number=1,
+        defaults={"definition": definition, "checksum": "0" * 64, "published_at": timezone.now()},
+    )
+    link, _ = OpenLink.objects.get_or_create(survey=survey, slug="bench", defaults={"name": "bench"})
+    taxonomy_load_starter(names=["food_delivery"])
+    survey_taxonomy_link(survey=survey, taxonomy=Taxonomy.objects.get(key="food_delivery"))
+
+    n = args.responses
+    today = timezone.localdate()
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """INSERT INTO responses_response (public_id, survey_id, survey_version_id, open_link_id,
+                   client_key, locale, status, context, started_at, updated_at, completed_at)
+               SELECT gen_random_uuid(), %s, %s, %s, md5(g::text), 'zh-hans', 'completed', '{}',
+                   now(), now(), now() FROM generate_series(1, %s) g""",
+            [survey.pk, version.pk, link.pk, n],
+        )
+        cursor.execute("SELECT min(id) FROM responses_response WHERE survey_id = %s", [survey.pk])
+        first_id = cursor.fetchone()[0]
+    generated = time.perf_counter() - started
+    started = time.perf_counter()
+    rng = random.Random(1)
+    columns = (
+        "response_id, survey_id, survey_version_id, completed_at, completed_day, metric, primary_score, "
+        "is_detractor, is_promoter, has_comment, topics, segments, locale, channel, respondent_type, "
+        "counted_at"
+    )
+    raw = connection.connection  # psycopg 3
+    with raw.cursor() as cursor, cursor.copy(f"COPY analysis_responsefacts ({columns}) FROM STDIN") as copy:
+        for row in facts_rows(n, first_id, survey.pk, version.pk, today, rng):
+            copy.write_row(row)
+    raw.commit() if not raw.autocommit else None
+    copied = time.perf_counter() - started
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(AGGREGATE_SQL, {"survey": survey.pk, "keys": list(settings.ANALYSIS_SEGMENT_KEYS)})
+        cursor.execute(
+            """INSERT INTO analysis_commentanalysis (response_id, survey_id, completed_day, question_key,
+                   text, language, tokens, phrases, topics, truncated, pipeline_version,
+                   dictionary_version, is_mismatch, analysed_at)
+               SELECT response_id, survey_id, completed_day, 'why', '送餐太慢了', 'zh', '["送餐", "太慢"]',
+                   '[]', topics, false, 'bench', 'bench', false, completed_at
+               FROM analysis_responsefacts WHERE survey_id = %s AND has_comment AND response_id %% 10 < 3""",
+            [survey.pk],
+        )
+        cursor.execute("ANALYZE")
+    built = time.perf_counter() - started
+    aggregates = DailyAggregate.objects.filter(survey=survey).count()
+    facts = ResponseFacts.objects.filter(survey=survey).count()
+    print(f"data: {facts:,} facts, {aggregates:,} aggregate rows over {DAYS} days")
+    print(
+        f"  responses generated in {generated:.1f} s, facts copied in {copied:.1f} s, "
+        f"aggregates built in {built:.1f} s"
+    )
+
+    import analysis.selectors.scope as scope_module
+
+    cases = [
+        ("pain points, 28 days, no filter", "aggregates", 28, {}, painpoints_for_scope),
+        ("pain points, 90 days, no filter", "aggregates", 90, {}, painpoints_for_scope),
+        (
+            "pain points, 90 days, district_type=office",
+            "aggregates",
+            90,
+            {"district_type": "office"},
+            painpoints_for_scope,
+        ),
+        ("metrics by week, 90 days, no filter", "aggregates", 90, {}, metrics_for_scope),
+        (
+            "metrics by week, 90 days, district_type=office",
+            "aggregates",
+            90,
+            {"district_type": "office"},
+            metrics_for_scope,
+        ),
+        # the baseline: the same questions answered by scanning the facts
+        ("pain points, 28 days, no filter", "facts", 28, {}, painpoints_for_scope),
+        ("metrics by week, 90 days, no filter", "facts", 90, {}, metrics_for_scope),
+    ]
+    print(f"| query | source | responses in scope | median ms ({args.repeat} runs; raw scan 1 run) |")
+    print("| --- | --- | --- | --- |")
+    answers = {}
+    aggregated = scope_module.Scope.from_aggregates
+    for name, source, days, filters, selector in cases:
+        scope_module.Scope.from_aggregates = (
+            aggregated if source == "aggregates" else property(lambda self: False)
+        )
+        run = partial(
+            selector,
+            survey=survey,
+            date_from=today - dt.timedelta(days=days - 1),
+            date_to=today,
+            filters=filters,
+        )
+        ms, result = timed(run, args.repeat if source == "aggregates" else 1)
+        if selector is painpoints_for_scope:
+            in_scope = result["summary"]["responses"]
+            numbers = [(t["key"], t["mentions"], round(t["impact"], 6)) for t in result["topics"]]
+        else:
+            in_scope = result["overall"]["n"]
+            numbers = [round(result["overall"]["value"], 6)]
+        if (name in answers) and answers[name] != numbers:
+            sys.exit(f"{name}: the raw scan disagrees with the aggregates")
+        answers[name] = numbers
+        print(f"| {name} | {source} | {in_scope:,} | {ms:,.0f} |")
+    scope_module.Scope.from_aggregates = aggregated
+    print("the raw scans gave the same numbers as the aggregates")
+
+
+if __name__ == "__main__":
+    main()
