@@ -40,7 +40,8 @@ import logging
 import secrets
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -163,15 +164,37 @@ def invitations_send(*, invitation_ids: Sequence[int], now: datetime | None = No
     ids = list(dict.fromkeys(invitation_ids))
     outcomes: dict[int, SendOutcome] = {}
     pending = ids
-    for _hop in range(8):  # at most one hop per channel in the rule's order
-        if not pending:
-            break
-        results = _send_batch(pending, now=now)
-        outcomes.update({pk: o for pk, o in results.items() if o.status != "fallback"})
-        pending = [pk for pk, o in results.items() if o.status == "fallback"]
+    with _commits_without_waiting_for_disk():
+        for _hop in range(8):  # at most one hop per channel in the rule's order
+            if not pending:
+                break
+            results = _send_batch(pending, now=now)
+            outcomes.update({pk: o for pk, o in results.items() if o.status != "fallback"})
+            pending = [pk for pk, o in results.items() if o.status == "fallback"]
     for pk in pending:
         outcomes[pk] = SendOutcome(status="failed", detail="too many channel fallbacks")
     return [outcomes[pk] for pk in ids]
+
+
+@contextmanager
+def _commits_without_waiting_for_disk() -> Iterator[None]:
+    """On PostgreSQL, the batch's claim and marks commit with ``synchronous_commit = off``.
+
+    A mark lost with the database server's own crash only resends (with the same message id);
+    waiting for the disk on every send would cap a batch at the disk's flush rate. A worker
+    crash loses nothing that was committed. Outside a transaction only: inside one (tests) the
+    setting would outlive this block.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
 
 
 def _skipped(ids: Sequence[int]) -> dict[int, SendOutcome]:
@@ -264,14 +287,7 @@ class _Marks:
             self.flush()
 
     def flush(self) -> None:
-        if not self.pending:
-            return
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                # A mark lost with the database server's crash only resends (same message id);
-                # waiting for the disk on every send would cap a batch at the disk's flush rate.
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        if self.pending:
             self._write()
         self.pending.clear()
         self.since = time.monotonic()
