@@ -478,9 +478,17 @@ def _scores_by_day(scope: Scope, metric: str) -> dict[dt.date, np.ndarray]:
     """The scores of each day: stored ones, or for class metrics read from aggregates one
     representative score per response (the metric and its tests depend only on the counts)."""
     if metric in CLASS_SCORES and scope.from_aggregates:
-        table = count_table(scope, by_day=True)
-        table = table[(table["segment_key"] == "") & (table["topic_key"] == "")]
-        return {row["day"]: _class_scores(row, metric) for row in table.to_dict("records")}
+        # One grouped query over the scope's total rows (one per day), not every row of a day.
+        ((key, value),) = scope.filters.items() if scope.filters else (("", ""),)
+        classes = ("promoters", "passives", "detractors")
+        rows = (
+            _aggregates(scope)
+            .filter(segment_key=key, segment_value=value, topic_key="")
+            .values("day")
+            .annotate(**{f: Sum(f) for f in classes})
+            .order_by()
+        )
+        return {row["day"]: _class_scores(row, metric) for row in rows}
     rows = list(
         _facts(scope).filter(primary_score__isnull=False).values_list("completed_day", "primary_score")
     )
