@@ -118,8 +118,7 @@ def period_chart(rows: list[dict]) -> dict:
 
 def _filter_options(survey: Survey) -> list[dict]:
     rows = (
-        DailyAggregate.objects.filter(survey=survey, topic_key="")
-        .exclude(segment_key="")
+        DailyAggregate.objects.filter(survey=survey, topic_key="", segment_key__in=segment_keys())
         .values_list("segment_key", "segment_value")
         .distinct()
         .order_by("segment_key", "segment_value")

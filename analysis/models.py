@@ -246,12 +246,14 @@ class ResponseFacts(models.Model):
 
 class DailyAggregate(models.Model):
     """Counts per (survey, day, segment, topic). ``segment_key=""`` and ``topic_key=""`` are the
-    totals. On a topic row the counts are over the responses that mention the topic."""
+    totals; a pair of segment keys is a segment of its own (the cross-tabulation). On a topic
+    row the counts are over the responses that mention the topic."""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
     day = models.DateField(_("day"))
-    segment_key = models.CharField(_("segment"), max_length=64, blank=True)
-    segment_value = models.CharField(_("segment value"), max_length=255, blank=True)
+    # A pair of keys ("city|scenario") holds both values, escaped (analysis.services.aggregates).
+    segment_key = models.CharField(_("segment"), max_length=129, blank=True)
+    segment_value = models.CharField(_("segment value"), max_length=1024, blank=True)
     topic_key = models.CharField(_("topic"), max_length=64, blank=True)
     responses = models.IntegerField(default=0)
     scored = models.IntegerField(default=0)

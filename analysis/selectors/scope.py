@@ -1,9 +1,11 @@
 """Metrics and pain points for a scope (a survey, a date range, segment filters).
 
 Totals, mentions, impact and trends come from DailyAggregate when the filters allow it (no
-filter, or one filter on an aggregated segment key, ``settings.ANALYSIS_SEGMENT_KEYS``);
-otherwise the same counts are computed from ResponseFacts rows (the fallback). Keywords and
-representative comments come from a bounded sample of CommentAnalysis rows. The maths is the
+filter, or one filter on an aggregated segment key, ``settings.ANALYSIS_SEGMENT_KEYS``; inside a
+one-filter slice the lifts and breakdowns read the pair rows, e.g. ``district_type|city``);
+otherwise (two or more filters, or a key that is not aggregated) the same counts are computed
+from ResponseFacts rows (the fallback). Keywords and representative comments come from a
+bounded sample of CommentAnalysis rows. The maths is the
 pure modules' (``analysis.metrics``, ``analysis.stats``, ``analysis.keywords``).
 """
 
@@ -31,7 +33,16 @@ from analysis.models import (
 )
 from analysis.painpoints import ALPHA, MIN_SEGMENT_MENTIONS, MIN_SEGMENT_SIZE
 from analysis.selectors.taxonomy import question_plan
-from analysis.services.aggregates import COUNT_FIELDS, FACT_FIELDS, facts_table, segment_keys
+from analysis.services.aggregates import (
+    COUNT_FIELDS,
+    FACT_FIELDS,
+    facts_table,
+    pair_key,
+    pair_prefix,
+    pair_suffix,
+    segment_keys,
+    split_pair_value,
+)
 from responses.models import Answer, Invitation
 from surveys.models import Survey, SurveyVersion
 
@@ -79,35 +90,80 @@ def survey_metric(survey: Survey) -> str | None:
     return question_plan(version.definition, settings_row).metric
 
 
+def _aggregates(scope: Scope):
+    return DailyAggregate.objects.filter(
+        survey=scope.survey, day__gte=scope.date_from, day__lte=scope.date_to
+    )
+
+
 def count_table(scope: Scope, *, by_day: bool = False) -> pd.DataFrame:
     """Summed counts per (segment_key, segment_value, topic_key) [and day] in the scope, with the
-    scope's filter applied: from aggregates when possible, else from the facts."""
+    scope's filter applied: from aggregates when possible, else from the facts. Single keys
+    only: pair rows are read by ``pair_table``."""
     keys = ["segment_key", "segment_value", "topic_key"] + (["day"] if by_day else [])
     if scope.from_aggregates:
-        queryset = DailyAggregate.objects.filter(
-            survey=scope.survey, day__gte=scope.date_from, day__lte=scope.date_to
-        )
+        queryset = _aggregates(scope)
         if scope.filters:
             ((key, value),) = scope.filters.items()
             queryset = queryset.filter(segment_key=key, segment_value=value)
+        else:
+            queryset = queryset.filter(segment_key__in=["", *segment_keys()])
         rows = list(queryset.values(*keys).annotate(**{f: Sum(f) for f in COUNT_FIELDS}).order_by())
         frame = pd.DataFrame(rows, columns=[*keys, *COUNT_FIELDS])
         if scope.filters:  # the filtered slice is this scope's totals
             frame["segment_key"] = ""
             frame["segment_value"] = ""
         return frame
-    frame = facts_table(_facts(scope).values(*FACT_FIELDS).iterator(chunk_size=5000))
+    frame = facts_table(_facts(scope).values(*FACT_FIELDS).iterator(chunk_size=5000), pairs=False)
     if not by_day:
         frame = frame.drop(columns="day").groupby(keys, as_index=False).sum()
     return frame
 
 
+def pair_table(scope: Scope, fields: tuple[str, ...], *, topics: bool = True) -> pd.DataFrame:
+    """Inside a slice filtered on one aggregated key: ``fields`` summed per (other key, its value,
+    topic_key), read from the pair rows that hold the filtered value (no facts read)."""
+    ((key, value),) = scope.filters.items()
+    condition = Q()
+    for other in segment_keys():
+        if other == key:
+            continue
+        if key < other:
+            condition |= Q(segment_key=pair_key(key, other), segment_value__startswith=pair_prefix(value))
+        else:
+            condition |= Q(segment_key=pair_key(other, key), segment_value__endswith=pair_suffix(value))
+    columns = ["segment_key", "segment_value", "topic_key", *fields]
+    if not condition:
+        return pd.DataFrame(columns=columns)
+    queryset = _aggregates(scope).filter(condition)
+    if not topics:
+        queryset = queryset.filter(topic_key="")
+    rows = queryset.values("segment_key", "segment_value", "topic_key").annotate(
+        **{f: Sum(f) for f in fields}
+    )
+    records = []
+    for row in rows.order_by():
+        first_key, second_key = row["segment_key"].split("|")
+        first_value, second_value = split_pair_value(row["segment_value"])
+        # A LIKE can match more than the value (escapes, SQLite's case folding): check exactly.
+        if first_key == key and first_value == value:
+            other_key, other_value = second_key, second_value
+        elif second_key == key and second_value == value:
+            other_key, other_value = first_key, first_value
+        else:
+            continue
+        records.append((other_key, other_value, row["topic_key"], *(row[f] for f in fields)))
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
 def segment_table(scope: Scope) -> pd.DataFrame:
     """Comments per segment value and topic mentions per segment value inside the scope (what
-    the lifts need): aggregates without filters; with a filter the breakdown inside the slice
-    is counted from the facts (vectorised: one pass per aggregated key)."""
+    the lifts need): aggregates without filters, the pair rows with one filter; otherwise the
+    breakdown inside the slice is counted from the facts (vectorised: one pass per key)."""
     if not scope.filters:
         return count_table(scope)
+    if scope.from_aggregates:
+        return pair_table(scope, ("comments", "mentions"))
     rows = list(_facts(scope).filter(has_comment=True).values_list("topics", "segments"))
     columns = ["segment_key", "segment_value", "topic_key", "comments", "mentions"]
     if not rows:
@@ -422,9 +478,17 @@ def _scores_by_day(scope: Scope, metric: str) -> dict[dt.date, np.ndarray]:
     """The scores of each day: stored ones, or for class metrics read from aggregates one
     representative score per response (the metric and its tests depend only on the counts)."""
     if metric in CLASS_SCORES and scope.from_aggregates:
-        table = count_table(scope, by_day=True)
-        table = table[(table["segment_key"] == "") & (table["topic_key"] == "")]
-        return {row["day"]: _class_scores(row, metric) for row in table.to_dict("records")}
+        # One grouped query over the scope's total rows (one per day), not every row of a day.
+        ((key, value),) = scope.filters.items() if scope.filters else (("", ""),)
+        classes = ("promoters", "passives", "detractors")
+        rows = (
+            _aggregates(scope)
+            .filter(segment_key=key, segment_value=value, topic_key="")
+            .values("day")
+            .annotate(**{f: Sum(f) for f in classes})
+            .order_by()
+        )
+        return {row["day"]: _class_scores(row, metric) for row in rows}
     rows = list(
         _facts(scope).filter(primary_score__isnull=False).values_list("completed_day", "primary_score")
     )
@@ -495,6 +559,16 @@ def _by_segment(scope: Scope, metric: str) -> dict[str, list[dict]]:
                 groups.setdefault(key, []).append(
                     (row["segment_value"], _class_scores(row, metric), _class_scores(rest, metric))
                 )
+    elif metric in CLASS_SCORES and scope.from_aggregates:
+        # One filter: class counts per other value from the pair rows.
+        total = _totals(count_table(scope))
+        classes = ("promoters", "passives", "detractors")
+        table = pair_table(scope, classes, topics=False).sort_values(["segment_key", "segment_value"])
+        for row in table.to_dict("records"):
+            rest = {f: total[f] - row[f] for f in classes}
+            groups.setdefault(row["segment_key"], []).append(
+                (row["segment_value"], _class_scores(row, metric), _class_scores(rest, metric))
+            )
     elif metric in CLASS_SCORES:
         # A filtered slice: class counts per value, grouped in the database (no rows read out).
         scored = _facts(scope).filter(primary_score__isnull=False)

@@ -1,15 +1,20 @@
 """Daily aggregates per (survey, day, segment, topic): added to as each response is analysed,
 rebuilt from ResponseFacts as the fallback.
 
-Which segment keys are aggregated is ``settings.ANALYSIS_SEGMENT_KEYS``: each key multiplies the
-rows a response touches (1 + keys) x (1 + its topics), so a key with thousands of values (a
-rider id, a store id) belongs in the facts (queried by the fallback), not here.
+Which segment keys are aggregated is ``settings.ANALYSIS_SEGMENT_KEYS``. Besides the totals and
+one row per key, every pair of keys the response has values for gets a row (segment_key
+``"district_type|scenario"``, segment_value ``"office|peak"``, see ``pair_value``): the
+cross-tabulation a scope filtered on one key needs for its segment lifts and breakdowns. A
+response touches (1 + keys + pairs) x (1 + its topics) rows (7 keys: 29 x (1 + topics)), so a key
+with thousands of values (a rider id, a store id) belongs in the facts (queried by the
+fallback), not here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import combinations
 
 import pandas as pd
 from django.conf import settings
@@ -42,10 +47,61 @@ FACT_FIELDS = (
     "segments",
 )
 MAX_VALUE_LENGTH = 255
+PAIR_SEPARATOR = "|"
 
 
 def segment_keys() -> tuple[str, ...]:
     return tuple(settings.ANALYSIS_SEGMENT_KEYS)
+
+
+def pair_key(first: str, second: str) -> str:
+    """The segment_key of a pair row; keys in alphabetical order (``first < second``)."""
+    return f"{first}{PAIR_SEPARATOR}{second}"
+
+
+def is_pair_key(segment_key: str) -> bool:
+    return PAIR_SEPARATOR in segment_key
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(PAIR_SEPARATOR, "\\" + PAIR_SEPARATOR)
+
+
+def pair_value(first: str, second: str) -> str:
+    """Both values, each with backslash and ``|`` escaped, joined by an unescaped ``|``. Read
+    from the left the split is unambiguous: only pairs whose first value is ``v`` start with
+    ``pair_prefix(v)``. A suffix can be ambiguous, so readers check with ``split_pair_value``."""
+    return f"{_escape(first)}{PAIR_SEPARATOR}{_escape(second)}"
+
+
+def pair_prefix(first: str) -> str:
+    return f"{_escape(first)}{PAIR_SEPARATOR}"
+
+
+def pair_suffix(second: str) -> str:
+    return f"{PAIR_SEPARATOR}{_escape(second)}"
+
+
+def split_pair_value(value: str) -> tuple[str, str]:
+    """The two values of ``pair_value`` (the inverse)."""
+    parts: list[str] = []
+    current: list[str] = []
+    escaped = False
+    for char in value:
+        if escaped:
+            current.append(char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == PAIR_SEPARATOR and not parts:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    if len(parts) != 2:
+        raise ValueError(f"not a pair value: {value!r}")
+    return parts[0], parts[1]
 
 
 @dataclass(frozen=True)
@@ -116,8 +172,12 @@ def aggregate_rows(values: FactValues) -> list[tuple[str, str, str, dict[str, fl
         "mentions": 1,
         "detractor_mentions": int(scored and values.is_detractor),
     }
+    pairs = [
+        (pair_key(first_key, second_key), pair_value(first_value, second_value))
+        for (first_key, first_value), (second_key, second_value) in combinations(values.segments, 2)
+    ]
     rows = []
-    for segment_key, segment_value in (("", ""), *values.segments):
+    for segment_key, segment_value in (("", ""), *values.segments, *pairs):
         rows.append((segment_key, segment_value, "", total))
         rows.extend((segment_key, segment_value, key, topic) for key in values.topics)
     return rows
@@ -169,13 +229,15 @@ def _apply_upsert(survey_id: int, day, rows, sign: int) -> None:
         cursor.execute(sql, params)
 
 
-def facts_table(rows: Iterable[dict]) -> pd.DataFrame:
-    """Aggregate-shaped counts from fact rows (``FACT_FIELDS``), summed over days unless
-    ``completed_day`` is kept: columns day, segment_key, segment_value, topic_key, COUNT_FIELDS."""
+def facts_table(rows: Iterable[dict], *, pairs: bool = True) -> pd.DataFrame:
+    """Aggregate-shaped counts per day from fact rows (``FACT_FIELDS``): columns day,
+    segment_key, segment_value, topic_key, COUNT_FIELDS; ``pairs=False`` leaves out pair rows."""
     records = []
     for row in rows:
         values = FactValues.of(row)
         for segment_key, segment_value, topic_key, counts in aggregate_rows(values):
+            if not pairs and is_pair_key(segment_key):
+                continue
             records.append((values.completed_day, segment_key, segment_value, topic_key, *counts.values()))
     columns = ["day", "segment_key", "segment_value", "topic_key", *COUNT_FIELDS]
     if not records:

@@ -264,3 +264,11 @@ def test_incremental_aggregates_equal_a_rebuild_from_facts():
         (dt.date(2026, 5, 4), 2, 2),
         (dt.date(2026, 5, 5), 1, 0),
     ]
+    # the pair rows (the cross-tabulation of two keys) are among the equal rows
+    office = DailyAggregate.objects.filter(
+        segment_key="city|district_type", segment_value="上海|office", topic_key="delivery_time"
+    ).order_by("day")
+    assert [(a.day, a.responses, a.mentions) for a in office] == [
+        (dt.date(2026, 5, 4), 2, 2),
+        (dt.date(2026, 5, 5), 1, 1),
+    ]
