@@ -10,6 +10,11 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from tests.responses import worker
+
+# The fixture that points this process's producer at the real broker, shared with tests/responses.
+live_broker = worker.live_broker
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
@@ -24,10 +29,10 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def analysis_worker(transactional_db, redis_url) -> Iterator[str]:
-    """Start ``celery worker -Q analysis`` (not eager) and point this process's producer at it."""
-    from config.celery import app
-
+def analysis_worker(transactional_db, live_broker) -> Iterator[str]:
+    """Start ``celery worker -Q analysis`` (not eager); ``live_broker`` points this process's
+    producer at the same broker, with its connection pools remade."""
+    redis_url = live_broker
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -36,9 +41,6 @@ def analysis_worker(transactional_db, redis_url) -> Iterator[str]:
         "REDIS_URL": redis_url,
         "DATABASE_URL": _database_url(),
     }
-    import redis
-
-    redis.Redis.from_url(redis_url).delete("analysis")  # no task left over from another run
     process = subprocess.Popen(
         [
             sys.executable,
@@ -63,8 +65,6 @@ def analysis_worker(transactional_db, redis_url) -> Iterator[str]:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    previous = {"task_always_eager": app.conf.task_always_eager, "broker_url": app.conf.broker_url}
-    app.conf.update(task_always_eager=False, broker_url=redis_url)
     try:
         deadline = time.monotonic() + 60
         ready = False
@@ -79,7 +79,6 @@ def analysis_worker(transactional_db, redis_url) -> Iterator[str]:
             pytest.fail("the analysis worker did not start:\n" + "".join(lines[-30:]))
         yield redis_url
     finally:
-        app.conf.update(**previous)
         process.terminate()
         try:
             process.wait(timeout=20)
