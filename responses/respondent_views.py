@@ -84,13 +84,14 @@ def invitation_by_token(token: str) -> Invitation | None:
     digest = token_hash(token)
     # The response (reverse one-to-one) comes in the same query: one round trip per page. The
     # version's definition is not read: it comes from the process's cache of parsed definitions.
-    invitation = (
+    # Sliced, not .first(): token_hash is unique, so no ORDER BY is needed (or compiled).
+    found = list(
         Invitation.objects.select_related("survey_version", "respondent", "response")
         .defer("survey_version__definition")
         .filter(token_hash=digest)
-        .order_by()
-        .first()
+        .order_by()[:1]
     )
+    invitation = found[0] if found else None
     if invitation is None or not hmac.compare_digest(invitation.token_hash, digest):
         return None
     version_definition_attach(invitation.survey_version)
