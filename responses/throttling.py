@@ -3,10 +3,10 @@
 The respondent pages are public, so they are throttled per IP address and per token. A window
 counter is one atomic ``INCR`` per request, cheaper and safer under concurrency than a list of
 timestamps read and written back. On Redis every counter of a request (a POST counts its IP and
-its token) goes in one pipeline: ``INCR`` plus ``EXPIRE ... NX`` per key, one round trip. Other
-cache backends (locmem in tests) use ``cache.add`` then ``cache.incr``. Rates are settings
-(``RESPONDENT_THROTTLE_RATES``), e.g. ``{"page_ip": "120/min"}``; a scope without a rate is not
-throttled.
+its token) goes in one pipeline: ``SET ... EX NX`` (starts the window) plus ``INCR`` per key,
+one round trip. Other cache backends (locmem in tests) use ``cache.add`` then ``cache.incr``.
+Rates are settings (``RESPONDENT_THROTTLE_RATES``), e.g. ``{"page_ip": "120/min"}``; a scope
+without a rate is not throttled.
 """
 
 import hashlib
@@ -32,16 +32,16 @@ def _window_key(scope: str, ident: str, period: int) -> str:
 
 
 def _count_redis(counters: list[tuple[str, int]]) -> list[int]:
-    """INCR every key (starting its window's expiry) in one pipelined round trip."""
+    """Count every key in one pipelined round trip (SET NX with the expiry, then INCR)."""
     # Django's RedisCache stores integers as plain Redis integers, so INCR and cache.get agree.
     backend = caches["default"]
     client = backend._cache.get_client(write=True)
     pipe = client.pipeline(transaction=False)
     for key, period in counters:
         full_key = backend.make_and_validate_key(key)
+        pipe.set(full_key, 0, ex=period + 1, nx=True)  # starts the window (and its expiry) once
         pipe.incr(full_key)
-        pipe.expire(full_key, period + 1, nx=True)
-    return pipe.execute()[0::2]
+    return pipe.execute()[1::2]
 
 
 def _count_portable(key: str, period: int) -> int:
