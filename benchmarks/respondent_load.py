@@ -1,20 +1,25 @@
 """Load on the respondent pages: page GETs and submit POSTs per second, p50/p99 latency.
 
-Starts gunicorn (2 workers; sync, or gthread with --threads N) on 127.0.0.1 against
-PostgreSQL (DATABASE_URL) and Redis (REDIS_URL, the cache that counts the throttles), makes
-one invitation per submit, then drives four phases with a small asyncio + httpx client, each
-a bounded number of requests:
+Starts gunicorn (sync workers, or gthread with --threads N) on 127.0.0.1 against PostgreSQL
+(DATABASE_URL, persistent connections) and Redis (REDIS_URL, the cache that counts the
+throttles), makes fresh invitations, then drives four phases one after another:
 
   baseline   GET Django's minimal view (no database), the same server and settings
-  page       GET /s/<token>/ (token lookup, response lookup, template, CSP, throttle counters)
+  page       GET /s/<token>/ (token lookup, template, CSP, throttle counter, funnel mark)
   submit     POST /s/<token>/ with a valid answer (validate, save, complete, funnel mark) -> 302
   open       GET /o/<slug>/ (open link: cookie, latest version)
+
+The load generator is wrk (C, epoll; `apt-get install -y wrk`), each phase bounded by
+--duration seconds; the submit phase posts each pre-made token once (benchmarks/respondent_wrk.lua
+reads a token file; a thread out of tokens stops), with the CSRF cookie and form token of one
+served page. --client httpx is the earlier pure-Python client (bounded by --requests), kept as a
+fallback where wrk cannot be installed; it shares the cores with the server and measures less.
 
 Throttle rates are raised so the client (one IP) is not refused; the counters still run, so
 their Redis round trips are measured. Only 127.0.0.1; everything stops by itself.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/survey_respondent \\
-    REDIS_URL=redis://127.0.0.1:6379/5 .venv/bin/python benchmarks/respondent_load.py --requests 3000
+    REDIS_URL=redis://127.0.0.1:6379/5 .venv/bin/python benchmarks/respondent_load.py --workers 2
 """
 
 import argparse
@@ -22,12 +27,16 @@ import asyncio
 import json
 import os
 import platform
+import re
+import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -172,18 +181,111 @@ async def phase(base: str, requests: list[tuple[str, str, dict | None]], concurr
     }
 
 
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    return round(float(number) * _UNITS[unit], 2)
+
+
+def wrk_phase(url: str, args, *, script_args: list[str] | None = None) -> dict:
+    """One wrk run (--duration seconds); requests/s, p50/p99 (--latency) and error counts."""
+    command = ["wrk", "-t", str(args.wrk_threads), "-c", str(args.concurrency), "-d", f"{args.duration}s"]
+    command += ["--latency", "--timeout", "5s"]
+    if script_args is not None:
+        command += ["-s", str(ROOT / "benchmarks/respondent_wrk.lua"), url, "--", *script_args]
+    else:
+        command.append(url)
+    env = {**os.environ, "WRK_THREADS": str(args.wrk_threads)}
+    out = subprocess.run(
+        command, capture_output=True, text=True, check=True, timeout=args.duration + 60, env=env
+    )
+    text = out.stdout
+    total = int(re.search(r"(\d+) requests in", text).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    errors = re.search(r"Socket errors: (.*)", text)
+    return {
+        "requests": total,
+        "per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)),
+        "p50_ms": _ms(re.search(r"\s50%\s+(\S+)", text).group(1)),
+        "p99_ms": _ms(re.search(r"\s99%\s+(\S+)", text).group(1)),
+        "non_2xx_3xx": int(bad.group(1)) if bad else 0,
+        "socket_errors": errors.group(1).strip() if errors else "",
+    }
+
+
+def csrf_pair(base: str, token: str) -> tuple[str, str]:
+    """The csrftoken cookie and the form's masked token of one served survey page."""
+    with urllib.request.urlopen(f"{base}/s/{token}/", timeout=10) as reply:  # noqa: S310 - loopback
+        cookies = reply.headers.get_all("Set-Cookie") or []
+        html = reply.read().decode()
+    cookie = next(c.split(";", 1)[0].split("=", 1)[1] for c in cookies if c.startswith("csrftoken="))
+    form_token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    return cookie, form_token
+
+
+def run_wrk(base: str, args, tokens: list[str], slug: str) -> dict:
+    # Warm every worker (imports, connections, template and definition caches) before measuring.
+    warm = argparse.Namespace(**{**vars(args), "duration": 2})
+    wrk_phase(f"{base}/bench/minimal/", warm)
+    cookie, form_token = csrf_pair(base, tokens[0])
+    page_tokens, submit_tokens = tokens[1 : args.page_tokens + 1], tokens[args.page_tokens + 1 :]
+    with tempfile.TemporaryDirectory() as tmp:
+        pages, submits = Path(tmp, "pages.txt"), Path(tmp, "submits.txt")
+        pages.write_text("\n".join(page_tokens * 50) + "\n")  # repeated pages: opened once, then plain GETs
+        submits.write_text("\n".join(submit_tokens) + "\n")
+        wrk_phase(base, warm, script_args=["get", str(pages)])
+        return {
+            "baseline": wrk_phase(f"{base}/bench/minimal/", args),
+            "page": wrk_phase(base, args, script_args=["get", str(pages)]),
+            "submit": wrk_phase(base, args, script_args=["post", str(submits), cookie, form_token]),
+            "open": wrk_phase(f"{base}/o/{slug}/", args),
+        }
+
+
+def run_httpx(base: str, args, tokens: list[str], slug: str, count: int) -> dict:
+    asyncio.run(phase(base, [("GET", "/bench/minimal/", None)] * 200, args.concurrency))
+    asyncio.run(phase(base, [("GET", f"/s/{tokens[i]}/", None) for i in range(100)], args.concurrency))
+    submit = {"q_nps": "9", "locale": "zh-hans", "csrfmiddlewaretoken": CSRF_SECRET}
+    return {
+        "baseline": asyncio.run(phase(base, [("GET", "/bench/minimal/", None)] * count, args.concurrency)),
+        "page": asyncio.run(phase(base, [("GET", f"/s/{t}/", None) for t in tokens], args.concurrency)),
+        "submit": asyncio.run(phase(base, [("POST", f"/s/{t}/", submit) for t in tokens], args.concurrency)),
+        "open": asyncio.run(phase(base, [("GET", f"/o/{slug}/", None)] * count, args.concurrency)),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--requests", type=int, default=3000, help="requests per phase (at most 20000)")
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--client", choices=["wrk", "httpx"], default="wrk")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk phase (at most 60)")
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument(
+        "--tokens", type=int, default=15000, help="invitations made for wrk (the submit phase stops when out)"
+    )
+    parser.add_argument("--page-tokens", type=int, default=1000, help="of --tokens, used by the page phase")
+    parser.add_argument(
+        "--requests", type=int, default=3000, help="httpx: requests per phase (at most 20000)"
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=8, help="connections (wrk) or client tasks (httpx)"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
         "--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)"
     )
     args = parser.parse_args()
-    count = max(100, min(args.requests, 20000))
+    args.duration = max(1, min(args.duration, 60))
+    if args.client == "wrk" and shutil.which("wrk") is None:
+        print("wrk is not installed: apt-get install -y wrk (or use --client httpx)", file=sys.stderr)
+        return 2
+    if args.client == "wrk":
+        count = max(args.page_tokens + 100, min(args.tokens, 50000))
+    else:
+        count = max(100, min(args.requests, 20000))
     env = _env(args)
     os.environ.update(env)
 
@@ -199,6 +301,8 @@ def main() -> int:
             str(args.threads),
             "--bind",
             f"127.0.0.1:{port}",
+            "--backlog",
+            "2048",
             "--access-logfile",
             "/dev/null",
             "--log-level",
@@ -209,6 +313,7 @@ def main() -> int:
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
+    load_before = os.getloadavg()
     try:
         for _ in range(100):
             try:
@@ -216,37 +321,13 @@ def main() -> int:
                 break
             except OSError:
                 time.sleep(0.1)
-        # Warm both workers (imports, connections, template cache) before measuring.
-        asyncio.run(phase(base, [("GET", "/bench/minimal/", None)] * 200, args.concurrency))
-        asyncio.run(phase(base, [("GET", f"/s/{tokens[i]}/", None) for i in range(100)], args.concurrency))
-        results = {
-            "baseline": asyncio.run(
-                phase(base, [("GET", "/bench/minimal/", None)] * count, args.concurrency)
-            ),
-            "page": asyncio.run(
-                phase(base, [("GET", f"/s/{token}/", None) for token in tokens], args.concurrency)
-            ),
-            "submit": asyncio.run(
-                phase(
-                    base,
-                    [
-                        (
-                            "POST",
-                            f"/s/{token}/",
-                            {"q_nps": "9", "locale": "zh-hans", "csrfmiddlewaretoken": CSRF_SECRET},
-                        )
-                        for token in tokens
-                    ],
-                    args.concurrency,
-                )
-            ),
-            "open": asyncio.run(phase(base, [("GET", f"/o/{slug}/", None)] * count, args.concurrency)),
-        }
+        if args.client == "wrk":
+            results = run_wrk(base, args, tokens, slug)
+        else:
+            results = run_httpx(base, args, tokens, slug, count)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-
-    import django  # noqa: F401  (set up by prepare)
 
     from responses.models import Response
 
@@ -255,9 +336,14 @@ def main() -> int:
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
         "python": platform.python_version(),
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "client": args.client,
         "gunicorn_workers": args.workers,
         "gunicorn_threads": args.threads,
-        "client_concurrency": args.concurrency,
+        "concurrency": args.concurrency,
+        "wrk_threads": args.wrk_threads if args.client == "wrk" else None,
+        "duration_s": args.duration if args.client == "wrk" else None,
         "responses_completed": completed,
         **results,
     }

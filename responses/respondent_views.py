@@ -35,7 +35,7 @@ from responses.services.answering import (
     response_save,
 )
 from responses.services.lifecycle import invitation_mark_opened
-from responses.throttling import client_ip, throttle_allows
+from responses.throttling import client_ip, throttle_allows, throttle_allows_all
 from responses.tokens import token_hash
 from surveys.answering import raw_from_form
 from surveys.models import SurveyVersion
@@ -82,16 +82,37 @@ def invitation_by_token(token: str) -> Invitation | None:
     costs what a real one does, and the stored hash is compared in constant time.
     """
     digest = token_hash(token)
-    # The response (reverse one-to-one) comes in the same query: one round trip per page.
-    invitation = (
+    # The response (reverse one-to-one) comes in the same query: one round trip per page. The
+    # version's definition is not read: it comes from the process's cache of parsed definitions.
+    # Sliced, not .first(): token_hash is unique, so no ORDER BY is needed (or compiled).
+    found = list(
         Invitation.objects.select_related("survey_version", "respondent", "response")
+        .defer("survey_version__definition")
         .filter(token_hash=digest)
-        .order_by()
-        .first()
+        .order_by()[:1]
     )
+    invitation = found[0] if found else None
     if invitation is None or not hmac.compare_digest(invitation.token_hash, digest):
         return None
+    version_definition_attach(invitation.survey_version)
     return invitation
+
+
+# A published version never changes, so its parsed definition is kept per process, keyed by the
+# version's public id (never reused, unlike a pk). Nobody mutates a definition in place.
+_DEFINITIONS: dict[object, dict] = {}
+_DEFINITIONS_MAX = 256
+
+
+def version_definition_attach(version: SurveyVersion) -> None:
+    """Give a version loaded without its definition the cached parsed one (read once per process)."""
+    definition = _DEFINITIONS.get(version.public_id)
+    if definition is None:
+        definition = SurveyVersion.objects.values_list("definition", flat=True).get(pk=version.pk)
+        if len(_DEFINITIONS) >= _DEFINITIONS_MAX:
+            _DEFINITIONS.clear()
+        _DEFINITIONS[version.public_id] = definition
+    version.definition = definition
 
 
 def _invitation_target(token: str) -> Target | None:
@@ -323,7 +344,7 @@ def _throttled(request: HttpRequest, key: str) -> bool:
     ip = client_ip(request)
     if request.method == "GET":
         return not throttle_allows(scope="page_ip", ident=ip)
-    return not (throttle_allows(scope="post_ip", ident=ip) and throttle_allows(scope="post_token", ident=key))
+    return not throttle_allows_all(("post_ip", ip), ("post_token", key))
 
 
 # The survey page ------------------------------------------------------------------------------
@@ -341,7 +362,7 @@ def _survey(request: HttpRequest, target: Target | None, key: str) -> HttpRespon
     definition = target.version.definition
     if request.method == "GET":
         if target.invitation is not None and target.invitation.opened_at is None:
-            invitation_mark_opened(invitation=target.invitation)
+            invitation_mark_opened(invitation=target.invitation, refresh=False)
         locale = _pick_locale(request, target)
         return _with_cookie(request, target, _page(request, target, locale, _stored_answers(target), {}))
 

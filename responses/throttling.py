@@ -1,17 +1,20 @@
 """Fixed-window request counters in the cache (Redis in production, locmem in tests).
 
 The respondent pages are public, so they are throttled per IP address and per token. A window
-counter is one atomic ``INCR`` per request (``cache.add`` starts the window), cheaper and safer
-under concurrency than a list of timestamps read and written back. Rates are settings
-(``RESPONDENT_THROTTLE_RATES``), e.g. ``{"page_ip": "120/min"}``; a scope without a rate is not
-throttled.
+counter is one atomic ``INCR`` per request, cheaper and safer under concurrency than a list of
+timestamps read and written back. On Redis every counter of a request (a POST counts its IP and
+its token) goes in one pipeline: ``SET ... EX NX`` (starts the window) plus ``INCR`` per key,
+one round trip. Other cache backends (locmem in tests) use ``cache.add`` then ``cache.incr``.
+Rates are settings (``RESPONDENT_THROTTLE_RATES``), e.g. ``{"page_ip": "120/min"}``; a scope
+without a rate is not throttled.
 """
 
 import hashlib
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 
 PERIODS = {"s": 1, "sec": 1, "min": 60, "m": 60, "hour": 3600, "h": 3600, "day": 86400, "d": 86400}
 
@@ -22,23 +25,62 @@ def rate_parse(rate: str) -> tuple[int, int]:
     return int(count), PERIODS[period.strip()]
 
 
-def throttle_allows(*, scope: str, ident: str) -> bool:
-    """Count one request of ``ident`` in ``scope``; False once the scope's rate is exceeded."""
-    rate = (getattr(settings, "RESPONDENT_THROTTLE_RATES", {}) or {}).get(scope)
-    if not rate:
-        return True
-    limit, period = rate_parse(rate)
+def _window_key(scope: str, ident: str, period: int) -> str:
     window = int(time.time()) // period
     digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
-    key = f"throttle:{scope}:{digest}:{window}"
+    return f"throttle:{scope}:{digest}:{window}"
+
+
+def _count_redis(counters: list[tuple[str, int]]) -> list[int]:
+    """Count every key in one pipelined round trip (SET NX with the expiry, then INCR)."""
+    # Django's RedisCache stores integers as plain Redis integers, so INCR and cache.get agree.
+    backend = caches["default"]
+    client = backend._cache.get_client(write=True)
+    pipe = client.pipeline(transaction=False)
+    for key, period in counters:
+        full_key = backend.make_and_validate_key(key)
+        pipe.set(full_key, 0, ex=period + 1, nx=True)  # starts the window (and its expiry) once
+        pipe.incr(full_key)
+    return pipe.execute()[1::2]
+
+
+def _count_portable(key: str, period: int) -> int:
     if cache.add(key, 1, timeout=period + 1):
-        return limit >= 1
+        return 1
     try:
-        count = cache.incr(key)
+        return cache.incr(key)
     except ValueError:  # the window expired between add and incr
         cache.add(key, 1, timeout=period + 1)
-        count = 1
-    return count <= limit
+        return 1
+
+
+def throttle_allows_all(*checks: tuple[str, str]) -> bool:
+    """Count one request in each ``(scope, ident)``; False once any scope's rate is exceeded.
+
+    Every counter is counted (a refused request still counts against each scope).
+    """
+    rates = getattr(settings, "RESPONDENT_THROTTLE_RATES", {}) or {}
+    counters: list[tuple[str, int]] = []
+    limits: list[int] = []
+    for scope, ident in checks:
+        rate = rates.get(scope)
+        if not rate:
+            continue
+        limit, period = rate_parse(rate)
+        counters.append((_window_key(scope, ident, period), period))
+        limits.append(limit)
+    if not counters:
+        return True
+    if isinstance(caches["default"], RedisCache):
+        counts = _count_redis(counters)
+    else:
+        counts = [_count_portable(key, period) for key, period in counters]
+    return all(count <= limit for count, limit in zip(counts, limits, strict=True))
+
+
+def throttle_allows(*, scope: str, ident: str) -> bool:
+    """Count one request of ``ident`` in ``scope``; False once the scope's rate is exceeded."""
+    return throttle_allows_all((scope, ident))
 
 
 def client_ip(request) -> str:

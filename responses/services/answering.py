@@ -3,13 +3,15 @@
 Concurrency
 -----------
 One response per invitation (and per open-link browser) is a unique constraint. The first save
-inserts the response (already completed when the respondent submits in one go); a racing second
-insert hits the constraint (PostgreSQL makes it wait for the first transaction) and falls back
-to reading the row with ``SELECT ... FOR UPDATE``, which every later save does too, so two saves
-of one response run one after the other. Completing an existing response is a conditional
-``UPDATE ... SET status = 'completed' WHERE status = 'in_progress'``: of two racing submits the
-second finds the row completed (after the first commits and releases the lock) and is told
-"already answered"; its answers are not written.
+inserts the response (already completed when the respondent submits in one go), its answers and
+the invitation's funnel mark in one transaction: BEGIN, three statements, COMMIT. A racing second
+insert hits the constraint (PostgreSQL makes it wait for the first transaction), its whole
+transaction rolls back, and it falls back to reading the row with ``SELECT ... FOR UPDATE``,
+which every later save does too, so two saves of one response run one after the other.
+Completing an existing response is a conditional ``UPDATE ... SET status = 'completed' WHERE
+status = 'in_progress'``: of two racing submits the second finds the row completed (after the
+first commits and releases the lock) and is told "already answered"; its answers are not
+written.
 """
 
 from collections.abc import Mapping
@@ -131,58 +133,84 @@ def response_save(
             context = response_context_for_open_link(open_link, audience=survey_version.survey.audience)
 
     finishing = complete and cleaned.is_valid
+    if existing is None:
+        fields = {
+            **lookup,
+            "survey_id": survey_version.survey_id,
+            "survey_version": survey_version,
+            "locale": locale,
+            "context": context,
+            "status": Response.Status.COMPLETED if finishing else Response.Status.IN_PROGRESS,
+            "completed_at": now if finishing else None,
+            "started_at": now,
+            "updated_at": now,
+        }
+        response = _first_save(fields, cleaned.values, invitation=invitation, finishing=finishing, now=now)
+        if response is not None:
+            return SaveResult(_status(complete, finishing), response, cleaned.values, cleaned.errors)
+        # Another request inserted this response first: save through the row lock below.
+
     with transaction.atomic():
-        response = None
-        if existing is None:
-            # First save: insert the row (completed at once on a one-go submit). The unique
-            # constraint refuses a racing second insert, which then takes the lock path below.
-            try:
-                with transaction.atomic():
-                    response = Response.objects.create(
-                        **lookup,
-                        survey_id=survey_version.survey_id,
-                        survey_version=survey_version,
-                        locale=locale,
-                        context=context,
-                        status=Response.Status.COMPLETED if finishing else Response.Status.IN_PROGRESS,
-                        completed_at=now if finishing else None,
-                        started_at=now,
-                        updated_at=now,
-                    )
-            except IntegrityError:
-                response = None
-        fresh = response is not None
-        if not fresh:
-            # The row lock serialises every save of this response until the transaction ends.
-            response = Response.objects.select_for_update().select_related("survey_version").get(**lookup)
-            if response.status == Response.Status.COMPLETED:
-                return SaveResult(SaveStatus.ALREADY_ANSWERED, response)
-            # A response resumed after a new version was published is answered on its own version.
-            if response.survey_version_id != survey_version.pk:
-                cleaned = answers_clean(response.survey_version.definition, raw, complete=complete)
-                finishing = complete and cleaned.is_valid
-        _answers_replace(response, cleaned.values, now=now, fresh=fresh)
-        if not fresh:
-            updated = Response.objects.filter(pk=response.pk, status=Response.Status.IN_PROGRESS).update(
-                locale=locale,
-                updated_at=now,
-                **({"status": Response.Status.COMPLETED, "completed_at": now} if finishing else {}),
-            )
-            if not updated:  # cannot happen under the row lock; never let a second submit through
-                raise RuntimeError(f"response {response.pk} changed under its lock")
-            response.locale, response.updated_at = locale, now
-            if finishing:
-                response.status, response.completed_at = Response.Status.COMPLETED, now
-        if invitation is not None:
-            # completed implies started and opened (the mark fills in the missing times).
-            if finishing:
-                invitation_mark_completed(invitation=invitation, now=now)
-            elif cleaned.values and invitation.started_at is None:
-                invitation_mark_started(invitation=invitation, now=now)
+        # The row lock serialises every save of this response until the transaction ends.
+        response = Response.objects.select_for_update().select_related("survey_version").get(**lookup)
+        if response.status == Response.Status.COMPLETED:
+            return SaveResult(SaveStatus.ALREADY_ANSWERED, response)
+        # A response resumed after a new version was published is answered on its own version.
+        if response.survey_version_id != survey_version.pk:
+            cleaned = answers_clean(response.survey_version.definition, raw, complete=complete)
+            finishing = complete and cleaned.is_valid
+        _answers_replace(response, cleaned.values, now=now, fresh=False)
+        updated = Response.objects.filter(pk=response.pk, status=Response.Status.IN_PROGRESS).update(
+            locale=locale,
+            updated_at=now,
+            **({"status": Response.Status.COMPLETED, "completed_at": now} if finishing else {}),
+        )
+        if not updated:  # cannot happen under the row lock; never let a second submit through
+            raise RuntimeError(f"response {response.pk} changed under its lock")
+        response.locale, response.updated_at = locale, now
+        if finishing:
+            response.status, response.completed_at = Response.Status.COMPLETED, now
+        _funnel_mark(invitation, values=cleaned.values, finishing=finishing, now=now)
         if finishing:
             transaction.on_commit(partial(hooks.response_completed_run, response_id=response.pk))
-    status = SaveStatus.COMPLETED if finishing else (SaveStatus.INVALID if complete else SaveStatus.SAVED)
-    return SaveResult(status, response, cleaned.values, cleaned.errors)
+    return SaveResult(_status(complete, finishing), response, cleaned.values, cleaned.errors)
+
+
+def _status(complete: bool, finishing: bool) -> str:
+    return SaveStatus.COMPLETED if finishing else (SaveStatus.INVALID if complete else SaveStatus.SAVED)
+
+
+def _funnel_mark(invitation: Invitation | None, *, values: Mapping, finishing: bool, now: datetime) -> None:
+    """completed implies started and opened: one conditional UPDATE fills in the missing times."""
+    if invitation is None:
+        return
+    if finishing:
+        invitation_mark_completed(invitation=invitation, now=now, refresh=False)
+    elif values and invitation.started_at is None:
+        invitation_mark_started(invitation=invitation, now=now, refresh=False)
+
+
+def _first_save(
+    fields: dict, values: Mapping[str, Any], *, invitation: Invitation | None, finishing: bool, now: datetime
+) -> Response | None:
+    """Insert the response, its answers and the funnel mark in one transaction; None when the
+    unique constraint says another request inserted this response first (nothing is kept)."""
+    try:
+        with transaction.atomic():
+            response = Response.objects.create(**fields)
+            if values:
+                Answer.objects.bulk_create(
+                    [
+                        Answer(response=response, question_key=key, value=value, updated_at=now)
+                        for key, value in values.items()
+                    ]
+                )
+            _funnel_mark(invitation, values=values, finishing=finishing, now=now)
+            if finishing:
+                transaction.on_commit(partial(hooks.response_completed_run, response_id=response.pk))
+    except IntegrityError:
+        return None
+    return response
 
 
 def response_may_ask_consent(response: Response) -> bool:

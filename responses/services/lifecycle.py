@@ -131,7 +131,12 @@ _BEFORE = {
 }
 
 
-def _advance(invitation: Invitation, *, to: str, now: datetime | None) -> bool:
+def _advance(invitation: Invitation, *, to: str, now: datetime | None, refresh: bool = True) -> bool:
+    """Move the invitation forward to ``to`` with one conditional UPDATE.
+
+    ``refresh=False`` skips re-reading the row: the object's fields are then set as the UPDATE
+    set them from the values the caller read (a racing change is in the database, not here).
+    """
     now = now or timezone.now()
     stamps = {"opened_at": Coalesce(F("opened_at"), now)}
     if to in (Status.STARTED, Status.COMPLETED):
@@ -144,20 +149,33 @@ def _advance(invitation: Invitation, *, to: str, now: datetime | None) -> bool:
         updated_at=now,
         **stamps,
     )
-    if changed:
+    if changed and refresh:
         invitation.refresh_from_db(
             fields=["status", "opened_at", "started_at", "completed_at", "next_reminder_at", "updated_at"]
         )
+    elif changed:
+        invitation.status, invitation.updated_at = to, now
+        for name in stamps:
+            if getattr(invitation, name) is None:
+                setattr(invitation, name, now)
+        if to != Status.OPENED:
+            invitation.next_reminder_at = None
     return bool(changed)
 
 
-def invitation_mark_opened(*, invitation: Invitation, now: datetime | None = None) -> bool:
-    return _advance(invitation, to=Status.OPENED, now=now)
+def invitation_mark_opened(
+    *, invitation: Invitation, now: datetime | None = None, refresh: bool = True
+) -> bool:
+    return _advance(invitation, to=Status.OPENED, now=now, refresh=refresh)
 
 
-def invitation_mark_started(*, invitation: Invitation, now: datetime | None = None) -> bool:
-    return _advance(invitation, to=Status.STARTED, now=now)
+def invitation_mark_started(
+    *, invitation: Invitation, now: datetime | None = None, refresh: bool = True
+) -> bool:
+    return _advance(invitation, to=Status.STARTED, now=now, refresh=refresh)
 
 
-def invitation_mark_completed(*, invitation: Invitation, now: datetime | None = None) -> bool:
-    return _advance(invitation, to=Status.COMPLETED, now=now)
+def invitation_mark_completed(
+    *, invitation: Invitation, now: datetime | None = None, refresh: bool = True
+) -> bool:
+    return _advance(invitation, to=Status.COMPLETED, now=now, refresh=refresh)

@@ -462,3 +462,23 @@ def test_two_respondents_of_one_version_each_get_their_own_link_and_csrf_token()
     csrf = page_two.split(token_field)[1].split('"')[0]
     posted = two.post(f"/s/{second_token}/", {"q_nps": "9", "csrfmiddlewaretoken": csrf})
     assert posted.status_code == 302
+
+
+def test_a_valid_one_shot_submit_takes_six_statements(client, django_assert_max_num_queries) -> None:
+    # given a version whose definition this process has already read (its first page was served)
+    first, first_token = invitation()
+    client.get(f"/s/{first_token}/")
+    _sent, token = invitation(survey_version=first.survey_version)
+    # when a respondent submits in one go
+    with django_assert_max_num_queries(6):
+        done = client.post(f"/s/{token}/", {"q_nps": "9", "locale": "zh-hans"})
+    # then six statements did it (nine before): the token lookup, the transaction's savepoint and
+    # its release (BEGIN and COMMIT outside a test), the response, its answers, and the funnel
+    # mark (opened, started and completed) in one conditional UPDATE without a re-read
+    assert (done.status_code, done["Location"]) == (302, f"/s/{token}/done/")
+    assert _answers(
+        Response.objects.get(invitation__survey_version=first.survey_version, status="completed")
+    ) == {"nps": 9}
+    _sent.refresh_from_db()
+    assert _sent.status == "completed"
+    assert _sent.opened_at == _sent.started_at == _sent.completed_at
