@@ -6,9 +6,9 @@ with a no-op channel, against a no-op Celery task's rate on the same broker and 
         [--invitations 5000] [--concurrency 2]
 
 Three runs on one worker: N no-op tasks (each counts itself in Redis); N invitations with one
-`invitation_send` task each (how ingestion enqueues sends due at once); the same N invitations
+`invitation_send` task each (the single-send path); the same N invitations
 reset to due and sent through the beat sweep's path (`invitations_dispatch_due`, which enqueues
-DELIVERY_SEND_BATCH ids per task); then the no-op tasks again. Each figure is N divided by the
+DELIVERY_SEND_BATCH ids per task, as ingestion does for sends due at once); then the no-op tasks again. Each figure is N divided by the
 time from the first enqueue until the last task has run (the row is `sent`).
 The worker is `celery -A config worker -Q distribution -c 2` with the project's settings
 (acks_late, prefetch multiplier 1), DEBUG off, persistent database connections.
