@@ -6,10 +6,11 @@ with a no-op channel, against a no-op Celery task's rate on the same broker and 
         [--invitations 5000] [--concurrency 2]
 
 Three runs on one worker: N no-op tasks (each counts itself in Redis); N invitations with one
-`invitation_send` task each (the single-send path); the same N invitations
-reset to due and sent through the beat sweep's path (`invitations_dispatch_due`, which enqueues
-DELIVERY_SEND_BATCH ids per task, as ingestion does for sends due at once); then the no-op tasks again. Each figure is N divided by the
-time from the first enqueue until the last task has run (the row is `sent`).
+`invitation_send` task each (the single-send path); the same N invitations reset to due and
+sent through the beat sweep's path (`invitations_dispatch_due`, which enqueues
+DELIVERY_SEND_BATCH ids per task, as ingestion does for sends due at once); then the no-op
+tasks again. Each figure is N divided by the time from the first enqueue until the last task
+has run (the row is `sent`).
 The worker is `celery -A config worker -Q distribution -c 2` with the project's settings
 (acks_late, prefetch multiplier 1), DEBUG off, persistent database connections.
 Target: 1,000 invitations/s or more, and at least half the no-op rate.
