@@ -4,6 +4,7 @@ A condition may refer only to earlier questions, with an operator that fits the 
 question it names and a value that question can actually take.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -15,8 +16,7 @@ from surveys.validation.rules import CHOICE_KINDS, KINDS, LIST_OPS, MATRIX_KIND,
 class ConditionChecks:
     """Mixed into the checker, which provides ``add``."""
 
-    def add(self, path: str, field: str, code: Code, message: str) -> None:  # pragma: no cover
-        raise NotImplementedError
+    add: Callable[[str, str, Code, str], None]  # the checker's method that records one error
 
     def position_of(self, questions: list) -> dict[str, int]:
         """Key -> index of its first question, built once (a linear scan per clause is quadratic)."""
