@@ -101,6 +101,8 @@ def main() -> int:
                 "",
                 "The platform is running. Press Ctrl-C to stop it.",
                 f"  Admin (survey builder, rules, taxonomy):  {site}/admin/",
+                f"  Pain points (log in as owner):            {site}/admin/analysis/painpointreport/",
+                f"  Invitation funnel:                        {site}/admin/responses/funnel/",
                 f"  API docs:                                 {site}/api/docs/",
                 f"  OpenAPI schema:                           {site}/api/schema/",
                 f"  Emails sent by the demo are written to:   {VAR / 'mail'}",
