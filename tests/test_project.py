@@ -21,6 +21,19 @@ def test_no_missing_migrations() -> None:
         pytest.fail(f"models changed without a migration:\n{out.getvalue()} ({exc})")
 
 
+def test_api_schema_generates_without_warnings(tmp_path) -> None:
+    out = StringIO()
+    try:
+        call_command(
+            "spectacular", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"), stdout=out, stderr=out
+        )
+    except SystemExit as exc:
+        pytest.fail(f"the OpenAPI schema has warnings or errors:\n{out.getvalue()} ({exc})")
+    schema = (tmp_path / "schema.yml").read_text()
+    assert "RespondentTypeEnum:" in schema
+    assert "TypeEnum:" not in schema.replace("RespondentTypeEnum:", "")
+
+
 def test_import_layers_surveys_responses_analysis() -> None:
     lint_imports = Path(sys.executable).parent / "lint-imports"
     result = subprocess.run(

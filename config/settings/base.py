@@ -194,6 +194,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The survey audience and the respondent type share one choice set: one schema name for both.
+    "ENUM_NAME_OVERRIDES": {"RespondentTypeEnum": "surveys.models.Audience"},
 }
 
 # Largest API request body accepted (event batches of up to 1,000 items fit well inside).
