@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import stats
+from surveys.answering import DETRACTOR_AT_MOST
 
 SMALL_SAMPLE_N = 30
 WIDE_INTERVAL_FRACTION = 0.25
@@ -32,11 +33,15 @@ class MetricSpec:
 
 
 METRICS: dict[str, MetricSpec] = {
-    "nps": MetricSpec("nps", (0, 10), "nps", (-100, 100), 6, 9),
-    "csat": MetricSpec("csat", (1, 5), "share", (0, 1), 2, 4, share_min=4, impact_factor=100.0),
-    "ces": MetricSpec("ces", (1, 7), "mean", (1, 7), 3, 5),
-    "ces_share": MetricSpec("ces_share", (1, 7), "share", (0, 1), 3, 5, share_min=5, impact_factor=100.0),
-    "rating": MetricSpec("rating", (1, 5), "mean", (1, 5), 2, 4),
+    "nps": MetricSpec("nps", (0, 10), "nps", (-100, 100), DETRACTOR_AT_MOST["nps"], 9),
+    "csat": MetricSpec(
+        "csat", (1, 5), "share", (0, 1), DETRACTOR_AT_MOST["csat"], 4, share_min=4, impact_factor=100.0
+    ),
+    "ces": MetricSpec("ces", (1, 7), "mean", (1, 7), DETRACTOR_AT_MOST["ces"], 5),
+    "ces_share": MetricSpec(
+        "ces_share", (1, 7), "share", (0, 1), DETRACTOR_AT_MOST["ces"], 5, share_min=5, impact_factor=100.0
+    ),
+    "rating": MetricSpec("rating", (1, 5), "mean", (1, 5), DETRACTOR_AT_MOST["rating"], 4),
     "mean": MetricSpec("mean", None, "mean", None, None, None),
     "rate": MetricSpec("rate", (0, 1), "share", (0, 1), None, None, share_min=1, impact_factor=100.0),
 }
@@ -165,8 +170,8 @@ def metric_compute(
     values = clean_scores(scores, metric=metric)
     n = len(values)
     if spec.kind == "nps":
-        promoters = int(np.count_nonzero(values >= 9))
-        detractors = int(np.count_nonzero(values <= 6))
+        promoters = int(np.count_nonzero(values >= spec.promoter_min))
+        detractors = int(np.count_nonzero(values <= spec.detractor_max))
         components = {
             "promoters": promoters,
             "passives": n - promoters - detractors,
@@ -272,7 +277,7 @@ def _codes(values: np.ndarray, spec: MetricSpec) -> np.ndarray:
     """NPS as a mean: +1 per promoter, -1 per detractor, 0 per passive; other metrics as is."""
     if spec.kind != "nps":
         return values
-    return np.where(values >= 9, 1.0, np.where(values <= 6, -1.0, 0.0))
+    return np.where(values >= spec.promoter_min, 1.0, np.where(values <= spec.detractor_max, -1.0, 0.0))
 
 
 def metric_compare(a_scores, b_scores, *, metric: str, confidence: float = CONFIDENCE) -> Comparison:

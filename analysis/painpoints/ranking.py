@@ -95,7 +95,9 @@ def _metric_terms(scores: np.ndarray, metric: str) -> np.ndarray:
     metrics.clean_scores(scores, metric=metric)  # raises on a score outside the scale
     with np.errstate(invalid="ignore"):
         if spec.kind == "nps":
-            terms = np.where(scores >= 9, 100.0, np.where(scores <= 6, -100.0, 0.0))
+            terms = np.where(
+                scores >= spec.promoter_min, 100.0, np.where(scores <= spec.detractor_max, -100.0, 0.0)
+            )
         elif spec.kind == "share":
             terms = np.where(scores >= spec.share_min, 100.0, 0.0)
         else:

@@ -28,6 +28,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so a worker process started by an integration test opens the same
     # test database (it is handed the path); one per test run, so parallel runs never share it.
     # The timeout rides out the worker's short write locks.
+    (BASE_DIR / "var").mkdir(exist_ok=True)
     DATABASES["default"]["TEST"]["NAME"] = str(BASE_DIR / "var" / f"test-db-{os.getpid()}.sqlite3")
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         timeout=30, init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
