@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections
+from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
@@ -33,18 +33,22 @@ class _Plan:
 
 
 class CompiledLookup:
-    """The first row of ``build(value)`` (a queryset with one parameter), compiled once per alias.
+    """The first row of ``build(value)`` (a queryset of ``model`` with one parameter), compiled
+    once per database alias.
 
     ``build`` must put ``value`` in the query exactly once (``.filter(field=value)``) and give
     the query a fixed shape whatever the value (a slice, no ordering that depends on it).
     """
 
-    def __init__(self, build: Callable[[Any], QuerySet]) -> None:
+    def __init__(self, model: type[Model], build: Callable[[Any], QuerySet]) -> None:
+        self._model = model
         self._build = build
         self._plans: dict[str, _Plan] = {}
 
     def _plan(self, alias: str) -> _Plan:
         queryset = self._build(_MARKER).using(alias)
+        if queryset.model is not self._model:
+            raise ValueError(f"the lookup was declared for {self._model.__name__}")
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         indexes = [i for i, param in enumerate(params) if param == _MARKER]
@@ -65,7 +69,8 @@ class CompiledLookup:
             populators=get_related_populators(klass_info, select, alias),
         )
 
-    def first(self, value: Any, *, using: str = "default") -> Model | None:
+    def first(self, value: Any, *, using: str | None = None) -> Model | None:
+        using = using or router.db_for_read(self._model)
         plan = self._plans.get(using)
         if plan is None:
             plan = self._plans[using] = self._plan(using)

@@ -81,12 +81,13 @@ class Target:
 # Sliced, not .first(): token_hash is unique, so no ORDER BY is needed. Compiled to SQL once per
 # process (responses/compiled.py), since compiling it cost more than running it.
 _INVITATION_BY_TOKEN_HASH = CompiledLookup(
+    Invitation,
     lambda digest: (
         Invitation.objects.select_related("survey_version", "respondent", "response")
         .defer("survey_version__definition")
         .filter(token_hash=digest)
         .order_by()[:1]
-    )
+    ),
 )
 
 
