@@ -4,9 +4,10 @@ Concurrency
 -----------
 One response per invitation (and per open-link browser) is a unique constraint. The first save
 inserts the response (already completed when the respondent submits in one go), its answers and
-the invitation's funnel mark in one transaction: BEGIN, three statements, COMMIT. A racing second
-insert hits the constraint (PostgreSQL makes it wait for the first transaction), its whole
-transaction rolls back, and it falls back to reading the row with ``SELECT ... FOR UPDATE``,
+the invitation's funnel mark atomically: on PostgreSQL one ``WITH`` statement, its own
+transaction in autocommit; elsewhere BEGIN, three statements, COMMIT. A racing second insert
+hits the constraint (PostgreSQL makes it wait for the first transaction), its whole statement
+or transaction rolls back, and it falls back to reading the row with ``SELECT ... FOR UPDATE``,
 which every later save does too, so two saves of one response run one after the other.
 Completing an existing response is a conditional ``UPDATE ... SET status = 'completed' WHERE
 status = 'in_progress'``: of two racing submits the second finds the row completed (after the
