@@ -217,7 +217,7 @@ def wrk_phase(url: str, args, *, script_args: list[str] | None = None) -> dict:
 
 def csrf_pair(base: str, token: str) -> tuple[str, str]:
     """The csrftoken cookie and the form's masked token of one served survey page."""
-    with urllib.request.urlopen(f"{base}/s/{token}/", timeout=10) as reply:  # noqa: S310 - loopback
+    with urllib.request.urlopen(f"{base}/s/{token}/", timeout=60) as reply:  # noqa: S310 - loopback
         cookies = reply.headers.get_all("Set-Cookie") or []
         html = reply.read().decode()
     cookie = next(c.split(";", 1)[0].split("=", 1)[1] for c in cookies if c.startswith("csrftoken="))
@@ -315,12 +315,15 @@ def main() -> int:
     base = f"http://127.0.0.1:{port}"
     load_before = os.getloadavg()
     try:
-        for _ in range(100):
+        # The port accepts connections before the workers have imported Django (seconds on a busy
+        # machine): wait for an answer of the minimal view, not just for the socket.
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
+                with urllib.request.urlopen(f"{base}/bench/minimal/", timeout=5):  # noqa: S310 - loopback
+                    break
             except OSError:
-                time.sleep(0.1)
+                time.sleep(0.2)
         if args.client == "wrk":
             results = run_wrk(base, args, tokens, slug)
         else:

@@ -27,6 +27,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from responses.compiled import CompiledLookup
 from responses.models import Invitation, OpenLink, Response
 from responses.services.answering import (
     SaveStatus,
@@ -75,6 +76,21 @@ class Target:
         return {"open_link": self.open_link, "client_key": self.client_key, "existing": self.response}
 
 
+# The response (reverse one-to-one) comes in the same query: one round trip per page. The
+# version's definition is not read: it comes from the process's cache of parsed definitions.
+# Sliced, not .first(): token_hash is unique, so no ORDER BY is needed. Compiled to SQL once per
+# process (responses/compiled.py), since compiling it cost more than running it.
+_INVITATION_BY_TOKEN_HASH = CompiledLookup(
+    Invitation,
+    lambda digest: (
+        Invitation.objects.select_related("survey_version", "respondent", "response")
+        .defer("survey_version__definition")
+        .filter(token_hash=digest)
+        .order_by()[:1]
+    ),
+)
+
+
 def invitation_by_token(token: str) -> Invitation | None:
     """The invitation of a presented token, looked up by the token's hash, never the token.
 
@@ -82,16 +98,7 @@ def invitation_by_token(token: str) -> Invitation | None:
     costs what a real one does, and the stored hash is compared in constant time.
     """
     digest = token_hash(token)
-    # The response (reverse one-to-one) comes in the same query: one round trip per page. The
-    # version's definition is not read: it comes from the process's cache of parsed definitions.
-    # Sliced, not .first(): token_hash is unique, so no ORDER BY is needed (or compiled).
-    found = list(
-        Invitation.objects.select_related("survey_version", "respondent", "response")
-        .defer("survey_version__definition")
-        .filter(token_hash=digest)
-        .order_by()[:1]
-    )
-    invitation = found[0] if found else None
+    invitation = _INVITATION_BY_TOKEN_HASH.first(digest)
     if invitation is None or not hmac.compare_digest(invitation.token_hash, digest):
         return None
     version_definition_attach(invitation.survey_version)

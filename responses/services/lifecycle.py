@@ -138,11 +138,7 @@ def _advance(invitation: Invitation, *, to: str, now: datetime | None, refresh: 
     set them from the values the caller read (a racing change is in the database, not here).
     """
     now = now or timezone.now()
-    stamps = {"opened_at": Coalesce(F("opened_at"), now)}
-    if to in (Status.STARTED, Status.COMPLETED):
-        stamps["started_at"] = Coalesce(F("started_at"), now)
-    if to == Status.COMPLETED:
-        stamps["completed_at"] = Coalesce(F("completed_at"), now)
+    stamps = {name: Coalesce(F(name), now) for name in _stamp_names(to)}
     changed = Invitation.objects.filter(pk=invitation.pk, status__in=_BEFORE[to], expires_at__gt=now).update(
         status=to,
         next_reminder_at=None if to != Status.OPENED else F("next_reminder_at"),
@@ -154,13 +150,53 @@ def _advance(invitation: Invitation, *, to: str, now: datetime | None, refresh: 
             fields=["status", "opened_at", "started_at", "completed_at", "next_reminder_at", "updated_at"]
         )
     elif changed:
-        invitation.status, invitation.updated_at = to, now
-        for name in stamps:
-            if getattr(invitation, name) is None:
-                setattr(invitation, name, now)
-        if to != Status.OPENED:
-            invitation.next_reminder_at = None
+        invitation_advanced_apply(invitation, to=to, now=now)
     return bool(changed)
+
+
+def _stamp_names(to: str) -> tuple[str, ...]:
+    if to == Status.COMPLETED:
+        return ("opened_at", "started_at", "completed_at")
+    if to == Status.STARTED:
+        return ("opened_at", "started_at")
+    return ("opened_at",)
+
+
+def invitation_advanced_apply(invitation: Invitation, *, to: str, now: datetime) -> None:
+    """Set an invitation object's fields as a successful advance to ``to`` at ``now`` set them."""
+    invitation.status, invitation.updated_at = to, now
+    for name in _stamp_names(to):
+        if getattr(invitation, name) is None:
+            setattr(invitation, name, now)
+    if to != Status.OPENED:
+        invitation.next_reminder_at = None
+
+
+def invitation_advance_sql(*, to: str, now: datetime, source: str, id_column: str) -> tuple[str, list]:
+    """The advance's conditional UPDATE as SQL (PostgreSQL), for a statement that runs it among others.
+
+    The invitation updated is the one whose id is ``source.id_column`` (``UPDATE ... FROM
+    source``), with the same conditions and the same new values as ``_advance``; it returns
+    the invitation's id when it changed. The caller applies the change to its object with
+    ``invitation_advanced_apply``.
+    """
+    if to not in (Status.STARTED, Status.COMPLETED):
+        raise ValueError(f"not a transition made with other writes: {to}")
+    meta = Invitation._meta
+    column = {name: meta.get_field(name).column for name in ("id", "status", "expires_at", "updated_at")}
+    stamps = [meta.get_field(name).column for name in _stamp_names(to)]
+    sets = [f'"{column["status"]}" = %s', f'"{meta.get_field("next_reminder_at").column}" = NULL']
+    sets.append(f'"{column["updated_at"]}" = %s')
+    sets += [f'"{stamp}" = COALESCE(invitation."{stamp}", %s)' for stamp in stamps]
+    # Names come from the model and the caller's code; every value is a parameter.
+    sql = (
+        f'UPDATE "{meta.db_table}" AS invitation SET {", ".join(sets)} FROM {source} '  # noqa: S608
+        f'WHERE invitation."{column["id"]}" = {source}."{id_column}" '
+        f'AND invitation."{column["status"]}" = ANY(%s) AND invitation."{column["expires_at"]}" > %s '
+        f'RETURNING invitation."{column["id"]}"'
+    )
+    params = [str(to), now, *([now] * len(stamps)), [str(status) for status in _BEFORE[to]], now]
+    return sql, params
 
 
 def invitation_mark_opened(
