@@ -1,8 +1,19 @@
-"""Emerging topics: determinism, forced k, stable keys, and never overwriting a person's edits."""
+"""Emerging topics: determinism, forced and chosen k, stable keys, and never overwriting a person's edits."""
 
+import math
+
+import numpy as np
 import pytest
+from sklearn.metrics import calinski_harabasz_score
 
-from analysis.clustering import EmergingCluster, cluster_comments, merge_with_previous
+from analysis.clustering import (
+    EmergingCluster,
+    calinski_harabasz,
+    choose_k,
+    cluster_comments,
+    k_upper_bound,
+    merge_with_previous,
+)
 from analysis.text import TextPipeline
 
 TEXTS = [
@@ -45,10 +56,58 @@ def test_clustering_is_deterministic(docs):
     assert cluster_comments(docs, seed=0) == cluster_comments(docs, seed=0)
 
 
-def test_k_is_chosen_by_silhouette(docs):
+def test_k_is_chosen_by_calinski_harabasz(docs):
+    # when no k is forced
     result = cluster_comments(docs, seed=0)
-    assert (result.k, result.chosen_by) == (4, "silhouette")
-    assert [c.mentions for c in result.clusters] == [4, 4, 2, 2]
+    # then the three subjects are found (12 comments: at most 3 clusters), the same as k=3 forced
+    assert (result.k, result.chosen_by) == (3, "calinski_harabasz")
+    assert result.assignments == cluster_comments(docs, k=3, seed=0).assignments
+    assert [c.mentions for c in result.clusters] == [4, 4, 4]
+
+
+def blobs(centres, spread=1.0):
+    """Each centre with the 3x3 grid of offsets -spread, 0, +spread around it (9 points)."""
+    grid = [(dx, dy) for dx in (-spread, 0.0, spread) for dy in (-spread, 0.0, spread)]
+    return np.array([(cx + dx, cy + dy) for cx, cy in centres for dx, dy in grid])
+
+
+def test_choose_k_finds_separated_blobs():
+    # given four blobs of 9 points at the corners of a 10 x 10 square
+    points = blobs([(0, 0), (10, 0), (0, 10), (10, 10)])
+    # when
+    choice = choose_k(points, (2, 12), seed=0)
+    # then k is 4 (tried up to 6 = sqrt(36)) with the index computed by hand: between-cluster
+    # scatter 36 * 50 over 3, within-cluster scatter 4 * 12 over 32
+    assert (choice.k, choice.score) == (4, 400.0)
+    # and each blob is one cluster
+    per_blob = [set(choice.labels[i : i + 9].tolist()) for i in range(0, 36, 9)]
+    assert [len(labels) for labels in per_blob] == [1, 1, 1, 1]
+    assert len(set.union(*per_blob)) == 4
+
+
+def test_choose_k_does_not_split_touching_blobs():
+    # two pairs of blobs 40 apart; within a pair the grids touch (centres 1 apart, spread 0.5)
+    points = blobs([(0, 0), (1, 0), (40, 0), (41, 0)], spread=0.5)
+    assert choose_k(points, (2, 12), seed=0).k == 2
+    # with the blobs of a pair 10 apart, each blob is its own cluster
+    points = blobs([(0, 0), (10, 0), (40, 0), (50, 0)], spread=0.5)
+    assert choose_k(points, (2, 12), seed=0).k == 4
+
+
+def test_calinski_harabasz_matches_sklearn_and_is_infinite_for_a_perfect_partition():
+    points = blobs([(0, 0), (4, 1), (1, 5)], spread=2.0)
+    labels = np.repeat([0, 1, 2], 9)
+    assert calinski_harabasz(points, labels) == pytest.approx(calinski_harabasz_score(points, labels))
+    # three distinct points, each repeated four times: k = 3 is perfect and wins over k = 2
+    repeated = np.repeat([[0.0, 1.0], [1.0, 0.0], [0.6, 0.8]], 4, axis=0)
+    assert calinski_harabasz(repeated, np.repeat([0, 1, 2], 4)) == math.inf
+    choice = choose_k(repeated, (2, 12), seed=0)
+    assert (choice.k, choice.score) == (3, None)
+
+
+def test_k_is_at_most_the_square_root_of_the_comments():
+    assert [k_upper_bound(n, 12) for n in (6, 12, 50, 143, 144, 10_000)] == [2, 3, 7, 11, 12, 12]
+    assert k_upper_bound(50, 4) == 4
 
 
 def test_too_few_comments_are_not_clustered(docs):
