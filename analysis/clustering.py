@@ -157,11 +157,12 @@ def choose_k(vectors: np.ndarray, k_range: tuple[int, int], seed: int) -> KChoic
     """The k in ``k_range`` (at most sqrt(n)) with the highest Calinski-Harabasz index, and its fit.
 
     The score is None when no k in the range could be scored or the index is infinite (every
-    cluster a single repeated point); ties go to the smaller k.
+    cluster a single repeated point); ties go to the smaller k. When the range is empty (fewer
+    distinct points than its low end), k is its high end (1 for a single distinct point).
     """
     low, high = k_range
     high = k_upper_bound(len(vectors), high)
-    best = KChoice(max(1, min(low, len(vectors))), None, None, None)
+    best = KChoice(max(1, min(low, high)), None, None, None)
     best_score = -1.0
     for k in range(low, high + 1):
         labels, centers = _kmeans(vectors, k, seed)

@@ -110,6 +110,12 @@ def test_k_is_at_most_the_square_root_of_the_comments():
     assert k_upper_bound(50, 4) == 4
 
 
+def test_identical_comments_make_one_cluster():
+    pipeline = TextPipeline()
+    result = cluster_comments([pipeline.process("电池续航太差")] * 8, seed=0)
+    assert (result.k, result.score, [c.mentions for c in result.clusters]) == (1, None, [8])
+
+
 def test_too_few_comments_are_not_clustered(docs):
     result = cluster_comments(docs[:3], seed=0)
     assert (result.clusters, result.assignments, result.chosen_by) == ((), (None, None, None), "none")
