@@ -9,13 +9,16 @@ against 0.45-0.48 for plain term TF-IDF with 100 components (see BENCHMARKS.md).
 k-means runs with several initialisations and a fixed seed (deterministic).
 
 Unless the caller forces ``k``, the number of clusters is the k in ``k_range`` with the highest
-Calinski-Harabasz index (between-cluster scatter per degree of freedom over within-cluster
-scatter per degree of freedom), never more than sqrt(n) clusters: as k nears n the
-within-cluster scatter vanishes and the index grows without meaning, so a cluster must average
-at least sqrt(n) comments. The silhouette used before kept rising with k on these vectors
-(0.23 at 2 to 0.45 at 19 on online_shopping_10_cats) and so always picked the top of the range;
-the index peaks inside it (k = 5 there, for every seed tried) and needs no extra computation
-beyond the k-means fits. See BENCHMARKS.md for the criteria compared.
+Krzanowski-Lai index: with W(k) the k-means within-cluster scatter and p the dimension,
+DIFF(k) = (k-1)^(2/p) W(k-1) - k^(2/p) W(k) and KL(k) = |DIFF(k) / DIFF(k+1)|, large where
+going to k clusters gains much and going further gains little (the k^(2/p) factor is how W
+would shrink with k in p dimensions with no cluster structure). Never more than sqrt(n)
+clusters, so a cluster averages at least sqrt(n) comments. The silhouette used before kept
+rising with k on these vectors (0.23 at 2 to 0.46 at 19 on online_shopping_10_cats) and so
+always picked the top of the range; the Calinski-Harabasz index picked 5 with 20 components
+but 2 with 30 or 50; the Krzanowski-Lai index picks 5 there with 20, 30 or 50 components and
+every seed tried, and costs one k-means fit more than the range. See BENCHMARKS.md for the
+criteria compared.
 
 Each cluster is named by its c-TF-IDF keywords (class-based TF-IDF: a term's frequency in the
 cluster times log(1 + average cluster size / the term's frequency overall)) and shown with the
@@ -74,8 +77,8 @@ class ClusteringResult:
     clusters: tuple[EmergingCluster, ...]
     assignments: tuple[str | None, ...]  # cluster key per input document (None: not clustered)
     k: int
-    chosen_by: str  # "forced" | "calinski_harabasz" | "none"
-    score: float | None  # the Calinski-Harabasz index of the chosen k (None when k was forced)
+    chosen_by: str  # "forced" | "krzanowski_lai" | "none"
+    score: float | None  # the Krzanowski-Lai index of the chosen k (None when forced or infinite)
 
 
 _NEGATED = ("不", "没", "not ", "no ", "never ")
@@ -114,7 +117,9 @@ def embed(docs: Sequence[ProcessedComment], *, seed: int = 0, components: int = 
     matrix = hstack(parts).tocsr()
     n_components = min(components, matrix.shape[1] - 1, matrix.shape[0] - 1)
     if n_components >= 2:
-        matrix = TruncatedSVD(n_components=n_components, random_state=seed).fit_transform(matrix)
+        # identical comments have no variance: the explained-variance ratio (unused) divides by 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            matrix = TruncatedSVD(n_components=n_components, random_state=seed).fit_transform(matrix)
     else:
         matrix = matrix.toarray()
     return normalize(matrix)
@@ -130,48 +135,61 @@ def k_upper_bound(n: int, high: int) -> int:
     return min(high, math.isqrt(n), n - 1)
 
 
-def calinski_harabasz(vectors: np.ndarray, labels: np.ndarray) -> float:
-    """Between-cluster over within-cluster scatter, each per degree of freedom (infinite when every
-    cluster is a single repeated point: a perfect partition)."""
-    n, k = len(vectors), len(np.unique(labels))
-    between = within = 0.0
-    mean = vectors.mean(axis=0)
-    for label in np.unique(labels):
-        members = vectors[labels == label]
-        centre = members.mean(axis=0)
-        between += len(members) * float(((centre - mean) ** 2).sum())
-        within += float(((members - centre) ** 2).sum())
-    if within <= 1e-12 * max(between, 1.0):
-        return math.inf
-    return (between / (k - 1)) / (within / (n - k))
+def krzanowski_lai(within: dict[int, float], k: int, dims: int) -> float:
+    """|DIFF(k) / DIFF(k+1)|, DIFF(j) = (j-1)^(2/p) W(j-1) - j^(2/p) W(j) (Krzanowski & Lai 1988).
+
+    ``within`` maps j to the within-cluster scatter W(j) for j = k-1, k, k+1 (W(1): the total
+    scatter). Infinite when going from k to k+1 clusters gains nothing (every cluster already a
+    single repeated point) while going to k gained something.
+    """
+
+    def diff(j: int) -> float:
+        return (j - 1) ** (2 / dims) * within[j - 1] - j ** (2 / dims) * within[j]
+
+    tolerance = 1e-12 * max(within[1], 1e-12)
+    gained, next_gain = abs(diff(k)), abs(diff(k + 1))
+    if next_gain <= tolerance:
+        return math.inf if gained > tolerance else 0.0
+    return gained / next_gain
 
 
 class KChoice(NamedTuple):
     k: int
-    score: float | None  # the Calinski-Harabasz index, rounded to 4 decimals
+    score: float | None  # the Krzanowski-Lai index, rounded to 4 decimals (None when infinite)
     labels: np.ndarray | None  # the k-means fit at k (None when nothing could be scored)
     centers: np.ndarray | None
 
 
 def choose_k(vectors: np.ndarray, k_range: tuple[int, int], seed: int) -> KChoice:
-    """The k in ``k_range`` (at most sqrt(n)) with the highest Calinski-Harabasz index, and its fit.
+    """The k in ``k_range`` (at most sqrt(n)) with the highest Krzanowski-Lai index, and its fit.
 
-    The score is None when no k in the range could be scored or the index is infinite (every
-    cluster a single repeated point); ties go to the smaller k. When the range is empty (fewer
-    distinct points than its low end), k is its high end (1 for a single distinct point).
+    Ties go to the smaller k. When the range is empty (fewer distinct points than its low end),
+    k is its high end (1 for a single distinct point) and nothing is fitted.
     """
     low, high = k_range
     high = k_upper_bound(len(vectors), high)
+    if high < low:
+        return KChoice(max(1, high), None, None, None)
+    distinct = len(np.unique(np.round(vectors, 6), axis=0))
+    within = {1: float(((vectors - vectors.mean(axis=0)) ** 2).sum())}
+    fits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for k in range(max(2, low - 1), high + 2):
+        if k > distinct:  # more clusters than distinct points: no scatter left
+            within[k] = 0.0
+            continue
+        labels, centers = _kmeans(vectors, k, seed)
+        fits[k] = (labels, centers)
+        within[k] = float(((vectors - centers[labels]) ** 2).sum())
     best = KChoice(max(1, min(low, high)), None, None, None)
     best_score = -1.0
+    dims = vectors.shape[1]
     for k in range(low, high + 1):
-        labels, centers = _kmeans(vectors, k, seed)
-        if len(set(labels)) < 2:
+        if k not in fits:
             continue
-        score = calinski_harabasz(vectors, labels)
+        score = krzanowski_lai(within, k, dims)
         if score > best_score:
             best_score = score
-            best = KChoice(k, round(score, 4) if score < math.inf else None, labels, centers)
+            best = KChoice(k, round(score, 4) if score < math.inf else None, *fits[k])
     return best
 
 
@@ -233,7 +251,7 @@ def cluster_comments(
     labels = centers = None
     if k is None:
         k, score, labels, centers = choose_k(vectors, (k_range[0], min(k_range[1], distinct)), seed)
-        chosen_by = "calinski_harabasz"
+        chosen_by = "krzanowski_lai"
     else:
         k = min(k, distinct)
         chosen_by = "forced"

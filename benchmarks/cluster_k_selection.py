@@ -3,9 +3,11 @@
 Run by hand (not in the test suite), single-threaded so the figures repeat under load:
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/cluster_k_selection.py [--data-dir ../shared/data]
+        [--components 20]
 
 Every criterion sees the system's own vectors (``analysis.clustering.embed``, seed 0) and the
-system's k-means fits (10 initialisations, seed 0) for k = 2..20, never the categories; the
+system's k-means fits (10 initialisations, seed 0) for k = 2..20 (``--components`` changes the
+LSA dimension, to see how each criterion depends on it), never the categories; the
 categories only score the k each criterion picks (NMI against ``cat``, comments without a
 subject word count as one more cluster, as in voc_eval.py). Prints one JSON object.
 """
@@ -30,6 +32,7 @@ import jieba  # noqa: E402
 from sklearn.cluster import AgglomerativeClustering, KMeans  # noqa: E402
 from sklearn.metrics import (  # noqa: E402
     adjusted_rand_score,
+    calinski_harabasz_score,
     davies_bouldin_score,
     normalized_mutual_info_score,
     silhouette_score,
@@ -38,7 +41,7 @@ from sklearn.preprocessing import normalize  # noqa: E402
 
 from analysis.clustering import (  # noqa: E402
     DEFAULT_K_RANGE,
-    calinski_harabasz,
+    SVD_COMPONENTS,
     choose_k,
     embed,
     k_upper_bound,
@@ -125,6 +128,7 @@ def main() -> None:
     parser.add_argument(
         "--data-dir", type=Path, default=Path(os.environ.get("VOC_DATA_DIR", default_data_dir()))
     )
+    parser.add_argument("--components", type=int, default=SVD_COMPONENTS, help="LSA dimensions")
     args = parser.parse_args()
     jieba.setLogLevel(logging.WARNING)
     import django
@@ -137,7 +141,7 @@ def main() -> None:
     pipeline = TextPipeline()
     docs = [pipeline.process(t) for t in texts]
     usable = [i for i, d in enumerate(docs) if subject_terms(d)]
-    vectors = embed([docs[i] for i in usable], seed=SEED)
+    vectors = embed([docs[i] for i in usable], seed=SEED, components=args.components)
     n = len(vectors)
 
     def nmi(labels: np.ndarray) -> float:
@@ -168,7 +172,7 @@ def main() -> None:
     }
     # silhouette scaled down when the smallest cluster is under half the mean cluster size
     penalised = {k: silhouette[k] * min(1.0, 2 * np.bincount(labels[k]).min() / (n / k)) for k in fits}
-    ch = {k: calinski_harabasz(vectors, labels[k]) for k in fits}
+    ch = {k: calinski_harabasz_score(vectors, labels[k]) for k in fits}
     db = {k: -davies_bouldin_score(vectors, labels[k]) for k in fits}
     within = {1: float(((vectors - vectors.mean(axis=0)) ** 2).sum()), **inertia}
     p = vectors.shape[1]
@@ -184,10 +188,11 @@ def main() -> None:
         f"cosine silhouette, k {low}..{K_MAX}": _argmax(silhouette),
         "silhouette on a held-out half (k-means fitted on the other half)": _argmax(held_out_silhouette),
         "silhouette x min(1, 2 x smallest cluster / mean cluster size)": _argmax(penalised, high),
-        f"Calinski-Harabasz, k {low}..{high} (the system now)": choose_k(vectors, DEFAULT_K_RANGE, SEED).k,
+        f"Calinski-Harabasz, k {low}..{high}": _argmax(ch, high),
         f"Calinski-Harabasz, k {low}..{K_MAX}": _argmax(ch),
         f"Davies-Bouldin (lowest), k {low}..{high}": _argmax(db, high),
-        f"Krzanowski-Lai, k {low}..{high}": _argmax(kl, high),
+        f"Krzanowski-Lai, k {low}..{high} (the system now)": choose_k(vectors, DEFAULT_K_RANGE, SEED).k,
+        f"Krzanowski-Lai, k {low}..{K_MAX - 1}": _argmax(kl),
         f"kneedle on inertia, k {low}..{high}": _kneedle(list(ks), [inertia[k] for k in ks]),
         f"kneedle on inertia, k {low}..{K_MAX}": _kneedle(list(fits), list(inertia.values())),
         "gap statistic (5 uniform references, first k with gap(k) >= gap(k+1) - s(k+1))": _gap(
@@ -209,6 +214,7 @@ def main() -> None:
         }
     out = {
         "n": len(docs),
+        "components": vectors.shape[1],
         "clustered": n,
         "NMI by k": {k: nmi(labels[k]) for k in fits},
         "criteria": rows,

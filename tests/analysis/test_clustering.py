@@ -4,14 +4,13 @@ import math
 
 import numpy as np
 import pytest
-from sklearn.metrics import calinski_harabasz_score
 
 from analysis.clustering import (
     EmergingCluster,
-    calinski_harabasz,
     choose_k,
     cluster_comments,
     k_upper_bound,
+    krzanowski_lai,
     merge_with_previous,
 )
 from analysis.text import TextPipeline
@@ -56,11 +55,11 @@ def test_clustering_is_deterministic(docs):
     assert cluster_comments(docs, seed=0) == cluster_comments(docs, seed=0)
 
 
-def test_k_is_chosen_by_calinski_harabasz(docs):
+def test_k_is_chosen_by_krzanowski_lai(docs):
     # when no k is forced
     result = cluster_comments(docs, seed=0)
     # then the three subjects are found (12 comments: at most 3 clusters), the same as k=3 forced
-    assert (result.k, result.chosen_by) == (3, "calinski_harabasz")
+    assert (result.k, result.chosen_by) == (3, "krzanowski_lai")
     assert result.assignments == cluster_comments(docs, k=3, seed=0).assignments
     assert [c.mentions for c in result.clusters] == [4, 4, 4]
 
@@ -76,9 +75,12 @@ def test_choose_k_finds_separated_blobs():
     points = blobs([(0, 0), (10, 0), (0, 10), (10, 10)])
     # when
     choice = choose_k(points, (2, 12), seed=0)
-    # then k is 4 (tried up to 6 = sqrt(36)) with the index computed by hand: between-cluster
-    # scatter 36 * 50 over 3, within-cluster scatter 4 * 12 over 32
-    assert (choice.k, choice.score) == (4, 400.0)
+    # then k is 4 (tried up to 6 = sqrt(36)) with the index computed by hand. Within-cluster
+    # scatter W(k): a blob 12, two blobs merged 2 * 12 + 18 * 5^2 = 474, a blob split into a
+    # column of 3 and two of 6 points 2 + 5.5; so W(3) = 474 + 2 * 12 = 498, W(4) = 48,
+    # W(5) = 36 + 7.5 = 43.5. In 2 dimensions DIFF(k) = (k - 1) W(k - 1) - k W(k):
+    # DIFF(4) = 3 * 498 - 4 * 48 = 1302, DIFF(5) = 4 * 48 - 5 * 43.5 = -25.5.
+    assert (choice.k, choice.score) == (4, round(1302 / 25.5, 4))
     # and each blob is one cluster
     per_blob = [set(choice.labels[i : i + 9].tolist()) for i in range(0, 36, 9)]
     assert [len(labels) for labels in per_blob] == [1, 1, 1, 1]
@@ -94,13 +96,22 @@ def test_choose_k_does_not_split_touching_blobs():
     assert choose_k(points, (2, 12), seed=0).k == 4
 
 
-def test_calinski_harabasz_matches_sklearn_and_is_infinite_for_a_perfect_partition():
-    points = blobs([(0, 0), (4, 1), (1, 5)], spread=2.0)
-    labels = np.repeat([0, 1, 2], 9)
-    assert calinski_harabasz(points, labels) == pytest.approx(calinski_harabasz_score(points, labels))
-    # three distinct points, each repeated four times: k = 3 is perfect and wins over k = 2
+def test_krzanowski_lai_by_hand():
+    # W(1..4) in 2 dimensions: DIFF(2) = 1 * 100 - 2 * 40 = 20, DIFF(3) = 2 * 40 - 3 * 20 = 20,
+    # DIFF(4) = 3 * 20 - 4 * 14 = 4
+    within = {1: 100.0, 2: 40.0, 3: 20.0, 4: 14.0}
+    assert (krzanowski_lai(within, 2, 2), krzanowski_lai(within, 3, 2)) == (1.0, 5.0)
+    # in 4 dimensions the factor is k^(1/2): DIFF(2) = 100 - sqrt(2) * 40
+    assert krzanowski_lai(within, 2, 4) == pytest.approx(
+        (100 - math.sqrt(2) * 40) / (math.sqrt(2) * 40 - math.sqrt(3) * 20)
+    )
+    # nothing gained after k, something before: infinite
+    assert krzanowski_lai({1: 10.0, 2: 0.0, 3: 0.0}, 2, 2) == math.inf
+
+
+def test_a_perfect_partition_of_repeated_points_wins():
+    # three distinct points, each repeated four times: k = 3 leaves no scatter
     repeated = np.repeat([[0.0, 1.0], [1.0, 0.0], [0.6, 0.8]], 4, axis=0)
-    assert calinski_harabasz(repeated, np.repeat([0, 1, 2], 4)) == math.inf
     choice = choose_k(repeated, (2, 12), seed=0)
     assert (choice.k, choice.score) == (3, None)
 
