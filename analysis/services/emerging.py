@@ -68,7 +68,7 @@ def cluster_discover(
     *, survey: Survey, date_from: dt.date, date_to: dt.date, seed: int = 0
 ) -> DiscoverResult:
     """Cluster the scope's uncovered comments (the number of clusters chosen by the
-    Calinski-Harabasz index) and reconcile with the stored emerging topics without touching what
+    Krzanowski-Lai index) and reconcile with the stored emerging topics without touching what
     a person edited."""
     rows = _uncovered(survey, date_from, date_to)
     docs = [
