@@ -16,8 +16,8 @@ would shrink with k in p dimensions with no cluster structure). Never more than 
 clusters, so a cluster averages at least sqrt(n) comments. The silhouette used before kept
 rising with k on these vectors (0.23 at 2 to 0.46 at 19 on online_shopping_10_cats) and so
 always picked the top of the range; the Calinski-Harabasz index picked 5 with 20 components
-but 2 with 30 or 50; the Krzanowski-Lai index picks 5 there with 20, 30 or 50 components and
-every seed tried, and costs one k-means fit more than the range. See BENCHMARKS.md for the
+but 2 with 30 or 50; the Krzanowski-Lai index picks 5 there with 20, 30 or 50 components (and
+seeds 0 to 2 at 20), and costs one k-means fit more than the range. See BENCHMARKS.md for the
 criteria compared.
 
 Each cluster is named by its c-TF-IDF keywords (class-based TF-IDF: a term's frequency in the
