@@ -6,8 +6,19 @@ rather than subject) side by side with TF-IDF of Chinese character bigrams (they
 compounds jieba split) -> LSA (truncated SVD, 20 components) -> unit length, so Euclidean
 k-means is spherical (cosine) k-means. On online_shopping_10_cats this scored NMI 0.58-0.59
 against 0.45-0.48 for plain term TF-IDF with 100 components (see BENCHMARKS.md).
-k-means runs with several initialisations and a fixed seed (deterministic). The number of
-clusters is chosen by the silhouette (cosine) over ``k_range`` unless the caller forces ``k``.
+k-means runs with several initialisations and a fixed seed (deterministic).
+
+Unless the caller forces ``k``, the number of clusters is the k in ``k_range`` with the highest
+Krzanowski-Lai index: with W(k) the k-means within-cluster scatter and p the dimension,
+DIFF(k) = (k-1)^(2/p) W(k-1) - k^(2/p) W(k) and KL(k) = |DIFF(k) / DIFF(k+1)|, large where
+going to k clusters gains much and going further gains little (the k^(2/p) factor is how W
+would shrink with k in p dimensions with no cluster structure). Never more than sqrt(n)
+clusters, so a cluster averages at least sqrt(n) comments. The silhouette used before kept
+rising with k on these vectors (0.23 at 2 to 0.46 at 19 on online_shopping_10_cats) and so
+always picked the top of the range; the Calinski-Harabasz index picked 5 with 20 components
+but 2 with 30 or 50; the Krzanowski-Lai index picks 5 there with 20, 30 or 50 components (and
+seeds 0 to 2 at 20), and costs one k-means fit more than the range. See BENCHMARKS.md for the
+criteria compared.
 
 Each cluster is named by its c-TF-IDF keywords (class-based TF-IDF: a term's frequency in the
 cluster times log(1 + average cluster size / the term's frequency overall)) and shown with the
@@ -24,14 +35,13 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.sparse import hstack
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 
 from analysis.keywords import is_keyword_candidate
@@ -40,7 +50,6 @@ from analysis.text.pipeline import ProcessedComment
 MIN_COMMENTS = 6  # fewer comments than this are not clustered
 DEFAULT_K_RANGE = (2, 12)
 SVD_COMPONENTS = 20
-SILHOUETTE_SAMPLE = 2000
 STATUS_NEW = "new"
 EDITED_STATUSES = frozenset({"promoted", "renamed", "dismissed", "merged"})
 MATCH_MIN_JACCARD = 0.3
@@ -68,8 +77,8 @@ class ClusteringResult:
     clusters: tuple[EmergingCluster, ...]
     assignments: tuple[str | None, ...]  # cluster key per input document (None: not clustered)
     k: int
-    chosen_by: str  # "forced" | "silhouette" | "none"
-    silhouette: float | None
+    chosen_by: str  # "forced" | "krzanowski_lai" | "none"
+    score: float | None  # the Krzanowski-Lai index of the chosen k (None when forced or infinite)
 
 
 _NEGATED = ("不", "没", "not ", "no ", "never ")
@@ -108,7 +117,9 @@ def embed(docs: Sequence[ProcessedComment], *, seed: int = 0, components: int = 
     matrix = hstack(parts).tocsr()
     n_components = min(components, matrix.shape[1] - 1, matrix.shape[0] - 1)
     if n_components >= 2:
-        matrix = TruncatedSVD(n_components=n_components, random_state=seed).fit_transform(matrix)
+        # identical comments have no variance: the explained-variance ratio (unused) divides by 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            matrix = TruncatedSVD(n_components=n_components, random_state=seed).fit_transform(matrix)
     else:
         matrix = matrix.toarray()
     return normalize(matrix)
@@ -119,30 +130,67 @@ def _kmeans(vectors: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndar
     return model.labels_, model.cluster_centers_
 
 
-def choose_k(vectors: np.ndarray, k_range: tuple[int, int], seed: int) -> tuple[int, float | None]:
-    """The k in ``k_range`` with the best cosine silhouette (on a fixed sample)."""
+def k_upper_bound(n: int, high: int) -> int:
+    """The largest k worth trying for n points: at most ``high`` and at most sqrt(n)."""
+    return min(high, math.isqrt(n), n - 1)
+
+
+def krzanowski_lai(within: dict[int, float], k: int, dims: int) -> float:
+    """|DIFF(k) / DIFF(k+1)|, DIFF(j) = (j-1)^(2/p) W(j-1) - j^(2/p) W(j) (Krzanowski & Lai 1988).
+
+    ``within`` maps j to the within-cluster scatter W(j) for j = k-1, k, k+1 (W(1): the total
+    scatter). Infinite when going from k to k+1 clusters gains nothing (every cluster already a
+    single repeated point) while going to k gained something.
+    """
+
+    def diff(j: int) -> float:
+        return (j - 1) ** (2 / dims) * within[j - 1] - j ** (2 / dims) * within[j]
+
+    tolerance = 1e-12 * max(within[1], 1e-12)
+    gained, next_gain = abs(diff(k)), abs(diff(k + 1))
+    if next_gain <= tolerance:
+        return math.inf if gained > tolerance else 0.0
+    return gained / next_gain
+
+
+class KChoice(NamedTuple):
+    k: int
+    score: float | None  # the Krzanowski-Lai index, rounded to 4 decimals (None when infinite)
+    labels: np.ndarray | None  # the k-means fit at k (None when nothing could be scored)
+    centers: np.ndarray | None
+
+
+def choose_k(vectors: np.ndarray, k_range: tuple[int, int], seed: int) -> KChoice:
+    """The k in ``k_range`` (at most sqrt(n)) with the highest Krzanowski-Lai index, and its fit.
+
+    Ties go to the smaller k. When the range is empty (fewer distinct points than its low end),
+    k is its high end (1 for a single distinct point) and nothing is fitted.
+    """
     low, high = k_range
-    high = min(high, len(vectors) - 1)
+    high = k_upper_bound(len(vectors), high)
     if high < low:
-        return max(1, min(low, len(vectors))), None
-    rng = np.random.default_rng(seed)
-    sample = (
-        rng.choice(len(vectors), SILHOUETTE_SAMPLE, replace=False)
-        if len(vectors) > SILHOUETTE_SAMPLE
-        else None
-    )
-    best = (low, -2.0)
-    for k in range(low, high + 1):
-        labels, _ = _kmeans(vectors, k, seed)
-        if len(set(labels)) < 2:
+        return KChoice(max(1, high), None, None, None)
+    distinct = len(np.unique(np.round(vectors, 6), axis=0))
+    within = {1: float(((vectors - vectors.mean(axis=0)) ** 2).sum())}
+    fits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for k in range(max(2, low - 1), high + 2):
+        if k > distinct:  # more clusters than distinct points: no scatter left
+            within[k] = 0.0
             continue
-        if sample is not None:
-            score = silhouette_score(vectors[sample], labels[sample], metric="cosine")
-        else:
-            score = silhouette_score(vectors, labels, metric="cosine")
-        if score > best[1] + 1e-9:
-            best = (k, float(score))
-    return best[0], (round(best[1], 4) if best[1] > -2 else None)
+        labels, centers = _kmeans(vectors, k, seed)
+        fits[k] = (labels, centers)
+        within[k] = float(((vectors - centers[labels]) ** 2).sum())
+    best = KChoice(max(1, min(low, high)), None, None, None)
+    best_score = -1.0
+    dims = vectors.shape[1]
+    for k in range(low, high + 1):
+        if k not in fits:
+            continue
+        score = krzanowski_lai(within, k, dims)
+        if score > best_score:
+            best_score = score
+            best = KChoice(k, round(score, 4) if score < math.inf else None, *fits[k])
+    return best
 
 
 def ctfidf_keywords(
@@ -197,16 +245,18 @@ def cluster_comments(
         return ClusteringResult((), tuple(assignments), 0, "none", None)
     subset = [docs[i] for i in usable]
     vectors = embed(subset, seed=seed)
-    silhouette = None
+    score = None
     # Duplicate comments give identical vectors: never ask for more clusters than distinct points.
     distinct = len(np.unique(np.round(vectors, 6), axis=0))
+    labels = centers = None
     if k is None:
-        k, silhouette = choose_k(vectors, (k_range[0], min(k_range[1], distinct)), seed)
-        chosen_by = "silhouette"
+        k, score, labels, centers = choose_k(vectors, (k_range[0], min(k_range[1], distinct)), seed)
+        chosen_by = "krzanowski_lai"
     else:
         k = min(k, distinct)
         chosen_by = "forced"
-    labels, centers = _kmeans(vectors, k, seed)
+    if labels is None or centers is None:
+        labels, centers = _kmeans(vectors, k, seed)
     names = ctfidf_keywords([subject_terms(d) for d in subset], labels, top=n_keywords)
     # Order clusters by size (then by name) so output and keys do not depend on k-means' label ids.
     sizes = Counter(labels.tolist())
@@ -231,7 +281,7 @@ def cluster_comments(
                 members=member_positions,
             )
         )
-    return ClusteringResult(tuple(clusters), tuple(assignments), k, chosen_by, silhouette)
+    return ClusteringResult(tuple(clusters), tuple(assignments), k, chosen_by, score)
 
 
 def _jaccard(a: Sequence[str], b: Sequence[str]) -> float:

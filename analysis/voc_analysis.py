@@ -232,7 +232,7 @@ def comments_analyse(
             "clusters": {
                 "k": clustering.k,
                 "chosen_by": clustering.chosen_by,
-                "silhouette": clustering.silhouette,
+                "score": clustering.score,
             },
             "detractor_model": model_trained,
             "dictionary_version": pipeline.dictionary_version,

@@ -100,15 +100,19 @@ def _identity(x):
 
 
 # -- clustering ---------------------------------------------------------------------------
-def eval_clustering(data: Path, pipeline: TextPipeline) -> dict:
+def load_shopping(data: Path) -> tuple[list[str], np.ndarray]:
+    """EVALUATION.md's sample of online_shopping_10_cats: texts and their categories."""
     frame = pd.read_csv(data / "zh" / "online_shopping_10_cats.csv").dropna(subset=["review"])
     frame["review"] = frame["review"].astype(str).str.replace("\ufeff", "", regex=False).str.strip()
     frame = frame[(frame["review"] != "") & (frame["review"] != "nan")]
     sample = pd.concat(
         [g.sample(min(len(g), 1000), random_state=SEED) for _, g in frame.groupby("cat", sort=True)]
     )
-    texts = sample["review"].tolist()
-    truth = sample["cat"].to_numpy()
+    return sample["review"].tolist(), sample["cat"].to_numpy()
+
+
+def eval_clustering(data: Path, pipeline: TextPipeline) -> dict:
+    texts, truth = load_shopping(data)
     docs = [pipeline.process(t) for t in texts]
 
     def scores(labels) -> dict:
@@ -123,7 +127,13 @@ def eval_clustering(data: Path, pipeline: TextPipeline) -> dict:
         started = time.perf_counter()
         result = cluster_comments(docs, k=k, seed=SEED)
         labels = [a if a is not None else "-" for a in result.assignments]
-        out[name] = {**scores(labels), "k": result.k, "seconds": round(time.perf_counter() - started, 1)}
+        out[name] = {
+            **scores(labels),
+            "k": result.k,
+            "chosen_by": result.chosen_by,
+            "score": result.score,
+            "seconds": round(time.perf_counter() - started, 1),
+        }
     tokens = jieba_tokens(texts)
     tfidf = TfidfVectorizer(analyzer=_identity).fit_transform(tokens)
     out["baseline TF-IDF+KMeans(10)"] = scores(KMeans(10, n_init=10, random_state=SEED).fit_predict(tfidf))

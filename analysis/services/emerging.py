@@ -67,8 +67,9 @@ def _previous(row: EmergingTopic) -> EmergingCluster:
 def cluster_discover(
     *, survey: Survey, date_from: dt.date, date_to: dt.date, seed: int = 0
 ) -> DiscoverResult:
-    """Cluster the scope's uncovered comments (the number of clusters chosen by silhouette) and
-    reconcile with the stored emerging topics without touching what a person edited."""
+    """Cluster the scope's uncovered comments (the number of clusters chosen by the
+    Krzanowski-Lai index) and reconcile with the stored emerging topics without touching what
+    a person edited."""
     rows = _uncovered(survey, date_from, date_to)
     docs = [
         ProcessedComment(

@@ -1,8 +1,18 @@
-"""Emerging topics: determinism, forced k, stable keys, and never overwriting a person's edits."""
+"""Emerging topics: determinism, forced and chosen k, stable keys, and never overwriting a person's edits."""
 
+import math
+
+import numpy as np
 import pytest
 
-from analysis.clustering import EmergingCluster, cluster_comments, merge_with_previous
+from analysis.clustering import (
+    EmergingCluster,
+    choose_k,
+    cluster_comments,
+    k_upper_bound,
+    krzanowski_lai,
+    merge_with_previous,
+)
 from analysis.text import TextPipeline
 
 TEXTS = [
@@ -45,10 +55,76 @@ def test_clustering_is_deterministic(docs):
     assert cluster_comments(docs, seed=0) == cluster_comments(docs, seed=0)
 
 
-def test_k_is_chosen_by_silhouette(docs):
+def test_k_is_chosen_by_krzanowski_lai(docs):
+    # when no k is forced
     result = cluster_comments(docs, seed=0)
-    assert (result.k, result.chosen_by) == (4, "silhouette")
-    assert [c.mentions for c in result.clusters] == [4, 4, 2, 2]
+    # then the three subjects are found (12 comments: at most 3 clusters), the same as k=3 forced
+    assert (result.k, result.chosen_by) == (3, "krzanowski_lai")
+    assert result.assignments == cluster_comments(docs, k=3, seed=0).assignments
+    assert [c.mentions for c in result.clusters] == [4, 4, 4]
+
+
+def blobs(centres, spread=1.0):
+    """Each centre with the 3x3 grid of offsets -spread, 0, +spread around it (9 points)."""
+    grid = [(dx, dy) for dx in (-spread, 0.0, spread) for dy in (-spread, 0.0, spread)]
+    return np.array([(cx + dx, cy + dy) for cx, cy in centres for dx, dy in grid])
+
+
+def test_choose_k_finds_separated_blobs():
+    # given four blobs of 9 points at the corners of a 10 x 10 square
+    points = blobs([(0, 0), (10, 0), (0, 10), (10, 10)])
+    # when
+    choice = choose_k(points, (2, 12), seed=0)
+    # then k is 4 (tried up to 6 = sqrt(36)) with the index computed by hand. Within-cluster
+    # scatter W(k): a blob 12, two blobs merged 2 * 12 + 18 * 5^2 = 474, a blob split into a
+    # column of 3 and two of 6 points 2 + 5.5; so W(3) = 474 + 2 * 12 = 498, W(4) = 48,
+    # W(5) = 36 + 7.5 = 43.5. In 2 dimensions DIFF(k) = (k - 1) W(k - 1) - k W(k):
+    # DIFF(4) = 3 * 498 - 4 * 48 = 1302, DIFF(5) = 4 * 48 - 5 * 43.5 = -25.5.
+    assert (choice.k, choice.score) == (4, round(1302 / 25.5, 4))
+    # and each blob is one cluster
+    per_blob = [set(choice.labels[i : i + 9].tolist()) for i in range(0, 36, 9)]
+    assert [len(labels) for labels in per_blob] == [1, 1, 1, 1]
+    assert len(set.union(*per_blob)) == 4
+
+
+def test_choose_k_does_not_split_touching_blobs():
+    # two pairs of blobs 40 apart; within a pair the grids touch (centres 1 apart, spread 0.5)
+    points = blobs([(0, 0), (1, 0), (40, 0), (41, 0)], spread=0.5)
+    assert choose_k(points, (2, 12), seed=0).k == 2
+    # with the blobs of a pair 10 apart, each blob is its own cluster
+    points = blobs([(0, 0), (10, 0), (40, 0), (50, 0)], spread=0.5)
+    assert choose_k(points, (2, 12), seed=0).k == 4
+
+
+def test_krzanowski_lai_by_hand():
+    # W(1..4) in 2 dimensions: DIFF(2) = 1 * 100 - 2 * 40 = 20, DIFF(3) = 2 * 40 - 3 * 20 = 20,
+    # DIFF(4) = 3 * 20 - 4 * 14 = 4
+    within = {1: 100.0, 2: 40.0, 3: 20.0, 4: 14.0}
+    assert (krzanowski_lai(within, 2, 2), krzanowski_lai(within, 3, 2)) == (1.0, 5.0)
+    # in 4 dimensions the factor is k^(1/2): DIFF(2) = 100 - sqrt(2) * 40
+    assert krzanowski_lai(within, 2, 4) == pytest.approx(
+        (100 - math.sqrt(2) * 40) / (math.sqrt(2) * 40 - math.sqrt(3) * 20)
+    )
+    # nothing gained after k, something before: infinite
+    assert krzanowski_lai({1: 10.0, 2: 0.0, 3: 0.0}, 2, 2) == math.inf
+
+
+def test_a_perfect_partition_of_repeated_points_wins():
+    # three distinct points, each repeated four times: k = 3 leaves no scatter
+    repeated = np.repeat([[0.0, 1.0], [1.0, 0.0], [0.6, 0.8]], 4, axis=0)
+    choice = choose_k(repeated, (2, 12), seed=0)
+    assert (choice.k, choice.score) == (3, None)
+
+
+def test_k_is_at_most_the_square_root_of_the_comments():
+    assert [k_upper_bound(n, 12) for n in (6, 12, 50, 143, 144, 10_000)] == [2, 3, 7, 11, 12, 12]
+    assert k_upper_bound(50, 4) == 4
+
+
+def test_identical_comments_make_one_cluster():
+    pipeline = TextPipeline()
+    result = cluster_comments([pipeline.process("电池续航太差")] * 8, seed=0)
+    assert (result.k, result.score, [c.mentions for c in result.clusters]) == (1, None, [8])
 
 
 def test_too_few_comments_are_not_clustered(docs):
