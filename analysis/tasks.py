@@ -23,6 +23,49 @@ def response_analyse(response_id: int) -> None:
     services.response_analyse(response_id=response_id)
 
 
+@shared_task(
+    name="analysis.responses_analyse",
+    ignore_result=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(ConnectionError,),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=300,
+    time_limit=360,
+)
+def responses_analyse(response_ids: list[int]) -> None:
+    """A batch handed over by the pending drain; one response's failure never blocks the rest
+    (it is logged, and the hourly sweep offers it again)."""
+    for response_id in response_ids:
+        try:
+            services.response_analyse(response_id=response_id)
+        except ConnectionError:
+            raise
+        except Exception:
+            logger.exception("analysis of response %s failed", response_id)
+
+
+def _enqueue_batch(response_ids: list[int]) -> None:
+    responses_analyse.delay(response_ids)
+
+
+@shared_task(name="analysis.pending_drain", ignore_result=True, soft_time_limit=120, time_limit=150)
+def pending_drain() -> int:
+    return services.pending_drain(enqueue=_enqueue_batch)
+
+
+@shared_task(name="analysis.unanalysed_sweep", ignore_result=True, soft_time_limit=600, time_limit=660)
+def unanalysed_sweep() -> int:
+    """Completed responses whose analysis was lost on the way, enqueued again in batches."""
+    ids = services.unanalysed_find()
+    for start in range(0, len(ids), services.PENDING_BATCH_SIZE):
+        _enqueue_batch(ids[start : start + services.PENDING_BATCH_SIZE])
+    if ids:
+        logger.warning("%s completed responses had no analysis; enqueued again", len(ids))
+    return len(ids)
+
+
 @shared_task(name="analysis.comments_reanalyse", ignore_result=True, soft_time_limit=3000, time_limit=3600)
 def comments_reanalyse(survey_id: int | None = None) -> None:
     services.comments_reanalyse(survey_id=survey_id)

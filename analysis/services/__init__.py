@@ -10,9 +10,12 @@ from analysis.services.emerging import (
     emerging_promote,
     emerging_rename,
 )
+from analysis.services.pending import BATCH_SIZE as PENDING_BATCH_SIZE
+from analysis.services.pending import pending_add, pending_count, pending_drain, unanalysed_find
 from analysis.services.taxonomy import survey_taxonomy_link, taxonomy_load_starter
 
 __all__ = [
+    "PENDING_BATCH_SIZE",
     "aggregates_apply",
     "aggregates_rebuild",
     "cluster_discover",
@@ -22,8 +25,12 @@ __all__ = [
     "emerging_merge",
     "emerging_promote",
     "emerging_rename",
+    "pending_add",
+    "pending_count",
+    "pending_drain",
     "response_analyse",
     "response_segments",
     "survey_taxonomy_link",
     "taxonomy_load_starter",
+    "unanalysed_find",
 ]

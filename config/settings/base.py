@@ -155,6 +155,10 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE: dict = {
     # Invitations: due sends (deferred, retried, or whose worker died), reminders, expiry.
     "responses-dispatch-due": {"task": "responses.invitations_dispatch_due", "schedule": 30.0},
+    # Analysis: completed responses handed over by submits (backup of the scheduled drain), and
+    # any whose hand-off was lost (see analysis/services/pending.py).
+    "analysis-pending-drain": {"task": "analysis.pending_drain", "schedule": 30.0},
+    "analysis-unanalysed-sweep": {"task": "analysis.unanalysed_sweep", "schedule": 3600.0},
     "responses-remind-due": {"task": "responses.invitations_remind_due", "schedule": 300.0},
     "responses-expire": {"task": "responses.invitations_expire", "schedule": 600.0},
     # Analysis: emerging topics daily, the detractor model weekly (both at night, Shanghai time).
@@ -175,6 +179,10 @@ ANALYSIS_SEGMENT_KEYS = env.list(
     "ANALYSIS_SEGMENT_KEYS",
     default=["city", "district_type", "merchant_type", "scenario", "channel", "respondent_type", "locale"],
 )
+
+# Seconds between the first submit of a burst and the task that hands the burst's responses to
+# the analysis queue in batches (analysis/services/pending.py).
+ANALYSIS_PENDING_DELAY = env.float("ANALYSIS_PENDING_DELAY", default=1.0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
