@@ -7,8 +7,9 @@ values instead. Rows are plain tuples, in the order of the ``columns`` named (fi
 COPY itself. The columns not named are filled as ``bulk_create`` would fill them: the field's
 default (evaluated once per call), one time stamp for ``auto_now(_add)`` fields. A field whose
 default must differ per row (``uuid.uuid4``) has to be named; leaving it out is an error, not a
-shared value. JSON values are Python objects, encoded by the database driver the way the
-field's ``get_db_prep_save`` would.
+shared value. JSON values are Python objects, encoded by the database driver with
+``json.dumps``, as the field's ``get_db_prep_save`` does (a JSON field with its own encoder
+goes through ``bulk_create``).
 
 - ``rows_insert``: rows that cannot conflict (a batch's invitations and suppressions).
 - ``rows_insert_ignore``: INSERT … ON CONFLICT DO NOTHING through a temporary table, returning
@@ -62,14 +63,11 @@ class _Plan:
             else:
                 self.defaulted.append(field)
         self.all_fields = [*self.fields, *self.defaulted, *self.stamped]
-        # JSON with a custom encoder goes through the field; plain JSON is encoded by psycopg.
-        self.encoded = [
-            position
-            for position, field in enumerate(self.fields)
-            if isinstance(field, models.JSONField) and field.encoder is not None
-        ]
         types = [_copy_type(field) for field in self.all_fields]
-        self.types: list[str] | None = None if None in types else types  # type: ignore[assignment]
+        # None: not for COPY (a column type psycopg is not told about here, or JSON with a custom
+        # encoder, which psycopg would not apply); bulk_create writes those rows.
+        custom_json = any(isinstance(field, models.JSONField) and field.encoder for field in self.all_fields)
+        self.types: list[str] | None = None if None in types or custom_json else types  # type: ignore[assignment]
 
     def tail(self) -> tuple:
         """The values of the columns not named: defaults, then one time stamp."""
@@ -98,18 +96,14 @@ def _copy(cursor, table: str, plan: _Plan, rows: Iterable[Sequence], *, numbered
         [quote(field.column) for field in plan.all_fields] + (["ingest_position"] if numbered else [])
     )
     tail = plan.tail()
-    encoded = [(position, plan.fields[position]) for position in plan.encoded]
     with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types([*plan.types, "int4"] if numbered else plan.types)  # type: ignore[list-item]
         write = copy.write_row
-        for position, row in enumerate(rows):
-            if encoded:
-                row = list(row)
-                for index, field in encoded:
-                    row[index] = field.get_db_prep_save(row[index], connection)
-            if numbered:
+        if numbered:
+            for position, row in enumerate(rows):
                 write((*row, *tail, position))
-            else:
+        else:
+            for row in rows:
                 write((*row, *tail))
 
 

@@ -305,6 +305,8 @@ def _quota_counters_locked(
     segment wait until this one has committed its count, so ``quota_max_per_day`` holds across
     web processes. Keys are created and locked in a fixed order, so two batches never deadlock.
     """
+    if not any(rule.quota_attribute for rule in rules):
+        return {}  # quota_key is None for every event
     keys = set()
     for fact in facts:
         rule, _dormant = rule_select(rules, fact, now=now)
