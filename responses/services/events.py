@@ -5,8 +5,8 @@ returns one ``ItemResult`` per item, in order. Validation is pure Python; the va
 then written in one transaction with a fixed, small number of statements whatever the batch
 size (``services/bulk.py``: binary COPY on PostgreSQL, ``bulk_create`` elsewhere):
 
-1. respondents: insert the missing ones (ON CONFLICT DO NOTHING), lock all with SELECT ... FOR
-   UPDATE, bulk update the contact data of those that changed (``services/respondents.py``);
+1. respondents: insert the missing ones (ON CONFLICT DO NOTHING), lock the others with SELECT ...
+   FOR UPDATE, bulk update the contact data of those that changed (``services/respondents.py``);
 2. events: INSERT ... ON CONFLICT DO NOTHING on ``(source, external_id)`` returning the rows
    inserted (elsewhere: ``bulk_create(ignore_conflicts=True)`` stamped with this call's
    ``batch_id``, then read back); those are new, every other valid item is a ``duplicate``.
@@ -17,6 +17,9 @@ size (``services/bulk.py``: binary COPY on PostgreSQL, ``bulk_create`` elsewhere
 4. decisions in Python (``services/rules.py``), in the order the events were given, each seeing
    the invitations and quota counts of the ones before it;
 5. bulk insert of invitations and suppressions; sends due now are enqueued after commit.
+
+Rows are written as plain tuples (``rows_insert``): a model instance per row cost more than
+writing it.
 """
 
 import datetime as dt
