@@ -86,6 +86,38 @@ def _locked(keys: list[tuple[str, str]]) -> dict[tuple[str, str], RespondentRow]
     return {(row[2], row[3]): RespondentRow._make(row) for row in rows}
 
 
+# One statement for any number of rows, the new values passed as arrays. (bulk_update writes
+# a CASE with one branch per row for each column: 1,000 rows took seconds to build and run.)
+_UPDATE_SQL = (
+    "UPDATE responses_respondent AS r SET email = v.email, phone = v.phone, locale = v.locale, "
+    "timezone = v.timezone, contact_updated_at = v.contact_updated_at, updated_at = %s "
+    "FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::varchar[], %s::varchar[], "
+    "%s::timestamptz[]) AS v(id, email, phone, locale, timezone, contact_updated_at) WHERE r.id = v.id"
+)
+
+
+def _contacts_update(rows: list[RespondentRow], *, now: dt.datetime) -> None:
+    """Write the contact data of these (locked) respondents."""
+    if connection.vendor != "postgresql":
+        Respondent.objects.bulk_update(
+            [
+                Respondent(
+                    id=row.id,
+                    contact_updated_at=row.contact_updated_at,
+                    updated_at=now,
+                    **{name: getattr(row, name) for name in CONTACT_FIELDS},
+                )
+                for row in rows
+            ],
+            [*CONTACT_FIELDS, "contact_updated_at", "updated_at"],
+        )
+        return
+    columns = [[row.id for row in rows]]
+    columns += [[getattr(row, name) for row in rows] for name in (*CONTACT_FIELDS, "contact_updated_at")]
+    with connection.cursor() as cursor:
+        cursor.execute(_UPDATE_SQL, [now, *columns])
+
+
 def respondents_upsert(
     *, updates: Iterable[tuple[dt.datetime, RespondentInput]]
 ) -> dict[tuple[str, str], RespondentRow]:
@@ -139,18 +171,7 @@ def respondents_upsert(
             changed.append(row)
         result[key] = row
     if changed:
-        Respondent.objects.bulk_update(
-            [
-                Respondent(
-                    id=row.id,
-                    contact_updated_at=row.contact_updated_at,
-                    updated_at=now,
-                    **{name: getattr(row, name) for name in CONTACT_FIELDS},
-                )
-                for row in changed
-            ],
-            [*CONTACT_FIELDS, "contact_updated_at", "updated_at"],
-        )
+        _contacts_update(changed, now=now)
     return result
 
 

@@ -245,3 +245,36 @@ def test_respondents_upsert_outside_a_transaction_is_refused() -> None:
     with pytest.raises(RuntimeError, match=r"inside transaction\.atomic"):
         respondents_upsert(updates=[(AT, RespondentInput(type="customer", ref="c1"))])
     assert Respondent.objects.count() == 0
+
+
+def test_respondents_upsert_writes_each_known_respondent_its_own_contact_data() -> None:
+    # given three known respondents, and a batch with newer contact data for two of them
+    one, two, three = (
+        RespondentFactory(
+            ref=ref, email=f"{ref}@example.com", phone="", locale="zh-hans", contact_updated_at=AT
+        )
+        for ref in ("k1", "k2", "k3")
+    )
+    later = AT + dt.timedelta(hours=2)
+    # when upserted
+    rows = _upsert(
+        (later, RespondentInput(type="customer", ref="k1", phone="+8613812345678")),
+        (later, RespondentInput(type="customer", ref="k2", email="new@example.com", locale="en")),
+        (AT - dt.timedelta(hours=1), RespondentInput(type="customer", ref="k3", email="stale@example.com")),
+    )
+    # then each row holds its own new data, the third is untouched, and the rows returned agree
+    stored = {
+        r.ref: (r.email, r.phone, r.locale, r.contact_updated_at) for r in Respondent.objects.order_by("ref")
+    }
+    assert stored == {
+        "k1": ("k1@example.com", "+8613812345678", "zh-hans", later),
+        "k2": ("new@example.com", "", "en", later),
+        "k3": ("k3@example.com", "", "zh-hans", AT),
+    }
+    assert {
+        key[1]: (row.email, row.phone, row.locale, row.contact_updated_at) for key, row in rows.items()
+    } == stored
+    for respondent, touched in ((one, True), (two, True), (three, False)):
+        updated_at = respondent.updated_at
+        respondent.refresh_from_db()
+        assert (respondent.updated_at > updated_at) is touched
