@@ -148,6 +148,8 @@ _INVITATION_COLUMNS = (
     "expires_at",
     "context",
 )
+_PUBLIC_ID = _INVITATION_COLUMNS.index("public_id")
+_DUE_AT = _INVITATION_COLUMNS.index("due_at")
 _SUPPRESSION_COLUMNS = ("event_id", "respondent_id", "survey_id", "rule_id", "reason", "detail")
 _SCHEDULED = Invitation.Status.SCHEDULED.value
 
@@ -251,7 +253,7 @@ def _store_and_decide(valid: list[tuple[int, ValidEvent]], results: list, *, now
         # Safe as absolute values: the rows have been locked since they were read.
         QuotaCounter.objects.bulk_update(touched, ["count"])
 
-    due_now = [invitation[0] for invitation in invitations if invitation[11] <= now]
+    due_now = [invitation[_PUBLIC_ID] for invitation in invitations if invitation[_DUE_AT] <= now]
     if due_now:
         # COPY does not return keys; one query finds those to hand to the queue now (the others
         # wait for the dispatch sweep). Batches of ids per task: one claim and one status update
