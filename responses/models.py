@@ -139,8 +139,14 @@ class Invitation(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # sha256 hex of the token; the token itself is derived from public_id (responses/tokens.py)
     # and never stored.
-    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
-    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.PROTECT, related_name="+")
+    # Unique through Meta.constraints, not unique=True: a field's unique=True also adds a LIKE
+    # (varchar_pattern_ops) index on PostgreSQL, which no query uses and every insert maintains.
+    token_hash = models.CharField(_("token hash"), max_length=64, editable=False)
+    # db_index=False on the foreign keys below that lead a composite or unique index of Meta:
+    # that index serves their lookups; a second one would only slow down each insert.
+    survey = models.ForeignKey(
+        Survey, verbose_name=_("survey"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     survey_version = models.ForeignKey(
         SurveyVersion, verbose_name=_("survey version"), on_delete=models.PROTECT, related_name="+"
     )
@@ -153,10 +159,18 @@ class Invitation(models.Model):
         related_name="+",
     )
     event = models.ForeignKey(
-        ServiceEvent, verbose_name=_("event"), on_delete=models.CASCADE, related_name="invitations"
+        ServiceEvent,
+        verbose_name=_("event"),
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        db_index=False,
     )
     respondent = models.ForeignKey(
-        Respondent, verbose_name=_("respondent"), on_delete=models.PROTECT, related_name="invitations"
+        Respondent,
+        verbose_name=_("respondent"),
+        on_delete=models.PROTECT,
+        related_name="invitations",
+        db_index=False,
     )
     channel = models.CharField(_("channel"), max_length=16, choices=DistributionRule.Channel.choices)
     channels = models.JSONField(_("channel order"), default=list)
@@ -186,6 +200,7 @@ class Invitation(models.Model):
         constraints = [
             # At most one invitation per event (the winning rule decides; see services/rules.py).
             models.UniqueConstraint(fields=["event"], name="invitation_one_per_event"),
+            models.UniqueConstraint(fields=["token_hash"], name="invitation_token_hash_unique"),
             models.CheckConstraint(
                 condition=Q(reminders_sent__gte=0), name="invitation_reminders_sent_gte_0"
             ),
@@ -215,14 +230,26 @@ class Suppression(models.Model):
         QUOTA_FULL = "quota_full", _("Daily quota of the segment reached")
         SAMPLED_OUT = "sampled_out", _("Not drawn by sampling")
 
+    # No separate indexes for event and survey: suppression_one_per_event and suppression_survey_idx
+    # lead with them.
     event = models.ForeignKey(
-        ServiceEvent, verbose_name=_("event"), on_delete=models.CASCADE, related_name="suppressions"
+        ServiceEvent,
+        verbose_name=_("event"),
+        on_delete=models.CASCADE,
+        related_name="suppressions",
+        db_index=False,
     )
     respondent = models.ForeignKey(
         Respondent, verbose_name=_("respondent"), on_delete=models.PROTECT, related_name="suppressions"
     )
     survey = models.ForeignKey(
-        Survey, verbose_name=_("survey"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Survey,
+        verbose_name=_("survey"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     rule = models.ForeignKey(
         DistributionRule,

@@ -31,7 +31,8 @@ def _key() -> bytes:
 
 
 def _sign(message: str) -> str:
-    digest = hmac.new(_key(), message.encode(), hashlib.sha256).digest()
+    # hmac.digest: the one-shot form, computed in OpenSSL without an HMAC object per call.
+    digest = hmac.digest(_key(), message.encode(), "sha256")
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
@@ -49,8 +50,13 @@ def invitation_token(invitation) -> str:
     return invitation_token_for(invitation.public_id)
 
 
+def token_link(token: str, *, site_url: str | None = None) -> str:
+    """The respondent page of an invitation token (``site_url`` defaults to ``SITE_URL``)."""
+    return f"{settings.SITE_URL if site_url is None else site_url}/s/{token}/"
+
+
 def invitation_link(invitation) -> str:
-    return f"{settings.SITE_URL}/s/{invitation_token(invitation)}/"
+    return token_link(invitation_token(invitation))
 
 
 def optout_token(respondent) -> str:

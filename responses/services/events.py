@@ -5,8 +5,8 @@ returns one ``ItemResult`` per item, in order. Validation is pure Python; the va
 then written in one transaction with a fixed, small number of statements whatever the batch
 size (``services/bulk.py``: binary COPY on PostgreSQL, ``bulk_create`` elsewhere):
 
-1. respondents: insert the missing ones (ON CONFLICT DO NOTHING), lock all with SELECT ... FOR
-   UPDATE, bulk update the contact data of those that changed (``services/respondents.py``);
+1. respondents: insert the missing ones (ON CONFLICT DO NOTHING), lock the others with SELECT ...
+   FOR UPDATE, bulk update the contact data of those that changed (``services/respondents.py``);
 2. events: INSERT ... ON CONFLICT DO NOTHING on ``(source, external_id)`` returning the rows
    inserted (elsewhere: ``bulk_create(ignore_conflicts=True)`` stamped with this call's
    ``batch_id``, then read back); those are new, every other valid item is a ``duplicate``.
@@ -17,6 +17,9 @@ size (``services/bulk.py``: binary COPY on PostgreSQL, ``bulk_create`` elsewhere
 4. decisions in Python (``services/rules.py``), in the order the events were given, each seeing
    the invitations and quota counts of the ones before it;
 5. bulk insert of invitations and suppressions; sends due now are enqueued after commit.
+
+Rows are written as plain tuples (``rows_insert``): a model instance per row cost more than
+writing it.
 """
 
 import datetime as dt
@@ -31,9 +34,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from responses import selectors
-from responses.models import Invitation, QuotaCounter, Respondent, ServiceEvent, SourceSystem, Suppression
-from responses.services.bulk import bulk_insert, bulk_insert_ignore
-from responses.services.respondents import respondents_upsert
+from responses.models import Invitation, QuotaCounter, ServiceEvent, SourceSystem, Suppression
+from responses.services.bulk import rows_insert, rows_insert_ignore
+from responses.services.respondents import RespondentRow, respondents_upsert
 from responses.services.rules import (
     Decision,
     EventFacts,
@@ -45,7 +48,7 @@ from responses.services.rules import (
     rule_select,
 )
 from responses.services.validation import ItemError, ValidEvent, event_validate
-from responses.tokens import invitation_link, invitation_token_for, token_hash
+from responses.tokens import invitation_token_for, token_hash, token_link
 
 logger = logging.getLogger(__name__)
 
@@ -118,29 +121,64 @@ def events_ingest(
     return results  # type: ignore[return-value]
 
 
+_EVENT_COLUMNS = (
+    "source",
+    "external_id",
+    "type",
+    "occurred_at",
+    "received_at",
+    "respondent_id",
+    "attributes",
+    "batch_id",
+)
+_INVITATION_COLUMNS = (
+    "public_id",
+    "token_hash",
+    "survey_id",
+    "survey_version_id",
+    "rule_id",
+    "event_id",
+    "respondent_id",
+    "channel",
+    "channels",
+    "status",
+    "locale",
+    "due_at",
+    "deferred_reason",
+    "expires_at",
+    "context",
+)
+_PUBLIC_ID = _INVITATION_COLUMNS.index("public_id")
+_DUE_AT = _INVITATION_COLUMNS.index("due_at")
+_SUPPRESSION_COLUMNS = ("event_id", "respondent_id", "survey_id", "rule_id", "reason", "detail")
+_SCHEDULED = Invitation.Status.SCHEDULED.value
+
+
 def _store_and_decide(valid: list[tuple[int, ValidEvent]], results: list, *, now: dt.datetime) -> None:
     respondents = respondents_upsert(updates=[(event.occurred_at, event.respondent) for _i, event in valid])
 
     batch_id = uuid.uuid4()
     rows = [
-        ServiceEvent(
-            source=event.source,
-            external_id=event.external_id,
-            type=event.type,
-            occurred_at=event.occurred_at,
-            received_at=now,
-            respondent=respondents[(event.respondent.type, event.respondent.ref)],
-            attributes=event.attributes,
-            batch_id=batch_id,
+        (
+            event.source,
+            event.external_id,
+            event.type,
+            event.occurred_at,
+            now,
+            respondents[(event.respondent.type, event.respondent.ref)].id,
+            event.attributes,
+            batch_id,
         )
         for _i, event in sorted(valid, key=lambda pair: (pair[1].source, pair[1].external_id))
     ]
-    inserted = bulk_insert_ignore(ServiceEvent, rows, returning=["id", "source", "external_id"])
+    inserted = rows_insert_ignore(
+        ServiceEvent, _EVENT_COLUMNS, rows, returning=["id", "source", "external_id"]
+    )
     if inserted is None:  # no INSERT … RETURNING of the new rows only: read back this batch's
         inserted = ServiceEvent.objects.filter(batch_id=batch_id).values_list("id", "source", "external_id")
     created = {(source, external_id): pk for pk, source, external_id in inserted}
 
-    fresh: list[tuple[int, ValidEvent, int, Respondent]] = []
+    fresh: list[tuple[int, ValidEvent, int, RespondentRow]] = []
     for index, event in valid:
         event_id = created.get((event.source, event.external_id))
         if event_id is None:
@@ -160,8 +198,10 @@ def _store_and_decide(valid: list[tuple[int, ValidEvent]], results: list, *, now
     counters = _quota_counters_locked(rules, facts, now=now, default_tz=default_tz)
     counts = {key: row.count for key, row in counters.items()}
 
-    invitations: list[Invitation] = []
-    suppressions: list[Suppression] = []
+    invitations: list[tuple] = []
+    suppressions: list[tuple] = []
+    frozen_rules: dict[int, tuple[dict, dict]] = {}
+    site_url = settings.SITE_URL
     for (index, event, event_id, respondent), fact in zip(fresh, facts, strict=True):
         decision = event_decide(
             fact,
@@ -172,41 +212,40 @@ def _store_and_decide(valid: list[tuple[int, ValidEvent]], results: list, *, now
             default_timezone=default_tz,
         )
         result = results[index]
+        rule = decision.rule
         if decision.invites:
-            invitation = _invitation(decision, event, event_id, respondent, fact, default_tz)
+            if rule.id not in frozen_rules:
+                frozen_rules[rule.id] = _frozen_rule(rule)
+            frozen = frozen_rules[rule.id]
+            token, invitation = _invitation(decision, event, event_id, respondent, fact, frozen)
             invitations.append(invitation)
-            history.setdefault(respondent.id, []).append(
-                _past(decision.rule, invitation.due_at)  # type: ignore[arg-type]
-            )
+            history.setdefault(respondent.id, []).append(_past(rule, decision.due_at))  # type: ignore[arg-type]
             if decision.quota_key:
                 counts[decision.quota_key] = counts.get(decision.quota_key, 0) + 1
-            entry = {"survey": decision.rule.survey_key, "status": Invitation.Status.SCHEDULED.value}
+            entry = {"survey": rule.survey_key, "status": _SCHEDULED}
             if decision.deferred_reason:
                 entry["reason"] = decision.deferred_reason
-            if invitation.channel == "link":
-                entry["link"] = invitation_link(invitation)
+            if decision.channel == "link":
+                entry["link"] = token_link(token, site_url=site_url)
             result.invitations.append(entry)
         else:
             suppressions.append(
-                Suppression(
-                    event_id=event_id,
-                    respondent=respondent,
-                    survey_id=decision.rule.survey_id if decision.rule else None,
-                    rule_id=decision.rule.id if decision.rule else None,
-                    reason=decision.reason,
-                    detail=decision.detail,
+                (
+                    event_id,
+                    respondent.id,
+                    rule.survey_id if rule else None,
+                    rule.id if rule else None,
+                    decision.reason,
+                    decision.detail,
                 )
             )
+            survey_key = rule.survey_key if rule else None
             result.invitations.append(
-                {
-                    "survey": decision.rule.survey_key if decision.rule else None,
-                    "status": "suppressed",
-                    "reason": decision.reason,
-                }
+                {"survey": survey_key, "status": "suppressed", "reason": decision.reason}
             )
 
-    bulk_insert(Invitation, invitations)
-    bulk_insert(Suppression, suppressions)
+    rows_insert(Invitation, _INVITATION_COLUMNS, invitations)
+    rows_insert(Suppression, _SUPPRESSION_COLUMNS, suppressions)
     touched = [row for key, row in counters.items() if counts.get(key, 0) != row.count]
     for row in touched:
         row.count = counts[(row.rule_id, row.day, row.value)]
@@ -214,7 +253,7 @@ def _store_and_decide(valid: list[tuple[int, ValidEvent]], results: list, *, now
         # Safe as absolute values: the rows have been locked since they were read.
         QuotaCounter.objects.bulk_update(touched, ["count"])
 
-    due_now = [invitation.public_id for invitation in invitations if invitation.due_at <= now]
+    due_now = [invitation[_PUBLIC_ID] for invitation in invitations if invitation[_DUE_AT] <= now]
     if due_now:
         # COPY does not return keys; one query finds those to hand to the queue now (the others
         # wait for the dispatch sweep). Batches of ids per task: one claim and one status update
@@ -228,7 +267,7 @@ def _store_and_decide(valid: list[tuple[int, ValidEvent]], results: list, *, now
         )
 
 
-def _facts(event: ValidEvent, respondent: Respondent, default_tz: str) -> EventFacts:
+def _facts(event: ValidEvent, respondent: RespondentRow, default_tz: str) -> EventFacts:
     return EventFacts(
         source=event.source,
         external_id=event.external_id,
@@ -271,6 +310,8 @@ def _quota_counters_locked(
     segment wait until this one has committed its count, so ``quota_max_per_day`` holds across
     web processes. Keys are created and locked in a fixed order, so two batches never deadlock.
     """
+    if not any(rule.quota_attribute for rule in rules):
+        return {}  # quota_key is None for every event
     keys = set()
     for fact in facts:
         rule, _dormant = rule_select(rules, fact, now=now)
@@ -293,52 +334,68 @@ def _quota_counters_locked(
     }
 
 
+def _frozen_rule(rule: RuleSpec) -> tuple[dict, dict]:
+    """The parts of the frozen context that are the same for every invitation of one rule."""
+    survey = {"key": rule.survey_key, "version_id": rule.survey_version_id}
+    settings_ = {
+        "id": rule.id,
+        "name": rule.name,
+        "channels": list(rule.channels),
+        "reminder_count": rule.reminder_count,
+        "reminder_after_hours": rule.reminder_after_hours,
+        "link_expiry_hours": rule.link_expiry_hours,
+    }
+    return survey, settings_
+
+
 def _invitation(
     decision: Decision,
     event: ValidEvent,
     event_id: int,
-    respondent: Respondent,
+    respondent: RespondentRow,
     fact: EventFacts,
-    default_tz: str,
-) -> Invitation:
+    frozen_rule: tuple[dict, dict],
+) -> tuple[str, tuple]:
+    """(the token, the invitation row in ``_INVITATION_COLUMNS`` order).
+
+    The frozen context is encoded when the row is written, within this transaction; the dicts it
+    shares with other rows (the event's validated attributes, the rule's parts) are never changed
+    after validation, so every invitation stores its own copy of them as they were.
+    """
     rule = decision.rule
     locale = respondent.locale if respondent.locale in rule.survey_locales else rule.survey_default_locale
     public_id = uuid.uuid4()
-    return Invitation(
-        public_id=public_id,
-        token_hash=token_hash(invitation_token_for(public_id)),
-        survey_id=rule.survey_id,
-        survey_version_id=rule.survey_version_id,
-        rule_id=rule.id,
-        event_id=event_id,
-        respondent=respondent,
-        channel=decision.channel,
-        channels=list(decision.channels),
-        status=Invitation.Status.SCHEDULED,
-        locale=locale,
-        due_at=decision.due_at,
-        deferred_reason=decision.deferred_reason,
-        expires_at=decision.expires_at,
-        context={
-            "event": {
-                "source": event.source,
-                "external_id": event.external_id,
-                "type": event.type,
-                "occurred_at": event.occurred_at.isoformat(),
-            },
-            "attributes": dict(event.attributes),
-            "respondent": {"type": respondent.type, "ref": respondent.ref},
-            "locale": locale,
-            "timezone": fact.respondent_timezone or default_tz,
-            "survey": {"key": rule.survey_key, "version_id": rule.survey_version_id},
-            "rule": {
-                "id": rule.id,
-                "name": rule.name,
-                "channels": list(rule.channels),
-                "reminder_count": rule.reminder_count,
-                "reminder_after_hours": rule.reminder_after_hours,
-                "link_expiry_hours": rule.link_expiry_hours,
-            },
-            **({"sampling_bypassed": True} if decision.detail.get("sampling_bypassed") else {}),
+    token = invitation_token_for(public_id)
+    context = {
+        "event": {
+            "source": event.source,
+            "external_id": event.external_id,
+            "type": event.type,
+            "occurred_at": event.occurred_at.isoformat(),
         },
+        "attributes": event.attributes,
+        "respondent": {"type": respondent.type, "ref": respondent.ref},
+        "locale": locale,
+        "timezone": fact.respondent_timezone,
+        "survey": frozen_rule[0],
+        "rule": frozen_rule[1],
+    }
+    if decision.detail.get("sampling_bypassed"):
+        context["sampling_bypassed"] = True
+    return token, (
+        public_id,
+        token_hash(token),
+        rule.survey_id,
+        rule.survey_version_id,
+        rule.id,
+        event_id,
+        respondent.id,
+        decision.channel,
+        list(decision.channels),
+        _SCHEDULED,
+        locale,
+        decision.due_at,
+        decision.deferred_reason,
+        decision.expires_at,
+        context,
     )

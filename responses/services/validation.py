@@ -47,6 +47,10 @@ REF_MAX_LENGTH = 128
 
 _SOURCE_PATTERN = re.compile(r"[A-Za-z0-9_.:-]+")
 _ATTRIBUTE_KEY_PATTERN = re.compile(r"[A-Za-z0-9_.-]+")
+_AUDIENCES = frozenset(Audience.values)
+# The most bytes one character of a string can take in compact JSON with ensure_ascii=False
+# ("\u001f" for a control character): the size limit is checked exactly only above this bound.
+_JSON_BYTES_PER_CHAR = 6
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,12 @@ def _zones() -> frozenset[str]:
 
 
 def _locales() -> dict[str, str]:
-    return {code.lower(): code for code in settings.SURVEY_LOCALES}
+    return _locale_map(tuple(settings.SURVEY_LOCALES))
+
+
+@cache
+def _locale_map(codes: tuple[str, ...]) -> dict[str, str]:
+    return {code.lower(): code for code in codes}
 
 
 class _Collector:
@@ -100,6 +109,10 @@ def _text(
     data: dict, key: str, path: str, errors: _Collector, *, max_length: int, required: bool = True
 ) -> str:
     value = data.get(key)
+    if type(value) is str:  # the usual case, checked first; anything unusual takes the long way
+        text = value.strip()
+        if text and len(text) <= max_length:
+            return text
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             errors.add(path, Code.REQUIRED, _("%(field)s is required.") % {"field": path})
@@ -226,7 +239,10 @@ def _attributes(data: dict, errors: _Collector) -> dict:
             )
     if len(errors.errors) > problems:
         return {}
-    size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+    if _json_size_bound(value) > ATTRIBUTES_MAX_BYTES:
+        size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+    else:
+        size = 0
     if size > ATTRIBUTES_MAX_BYTES:
         errors.add(
             "attributes",
@@ -236,6 +252,22 @@ def _attributes(data: dict, errors: _Collector) -> dict:
         )
         return {}
     return {key: item.strip() if isinstance(item, str) else item for key, item in value.items()}
+
+
+def _json_size_bound(value: dict) -> int:
+    """An upper bound of the compact JSON size of flat attributes, without encoding them."""
+    bound = 2  # {}
+    for key, item in value.items():
+        bound += _JSON_BYTES_PER_CHAR * len(key) + 4  # "key": and a comma
+        if isinstance(item, str):
+            bound += _JSON_BYTES_PER_CHAR * len(item) + 2
+        elif isinstance(item, float):
+            bound += 32  # repr of a float, "Infinity" or "NaN"
+        elif isinstance(item, int) and not isinstance(item, bool):
+            bound += len(str(item))
+        else:
+            bound += 5  # true, false, null
+    return bound
 
 
 def _respondent(data: dict, errors: _Collector) -> RespondentInput | None:
@@ -248,7 +280,7 @@ def _respondent(data: dict, errors: _Collector) -> RespondentInput | None:
         return None
     problems = len(errors.errors)
     kind = _text(value, "type", "respondent.type", errors, max_length=16)
-    if kind and kind not in Audience.values:
+    if kind and kind not in _AUDIENCES:
         errors.add(
             "respondent.type",
             Code.UNKNOWN_RESPONDENT_TYPE,

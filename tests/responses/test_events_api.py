@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from responses.models import Invitation, Respondent, ServiceEvent, SourceSystem, Suppression
 from responses.services.sources import source_system_rotate_key
+from responses.services.validation import ValidEvent, event_validate
 from tests.responses.factories import DistributionRuleFactory, event, source_system
 
 pytestmark = pytest.mark.django_db
@@ -406,3 +407,27 @@ def test_creating_a_source_system_in_the_admin_shows_its_key_once(admin_client) 
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     assert post(client, fresh_event(source="merchant-platform")).json()["results"][0]["status"] == "accepted"
+
+
+def _attributes_of_size(size: int) -> dict:
+    """Flat attributes whose compact JSON takes exactly ``size`` bytes (Chinese text, then padding)."""
+    attributes = {f"k{n:02d}": "值" * 130 for n in range(20)}
+    attributes["pad"] = ""
+    empty = len(json.dumps(attributes, ensure_ascii=False, separators=(",", ":")).encode())
+    attributes["pad"] = "x" * (size - empty)
+    assert len(json.dumps(attributes, ensure_ascii=False, separators=(",", ":")).encode()) == size
+    return attributes
+
+
+@pytest.mark.parametrize(("size", "accepted"), [(8 * 1024, True), (8 * 1024 + 1, False)])
+def test_the_attributes_size_limit_is_exact(size, accepted) -> None:
+    # given attributes of exactly the limit, or one byte more
+    item = event(attributes=_attributes_of_size(size))
+    # when validated
+    outcome = event_validate(item, now=timezone.now(), allowed_source=None)
+    # then the limit itself passes and one byte more is refused
+    if accepted:
+        assert isinstance(outcome, ValidEvent)
+        assert outcome.attributes == item["attributes"]
+    else:
+        assert [(e.field, e.code) for e in outcome] == [("attributes", "attributes_too_large")]

@@ -636,6 +636,20 @@ def test_fatigue_holds_for_parallel_events_of_one_respondent(postgres) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
+def test_fatigue_holds_for_parallel_events_of_a_known_respondent(postgres) -> None:
+    # given a 14-day fatigue, a respondent known from an event that no rule matched, and two
+    # different events of that respondent posted at once
+    DistributionRuleFactory(fatigue_days=14)
+    events_ingest(source_system=None, items=[event("e-0", type="ticket.closed")], now=NOW)
+    # when both are ingested in parallel
+    _in_parallel([event("e-1")], [event("e-2")])
+    # then the row lock taken on the known respondent serialised them: one invitation, one fatigue
+    assert Respondent.objects.count() == 1
+    assert Invitation.objects.count() == 1
+    assert sorted(Suppression.objects.values_list("reason", flat=True)) == ["fatigue", "no_rule"]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_quota_holds_for_parallel_batches(postgres) -> None:
     # given at most 3 night invitations a day, and two batches of 3 night events at once
     DistributionRuleFactory(quota_attribute="scenario", quota_max_per_day=3)
