@@ -28,10 +28,11 @@ QUIET = (dt.time(21, 0), dt.time(9, 0))
 ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Riyadh", "America/Sao_Paulo", "Asia/Tokyo", "Europe/London")
 
 
-def _night_zone(due: dt.datetime) -> str:
-    """A zone where it is quiet-hours night when the send is due, so the demo shows a deferral."""
+def _zone(due: dt.datetime, *, night: bool) -> str:
+    """A zone where it is quiet-hours night (or day) when the send is due, so the demo shows
+    exactly one deferral whatever the time the demo is loaded."""
     for name in ZONES:
-        if in_quiet_hours(due.astimezone(zoneinfo.ZoneInfo(name)).time(), *QUIET):
+        if in_quiet_hours(due.astimezone(zoneinfo.ZoneInfo(name)).time(), *QUIET) == night:
             return name
     return "Pacific/Auckland"
 
@@ -94,7 +95,12 @@ def demo_events(*, source_system: SourceSystem, now: dt.datetime | None = None) 
         )
 
     def item(n: int, ref: str, *, minutes_ago: int = 20, type_: str = "order.delivered", **extra) -> dict:
-        respondent = {"type": "customer", "ref": ref, **extra.pop("respondent", {})}
+        respondent = {
+            "type": "customer",
+            "ref": ref,
+            "timezone": _zone(now + dt.timedelta(minutes=10), night=False),
+            **extra.pop("respondent", {}),
+        }
         return {
             "source": DEMO_SOURCE,
             "external_id": f"demo-order-{n}",
@@ -126,7 +132,7 @@ def demo_events(*, source_system: SourceSystem, now: dt.datetime | None = None) 
             respondent={
                 "email": "night.owl@example.com",
                 "locale": "en",
-                "timezone": _night_zone(now + dt.timedelta(minutes=10)),
+                "timezone": _zone(now + dt.timedelta(minutes=10), night=True),
             },
         ),
         # delivered five days ago: stale
