@@ -4,9 +4,12 @@ Totals, mentions, impact and trends come from DailyAggregate when the filters al
 filter, or one filter on an aggregated segment key, ``settings.ANALYSIS_SEGMENT_KEYS``; inside a
 one-filter slice the lifts and breakdowns read the pair rows, e.g. ``district_type|city``);
 otherwise (two or more filters, or a key that is not aggregated) the same counts are computed
-from ResponseFacts rows (the fallback). Keywords and representative comments come from a
-bounded sample of CommentAnalysis rows. The maths is the
-pure modules' (``analysis.metrics``, ``analysis.stats``, ``analysis.keywords``).
+from the slice's ResponseFacts (the fallback). On PostgreSQL the slice is found through the GIN
+index on the facts' segments (one ``segments @> {filters}`` containment) and grouped in SQL
+(one ``GROUPING SETS`` query); elsewhere (SQLite) the rows are read and counted in Python, with
+the same results. Keywords and representative comments come from a bounded sample of
+CommentAnalysis rows (filtered on their own copy of the segments on PostgreSQL). The maths is
+the pure modules' (``analysis.metrics``, ``analysis.stats``, ``analysis.keywords``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.db.models.fields.json import KeyTextTransform
 
@@ -36,6 +40,7 @@ from analysis.selectors.taxonomy import question_plan
 from analysis.services.aggregates import (
     COUNT_FIELDS,
     FACT_FIELDS,
+    MAX_VALUE_LENGTH,
     facts_table,
     pair_key,
     pair_prefix,
@@ -72,13 +77,27 @@ class Scope:
         return len(self.filters) <= 1 and all(k in segment_keys() for k in self.filters)
 
 
+def in_database() -> bool:
+    """PostgreSQL: filtered slices are found through the segments' GIN index and grouped in
+    SQL. Otherwise the rows are read and counted in Python (the same results)."""
+    return connection.vendor == "postgresql"
+
+
+def _segment_filter(queryset, filters: Mapping[str, str]):
+    """Rows whose ``segments`` hold every filter value. On PostgreSQL one containment
+    (``@>``, the GIN index) finds them; the per-key look-ups keep the exact test."""
+    if filters and in_database():
+        queryset = queryset.filter(segments__contains=dict(filters))
+    for key, value in filters.items():
+        queryset = queryset.filter(**{f"segments__{key}": value})
+    return queryset
+
+
 def _facts(scope: Scope):
     queryset = ResponseFacts.objects.filter(
         survey=scope.survey, completed_day__gte=scope.date_from, completed_day__lte=scope.date_to
     )
-    for key, value in scope.filters.items():
-        queryset = queryset.filter(**{f"segments__{key}": value})
-    return queryset
+    return _segment_filter(queryset, scope.filters)
 
 
 def survey_metric(survey: Survey) -> str | None:
@@ -96,10 +115,11 @@ def _aggregates(scope: Scope):
     )
 
 
-def count_table(scope: Scope, *, by_day: bool = False) -> pd.DataFrame:
+def count_table(scope: Scope, *, by_day: bool = False, segments: bool = True) -> pd.DataFrame:
     """Summed counts per (segment_key, segment_value, topic_key) [and day] in the scope, with the
     scope's filter applied: from aggregates when possible, else from the facts. Single keys
-    only: pair rows are read by ``pair_table``."""
+    only: pair rows are read by ``pair_table``. ``segments=False``: the caller reads only the
+    totals and topic rows (the segment rows may be left out)."""
     keys = ["segment_key", "segment_value", "topic_key"] + (["day"] if by_day else [])
     if scope.from_aggregates:
         queryset = _aggregates(scope)
@@ -114,10 +134,87 @@ def count_table(scope: Scope, *, by_day: bool = False) -> pd.DataFrame:
             frame["segment_key"] = ""
             frame["segment_value"] = ""
         return frame
+    if in_database():
+        return _slice_table(scope, segment_keys() if segments else (), by_day=by_day)
     frame = facts_table(_facts(scope).values(*FACT_FIELDS).iterator(chunk_size=5000), pairs=False)
     if not by_day:
         frame = frame.drop(columns="day").groupby(keys, as_index=False).sum()
     return frame
+
+
+# What ``aggregate_rows`` counts, per row of the slice x (the total row + one per topic).
+_SLICE_COUNTS = """
+count(*),
+count(*) FILTER (WHERE scored),
+count(*) FILTER (WHERE scored AND is_promoter),
+count(*) FILTER (WHERE scored AND NOT is_promoter AND NOT is_detractor),
+count(*) FILTER (WHERE scored AND is_detractor),
+sum(score),
+sum(score * score),
+count(*) FILTER (WHERE is_topic OR has_comment),
+count(*) FILTER (WHERE scored AND (is_topic OR has_comment)),
+count(*) FILTER (WHERE is_topic),
+count(*) FILTER (WHERE scored AND is_detractor AND (is_topic OR has_comment))
+"""
+
+
+def _slice_table(scope: Scope, keys: tuple[str, ...], *, by_day: bool) -> pd.DataFrame:
+    """PostgreSQL: what ``facts_table(..., pairs=False)`` gives for the scope's facts (summed
+    over days unless ``by_day``), grouped in one SQL query: the slice (found by index) times its
+    topics, ``GROUP BY GROUPING SETS`` ((topic), (key 1, topic), ...). Only the segment rows of
+    ``keys``. Segment values are stored as strings (``response_segments``); unknown ones (missing
+    or empty) have no row, as in ``aggregated_segments``."""
+    facts_sql, facts_params = _facts(scope).values(*FACT_FIELDS).query.sql_with_params()
+    day = ["completed_day"] if by_day else []
+    columns = [f"s{i}" for i in range(len(keys))]
+    extract = "".join(f", left(f.segments ->> %s, {MAX_VALUE_LENGTH}) AS {c}" for c in columns)
+    sets = ", ".join(f"({', '.join([*day, c, 'topic'])})" for c in columns)
+    plain = ", ".join([*day, "topic"])
+    group_by = f"GROUPING SETS (({plain}), {sets})" if keys else plain
+    grouping = f"GROUPING({', '.join(columns)})" if keys else "0"
+    # Every identifier is written here; the keys and the filters are parameters.
+    sql = f"""
+        WITH f AS ({facts_sql}),
+        r AS (
+            SELECT f.completed_day, f.primary_score IS NOT NULL AS scored,
+                coalesce(f.primary_score, 0) AS score, f.is_promoter, f.is_detractor, f.has_comment,
+                t.topic, t.is_topic{extract}
+            FROM f CROSS JOIN LATERAL (
+                SELECT '' AS topic, false AS is_topic
+                UNION ALL SELECT value, true FROM jsonb_array_elements_text(f.topics)
+            ) t
+        )
+        SELECT {grouping}, {", ".join([*day, *columns])}{", " if day or columns else ""}topic, {_SLICE_COUNTS}
+        FROM r GROUP BY {group_by}
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*facts_params, *keys])
+        rows = cursor.fetchall()
+    # GROUPING() has a bit per key column, the first key the most significant; a set of one
+    # key has every bit but its own set.
+    full = (1 << len(keys)) - 1
+    key_of_mask = {full: None} | {full ^ (1 << (len(keys) - 1 - i)): key for i, key in enumerate(keys)}
+    records = []
+    offset = 1 + len(day)
+    for row in rows:
+        key = key_of_mask[row[0]]
+        if key is None:
+            segment_key = segment_value = ""
+        else:
+            segment_value = row[offset + keys.index(key)]
+            if segment_value is None or segment_value == "":
+                continue
+            segment_key = key
+        counts = row[offset + len(keys) + 1 :]
+        records.append((*row[1:offset], segment_key, segment_value, row[offset + len(keys)], *counts))
+    names = ["segment_key", "segment_value", "topic_key"]
+    columns_out = ["day", *names, *COUNT_FIELDS] if by_day else [*names, *COUNT_FIELDS]
+    frame = pd.DataFrame.from_records(records, columns=columns_out)
+    if frame.empty:
+        return frame
+    frame["score_sum"] = frame["score_sum"].astype(float)
+    frame["score_sum_squares"] = frame["score_sum_squares"].astype(float)
+    return frame.sort_values(columns_out[: len(columns_out) - len(COUNT_FIELDS)], ignore_index=True)
 
 
 def pair_table(scope: Scope, fields: tuple[str, ...], *, topics: bool = True) -> pd.DataFrame:
@@ -156,16 +253,23 @@ def pair_table(scope: Scope, fields: tuple[str, ...], *, topics: bool = True) ->
     return pd.DataFrame.from_records(records, columns=columns)
 
 
-def segment_table(scope: Scope) -> pd.DataFrame:
+def segment_table(scope: Scope, table: pd.DataFrame | None = None) -> pd.DataFrame:
     """Comments per segment value and topic mentions per segment value inside the scope (what
     the lifts need): aggregates without filters, the pair rows with one filter; otherwise the
-    breakdown inside the slice is counted from the facts (vectorised: one pass per key)."""
+    breakdown inside the slice is counted from the facts (on PostgreSQL the scope's
+    ``count_table``, given as ``table`` when already read; else one pass per key)."""
     if not scope.filters:
-        return count_table(scope)
+        return count_table(scope) if table is None else table
     if scope.from_aggregates:
         return pair_table(scope, ("comments", "mentions"))
-    rows = list(_facts(scope).filter(has_comment=True).values_list("topics", "segments"))
     columns = ["segment_key", "segment_value", "topic_key", "comments", "mentions"]
+    if in_database():
+        table = count_table(scope) if table is None else table
+        if table.empty:
+            return pd.DataFrame(columns=columns)
+        inside = (table["segment_key"] != "") & ~table["segment_key"].isin(list(scope.filters))
+        return table.loc[inside, columns].reset_index(drop=True)
+    rows = list(_facts(scope).filter(has_comment=True).values_list("topics", "segments"))
     if not rows:
         return pd.DataFrame(columns=columns)
     frame = pd.DataFrame({"topics": [r[0] for r in rows]})
@@ -302,8 +406,11 @@ def _comment_sample(scope: Scope) -> list[dict]:
     queryset = CommentAnalysis.objects.filter(
         survey=scope.survey, completed_day__gte=scope.date_from, completed_day__lte=scope.date_to
     )
-    for key, value in scope.filters.items():
-        queryset = queryset.filter(**{f"response__facts__segments__{key}": value})
+    if in_database():  # the comments' own copy of the segments (GIN index), no join to the facts
+        queryset = _segment_filter(queryset, scope.filters)
+    else:
+        for key, value in scope.filters.items():
+            queryset = queryset.filter(**{f"response__facts__segments__{key}": value})
     # The latest comments first (by index), a bounded sample.
     return list(
         queryset.order_by("-completed_day", "-id").values(
@@ -353,12 +460,12 @@ def painpoints_for_scope(
     scope = Scope(survey, date_from, date_to, dict(filters or {}))
     metric = survey_metric(survey)
     table = count_table(scope)
-    previous_table = count_table(scope.previous())
+    previous_table = count_table(scope.previous(), segments=False)
     total = _totals(table) if not table.empty else dict.fromkeys(COUNT_FIELDS, 0.0)
     previous_total = _totals(previous_table) if not previous_table.empty else dict.fromkeys(COUNT_FIELDS, 0.0)
     topic_counts = _topics(table) if not table.empty else {}
     previous_topics = _topics(previous_table) if not previous_table.empty else {}
-    segments = segment_table(scope) if topic_counts else table
+    segments = segment_table(scope, table) if topic_counts else table
     topic_rows = {
         t["key"]: t
         for t in Topic.objects.filter(key__in=list(topic_counts), taxonomy__in=_taxonomy_ids(survey)).values(
@@ -489,8 +596,12 @@ def _scores_by_day(scope: Scope, metric: str) -> dict[dt.date, np.ndarray]:
             .order_by()
         )
         return {row["day"]: _class_scores(row, metric) for row in rows}
+    # In a fixed order: a small sample's permutation test (seeded Monte Carlo) depends on it.
     rows = list(
-        _facts(scope).filter(primary_score__isnull=False).values_list("completed_day", "primary_score")
+        _facts(scope)
+        .filter(primary_score__isnull=False)
+        .order_by("completed_day", "pk")
+        .values_list("completed_day", "primary_score")
     )
     if not rows:
         return {}
@@ -569,6 +680,21 @@ def _by_segment(scope: Scope, metric: str) -> dict[str, list[dict]]:
             groups.setdefault(row["segment_key"], []).append(
                 (row["segment_value"], _class_scores(row, metric), _class_scores(rest, metric))
             )
+    elif metric in CLASS_SCORES and in_database():
+        # A filtered slice on PostgreSQL: the class counts of every value of every key, one
+        # GROUPING SETS query over the slice (found by index).
+        table = count_table(scope)
+        total = _totals(table)
+        classes = ("promoters", "passives", "detractors")
+        rows = table[(table["segment_key"] != "") & (table["topic_key"] == "")]
+        for key in segment_keys():
+            if key in scope.filters:
+                continue
+            for row in rows[rows["segment_key"] == key].to_dict("records"):
+                rest = {f: total[f] - row[f] for f in classes}
+                groups.setdefault(key, []).append(
+                    (row["segment_value"], _class_scores(row, metric), _class_scores(rest, metric))
+                )
     elif metric in CLASS_SCORES:
         # A filtered slice: class counts per value, grouped in the database (no rows read out).
         scored = _facts(scope).filter(primary_score__isnull=False)
@@ -598,7 +724,10 @@ def _by_segment(scope: Scope, metric: str) -> dict[str, list[dict]]:
                 )
     else:
         rows = list(
-            _facts(scope).filter(primary_score__isnull=False).values_list("primary_score", "segments")
+            _facts(scope)
+            .filter(primary_score__isnull=False)
+            .order_by("completed_day", "pk")
+            .values_list("primary_score", "segments")
         )
         scores = np.array([r[0] for r in rows], dtype=float)
         for key in segment_keys():
