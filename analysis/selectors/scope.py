@@ -365,23 +365,57 @@ def _trend(mentions: float, comments: float, previous_mentions: float, previous_
     }
 
 
-def _segment_lifts(table: pd.DataFrame, topic_key: str, topic_mentions: float, comments: float) -> list[dict]:
-    if not comments or not topic_mentions or table.empty:
+@dataclass(frozen=True)
+class LiftTable:
+    """A segment table read once for every topic's lifts: comments per (key, value), and topic
+    mentions per topic and (key, value)."""
+
+    totals: list[tuple[str, str, float]]
+    mentions: dict[str, dict[tuple[str, str], float]]
+
+
+def lift_table(table: pd.DataFrame) -> LiftTable:
+    if table.empty:
+        return LiftTable([], {})
+    segment = table[table["segment_key"] != ""]
+    is_total = segment["topic_key"] == ""
+    totals = segment[is_total]
+    inside = segment[~is_total]
+    mentions: dict[str, dict[tuple[str, str], float]] = {}
+    for key, value, topic, count in zip(
+        inside["segment_key"].tolist(),
+        inside["segment_value"].tolist(),
+        inside["topic_key"].tolist(),
+        inside["mentions"].tolist(),
+        strict=True,
+    ):
+        mentions.setdefault(topic, {})[(key, value)] = count
+    rows = zip(
+        totals["segment_key"].tolist(),
+        totals["segment_value"].tolist(),
+        totals["comments"].tolist(),
+        strict=True,
+    )
+    return LiftTable(list(rows), mentions)
+
+
+def _segment_lifts(table: LiftTable, topic_key: str, topic_mentions: float, comments: float) -> list[dict]:
+    if not comments or not topic_mentions or not table.totals:
         return []
-    totals = table[(table["segment_key"] != "") & (table["topic_key"] == "")]
-    inside = table[(table["segment_key"] != "") & (table["topic_key"] == topic_key)]
-    inside_mentions = {(r.segment_key, r.segment_value): r.mentions for r in inside.itertuples()}
-    candidates = []
-    for row in totals.itertuples():
-        mentions = inside_mentions.get((row.segment_key, row.segment_value), 0)
-        if mentions < MIN_SEGMENT_MENTIONS or row.comments < MIN_SEGMENT_SIZE:
+    inside_mentions = table.mentions.get(topic_key, {})
+    rows = []
+    for key, value, in_segment in table.totals:
+        mentions = inside_mentions.get((key, value), 0)
+        if mentions < MIN_SEGMENT_MENTIONS or in_segment < MIN_SEGMENT_SIZE:
             continue
-        share_in_topic = mentions / topic_mentions
-        share_overall = row.comments / comments
-        p_value = stats.fisher_greater(int(mentions), int(topic_mentions), int(row.comments), int(comments))
-        candidates.append(
-            (row.segment_key, row.segment_value, int(mentions), share_in_topic, share_overall, p_value)
-        )
+        rows.append((key, value, mentions, in_segment))
+    p_values = stats.fisher_greater_many(
+        [int(r[2]) for r in rows], int(topic_mentions), [int(r[3]) for r in rows], int(comments)
+    )
+    candidates = [
+        (key, value, int(mentions), mentions / topic_mentions, in_segment / comments, p_value)
+        for (key, value, mentions, in_segment), p_value in zip(rows, p_values, strict=True)
+    ]
     adjusted = stats.benjamini_hochberg([c[5] for c in candidates])
     found = [
         {
@@ -465,7 +499,7 @@ def painpoints_for_scope(
     previous_total = _totals(previous_table) if not previous_table.empty else dict.fromkeys(COUNT_FIELDS, 0.0)
     topic_counts = _topics(table) if not table.empty else {}
     previous_topics = _topics(previous_table) if not previous_table.empty else {}
-    segments = segment_table(scope, table) if topic_counts else table
+    lifts = lift_table(segment_table(scope, table) if topic_counts else table)
     topic_rows = {
         t["key"]: t
         for t in Topic.objects.filter(key__in=list(topic_counts), taxonomy__in=_taxonomy_ids(survey)).values(
@@ -506,7 +540,7 @@ def painpoints_for_scope(
                 "overall_detractor_rate": overall_rate,
                 "impact": _impact(total, counts, metric),
                 "trend": _trend(mentions, comments, previous["mentions"], previous_total["comments"]),
-                "segments": _segment_lifts(segments, key, mentions, comments),
+                "segments": _segment_lifts(lifts, key, mentions, comments),
                 "keywords": [
                     {"term": k.term, "count": k.count, "score": round(k.score, 4)} for k in keywords
                 ],
