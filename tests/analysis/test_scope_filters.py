@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 import analysis.selectors.scope as scope_module
 from analysis.models import CommentAnalysis, ResponseFacts
 from analysis.selectors import metrics_for_scope, painpoints_for_scope
-from analysis.services import response_analyse
+from analysis.services import aggregates_rebuild, response_analyse
 from tests.analysis.platform_factories import BASE, analysed_survey, completed
 
 pytestmark = pytest.mark.django_db
@@ -165,3 +165,11 @@ def test_comments_carry_their_responses_segments(survey):
     # then the copy is back, though the comment was not segmented again
     comment.refresh_from_db()
     assert comment.segments == facts[comment.response_id]
+
+    # and when every copy is missing (comments written before the copy), a rebuild restores them
+    CommentAnalysis.objects.update(segments={})
+    result = aggregates_rebuild(survey_id=survey.pk)
+    assert result.comments == len(comments)
+    assert dict(CommentAnalysis.objects.values_list("response_id", "segments")) == {
+        response_id: facts[response_id] for response_id, _segments in comments
+    }
