@@ -158,12 +158,13 @@ count(*) FILTER (WHERE scored AND is_detractor AND (is_topic OR has_comment))
 """
 
 
-def _slice_table(scope: Scope, keys: tuple[str, ...], *, by_day: bool) -> pd.DataFrame:
+def _slice_table(scope: Scope, keys: tuple[str, ...], *, by_day: bool, topics: bool = True) -> pd.DataFrame:
     """PostgreSQL: what ``facts_table(..., pairs=False)`` gives for the scope's facts (summed
     over days unless ``by_day``), grouped in one SQL query: the slice (found by index) times its
     topics, ``GROUP BY GROUPING SETS`` ((topic), (key 1, topic), ...). Only the segment rows of
-    ``keys``. Segment values are stored as strings (``response_segments``); unknown ones (missing
-    or empty) have no row, as in ``aggregated_segments``."""
+    ``keys``, and without ``topics`` no topic rows. Segment values are stored as strings
+    (``response_segments``); unknown ones (missing or empty) have no row, as in
+    ``aggregated_segments``."""
     facts_sql, facts_params = _facts(scope).values(*FACT_FIELDS).query.sql_with_params()
     day = ["completed_day"] if by_day else []
     columns = [f"s{i}" for i in range(len(keys))]
@@ -172,6 +173,7 @@ def _slice_table(scope: Scope, keys: tuple[str, ...], *, by_day: bool) -> pd.Dat
     plain = ", ".join([*day, "topic"])
     group_by = f"GROUPING SETS (({plain}), {sets})" if keys else plain
     grouping = f"GROUPING({', '.join(columns)})" if keys else "0"
+    topic_rows = " UNION ALL SELECT value, true FROM jsonb_array_elements_text(f.topics)" if topics else ""
     # Every identifier is written here; the keys and the filters are parameters.
     sql = f"""
         WITH f AS ({facts_sql}),
@@ -180,8 +182,7 @@ def _slice_table(scope: Scope, keys: tuple[str, ...], *, by_day: bool) -> pd.Dat
                 coalesce(f.primary_score, 0) AS score, f.is_promoter, f.is_detractor, f.has_comment,
                 t.topic, t.is_topic{extract}
             FROM f CROSS JOIN LATERAL (
-                SELECT '' AS topic, false AS is_topic
-                UNION ALL SELECT value, true FROM jsonb_array_elements_text(f.topics)
+                SELECT '' AS topic, false AS is_topic{topic_rows}
             ) t
         )
         SELECT {grouping}, {", ".join([*day, *columns])}{", " if day or columns else ""}topic, {_SLICE_COUNTS}
@@ -616,8 +617,9 @@ def _class_scores(counts: Mapping[str, float], metric: str) -> np.ndarray:
 
 
 def _scores_by_day(scope: Scope, metric: str) -> dict[dt.date, np.ndarray]:
-    """The scores of each day: stored ones, or for class metrics read from aggregates one
-    representative score per response (the metric and its tests depend only on the counts)."""
+    """The scores of each day: stored ones, or for class metrics one representative score per
+    response from the class counts (the metric and its tests depend only on the counts), read
+    from aggregates or, for a filtered slice on PostgreSQL, counted in SQL."""
     if metric in CLASS_SCORES and scope.from_aggregates:
         # One grouped query over the scope's total rows (one per day), not every row of a day.
         ((key, value),) = scope.filters.items() if scope.filters else (("", ""),)
@@ -630,11 +632,16 @@ def _scores_by_day(scope: Scope, metric: str) -> dict[dt.date, np.ndarray]:
             .order_by()
         )
         return {row["day"]: _class_scores(row, metric) for row in rows}
-    # In a fixed order: a small sample's permutation test (seeded Monte Carlo) depends on it.
+    if metric in CLASS_SCORES and in_database():
+        # A filtered slice on PostgreSQL: the class counts per day, counted in SQL.
+        table = _slice_table(scope, (), by_day=True, topics=False)
+        return {row["day"]: _class_scores(row, metric) for row in table.to_dict("records") if row["scored"]}
+    # Highest score first within a day (the order of the class counts' scores: the same codes
+    # in the same order, which a small sample's seeded permutation test depends on).
     rows = list(
         _facts(scope)
         .filter(primary_score__isnull=False)
-        .order_by("completed_day", "pk")
+        .order_by("completed_day", "-primary_score", "pk")
         .values_list("completed_day", "primary_score")
     )
     if not rows:
@@ -717,7 +724,7 @@ def _by_segment(scope: Scope, metric: str) -> dict[str, list[dict]]:
     elif metric in CLASS_SCORES and in_database():
         # A filtered slice on PostgreSQL: the class counts of every value of every key, one
         # GROUPING SETS query over the slice (found by index).
-        table = count_table(scope)
+        table = _slice_table(scope, segment_keys(), by_day=False, topics=False)
         total = _totals(table)
         classes = ("promoters", "passives", "detractors")
         rows = table[(table["segment_key"] != "") & (table["topic_key"] == "")]
