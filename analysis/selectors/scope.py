@@ -127,7 +127,7 @@ def count_table(scope: Scope, *, by_day: bool = False, segments: bool = True) ->
             ((key, value),) = scope.filters.items()
             queryset = queryset.filter(segment_key=key, segment_value=value)
         else:
-            queryset = queryset.filter(segment_key__in=["", *segment_keys()])
+            queryset = queryset.filter(segment_key__in=["", *segment_keys()] if segments else [""])
         rows = list(queryset.values(*keys).annotate(**{f: Sum(f) for f in COUNT_FIELDS}).order_by())
         frame = pd.DataFrame(rows, columns=[*keys, *COUNT_FIELDS])
         if scope.filters:  # the filtered slice is this scope's totals
