@@ -45,6 +45,7 @@ from analysis.services.aggregates import (
     pair_key,
     pair_prefix,
     pair_suffix,
+    pair_value,
     segment_keys,
     split_pair_value,
 )
@@ -75,6 +76,18 @@ class Scope:
     @property
     def from_aggregates(self) -> bool:
         return len(self.filters) <= 1 and all(k in segment_keys() for k in self.filters)
+
+    @property
+    def pair_row(self) -> tuple[str, str] | None:
+        """Two filters on aggregated keys (non-empty values): the (segment_key, segment_value)
+        of the pair rows that hold the slice's totals and topic counts."""
+        if len(self.filters) != 2:
+            return None
+        (first_key, first_value), (second_key, second_value) = sorted(self.filters.items())
+        keys = segment_keys()
+        if first_key not in keys or second_key not in keys or not first_value or not second_value:
+            return None
+        return pair_key(first_key, second_key), pair_value(first_value, second_value)
 
 
 def in_database() -> bool:
@@ -134,6 +147,20 @@ def count_table(scope: Scope, *, by_day: bool = False, segments: bool = True) ->
             frame["segment_key"] = ""
             frame["segment_value"] = ""
         return frame
+    if in_database() and not segments and not by_day and scope.pair_row:
+        # Two aggregated keys: the slice's totals and topics are its pair rows (no facts read).
+        key, value = scope.pair_row
+        rows = (
+            _aggregates(scope)
+            .filter(segment_key=key, segment_value=value)
+            .values("topic_key")
+            .annotate(**{f: Sum(f) for f in COUNT_FIELDS})
+            .order_by()
+        )
+        frame = pd.DataFrame(list(rows), columns=["topic_key", *COUNT_FIELDS])
+        frame.insert(0, "segment_key", "")
+        frame.insert(1, "segment_value", "")
+        return frame.sort_values("topic_key", ignore_index=True)
     if in_database():
         return _slice_table(scope, segment_keys() if segments else (), by_day=by_day)
     frame = facts_table(_facts(scope).values(*FACT_FIELDS).iterator(chunk_size=5000), pairs=False)
@@ -620,9 +647,11 @@ def _scores_by_day(scope: Scope, metric: str) -> dict[dt.date, np.ndarray]:
     """The scores of each day: stored ones, or for class metrics one representative score per
     response from the class counts (the metric and its tests depend only on the counts), read
     from aggregates or, for a filtered slice on PostgreSQL, counted in SQL."""
-    if metric in CLASS_SCORES and scope.from_aggregates:
-        # One grouped query over the scope's total rows (one per day), not every row of a day.
-        ((key, value),) = scope.filters.items() if scope.filters else (("", ""),)
+    pair = scope.pair_row if in_database() else None
+    if metric in CLASS_SCORES and (scope.from_aggregates or pair):
+        # One grouped query over the scope's total rows (one per day), not every row of a day;
+        # two aggregated keys: their pair rows (days with no score left out, as in the facts).
+        ((key, value),) = (pair,) if pair else scope.filters.items() if scope.filters else (("", ""),)
         classes = ("promoters", "passives", "detractors")
         rows = (
             _aggregates(scope)
@@ -631,7 +660,9 @@ def _scores_by_day(scope: Scope, metric: str) -> dict[dt.date, np.ndarray]:
             .annotate(**{f: Sum(f) for f in classes})
             .order_by()
         )
-        return {row["day"]: _class_scores(row, metric) for row in rows}
+        return {
+            row["day"]: _class_scores(row, metric) for row in rows if not pair or sum(row[f] for f in classes)
+        }
     if metric in CLASS_SCORES and in_database():
         # A filtered slice on PostgreSQL: the class counts per day, counted in SQL.
         table = _slice_table(scope, (), by_day=True, topics=False)

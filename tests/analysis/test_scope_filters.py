@@ -133,13 +133,22 @@ def test_postgres_finds_the_slice_and_its_comments_by_containment(survey):
         painpoints_for_scope(survey=survey, date_from=FROM, date_to=TO, filters=TWO)
     queries = [q["sql"] for q in context.captured_queries]
 
-    # then the facts are found by one containment (the GIN index) and grouped in SQL
-    facts = [q for q in queries if '"analysis_responsefacts"."segments" @>' in q]
-    assert facts and all("GROUPING SETS" in q or "GROUP BY" in q for q in facts)
+    # then the slice's facts are read once, found by one containment (the GIN index) and
+    # grouped in SQL; the previous period's totals and topics are the pair rows of the two keys
+    (facts,) = [q for q in queries if '"analysis_responsefacts"."segments" @>' in q]
+    assert "GROUPING SETS" in facts
+    pair_rows = [q for q in queries if "analysis_dailyaggregate" in q]
+    assert len(pair_rows) == 1
     # and the comment sample filters on the comments' own segments (no join to filter on)
     (sample,) = [q for q in queries if "LIMIT 3000" in q]
     assert '"analysis_commentanalysis"."segments" @>' in sample
     assert '"analysis_responsefacts"."segments"' not in sample
+    # and the metrics read the facts once too (the breakdown inside the slice)
+    with CaptureQueriesContext(connection) as context:
+        metrics_for_scope(survey=survey, date_from=FROM, date_to=TO, filters=TWO)
+    facts = [q["sql"] for q in context.captured_queries if "analysis_responsefacts" in q["sql"]]
+    assert len(facts) == 1
+    assert "GROUPING SETS" in facts[0]
     # the indexes exist
     with connection.cursor() as cursor:
         cursor.execute(
