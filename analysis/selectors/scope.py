@@ -474,7 +474,7 @@ def _comment_sample(scope: Scope) -> list[dict]:
         for key, value in scope.filters.items():
             queryset = queryset.filter(**{f"response__facts__segments__{key}": value})
     # The latest comments first (by index), a bounded sample.
-    return list(
+    sample = list(
         queryset.order_by("-completed_day", "-id").values(
             "id",
             "response_id",
@@ -484,10 +484,19 @@ def _comment_sample(scope: Scope) -> list[dict]:
             "phrases",
             "topics",
             "detractor_likelihood",
-            "response__facts__is_detractor",
-            "response__facts__primary_score",
         )[:SAMPLE_COMMENTS]
     )
+    # Their responses' score and class, read by primary key once the sample is chosen.
+    facts = ResponseFacts.objects.filter(pk__in={c["response_id"] for c in sample})
+    scores = {
+        pk: (score, detractor)
+        for pk, score, detractor in (
+            facts.values_list("pk", "primary_score", "is_detractor") if sample else ()
+        )
+    }
+    for comment in sample:
+        comment["primary_score"], comment["is_detractor"] = scores.get(comment["response_id"], (None, None))
+    return sample
 
 
 def _originals(comments: list[dict]) -> dict[tuple[int, str], str]:
@@ -504,8 +513,8 @@ def _originals(comments: list[dict]) -> dict[tuple[int, str], str]:
 
 
 def _example_rank(comment: dict) -> tuple:
-    scored = comment["response__facts__primary_score"] is not None
-    detractor = 1.0 if comment["response__facts__is_detractor"] else 0.0
+    scored = comment["primary_score"] is not None
+    detractor = 1.0 if comment["is_detractor"] else 0.0
     if not scored:
         detractor = comment["detractor_likelihood"] or 0.0
     return (-detractor, -len(comment["topics"]), -comment["id"])
