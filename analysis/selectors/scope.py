@@ -807,7 +807,7 @@ def _by_segment(scope: Scope, metric: str) -> dict[str, list[dict]]:
         rows = list(
             _facts(scope)
             .filter(primary_score__isnull=False)
-            .order_by("completed_day", "pk")
+            .order_by("completed_day", "-primary_score", "pk")
             .values_list("primary_score", "segments")
         )
         scores = np.array([r[0] for r in rows], dtype=float)
