@@ -219,7 +219,7 @@ def _slice_table(scope: Scope, keys: tuple[str, ...], *, by_day: bool, topics: b
         cursor.execute(sql, [*facts_params, *keys])
         rows = cursor.fetchall()
     # GROUPING() has a bit per key column, the first key the most significant; a set of one
-    # key has every bit but its own set.
+    # key has every bit set but its own.
     full = (1 << len(keys)) - 1
     key_of_mask = {full: None} | {full ^ (1 << (len(keys) - 1 - i)): key for i, key in enumerate(keys)}
     records = []
