@@ -166,6 +166,9 @@ class CommentAnalysis(models.Model):
     tokens = models.JSONField(_("tokens"), default=list)
     phrases = models.JSONField(_("phrases"), default=list)
     topics = models.JSONField(_("topics"), default=list)
+    # A copy of the response's segments (ResponseFacts.segments), so the comment sample of a
+    # filtered scope reads the comments alone (PostgreSQL: GIN index, migration 0007).
+    segments = models.JSONField(_("segments"), default=dict, blank=True)
     truncated = models.BooleanField(_("truncated"), default=False)
     # What produced the tokens (jieba dictionaries, dictionary terms, pipeline code) ...
     pipeline_version = models.CharField(_("segmentation version"), max_length=32)
@@ -238,6 +241,8 @@ class ResponseFacts(models.Model):
     class Meta:
         verbose_name = _("response facts")
         verbose_name_plural = _("response facts")
+        # PostgreSQL also has a GIN index (jsonb_path_ops) on segments, made by migration 0007
+        # (not declared here: SQLite has no GIN); a filtered scope is found by containment.
         indexes = [models.Index(fields=["survey", "completed_day"], name="facts_survey_day_idx")]
 
     def __str__(self) -> str:

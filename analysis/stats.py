@@ -165,6 +165,14 @@ def fisher_greater(in_both: int, in_topic: int, in_segment: int, total: int) -> 
     return float(sps.hypergeom.sf(in_both - 1, total, in_segment, in_topic))
 
 
+def fisher_greater_many(in_both: list[int], in_topic: int, in_segment: list[int], total: int) -> list[float]:
+    """``fisher_greater`` for many segments of one topic in one vectorised call (the same values)."""
+    if not in_both:
+        return []
+    tail = sps.hypergeom.sf(np.asarray(in_both) - 1, total, np.asarray(in_segment), in_topic)
+    return [float(p) for p in tail]
+
+
 def benjamini_hochberg(p_values: list[float]) -> list[float]:
     """Benjamini-Hochberg adjusted p-values (false discovery rate), same order as given."""
     if not p_values:

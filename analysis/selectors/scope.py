@@ -4,9 +4,12 @@ Totals, mentions, impact and trends come from DailyAggregate when the filters al
 filter, or one filter on an aggregated segment key, ``settings.ANALYSIS_SEGMENT_KEYS``; inside a
 one-filter slice the lifts and breakdowns read the pair rows, e.g. ``district_type|city``);
 otherwise (two or more filters, or a key that is not aggregated) the same counts are computed
-from ResponseFacts rows (the fallback). Keywords and representative comments come from a
-bounded sample of CommentAnalysis rows. The maths is the
-pure modules' (``analysis.metrics``, ``analysis.stats``, ``analysis.keywords``).
+from the slice's ResponseFacts (the fallback). On PostgreSQL the slice is found through the GIN
+index on the facts' segments (one ``segments @> {filters}`` containment) and grouped in SQL
+(one ``GROUPING SETS`` query); elsewhere (SQLite) the rows are read and counted in Python, with
+the same results. Keywords and representative comments come from a bounded sample of
+CommentAnalysis rows (filtered on their own copy of the segments on PostgreSQL). The maths is
+the pure modules' (``analysis.metrics``, ``analysis.stats``, ``analysis.keywords``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.db.models.fields.json import KeyTextTransform
 
@@ -36,10 +40,12 @@ from analysis.selectors.taxonomy import question_plan
 from analysis.services.aggregates import (
     COUNT_FIELDS,
     FACT_FIELDS,
+    MAX_VALUE_LENGTH,
     facts_table,
     pair_key,
     pair_prefix,
     pair_suffix,
+    pair_value,
     segment_keys,
     split_pair_value,
 )
@@ -71,14 +77,40 @@ class Scope:
     def from_aggregates(self) -> bool:
         return len(self.filters) <= 1 and all(k in segment_keys() for k in self.filters)
 
+    @property
+    def pair_row(self) -> tuple[str, str] | None:
+        """Two filters on aggregated keys (non-empty values): the (segment_key, segment_value)
+        of the pair rows that hold the slice's totals and topic counts."""
+        if len(self.filters) != 2:
+            return None
+        (first_key, first_value), (second_key, second_value) = sorted(self.filters.items())
+        keys = segment_keys()
+        if first_key not in keys or second_key not in keys or not first_value or not second_value:
+            return None
+        return pair_key(first_key, second_key), pair_value(first_value, second_value)
+
+
+def in_database() -> bool:
+    """PostgreSQL: filtered slices are found through the segments' GIN index and grouped in
+    SQL. Otherwise the rows are read and counted in Python (the same results)."""
+    return connection.vendor == "postgresql"
+
+
+def _segment_filter(queryset, filters: Mapping[str, str]):
+    """Rows whose ``segments`` hold every filter value. On PostgreSQL one containment
+    (``@>``, the GIN index) finds them; the per-key look-ups keep the exact test."""
+    if filters and in_database():
+        queryset = queryset.filter(segments__contains=dict(filters))
+    for key, value in filters.items():
+        queryset = queryset.filter(**{f"segments__{key}": value})
+    return queryset
+
 
 def _facts(scope: Scope):
     queryset = ResponseFacts.objects.filter(
         survey=scope.survey, completed_day__gte=scope.date_from, completed_day__lte=scope.date_to
     )
-    for key, value in scope.filters.items():
-        queryset = queryset.filter(**{f"segments__{key}": value})
-    return queryset
+    return _segment_filter(queryset, scope.filters)
 
 
 def survey_metric(survey: Survey) -> str | None:
@@ -96,10 +128,11 @@ def _aggregates(scope: Scope):
     )
 
 
-def count_table(scope: Scope, *, by_day: bool = False) -> pd.DataFrame:
+def count_table(scope: Scope, *, by_day: bool = False, segments: bool = True) -> pd.DataFrame:
     """Summed counts per (segment_key, segment_value, topic_key) [and day] in the scope, with the
     scope's filter applied: from aggregates when possible, else from the facts. Single keys
-    only: pair rows are read by ``pair_table``."""
+    only: pair rows are read by ``pair_table``. ``segments=False``: the caller reads only the
+    totals and topic rows (the segment rows may be left out)."""
     keys = ["segment_key", "segment_value", "topic_key"] + (["day"] if by_day else [])
     if scope.from_aggregates:
         queryset = _aggregates(scope)
@@ -107,17 +140,109 @@ def count_table(scope: Scope, *, by_day: bool = False) -> pd.DataFrame:
             ((key, value),) = scope.filters.items()
             queryset = queryset.filter(segment_key=key, segment_value=value)
         else:
-            queryset = queryset.filter(segment_key__in=["", *segment_keys()])
+            queryset = queryset.filter(segment_key__in=["", *segment_keys()] if segments else [""])
         rows = list(queryset.values(*keys).annotate(**{f: Sum(f) for f in COUNT_FIELDS}).order_by())
         frame = pd.DataFrame(rows, columns=[*keys, *COUNT_FIELDS])
         if scope.filters:  # the filtered slice is this scope's totals
             frame["segment_key"] = ""
             frame["segment_value"] = ""
         return frame
+    if in_database() and not segments and not by_day and scope.pair_row:
+        # Two aggregated keys: the slice's totals and topics are its pair rows (no facts read).
+        key, value = scope.pair_row
+        rows = (
+            _aggregates(scope)
+            .filter(segment_key=key, segment_value=value)
+            .values("topic_key")
+            .annotate(**{f: Sum(f) for f in COUNT_FIELDS})
+            .order_by()
+        )
+        frame = pd.DataFrame(list(rows), columns=["topic_key", *COUNT_FIELDS])
+        frame.insert(0, "segment_key", "")
+        frame.insert(1, "segment_value", "")
+        return frame.sort_values("topic_key", ignore_index=True)
+    if in_database():
+        return _slice_table(scope, segment_keys() if segments else (), by_day=by_day)
     frame = facts_table(_facts(scope).values(*FACT_FIELDS).iterator(chunk_size=5000), pairs=False)
     if not by_day:
         frame = frame.drop(columns="day").groupby(keys, as_index=False).sum()
     return frame
+
+
+# What ``aggregate_rows`` counts, per row of the slice x (the total row + one per topic).
+_SLICE_COUNTS = """
+count(*),
+count(*) FILTER (WHERE scored),
+count(*) FILTER (WHERE scored AND is_promoter),
+count(*) FILTER (WHERE scored AND NOT is_promoter AND NOT is_detractor),
+count(*) FILTER (WHERE scored AND is_detractor),
+sum(score),
+sum(score * score),
+count(*) FILTER (WHERE is_topic OR has_comment),
+count(*) FILTER (WHERE scored AND (is_topic OR has_comment)),
+count(*) FILTER (WHERE is_topic),
+count(*) FILTER (WHERE scored AND is_detractor AND (is_topic OR has_comment))
+"""
+
+
+def _slice_table(scope: Scope, keys: tuple[str, ...], *, by_day: bool, topics: bool = True) -> pd.DataFrame:
+    """PostgreSQL: what ``facts_table(..., pairs=False)`` gives for the scope's facts (summed
+    over days unless ``by_day``), grouped in one SQL query: the slice (found by index) times its
+    topics, ``GROUP BY GROUPING SETS`` ((topic), (key 1, topic), ...). Only the segment rows of
+    ``keys``, and without ``topics`` no topic rows. Segment values are stored as strings
+    (``response_segments``); unknown ones (missing or empty) have no row, as in
+    ``aggregated_segments``."""
+    facts_sql, facts_params = _facts(scope).values(*FACT_FIELDS).query.sql_with_params()
+    day = ["completed_day"] if by_day else []
+    columns = [f"s{i}" for i in range(len(keys))]
+    extract = "".join(f", left(f.segments ->> %s, {MAX_VALUE_LENGTH}) AS {c}" for c in columns)
+    sets = ", ".join(f"({', '.join([*day, c, 'topic'])})" for c in columns)
+    plain = ", ".join([*day, "topic"])
+    group_by = f"GROUPING SETS (({plain}), {sets})" if keys else plain
+    grouping = f"GROUPING({', '.join(columns)})" if keys else "0"
+    topic_rows = " UNION ALL SELECT value, true FROM jsonb_array_elements_text(f.topics)" if topics else ""
+    # Every identifier is written here; the keys and the filters are parameters.
+    sql = f"""
+        WITH f AS ({facts_sql}),
+        r AS (
+            SELECT f.completed_day, f.primary_score IS NOT NULL AS scored,
+                coalesce(f.primary_score, 0) AS score, f.is_promoter, f.is_detractor, f.has_comment,
+                t.topic, t.is_topic{extract}
+            FROM f CROSS JOIN LATERAL (
+                SELECT '' AS topic, false AS is_topic{topic_rows}
+            ) t
+        )
+        SELECT {grouping}, {", ".join([*day, *columns])}{", " if day or columns else ""}topic, {_SLICE_COUNTS}
+        FROM r GROUP BY {group_by}
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*facts_params, *keys])
+        rows = cursor.fetchall()
+    # GROUPING() has a bit per key column, the first key the most significant; a set of one
+    # key has every bit set but its own.
+    full = (1 << len(keys)) - 1
+    key_of_mask = {full: None} | {full ^ (1 << (len(keys) - 1 - i)): key for i, key in enumerate(keys)}
+    records = []
+    offset = 1 + len(day)
+    for row in rows:
+        key = key_of_mask[row[0]]
+        if key is None:
+            segment_key = segment_value = ""
+        else:
+            segment_value = row[offset + keys.index(key)]
+            if segment_value is None or segment_value == "":
+                continue
+            segment_key = key
+        counts = row[offset + len(keys) + 1 :]
+        records.append((*row[1:offset], segment_key, segment_value, row[offset + len(keys)], *counts))
+    names = ["segment_key", "segment_value", "topic_key"]
+    columns_out = ["day", *names, *COUNT_FIELDS] if by_day else [*names, *COUNT_FIELDS]
+    frame = pd.DataFrame.from_records(records, columns=columns_out)
+    if frame.empty:
+        return frame
+    frame["score_sum"] = frame["score_sum"].astype(float)
+    frame["score_sum_squares"] = frame["score_sum_squares"].astype(float)
+    return frame.sort_values(columns_out[: len(columns_out) - len(COUNT_FIELDS)], ignore_index=True)
 
 
 def pair_table(scope: Scope, fields: tuple[str, ...], *, topics: bool = True) -> pd.DataFrame:
@@ -156,16 +281,23 @@ def pair_table(scope: Scope, fields: tuple[str, ...], *, topics: bool = True) ->
     return pd.DataFrame.from_records(records, columns=columns)
 
 
-def segment_table(scope: Scope) -> pd.DataFrame:
+def segment_table(scope: Scope, table: pd.DataFrame | None = None) -> pd.DataFrame:
     """Comments per segment value and topic mentions per segment value inside the scope (what
     the lifts need): aggregates without filters, the pair rows with one filter; otherwise the
-    breakdown inside the slice is counted from the facts (vectorised: one pass per key)."""
+    breakdown inside the slice is counted from the facts (on PostgreSQL the scope's
+    ``count_table``, given as ``table`` when already read; else one pass per key)."""
     if not scope.filters:
-        return count_table(scope)
+        return count_table(scope) if table is None else table
     if scope.from_aggregates:
         return pair_table(scope, ("comments", "mentions"))
-    rows = list(_facts(scope).filter(has_comment=True).values_list("topics", "segments"))
     columns = ["segment_key", "segment_value", "topic_key", "comments", "mentions"]
+    if in_database():
+        table = count_table(scope) if table is None else table
+        if table.empty:
+            return pd.DataFrame(columns=columns)
+        inside = (table["segment_key"] != "") & ~table["segment_key"].isin(list(scope.filters))
+        return table.loc[inside, columns].reset_index(drop=True)
+    rows = list(_facts(scope).filter(has_comment=True).values_list("topics", "segments"))
     if not rows:
         return pd.DataFrame(columns=columns)
     frame = pd.DataFrame({"topics": [r[0] for r in rows]})
@@ -261,23 +393,57 @@ def _trend(mentions: float, comments: float, previous_mentions: float, previous_
     }
 
 
-def _segment_lifts(table: pd.DataFrame, topic_key: str, topic_mentions: float, comments: float) -> list[dict]:
-    if not comments or not topic_mentions or table.empty:
+@dataclass(frozen=True)
+class LiftTable:
+    """A segment table read once for every topic's lifts: comments per (key, value), and topic
+    mentions per topic and (key, value)."""
+
+    totals: list[tuple[str, str, float]]
+    mentions: dict[str, dict[tuple[str, str], float]]
+
+
+def lift_table(table: pd.DataFrame) -> LiftTable:
+    if table.empty:
+        return LiftTable([], {})
+    segment = table[table["segment_key"] != ""]
+    is_total = segment["topic_key"] == ""
+    totals = segment[is_total]
+    inside = segment[~is_total]
+    mentions: dict[str, dict[tuple[str, str], float]] = {}
+    for key, value, topic, count in zip(
+        inside["segment_key"].tolist(),
+        inside["segment_value"].tolist(),
+        inside["topic_key"].tolist(),
+        inside["mentions"].tolist(),
+        strict=True,
+    ):
+        mentions.setdefault(topic, {})[(key, value)] = count
+    rows = zip(
+        totals["segment_key"].tolist(),
+        totals["segment_value"].tolist(),
+        totals["comments"].tolist(),
+        strict=True,
+    )
+    return LiftTable(list(rows), mentions)
+
+
+def _segment_lifts(table: LiftTable, topic_key: str, topic_mentions: float, comments: float) -> list[dict]:
+    if not comments or not topic_mentions or not table.totals:
         return []
-    totals = table[(table["segment_key"] != "") & (table["topic_key"] == "")]
-    inside = table[(table["segment_key"] != "") & (table["topic_key"] == topic_key)]
-    inside_mentions = {(r.segment_key, r.segment_value): r.mentions for r in inside.itertuples()}
-    candidates = []
-    for row in totals.itertuples():
-        mentions = inside_mentions.get((row.segment_key, row.segment_value), 0)
-        if mentions < MIN_SEGMENT_MENTIONS or row.comments < MIN_SEGMENT_SIZE:
+    inside_mentions = table.mentions.get(topic_key, {})
+    rows = []
+    for key, value, in_segment in table.totals:
+        mentions = inside_mentions.get((key, value), 0)
+        if mentions < MIN_SEGMENT_MENTIONS or in_segment < MIN_SEGMENT_SIZE:
             continue
-        share_in_topic = mentions / topic_mentions
-        share_overall = row.comments / comments
-        p_value = stats.fisher_greater(int(mentions), int(topic_mentions), int(row.comments), int(comments))
-        candidates.append(
-            (row.segment_key, row.segment_value, int(mentions), share_in_topic, share_overall, p_value)
-        )
+        rows.append((key, value, mentions, in_segment))
+    p_values = stats.fisher_greater_many(
+        [int(r[2]) for r in rows], int(topic_mentions), [int(r[3]) for r in rows], int(comments)
+    )
+    candidates = [
+        (key, value, int(mentions), mentions / topic_mentions, in_segment / comments, p_value)
+        for (key, value, mentions, in_segment), p_value in zip(rows, p_values, strict=True)
+    ]
     adjusted = stats.benjamini_hochberg([c[5] for c in candidates])
     found = [
         {
@@ -302,10 +468,13 @@ def _comment_sample(scope: Scope) -> list[dict]:
     queryset = CommentAnalysis.objects.filter(
         survey=scope.survey, completed_day__gte=scope.date_from, completed_day__lte=scope.date_to
     )
-    for key, value in scope.filters.items():
-        queryset = queryset.filter(**{f"response__facts__segments__{key}": value})
+    if in_database():  # the comments' own copy of the segments (GIN index), no join to the facts
+        queryset = _segment_filter(queryset, scope.filters)
+    else:
+        for key, value in scope.filters.items():
+            queryset = queryset.filter(**{f"response__facts__segments__{key}": value})
     # The latest comments first (by index), a bounded sample.
-    return list(
+    sample = list(
         queryset.order_by("-completed_day", "-id").values(
             "id",
             "response_id",
@@ -315,10 +484,19 @@ def _comment_sample(scope: Scope) -> list[dict]:
             "phrases",
             "topics",
             "detractor_likelihood",
-            "response__facts__is_detractor",
-            "response__facts__primary_score",
         )[:SAMPLE_COMMENTS]
     )
+    # Their responses' score and class, read by primary key once the sample is chosen.
+    facts = ResponseFacts.objects.filter(pk__in={c["response_id"] for c in sample})
+    scores = {
+        pk: (score, detractor)
+        for pk, score, detractor in (
+            facts.values_list("pk", "primary_score", "is_detractor") if sample else ()
+        )
+    }
+    for comment in sample:
+        comment["primary_score"], comment["is_detractor"] = scores.get(comment["response_id"], (None, None))
+    return sample
 
 
 def _originals(comments: list[dict]) -> dict[tuple[int, str], str]:
@@ -335,8 +513,8 @@ def _originals(comments: list[dict]) -> dict[tuple[int, str], str]:
 
 
 def _example_rank(comment: dict) -> tuple:
-    scored = comment["response__facts__primary_score"] is not None
-    detractor = 1.0 if comment["response__facts__is_detractor"] else 0.0
+    scored = comment["primary_score"] is not None
+    detractor = 1.0 if comment["is_detractor"] else 0.0
     if not scored:
         detractor = comment["detractor_likelihood"] or 0.0
     return (-detractor, -len(comment["topics"]), -comment["id"])
@@ -353,12 +531,12 @@ def painpoints_for_scope(
     scope = Scope(survey, date_from, date_to, dict(filters or {}))
     metric = survey_metric(survey)
     table = count_table(scope)
-    previous_table = count_table(scope.previous())
+    previous_table = count_table(scope.previous(), segments=False)
     total = _totals(table) if not table.empty else dict.fromkeys(COUNT_FIELDS, 0.0)
     previous_total = _totals(previous_table) if not previous_table.empty else dict.fromkeys(COUNT_FIELDS, 0.0)
     topic_counts = _topics(table) if not table.empty else {}
     previous_topics = _topics(previous_table) if not previous_table.empty else {}
-    segments = segment_table(scope) if topic_counts else table
+    lifts = lift_table(segment_table(scope, table) if topic_counts else table)
     topic_rows = {
         t["key"]: t
         for t in Topic.objects.filter(key__in=list(topic_counts), taxonomy__in=_taxonomy_ids(survey)).values(
@@ -399,7 +577,7 @@ def painpoints_for_scope(
                 "overall_detractor_rate": overall_rate,
                 "impact": _impact(total, counts, metric),
                 "trend": _trend(mentions, comments, previous["mentions"], previous_total["comments"]),
-                "segments": _segment_lifts(segments, key, mentions, comments),
+                "segments": _segment_lifts(lifts, key, mentions, comments),
                 "keywords": [
                     {"term": k.term, "count": k.count, "score": round(k.score, 4)} for k in keywords
                 ],
@@ -475,11 +653,14 @@ def _class_scores(counts: Mapping[str, float], metric: str) -> np.ndarray:
 
 
 def _scores_by_day(scope: Scope, metric: str) -> dict[dt.date, np.ndarray]:
-    """The scores of each day: stored ones, or for class metrics read from aggregates one
-    representative score per response (the metric and its tests depend only on the counts)."""
-    if metric in CLASS_SCORES and scope.from_aggregates:
-        # One grouped query over the scope's total rows (one per day), not every row of a day.
-        ((key, value),) = scope.filters.items() if scope.filters else (("", ""),)
+    """The scores of each day: stored ones, or for class metrics one representative score per
+    response from the class counts (the metric and its tests depend only on the counts), read
+    from aggregates or, for a filtered slice on PostgreSQL, counted in SQL."""
+    pair = scope.pair_row if in_database() else None
+    if metric in CLASS_SCORES and (scope.from_aggregates or pair):
+        # One grouped query over the scope's total rows (one per day), not every row of a day;
+        # two aggregated keys: their pair rows (days with no score left out, as in the facts).
+        ((key, value),) = (pair,) if pair else scope.filters.items() if scope.filters else (("", ""),)
         classes = ("promoters", "passives", "detractors")
         rows = (
             _aggregates(scope)
@@ -488,9 +669,20 @@ def _scores_by_day(scope: Scope, metric: str) -> dict[dt.date, np.ndarray]:
             .annotate(**{f: Sum(f) for f in classes})
             .order_by()
         )
-        return {row["day"]: _class_scores(row, metric) for row in rows}
+        return {
+            row["day"]: _class_scores(row, metric) for row in rows if not pair or sum(row[f] for f in classes)
+        }
+    if metric in CLASS_SCORES and in_database():
+        # A filtered slice on PostgreSQL: the class counts per day, counted in SQL.
+        table = _slice_table(scope, (), by_day=True, topics=False)
+        return {row["day"]: _class_scores(row, metric) for row in table.to_dict("records") if row["scored"]}
+    # Highest score first within a day (the order of the class counts' scores: the same codes
+    # in the same order, which a small sample's seeded permutation test depends on).
     rows = list(
-        _facts(scope).filter(primary_score__isnull=False).values_list("completed_day", "primary_score")
+        _facts(scope)
+        .filter(primary_score__isnull=False)
+        .order_by("completed_day", "-primary_score", "pk")
+        .values_list("completed_day", "primary_score")
     )
     if not rows:
         return {}
@@ -569,6 +761,21 @@ def _by_segment(scope: Scope, metric: str) -> dict[str, list[dict]]:
             groups.setdefault(row["segment_key"], []).append(
                 (row["segment_value"], _class_scores(row, metric), _class_scores(rest, metric))
             )
+    elif metric in CLASS_SCORES and in_database():
+        # A filtered slice on PostgreSQL: the class counts of every value of every key, one
+        # GROUPING SETS query over the slice (found by index).
+        table = _slice_table(scope, segment_keys(), by_day=False, topics=False)
+        total = _totals(table)
+        classes = ("promoters", "passives", "detractors")
+        rows = table[(table["segment_key"] != "") & (table["topic_key"] == "")]
+        for key in segment_keys():
+            if key in scope.filters:
+                continue
+            for row in rows[rows["segment_key"] == key].to_dict("records"):
+                rest = {f: total[f] - row[f] for f in classes}
+                groups.setdefault(key, []).append(
+                    (row["segment_value"], _class_scores(row, metric), _class_scores(rest, metric))
+                )
     elif metric in CLASS_SCORES:
         # A filtered slice: class counts per value, grouped in the database (no rows read out).
         scored = _facts(scope).filter(primary_score__isnull=False)
@@ -598,7 +805,10 @@ def _by_segment(scope: Scope, metric: str) -> dict[str, list[dict]]:
                 )
     else:
         rows = list(
-            _facts(scope).filter(primary_score__isnull=False).values_list("primary_score", "segments")
+            _facts(scope)
+            .filter(primary_score__isnull=False)
+            .order_by("completed_day", "-primary_score", "pk")
+            .values_list("primary_score", "segments")
         )
         scores = np.array([r[0] for r in rows], dtype=float)
         for key in segment_keys():

@@ -19,10 +19,10 @@ from itertools import combinations
 import pandas as pd
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
-from analysis.models import DailyAggregate, ResponseFacts
+from analysis.models import CommentAnalysis, DailyAggregate, ResponseFacts
 
 COUNT_FIELDS = (
     "responses",
@@ -252,10 +252,21 @@ def facts_table(rows: Iterable[dict], *, pairs: bool = True) -> pd.DataFrame:
 class RebuildResult:
     responses: int
     rows: int
+    comments: int = 0  # comments given their response's segments
+
+
+def comment_segments_copy(*, survey_id: int) -> int:
+    """Give the survey's comments their response's segments (``ResponseFacts.segments``, as
+    ``response_analyse`` writes them): the comment sample of a filtered scope reads this copy."""
+    segments = ResponseFacts.objects.filter(pk=OuterRef("response_id")).values("segments")[:1]
+    return CommentAnalysis.objects.filter(survey_id=survey_id, response__facts__isnull=False).update(
+        segments=Subquery(segments)
+    )
 
 
 def aggregates_rebuild(*, survey_id: int, batch_size: int = 5000) -> RebuildResult:
-    """Recompute a survey's aggregates from its ResponseFacts (the fallback when in doubt).
+    """Recompute a survey's aggregates from its ResponseFacts (the fallback when in doubt), and
+    copy the facts' segments onto the survey's comments again.
 
     Runs in one transaction; run it while the survey's analysis is quiet (a response analysed
     during the rebuild is counted by whichever commits last, see docs/scaling.md).
@@ -278,4 +289,5 @@ def aggregates_rebuild(*, survey_id: int, batch_size: int = 5000) -> RebuildResu
         ]
         DailyAggregate.objects.bulk_create(objects, batch_size=batch_size)
         responses = facts.update(counted_at=now)
-    return RebuildResult(responses, len(objects))
+        comments = comment_segments_copy(survey_id=survey_id)
+    return RebuildResult(responses, len(objects), comments)

@@ -75,9 +75,15 @@ def _doc(stored: CommentAnalysis) -> ProcessedComment:
 
 
 def _comments_store(
-    response: Response, answers: dict, text_keys: tuple[str, ...], context: AnalysisContext, now
+    response: Response,
+    answers: dict,
+    text_keys: tuple[str, ...],
+    context: AnalysisContext,
+    now,
+    segments: dict[str, str],
 ) -> tuple[dict[str, list[str]], int, int, int]:
-    """Upsert the response's CommentAnalysis rows; returns topics per question and counts."""
+    """Upsert the response's CommentAnalysis rows (with the response's segments); returns topics
+    per question and counts."""
     existing = {c.question_key: c for c in CommentAnalysis.objects.filter(response=response)}
     wanted = {k: _comment_text(answers.get(k)) for k in text_keys}
     wanted = {k: v for k, v in wanted.items() if v}
@@ -91,6 +97,8 @@ def _comments_store(
         if stored is not None and stored.dictionary_version == context.dictionary_version:
             topics[key] = list(stored.topics)
             unchanged += 1
+            if stored.segments != segments:
+                CommentAnalysis.objects.filter(pk=stored.pk).update(segments=segments)
             continue
         if stored is not None and stored.pipeline_version == context.pipeline_version:
             doc = _doc(stored)
@@ -113,6 +121,7 @@ def _comments_store(
                 "tokens": list(doc.tokens),
                 "phrases": list(doc.phrases),
                 "topics": keys,
+                "segments": segments,
                 "truncated": doc.truncated,
                 "pipeline_version": context.pipeline_version,
                 "dictionary_version": context.dictionary_version,
@@ -152,15 +161,15 @@ def response_analyse(*, response_id: int) -> AnalyseResult | None:
         # The response row's lock serialises two deliveries of the same task.
         Response.objects.select_for_update().filter(pk=response.pk).values_list("pk", flat=True).get()
         answers = dict(response.answers.values_list("question_key", "value"))
+        segments = response_segments(response)
         topics, segmented, retagged, unchanged = _comments_store(
-            response, answers, plan.text_keys, context, now
+            response, answers, plan.text_keys, context, now, segments
         )
         score = _score(answers.get(plan.score_key)) if plan.score_key else None
         is_detractor = is_promoter = False
         if score is not None and plan.metric is not None:
             is_detractor = bool(metrics.detractor_mask([score], metric=plan.metric)[0])
             is_promoter = bool(metrics.promoter_mask([score], metric=plan.metric)[0])
-        segments = response_segments(response)
         completed_at = response.completed_at
         fields = {
             "survey_id": response.survey_id,

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
+from analysis import stats
 from analysis.painpoints import (
     SegmentLift,
     TopicImpact,
@@ -181,6 +182,18 @@ def test_segment_lift_with_fisher_test_by_hand():
             p_value=pytest.approx(2 * fisher),
         ),
     )
+
+
+def test_fisher_for_many_segments_equals_one_at_a_time():
+    # given a topic's segments: (topic comments in the segment, comments in the segment)
+    segments = [(15, 20), (5, 80), (0, 7), (20, 20)]
+    # when their p-values are computed in one call
+    many = stats.fisher_greater_many([b for b, _ in segments], 20, [s for _, s in segments], 100)
+    # then each is the one-at-a-time value, exactly
+    assert many == [stats.fisher_greater(b, 20, s, 100) for b, s in segments]
+    assert many[0] == pytest.approx(sps.fisher_exact([[15, 5], [5, 75]], alternative="greater").pvalue)
+    assert many[2] == 1.0
+    assert stats.fisher_greater_many([], 20, [], 100) == []
 
 
 def test_tiny_segments_do_not_top_the_list():

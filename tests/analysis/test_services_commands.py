@@ -38,7 +38,7 @@ def test_rebuild_command_restores_lost_aggregates():
 
     out = run("aggregates_rebuild", "--survey", survey.key)
 
-    assert out == f"survey {survey.pk}: 1 responses, {rows} aggregate rows.\n"
+    assert out == f"survey {survey.pk}: 1 responses, {rows} aggregate rows, 1 comments.\n"
     assert DailyAggregate.objects.get(segment_key="city", topic_key="delivery_time").mentions == 1
 
 

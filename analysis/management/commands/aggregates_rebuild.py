@@ -8,7 +8,10 @@ from surveys.models import Survey
 
 
 class Command(BaseCommand):
-    help = "Rebuild DailyAggregate from ResponseFacts (run while the survey's analysis is quiet)."
+    help = (
+        "Rebuild DailyAggregate from ResponseFacts and copy their segments onto the comments "
+        "(run while the survey's analysis is quiet)."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--survey", help="Survey key (default: every survey with facts).")
@@ -23,5 +26,6 @@ class Command(BaseCommand):
         for survey_id in ids:
             result = aggregates_rebuild(survey_id=survey_id)
             self.stdout.write(
-                f"survey {survey_id}: {result.responses} responses, {result.rows} aggregate rows."
+                f"survey {survey_id}: {result.responses} responses, {result.rows} aggregate rows, "
+                f"{result.comments} comments."
             )
