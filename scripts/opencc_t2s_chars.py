@@ -1,0 +1,77 @@
+"""Write ``analysis/data/opencc_t2s_chars.txt``: every character that can make OpenCC's ``t2s``
+conversion change a text.
+
+Run again after upgrading the ``opencc`` package (the file names the version it was made from;
+with any other version ``analysis.text.normalise`` converts every text that has an ideograph).
+
+The set is read from the installed package's own dictionaries (dumped to text with its
+``opencc_dict`` tool): the keys of the character dictionaries (and of the normalisation step)
+whose first candidate differs from the key, plus every character of a phrase key whose
+conversion differs from the key. OpenCC converts a text segment by segment, each segment a
+dictionary key or a single character, so a text holding none of these characters converts to
+itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+import opencc
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "analysis" / "data" / "opencc_t2s_chars.txt"
+CLIB = Path(opencc.__file__).resolve().parent / "clib"
+SHARE = CLIB / "share" / "opencc"
+
+
+def _dictionary_files(config: dict) -> list[str]:
+    files = []
+
+    def walk(node: dict) -> None:
+        if node.get("type") == "group":
+            for child in node["dicts"]:
+                walk(child)
+        else:
+            files.append(node["file"])
+
+    for step in (*config.get("normalization", []), *config["conversion_chain"]):
+        walk(step["dict"])
+    return files
+
+
+def _entries(name: str) -> list[tuple[str, str]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "dict.txt"
+        env = {**os.environ, "LD_LIBRARY_PATH": str(CLIB / "lib64")}
+        subprocess.run(
+            [str(CLIB / "bin" / "opencc_dict"), "-i", str(SHARE / name), "-o", str(out), "-f", "ocd2", "-t", "text"],
+            check=True,
+            env=env,
+        )
+        pairs = []
+        for line in out.read_text(encoding="utf-8").splitlines():
+            key, values = line.split("\t", 1)
+            pairs.append((key, values.split(" ")[0]))
+        return pairs
+
+
+def main() -> None:
+    config = json.loads((SHARE / "t2s.json").read_text(encoding="utf-8"))
+    changing: set[str] = set()
+    for name in _dictionary_files(config):
+        for key, value in _entries(name):
+            if value != key:
+                changing.update(key)
+    chars = sorted(changing)
+    lines = [f"# OpenCC {opencc.__version__} t2s: {len(chars)} characters that can change a text"]
+    lines += ["".join(chars[i : i + 64]) for i in range(0, len(chars), 64)]
+    OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {len(chars)} characters to {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
