@@ -5,11 +5,12 @@ Run again after upgrading the ``opencc`` package (the file names the version it 
 with any other version ``analysis.text.normalise`` converts every text that has an ideograph).
 
 The set is read from the installed package's own dictionaries (dumped to text with its
-``opencc_dict`` tool): the keys of the character dictionaries (and of the normalisation step)
-whose first candidate differs from the key, plus every character of a phrase key whose
-conversion differs from the key. OpenCC converts a text segment by segment, each segment a
-dictionary key or a single character, so a text holding none of these characters converts to
-itself.
+``opencc_dict`` tool): every single character whose entry's first candidate differs from it,
+and for every phrase entry that changes its key and holds none of those characters, the
+characters it changes (all of its characters when the lengths differ). OpenCC converts a text
+segment by segment, each segment a dictionary key or a single character; a segment whose entry
+changes it holds one of these characters, so a text holding none of them converts to itself.
+(Phrase entries such as 反覆 -> 反复 put 覆 in the set although 覆 alone is left as it is.)
 """
 
 from __future__ import annotations
@@ -61,10 +62,13 @@ def _entries(name: str) -> list[tuple[str, str]]:
 
 def main() -> None:
     config = json.loads((SHARE / "t2s.json").read_text(encoding="utf-8"))
-    changing: set[str] = set()
-    for name in _dictionary_files(config):
-        for key, value in _entries(name):
-            if value != key:
+    changed = [(k, v) for name in _dictionary_files(config) for k, v in _entries(name) if v != k]
+    changing: set[str] = {key for key, _ in changed if len(key) == 1}
+    for key, value in changed:
+        if changing.isdisjoint(key):  # a phrase none of whose characters is in the set yet
+            if len(value) == len(key):  # the characters the entry changes
+                changing.update(a for a, b in zip(key, value, strict=True) if a != b)
+            else:
                 changing.update(key)
     chars = sorted(changing)
     lines = [f"# OpenCC {opencc.__version__} t2s: {len(chars)} characters that can change a text"]

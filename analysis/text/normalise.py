@@ -43,19 +43,22 @@ def _converter() -> opencc.OpenCC:
 
 
 @lru_cache(maxsize=1)
-def _convertible() -> re.Pattern[str]:
-    """Matches any character that can change under ``t2s`` with the installed OpenCC; any
-    ideograph when the shipped list was made from another OpenCC version."""
+def _convertible() -> frozenset[str] | None:
+    """The characters that can change under ``t2s`` with the installed OpenCC; None when the
+    shipped list was made from another OpenCC version."""
     lines = T2S_CHARS_PATH.read_text(encoding="utf-8").splitlines()
     if not lines or lines[0].split()[:3] != ["#", "OpenCC", opencc.__version__]:
-        return _HAN
-    chars = "".join(lines[1:])
-    return re.compile("[" + "".join(re.escape(c) for c in sorted(set(chars))) + "]")
+        return None
+    return frozenset("".join(lines[1:]))
 
 
 def to_simplified(text: str) -> str:
     """Traditional Chinese characters to simplified (OpenCC ``t2s``); other text unchanged."""
-    if not _convertible().search(text):
+    convertible = _convertible()
+    if convertible is None:
+        if not _HAN.search(text):
+            return text
+    elif convertible.isdisjoint(text):
         return text
     return _converter().convert(text)
 
@@ -70,7 +73,8 @@ def normalise_text(text: str | None, *, max_chars: int = MAX_COMMENT_CHARS) -> t
     truncated = len(text) > max_chars
     if truncated:
         text = text[:max_chars]
-    text = unicodedata.normalize("NFKC", text)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
     text = to_simplified(text)
     text = text.casefold()
     text = _WHITESPACE.sub(" ", text).strip()

@@ -61,8 +61,12 @@ def test_the_shipped_t2s_character_list_matches_the_installed_opencc():
     # given the list written by scripts/opencc_t2s_chars.py
     from analysis.text import normalise
 
-    # when it is loaded / then it is used (not the every-ideograph fallback)
-    assert normalise._convertible() is not normalise._HAN
+    # when it is loaded / then it is used (not the every-ideograph fallback), and common
+    # simplified characters are not in it
+    convertible = normalise._convertible()
+    assert convertible is not None
+    assert convertible.isdisjoint("送餐很快的了么这个里面")
+    assert {"覆", "沈", "們", "麼"} <= convertible
 
 
 def test_every_character_that_t2s_changes_is_in_the_shipped_list():
@@ -76,7 +80,7 @@ def test_every_character_that_t2s_changes_is_in_the_shipped_list():
         chr(code)
         for start, end in ranges
         for code in range(start, end + 1)
-        if converter.convert(chr(code)) != chr(code) and not convertible.search(chr(code))
+        if converter.convert(chr(code)) != chr(code) and chr(code) not in convertible
     ]
     # then none that OpenCC changes is skipped
     assert missing == []
@@ -88,6 +92,7 @@ def test_every_character_that_t2s_changes_is_in_the_shipped_list():
         ("反覆無常", "反复无常"),  # 覆 alone stays; the phrase changes it
         ("回覆很慢", "回复很慢"),
         ("深沈", "深沉"),
+        ("么麼", "幺麽"),  # 么 alone stays; 麼 is in the list
         ("送餐很快", "送餐很快"),  # already simplified: left as it is
     ],
 )
