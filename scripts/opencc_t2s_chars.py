@@ -48,8 +48,9 @@ def _entries(name: str) -> list[tuple[str, str]]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "dict.txt"
         env = {**os.environ, "LD_LIBRARY_PATH": str(CLIB / "lib64")}
+        tool = str(CLIB / "bin" / "opencc_dict")
         subprocess.run(
-            [str(CLIB / "bin" / "opencc_dict"), "-i", str(SHARE / name), "-o", str(out), "-f", "ocd2", "-t", "text"],
+            [tool, "-i", str(SHARE / name), "-o", str(out), "-f", "ocd2", "-t", "text"],
             check=True,
             env=env,
         )
