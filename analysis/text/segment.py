@@ -80,7 +80,28 @@ class DomainTokenizer(jieba.Tokenizer):
             self._unknown = 0.0 - logtotal  # jieba: log(1) - logtotal
         return self._logp
 
+    def lcut_no_hmm(self, sentence: str) -> list[str]:
+        """``lcut(sentence, HMM=False)``: the same steps as jieba's ``cut``, into one list."""
+        words: list[str] = []
+        for block in _re_han.split(sentence):
+            if not block:
+                continue
+            if _re_han.match(block):
+                self._block_words(block, words)
+            else:
+                for part in _re_skip.split(block):
+                    if _re_skip.match(part):
+                        words.append(part)
+                    else:
+                        words.extend(part)
+        return words
+
     def _Tokenizer__cut_DAG_NO_HMM(self, sentence: str):  # jieba's private name: its cut() calls it
+        words: list[str] = []
+        self._block_words(sentence, words)
+        yield from words
+
+    def _block_words(self, sentence: str, words: list[str]) -> None:
         # jieba: get_DAG, then calc (route[i] = max over words w = sentence[i:x + 1] of
         # (log(freq(w) or 1) - logtotal + route[x + 1][0], x)), then walk the route joining
         # single Latin letters and digits. The same sums in the same order, ties to the longer
@@ -108,6 +129,7 @@ class DomainTokenizer(jieba.Tokenizer):
                     break
                 fragment = sentence[start : i + 1]
             scores[start] = unknown + scores[start + 1] if best is None else best
+        append = words.append
         x = 0
         buf = ""
         while x < n:
@@ -117,15 +139,17 @@ class DomainTokenizer(jieba.Tokenizer):
                 buf += word
             else:
                 if buf:
-                    yield buf
+                    append(buf)
                     buf = ""
-                yield word
+                append(word)
             x = y
         if buf:
-            yield buf
+            append(buf)
 
 
-_re_eng = re.compile("[a-zA-Z0-9]")  # jieba.re_eng
+_re_eng = jieba.re_eng
+_re_han = jieba.re_han_default
+_re_skip = jieba.re_skip_default
 
 
 @lru_cache(maxsize=8)

@@ -51,7 +51,9 @@ def test_the_pipeline_tokenizer_is_the_faster_one(tokenizer):
 
 @pytest.mark.parametrize("text", COMMENTS)
 def test_cut_without_hmm_equals_jieba(tokenizer, text):
-    assert tokenizer.lcut(text, HMM=False) == _plain_like(tokenizer).lcut(text, HMM=False)
+    expected = _plain_like(tokenizer).lcut(text, HMM=False)
+    assert tokenizer.lcut(text, HMM=False) == expected
+    assert tokenizer.lcut_no_hmm(text) == expected
 
 
 def test_cut_without_hmm_equals_jieba_on_random_text(tokenizer):
@@ -60,6 +62,7 @@ def test_cut_without_hmm_equals_jieba_on_random_text(tokenizer):
     plain = _plain_like(tokenizer)
     # when / then every one is cut identically
     assert [t for t in texts if tokenizer.lcut(t, HMM=False) != plain.lcut(t, HMM=False)] == []
+    assert [t for t in texts if tokenizer.lcut_no_hmm(t) != plain.lcut(t, HMM=False)] == []
 
 
 def test_a_word_added_later_is_used_with_the_new_total():
@@ -76,3 +79,4 @@ def test_a_word_added_later_is_used_with_the_new_total():
     after = tokenizer.lcut("骑手小哥送餐超快", HMM=False)
     assert "送餐超快" in after and "送餐超快" not in before
     assert after == _plain_like(tokenizer).lcut("骑手小哥送餐超快", HMM=False)
+    assert tokenizer.lcut_no_hmm("骑手小哥送餐超快") == after
