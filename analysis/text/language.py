@@ -33,8 +33,6 @@ def language_detect(text: str) -> str:
     if not words:  # the usual Chinese comment: no need to count its ideographs
         return ZH if _HAN.search(text) else NONE
     han = len(_HAN.findall(text))
-    if han + words == 0:
-        return NONE
     share = han / (han + words)
     if share >= ZH_MIN_SHARE:
         return ZH
