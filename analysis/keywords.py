@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from scipy import sparse
 
 from analysis.text.stopwords import INTENSIFIERS_EN, INTENSIFIERS_ZH, NEGATIONS_EN, NEGATIONS_ZH
@@ -163,6 +162,18 @@ def keywords_separating(
 CHUNK = 100_000
 
 
+class _TermIds(dict):
+    def __init__(self, vocabulary: dict[str, int]) -> None:
+        super().__init__()
+        self.vocabulary = vocabulary
+
+    def __missing__(self, term: str) -> int:
+        vocabulary = self.vocabulary
+        term_id = vocabulary.setdefault(term, len(vocabulary)) if is_keyword_candidate(term) else -1
+        self[term] = term_id
+        return term_id
+
+
 def _chunk_counts(
     docs: Sequence[Sequence[str]],
     scopes: Sequence[Sequence[str]],
@@ -171,12 +182,12 @@ def _chunk_counts(
 ) -> tuple[sparse.coo_matrix, np.ndarray, np.ndarray]:
     """For one chunk: scope x term document counts, term document counts, scope sizes (global ids)."""
     lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
-    codes, uniques = pd.factorize(pd.Series(list(itertools.chain.from_iterable(docs)), dtype=object))
-    global_ids = np.array(
-        [vocabulary.setdefault(t, len(vocabulary)) if is_keyword_candidate(t) else -1 for t in uniques],
-        dtype=np.int64,
+    # term -> global id, -1 for a term that is no keyword candidate; looked up in C, the
+    # Python ``__missing__`` runs once per distinct term
+    ids_of = _TermIds(vocabulary)
+    ids = np.fromiter(
+        map(ids_of.__getitem__, itertools.chain.from_iterable(docs)), dtype=np.int64, count=int(lengths.sum())
     )
-    ids = global_ids[codes] if len(codes) else np.zeros(0, dtype=np.int64)
     rows = np.repeat(np.arange(len(docs), dtype=np.int32), lengths)
     keep = ids >= 0
     width = max(len(vocabulary), 1)
@@ -220,7 +231,7 @@ def keywords_scopes(
     n_all = len(docs)
     vocabulary: dict[str, int] = {}
     scope_ids: dict[str, int] = {}
-    pair_counts: Counter[tuple[int, int]] = Counter()
+    pair_counts = sparse.coo_matrix((0, 0), dtype=np.int64)
     df_all = np.zeros(0, dtype=np.int64)
     sizes = np.zeros(0, dtype=np.int64)
     for start in range(0, n_all, CHUNK):
@@ -229,26 +240,32 @@ def keywords_scopes(
         )
         df_all = np.pad(df_all, (0, len(df_chunk) - len(df_all))) + df_chunk
         sizes = np.pad(sizes, (0, len(sizes_chunk) - len(sizes))) + sizes_chunk
-        pair_counts.update(
-            dict(
-                zip(
-                    zip(pairs.row.tolist(), pairs.col.tolist(), strict=True), pairs.data.tolist(), strict=True
-                )
-            )
-        )
+        pair_counts.resize(pairs.shape)  # both only grow: ids are never reused
+        pair_counts = (pair_counts + pairs).tocoo()
     if not scope_ids:
         return {}
     terms_of = {i: t for t, i in vocabulary.items()}
     keys_of = {i: k for k, i in scope_ids.items()}
+    # The filters on whole arrays (the same divisions as one pair at a time), then the score of
+    # each kept pair with ``math.log`` as before.
+    s_all, t_all, c_all = pair_counts.row, pair_counts.col, pair_counts.data.astype(np.int64)
+    n_scope_all = sizes[s_all]
+    n_rest_all = n_all - n_scope_all
+    rest_all = df_all[t_all] - c_all
+    with np.errstate(divide="ignore", invalid="ignore"):
+        over = (n_rest_all == 0) | ~(
+            rest_all / np.where(n_rest_all == 0, 1, n_rest_all) >= c_all / n_scope_all
+        )
+    keep = (c_all >= min_count) & over
     candidates: dict[int, list[tuple[float, str, int, int]]] = {}
-    for (s_index, t_index), count in pair_counts.items():
-        if count < min_count:
-            continue
-        n_scope = int(sizes[s_index])
-        n_rest = n_all - n_scope
-        rest = int(df_all[t_index]) - count
-        if n_rest and rest / n_rest >= count / n_scope:
-            continue
+    for s_index, t_index, count, n_scope, rest in zip(
+        s_all[keep].tolist(),
+        t_all[keep].tolist(),
+        c_all[keep].tolist(),
+        n_scope_all[keep].tolist(),
+        rest_all[keep].tolist(),
+        strict=True,
+    ):
         score = (count / n_scope) * math.log(1 + n_all / df_all[t_index])
         candidates.setdefault(s_index, []).append((score, terms_of[t_index], count, rest))
     chosen: dict[str, list[tuple[float, str, int, int]]] = {}

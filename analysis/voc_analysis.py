@@ -22,6 +22,7 @@ import pandas as pd
 from analysis import metrics
 from analysis.clustering import cluster_comments
 from analysis.detractor import out_of_fold_likelihood
+from analysis.first_pass import analyse_many
 from analysis.keywords import keywords_scopes, keywords_separating
 from analysis.painpoints import painpoint_rank, topic_impact_as_dict
 from analysis.taxonomy import Taxonomy, TopicTagger
@@ -101,10 +102,10 @@ def comments_analyse(
     iterator: Iterable[int] = range(n)
     if progress is not None:
         iterator = progress(iterator)
-    docs = [pipeline.process(originals[i]) for i in iterator]
-
     tagger = TopicTagger(taxonomy, pipeline) if taxonomy is not None else None
-    tags = [tagger.tag(d) if tagger and has_text[i] else () for i, d in enumerate(docs)]
+    analysed = list(analyse_many((originals[i] for i in iterator), pipeline=pipeline, tagger=tagger))
+    docs = [a.doc for a in analysed]
+    tags = [a.topics if has_text[i] else () for i, a in enumerate(analysed)]
     topic_keys = [tuple(m.key for m in t) for t in tags]
 
     # Detractor likelihood: labels from the scores, cross-fitted (comments only).

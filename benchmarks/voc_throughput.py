@@ -8,7 +8,8 @@ interleaves them with the UCI Yelp sentences and Chinese-English blends):
 1. floor: bare ``jieba.lcut`` (jieba's defaults), one process;
 2. first pass, one process: normalise, detect the language, segment, phrases, tag topics
    (food_delivery taxonomy), detractor likelihood (a model fitted on waimai_10k beforehand,
-   not timed), results kept as they would be stored;
+   not timed; scored in batches by ``analysis.first_pass.analyse_many``), results kept as they
+   would be stored;
 3. re-analysis from the stored results: pain-point ranking (``analysis.painpoints``) and
    keywords of every topic, without segmenting anything again;
 4. the first pass on 2 processes (each its own pipeline, warmed up before timing).
@@ -42,6 +43,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 import jieba  # noqa: E402
 
 from analysis.detractor import detractor_model_fit  # noqa: E402
+from analysis.first_pass import analyse_many  # noqa: E402
 from analysis.keywords import keywords_scopes  # noqa: E402
 from analysis.painpoints import painpoint_rank  # noqa: E402
 from analysis.taxonomy import TopicTagger, taxonomy_load  # noqa: E402
@@ -82,14 +84,11 @@ def rss_mb(who: int = resource.RUSAGE_SELF) -> float:
 
 
 def first_pass(texts, pipeline, tagger, model) -> list[tuple]:
-    """What the analysis queue stores per comment."""
-    stored = []
-    append = stored.append
-    process, tag, score = pipeline.process, tagger.tag, model.score
-    for text in texts:
-        doc = process(text)
-        append((doc, tuple(m.key for m in tag(doc)), score(doc)))
-    return stored
+    """What the analysis queue stores per comment (``analyse_many``: likelihoods in batches)."""
+    return [
+        (doc, tuple(m.key for m in topics), likelihood)
+        for doc, topics, likelihood in analyse_many(texts, pipeline=pipeline, tagger=tagger, model=model)
+    ]
 
 
 def _init(model) -> None:

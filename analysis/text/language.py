@@ -29,10 +29,10 @@ _LATIN_WORD = re.compile(r"[a-z\u00c0-\u024f]+(?:'[a-z]+)?", re.IGNORECASE)
 
 def language_detect(text: str) -> str:
     """``zh``, ``en``, ``mixed`` or ``none`` for a normalised comment."""
-    han = len(_HAN.findall(text))
     words = len(_LATIN_WORD.findall(text))
-    if han + words == 0:
-        return NONE
+    if not words:  # the usual Chinese comment: no need to count its ideographs
+        return ZH if _HAN.search(text) else NONE
+    han = len(_HAN.findall(text))
     share = han / (han + words)
     if share >= ZH_MIN_SHARE:
         return ZH

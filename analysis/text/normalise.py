@@ -8,8 +8,11 @@ in place; the segmenter turns each one into a token.
 Traditional to simplified uses OpenCC (the ``opencc`` package, the maintained upstream C++
 library with its own Python binding) with the ``t2s`` profile. It was chosen over
 ``opencc-python-reimplemented`` because it is the maintained upstream with the current
-dictionaries, and it converts a short comment in about one microsecond, which matters in the
-first-pass throughput budget.
+dictionaries. Most comments are already simplified: a comment is passed to OpenCC only when it
+holds one of the characters that can change under ``t2s`` (``analysis/data/opencc_t2s_chars.txt``,
+written from the installed OpenCC's own dictionaries by ``scripts/opencc_t2s_chars.py``; a text
+without any of them converts to itself). With an OpenCC version other than the one the file was
+made from, every text holding an ideograph is converted, as before.
 """
 
 from __future__ import annotations
@@ -17,8 +20,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 import opencc
+
+T2S_CHARS_PATH = Path(__file__).resolve().parent.parent / "data" / "opencc_t2s_chars.txt"
 
 # A comment longer than this is cut here (after removing invisible characters) and flagged
 # as truncated. 2,000 characters is about ten times the longest comment in the real review sets
@@ -36,9 +42,23 @@ def _converter() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+@lru_cache(maxsize=1)
+def _convertible() -> frozenset[str] | None:
+    """The characters that can change under ``t2s`` with the installed OpenCC; None when the
+    shipped list was made from another OpenCC version."""
+    lines = T2S_CHARS_PATH.read_text(encoding="utf-8").splitlines()
+    if not lines or lines[0].split()[:3] != ["#", "OpenCC", opencc.__version__]:
+        return None
+    return frozenset("".join(lines[1:]))
+
+
 def to_simplified(text: str) -> str:
     """Traditional Chinese characters to simplified (OpenCC ``t2s``); other text unchanged."""
-    if not _HAN.search(text):
+    convertible = _convertible()
+    if convertible is None:
+        if not _HAN.search(text):
+            return text
+    elif convertible.isdisjoint(text):
         return text
     return _converter().convert(text)
 
@@ -53,7 +73,8 @@ def normalise_text(text: str | None, *, max_chars: int = MAX_COMMENT_CHARS) -> t
     truncated = len(text) > max_chars
     if truncated:
         text = text[:max_chars]
-    text = unicodedata.normalize("NFKC", text)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
     text = to_simplified(text)
     text = text.casefold()
     text = _WHITESPACE.sub(" ", text).strip()

@@ -99,6 +99,38 @@ def clause_phrases(clause: Sequence[Item], joined: Sequence[tuple[Item, int, int
     return phrases
 
 
+def clause_terms(clause: Sequence[Item], tokens: list[str], phrases: list[str]) -> None:
+    """Append a clause's content tokens (negations joined) and its phrases: what
+    ``negation_join`` then ``clause_phrases`` give, without building spans for the usual clause
+    that holds no negation."""
+    for item in clause:
+        if item.is_negation:
+            joined = negation_join(clause)
+            tokens.extend([j.text for j, _, _ in joined if j.is_content])
+            phrases.extend(clause_phrases(clause, joined))
+            return
+    content = [(i, item) for i, item in enumerate(clause) if item.is_content]
+    tokens.extend([item.text for _, item in content])
+    last = len(content) - 1
+    for k in range(last):
+        a_at, a = content[k]
+        b_at, b = content[k + 1]
+        gap = b_at - a_at - 1
+        if gap > 1 or (a.is_intensifier and b.is_intensifier):
+            continue
+        if a.is_han and b.is_han:
+            phrases.append(a.text + clause[a_at + 1].text + b.text if gap else a.text + b.text)
+        else:
+            phrases.append(f"{a.text} {b.text}")
+        if gap == 0 and k + 1 < last:
+            c_at, c = content[k + 2]
+            if c_at == b_at + 1:
+                if a.is_han and b.is_han and c.is_han:
+                    phrases.append(a.text + b.text + c.text)
+                elif not (a.is_han or b.is_han or c.is_han):
+                    phrases.append(f"{a.text} {b.text} {c.text}")
+
+
 def collocations(
     token_lists: Iterable[Sequence[str]], *, min_count: int = 3, min_pmi: float = 1.0, top: int = 200
 ) -> tuple[Collocation, ...]:

@@ -21,13 +21,14 @@ import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any
 
 import emoji
 
 from analysis.text.language import EN, NONE, language_detect
 from analysis.text.normalise import MAX_COMMENT_CHARS, normalise_text
-from analysis.text.phrases import MAX_PHRASES_PER_COMMENT, Item, clause_phrases, negation_join
+from analysis.text.phrases import MAX_PHRASES_PER_COMMENT, Item, clause_terms
 from analysis.text.segment import (
     domain_dict_digest,
     english_words,
@@ -103,7 +104,7 @@ class TextPipeline:
         self.extra_terms = terms_normalised(normalise_text(t)[0] for t in extra_terms)
         self.hmm = hmm
         self._tokenizer = tokenizer_build(self.extra_terms)
-        self._cut = self._tokenizer.cut
+        self._segment = self._tokenizer.lcut_no_hmm if not hmm else partial(self._tokenizer.lcut, HMM=True)
         self._cache: dict[str, Item | None] = {}
         self._stop_zh = stopwords_zh()
         self._stop_en = stopwords_en()
@@ -129,9 +130,7 @@ class TextPipeline:
                     if clause[0].is_content:
                         tokens.append(clause[0].text)
                     continue
-                joined = negation_join(clause)
-                tokens.extend(item.text for item, _, _ in joined if item.is_content)
-                phrases.extend(clause_phrases(clause, joined))
+                clause_terms(clause, tokens, phrases)
             tokens.extend(emojis)
         return ProcessedComment(
             text=text,
@@ -217,7 +216,7 @@ class TextPipeline:
         cache = self._cache
         clauses: list[list[Item]] = []
         clause: list[Item] = []
-        for token in self._cut(text, HMM=self.hmm):
+        for token in self._segment(text):
             item = cache[token] if token in cache else self._classify(token)
             if item is None:
                 continue

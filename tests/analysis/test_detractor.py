@@ -85,3 +85,30 @@ def test_single_comment_score_matches_the_batched_prediction(labelled):
     pipeline = TextPipeline()
     probes = [pipeline.process(t) for t in ("太慢了，凉了", "很好吃，很快", "😡", "", "the food was cold")]
     assert np.allclose([model.score(d) for d in probes], model.predict(probes), atol=1e-9)
+
+
+def test_batched_scores_equal_the_single_comment_scores(labelled):
+    # given comments with repeated words and characters, unknown ones, emoji and nothing
+    docs, labels = labelled
+    model = detractor_model_fit(docs, labels)
+    pipeline = TextPipeline()
+    texts = ("太慢了太慢了，凉了", "很好吃，很快", "😡", "", "the food was cold", "闻所未闻", "慢慢慢慢")
+    probes = [pipeline.process(t) for t in texts]
+    # when scored together / then as one at a time (to rounding)
+    assert np.allclose(model.score_many(probes), [model.score(d) for d in probes], rtol=0, atol=1e-12)
+    assert model.score_many([]).shape == (0,)
+
+
+def test_a_stored_model_scores_in_batches_after_loading(labelled):
+    import io
+
+    import joblib
+
+    docs, labels = labelled
+    model = detractor_model_fit(docs, labels)
+    model.score_many(docs[:2])  # builds the batch tables
+    buffer = io.BytesIO()
+    joblib.dump(model, buffer)  # as analysis.services.detractor stores it
+    loaded = joblib.load(io.BytesIO(buffer.getvalue()))
+    assert "_batch_tables" not in loaded.__dict__
+    assert np.allclose(loaded.score_many(docs), model.score_many(docs), rtol=0, atol=1e-15)

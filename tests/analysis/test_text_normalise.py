@@ -55,3 +55,46 @@ def test_comment_at_the_limit_is_not_flagged():
 )
 def test_language_table(text, language):
     assert language_detect(text) == language
+
+
+def test_the_shipped_t2s_character_list_matches_the_installed_opencc():
+    # given the list written by scripts/opencc_t2s_chars.py
+    from analysis.text import normalise
+
+    # when it is loaded / then it is used (not the every-ideograph fallback), and common
+    # simplified characters are not in it
+    convertible = normalise._convertible()
+    assert convertible is not None
+    assert convertible.isdisjoint("送餐很快的了么这个里面")
+    assert {"覆", "沈", "們", "麼"} <= convertible
+
+
+def test_every_character_that_t2s_changes_is_in_the_shipped_list():
+    # given every ideograph and compatibility ideograph, one at a time
+    from analysis.text import normalise
+
+    convertible = normalise._convertible()
+    ranges = [(0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FA1F)]
+    converter = normalise._converter()
+    missing = [
+        chr(code)
+        for start, end in ranges
+        for code in range(start, end + 1)
+        if converter.convert(chr(code)) != chr(code) and chr(code) not in convertible
+    ]
+    # then none that OpenCC changes is skipped
+    assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("反覆無常", "反复无常"),  # 覆 alone stays; the phrase changes it
+        ("回覆很慢", "回复很慢"),
+        ("深沈", "深沉"),
+        ("么麼", "幺麽"),  # 么 alone stays; 麼 is in the list
+        ("送餐很快", "送餐很快"),  # already simplified: left as it is
+    ],
+)
+def test_phrases_that_change_characters_t2s_leaves_alone_are_converted(raw, expected):
+    assert normalise_text(raw) == (expected, False)

@@ -118,3 +118,30 @@ def test_collocations_rank_pairs_by_pmi():
         ("味道好", ("味道", "好"), 3, 1.3863),
         ("送餐太慢", ("送餐", "太慢"), 4, 1.1632),
     ]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "出餐慢，汤都漏汤了",
+        "不是很新鲜，等了很久很久很久",
+        "非常非常好吃，特别快",
+        "the food was not very fresh and really really cold",
+        "送餐太慢了 but the rider was nice",
+        "没有 不 好吃的",
+    ],
+)
+def test_clause_terms_equal_negation_join_then_clause_phrases(pipeline, raw):
+    from analysis.text.language import language_detect
+    from analysis.text.normalise import normalise_text
+    from analysis.text.phrases import clause_phrases, clause_terms, negation_join
+
+    text = normalise_text(raw)[0]
+    clauses, _ = pipeline._clauses(text, language_detect(text))
+    for clause in clauses:
+        tokens: list[str] = []
+        phrases: list[str] = []
+        clause_terms(clause, tokens, phrases)
+        joined = negation_join(clause)
+        assert tokens == [item.text for item, _, _ in joined if item.is_content]
+        assert phrases == clause_phrases(clause, joined)
