@@ -9,31 +9,23 @@ from analysis import services
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    name="analysis.response_analyse",
-    ignore_result=True,
-    # Safe to deliver twice: the service upserts by response and counts it once.
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(ConnectionError,),
-    retry_backoff=True,
-    max_retries=5,
-)
+# Safe to deliver twice: the service upserts by response and counts it once.
+_ANALYSE_OPTIONS = {
+    "ignore_result": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (ConnectionError,),
+    "retry_backoff": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(name="analysis.response_analyse", **_ANALYSE_OPTIONS)
 def response_analyse(response_id: int) -> None:
     services.response_analyse(response_id=response_id)
 
 
-@shared_task(
-    name="analysis.responses_analyse",
-    ignore_result=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(ConnectionError,),
-    retry_backoff=True,
-    max_retries=5,
-    soft_time_limit=300,
-    time_limit=360,
-)
+@shared_task(name="analysis.responses_analyse", soft_time_limit=300, time_limit=360, **_ANALYSE_OPTIONS)
 def responses_analyse(response_ids: list[int]) -> None:
     """A batch handed over by the pending drain; one response's failure never blocks the rest
     (it is logged, and the hourly sweep offers it again)."""
