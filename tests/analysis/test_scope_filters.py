@@ -16,9 +16,6 @@ from analysis.services import aggregates_rebuild, response_analyse
 from tests.analysis.platform_factories import BASE, analysed_survey, completed
 
 pytestmark = pytest.mark.django_db
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the index and SQL grouping are PostgreSQL's"
-)
 
 FROM, TO = dt.date(2026, 5, 4), dt.date(2026, 5, 10)
 TWO = {"district_type": "office", "scenario": "peak"}
@@ -126,8 +123,7 @@ def test_filtered_path_equals_the_raw_computation_per_day(survey, monkeypatch):
     assert table.astype(str).values.tolist() == raw.astype(str).values.tolist()
 
 
-@postgres_only
-def test_postgres_finds_the_slice_and_its_comments_by_containment(survey):
+def test_postgres_finds_the_slice_and_its_comments_by_containment(postgres, survey):
     # when office at peak is asked on PostgreSQL
     with CaptureQueriesContext(connection) as context:
         painpoints_for_scope(survey=survey, date_from=FROM, date_to=TO, filters=TWO)
