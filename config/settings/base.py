@@ -49,7 +49,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Sends a Content-Security-Policy only for views that declare one (the respondent pages,
     # RESPONDENT_CONTENT_SECURITY_POLICY below); other pages are unchanged.
-    "csp.middleware.CSPMiddleware",
+    "config.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -77,6 +77,24 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# The respondent pages' per-request statements run as server-side prepared statements on
+# PostgreSQL (responses/compiled.py). Turn off behind a connection pooler that cannot keep them
+# (PgBouncer before 1.21 in transaction mode).
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+
+
+def database_prepared_statements_allow(database: dict) -> None:
+    """Let ``prepared_cursor`` prepare on this PostgreSQL database (when the setting is on).
+
+    Django turns psycopg's preparation off (threshold None). With a number, only the statements
+    run through ``prepared_cursor`` are prepared: Django's own cursors bind on the client side
+    and never prepare, whatever the threshold.
+    """
+    if DATABASE_PREPARED_STATEMENTS and database["ENGINE"] == "django.db.backends.postgresql":
+        database.setdefault("OPTIONS", {}).setdefault("prepare_threshold", 1_000_000)
+
+
+database_prepared_statements_allow(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

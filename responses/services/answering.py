@@ -26,6 +26,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from responses import hooks
+from responses.compiled import prepared_cursor
 from responses.models import Answer, Invitation, OpenLink, Response
 from responses.services.lifecycle import (
     invitation_advance_sql,
@@ -307,7 +308,7 @@ def _first_save_one_statement(
 
 
 def _fetch_one(sql: str, params: list) -> tuple:
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
 

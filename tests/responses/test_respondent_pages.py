@@ -562,3 +562,47 @@ def test_a_first_save_that_finds_the_response_already_made_completes_that_respon
     assert _answers(Response.objects.get(invitation=sent)) == {"nps": 10}
     sent.refresh_from_db()
     assert sent.status == "completed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_lookup_and_the_submit_statement_are_prepared_once_per_connection(
+    postgres,
+) -> None:
+    # given three invitations of one version, and a new connection
+    connection.close()
+    first, first_token = invitation()
+    others = [invitation(survey_version=first.survey_version) for _ in range(2)]
+    client = Client()
+    # when all three are submitted on this process's one connection
+    for token in [first_token, *(token for _sent, token in others)]:
+        done = client.post(f"/s/{token}/", {"q_nps": "9", "locale": "zh-hans"})
+        assert done.status_code == 302
+    # then the connection holds exactly two prepared statements, the token lookup and the
+    # submit's WITH statement, each prepared on its first run and reused for the other two
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE from_sql = false")
+        prepared = sorted(row[0].split(None, 1)[0].upper() for row in cursor.fetchall())
+    assert prepared == ["SELECT", "WITH"]
+    assert (
+        Response.objects.filter(invitation__survey_version=first.survey_version, status="completed").count()
+        == 3
+    )
+    assert sorted(
+        Answer.objects.filter(response__survey_version=first.survey_version).values_list("value", flat=True)
+    ) == [9, 9, 9]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_prepared_statements_can_be_turned_off(settings, postgres) -> None:
+    # given prepared statements turned off (for a pooler that cannot keep them), a new connection
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    connection.close()
+    sent, token = invitation()
+    # when the link is submitted
+    done = Client().post(f"/s/{token}/", {"q_nps": "9", "locale": "en"})
+    # then it is saved as usual, and nothing was prepared on the connection
+    assert done.status_code == 302
+    assert Response.objects.get(invitation=sent).status == "completed"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE from_sql = false")
+        assert cursor.fetchone()[0] == 0
