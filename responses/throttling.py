@@ -3,8 +3,9 @@
 The respondent pages are public, so they are throttled per IP address and per token. A window
 counter is one atomic ``INCR`` per request, cheaper and safer under concurrency than a list of
 timestamps read and written back. On Redis every counter of a request (a POST counts its IP and
-its token) goes in one pipeline: ``SET ... EX NX`` (starts the window) plus ``INCR`` per key,
-one round trip. Other cache backends (locmem in tests) use ``cache.add`` then ``cache.incr``.
+its token) is counted by one server-side script: ``SET ... EX NX`` (starts the window) plus
+``INCR`` per key, one command and one round trip. Other cache backends (locmem in tests) use
+``cache.add`` then ``cache.incr``.
 Rates are settings (``RESPONDENT_THROTTLE_RATES``), e.g. ``{"page_ip": "120/min"}``; a scope
 without a rate is not throttled.
 """
@@ -45,16 +46,36 @@ def _redis_client(backend: RedisCache):
     return client
 
 
+# KEYS: the window counters; ARGV: each one's expiry in seconds. SET NX starts a window (and its
+# expiry) once, INCR counts; the counts come back in the keys' order.
+_COUNT_SCRIPT = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  redis.call('SET', key, 0, 'EX', ARGV[i], 'NX')
+  counts[i] = redis.call('INCR', key)
+end
+return counts
+"""
+
+
+def _count_script(backend: RedisCache):
+    """The counting script, registered once per backend (EVALSHA; loaded again if Redis lost it)."""
+    holder = backend._cache
+    script = getattr(holder, "_throttle_script", None)
+    if script is None:
+        script = holder._throttle_script = _redis_client(backend).register_script(_COUNT_SCRIPT)
+    return script
+
+
 def _count_redis(counters: list[tuple[str, int]]) -> list[int]:
-    """Count every key in one pipelined round trip (SET NX with the expiry, then INCR)."""
+    """Count every key with one script call (SET NX with the expiry, then INCR, per key)."""
     # Django's RedisCache stores integers as plain Redis integers, so INCR and cache.get agree.
     backend = caches["default"]
-    pipe = _redis_client(backend).pipeline(transaction=False)
-    for key, period in counters:
-        full_key = backend.make_and_validate_key(key)
-        pipe.set(full_key, 0, ex=period + 1, nx=True)  # starts the window (and its expiry) once
-        pipe.incr(full_key)
-    return pipe.execute()[1::2]
+    keys = [backend.make_and_validate_key(key) for key, _period in counters]
+    return [
+        int(count)
+        for count in _count_script(backend)(keys=keys, args=[period + 1 for _k, period in counters])
+    ]
 
 
 def _count_portable(key: str, period: int) -> int:

@@ -4,8 +4,8 @@
 A Celery publish costs about as much CPU as the rest of a submit (kombu builds a Redis client
 and a full message for each one), so a submit does not publish. When the broker is Redis and
 tasks are not run eagerly, the completion hook adds the response id to a Redis set and, in the
-same round trip, sets a short-lived flag with ``SET NX``; only the submit that set the flag
-publishes one ``analysis.pending_drain`` task, due ``ANALYSIS_PENDING_DELAY`` seconds later.
+same command (a server-side script), sets a short-lived flag with ``SET NX``; only the submit
+that set the flag publishes one ``analysis.pending_drain`` task, due ``ANALYSIS_PENDING_DELAY`` seconds later.
 The drain first deletes the flag, then pops the set in batches of ``BATCH_SIZE`` ids and
 enqueues one ``analysis.responses_analyse`` task per batch. An id added before the flag was
 deleted is in the set when the drain pops it; an id added after sets the flag again and
@@ -68,18 +68,37 @@ def _client(url: str):
     return client
 
 
+# KEYS: the set, the flag; ARGV: the response id, the flag's expiry in ms. Returns 1 when this
+# call set the flag (its caller schedules the drain), else 0.
+_ADD_SCRIPT = """
+redis.call('SADD', KEYS[1], ARGV[1])
+if redis.call('SET', KEYS[2], 1, 'NX', 'PX', ARGV[2]) then
+  return 1
+end
+return 0
+"""
+_scripts: dict[tuple[int, str], object] = {}
+
+
+def _add_script(url: str):
+    key = (os.getpid(), url)
+    script = _scripts.get(key)
+    if script is None:
+        script = _scripts[key] = _client(url).register_script(_ADD_SCRIPT)
+    return script
+
+
 def pending_add(*, response_id: int, schedule_drain: Callable[[float], None]) -> bool:
     """Hand a completed response over for analysis; False when the caller must enqueue it
-    itself (no Redis broker, or eager tasks). ``schedule_drain(delay)`` publishes the drain."""
+    itself (no Redis broker, or eager tasks). ``schedule_drain(delay)`` publishes the drain.
+
+    One script call: ``SADD`` the id, ``SET NX`` the flag (one command, one round trip)."""
     url = _broker_url()
     if url is None:
         return False
     delay = float(settings.ANALYSIS_PENDING_DELAY)
-    pipe = _client(url).pipeline(transaction=False)
-    pipe.sadd(PENDING_KEY, response_id)
-    pipe.set(FLAG_KEY, 1, nx=True, px=max(1, int(delay * 1000)) + 60_000)
-    _added, flag_set = pipe.execute()
-    if flag_set:
+    expiry_ms = max(1, int(delay * 1000)) + 60_000
+    if _add_script(url)(keys=[PENDING_KEY, FLAG_KEY], args=[response_id, expiry_ms]):
         schedule_drain(delay)
     return True
 

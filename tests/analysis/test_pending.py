@@ -37,6 +37,19 @@ def test_a_burst_of_submits_schedules_one_drain(broker):
     assert broker.get(FLAG_KEY) == b"1"
 
 
+def test_the_hand_off_survives_redis_losing_its_scripts_and_the_flag_expires(broker):
+    scheduled: list[float] = []
+    services.pending_add(response_id=1, schedule_drain=scheduled.append)
+    broker.script_flush()  # as after a Redis restart that kept its data
+
+    assert services.pending_add(response_id=2, schedule_drain=scheduled.append) is True
+
+    assert scheduled == [1.0]
+    assert sorted(int(v) for v in broker.smembers(PENDING_KEY)) == [1, 2]
+    # the flag outlives the drain's delay by a minute, so a lost drain task cannot block the next
+    assert 60_000 < broker.pttl(FLAG_KEY) <= 61_000
+
+
 def test_the_drain_enqueues_every_id_in_batches_and_clears_the_flag(broker):
     scheduled: list[float] = []
     for response_id in range(1, 121):

@@ -1,4 +1,4 @@
-"""The throttle counters on Redis: one pipelined round trip per request, windows that expire."""
+"""The throttle counters on Redis: one script call per request, windows that expire."""
 
 import uuid
 
@@ -37,3 +37,15 @@ def test_a_scope_without_a_rate_is_not_counted(redis_cache) -> None:
     ip = f"10.0.0.1-{uuid.uuid4()}"
     assert throttle_allows_all(("page_ip", ip)) is True
     assert redis_cache.get(_window_key("page_ip", ip, 60)) is None
+
+
+def test_counting_goes_on_after_redis_lost_its_scripts(redis_cache) -> None:
+    # given a counter counted once, then a Redis that forgot its loaded scripts (a restart)
+    ip = f"10.0.0.9-{uuid.uuid4()}"
+    assert throttle_allows_all(("post_ip", ip)) is True
+    redis_cache._cache.get_client(write=True).script_flush()
+    # when the client posts three more times
+    allowed = [throttle_allows_all(("post_ip", ip)) for _ in range(3)]
+    # then the script was loaded again and the window kept counting (3/min refuses the fourth)
+    assert allowed == [True, True, False]
+    assert redis_cache.get(_window_key("post_ip", ip, 60)) == 4
