@@ -1,0 +1,54 @@
+"""Project middleware."""
+
+from csp.constants import HEADER
+from csp.middleware import CheckableLazyObject
+from csp.middleware import CSPMiddleware as BaseCSPMiddleware
+from csp.utils import build_policy
+from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
+
+# A response carrying any of these needs django-csp's full build.
+_OTHER_POLICY_PARTS = ("_csp_update", "_csp_replace", "_csp_config_ro", "_csp_update_ro", "_csp_replace_ro")
+
+
+class CSPMiddleware(BaseCSPMiddleware):
+    """django-csp's middleware, with each view's fixed policy built once per process.
+
+    django-csp builds the header again for every response (``dataclasses.asdict`` of its parts,
+    then ``build_policy``), about a twentieth of a respondent's submit. A view decorated with
+    ``@csp(config)`` whose response has no nonce, update, replace or report-only part always
+    gets the same header, so it is built on first use and kept, keyed by the decorator's config
+    object. Everything else (other pages, nonces, report-only policies) goes through django-csp
+    unchanged.
+    """
+
+    def __init__(self, get_response) -> None:
+        super().__init__(get_response)
+        self._headers: dict[int, tuple[object, str]] = {}
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        config = getattr(response, "_csp_config", None)
+        if (
+            config is None
+            or getattr(request, "_csp_nonce", None) is not None
+            or any(getattr(response, name, None) is not None for name in _OTHER_POLICY_PARTS)
+            or getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+        ):
+            return super().process_response(request, response)
+        cached = self._headers.get(id(config))
+        if cached is None or cached[0] is not config:  # the id of a config that was freed
+            cached = self._headers[id(config)] = (config, build_policy(config=config))
+        header = cached[1]
+        prefixes = (getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}).get(
+            "EXCLUDE_URL_PREFIXES"
+        ) or ()
+        if (
+            header
+            and HEADER not in response
+            and not getattr(response, "_csp_exempt", False)
+            and not request.path_info.startswith(tuple(prefixes))
+        ):
+            response[HEADER] = header
+        # As django-csp does: a nonce asked for after the header was written is an error.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
