@@ -215,6 +215,39 @@ def wrk_phase(url: str, args, *, script_args: list[str] | None = None) -> dict:
     }
 
 
+def _cpu_by_process() -> dict[str, float]:
+    """CPU seconds used so far by each kind of process on the machine (from /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        kind = "postgres" if name.startswith("postgres") else name.split(":")[0]
+        totals[kind] = totals.get(kind, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return totals
+
+
+def _with_cpu(run) -> dict:
+    """Run one phase; add the CPU milliseconds per request of each kind of process during it."""
+    before = _cpu_by_process()
+    result = run()
+    after = _cpu_by_process()
+    used = {kind: after.get(kind, 0.0) - before.get(kind, 0.0) for kind in after}
+    requests = max(1, result["requests"])
+    result["cpu_ms_per_request"] = {
+        kind: round(seconds * 1000 / requests, 3)
+        for kind, seconds in sorted(used.items(), key=lambda item: -item[1])
+        if seconds >= 0.05
+    }
+    return result
+
+
 def csrf_pair(base: str, token: str) -> tuple[str, str]:
     """The csrftoken cookie and the form's masked token of one served survey page."""
     with urllib.request.urlopen(f"{base}/s/{token}/", timeout=60) as reply:  # noqa: S310 - loopback
@@ -236,12 +269,13 @@ def run_wrk(base: str, args, tokens: list[str], slug: str) -> dict:
         pages.write_text("\n".join(page_tokens * 50) + "\n")  # repeated pages: opened once, then plain GETs
         submits.write_text("\n".join(submit_tokens) + "\n")
         wrk_phase(base, warm, script_args=["get", str(pages)])
-        return {
-            "baseline": wrk_phase(f"{base}/bench/minimal/", args),
-            "page": wrk_phase(base, args, script_args=["get", str(pages)]),
-            "submit": wrk_phase(base, args, script_args=["post", str(submits), cookie, form_token]),
-            "open": wrk_phase(f"{base}/o/{slug}/", args),
+        phases = {
+            "baseline": lambda: wrk_phase(f"{base}/bench/minimal/", args),
+            "page": lambda: wrk_phase(base, args, script_args=["get", str(pages)]),
+            "submit": lambda: wrk_phase(base, args, script_args=["post", str(submits), cookie, form_token]),
+            "open": lambda: wrk_phase(f"{base}/o/{slug}/", args),
         }
+        return {name: _with_cpu(run) for name, run in phases.items() if name in args.phases}
 
 
 def run_httpx(base: str, args, tokens: list[str], slug: str, count: int) -> dict:
@@ -275,10 +309,16 @@ def main() -> int:
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
+        "--phases",
+        default="baseline,page,submit,open",
+        help="wrk: comma-separated phases to run (baseline, page, submit, open)",
+    )
+    parser.add_argument(
         "--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)"
     )
     args = parser.parse_args()
     args.duration = max(1, min(args.duration, 60))
+    args.phases = [name.strip() for name in args.phases.split(",") if name.strip()]
     if args.client == "wrk" and shutil.which("wrk") is None:
         print("wrk is not installed: apt-get install -y wrk (or use --client httpx)", file=sys.stderr)
         return 2

@@ -123,11 +123,26 @@ def main() -> int:
         minimal()
     measured = rest[args.warmup :]
 
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # the persistent connection the requests use
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def backend_cpu() -> float:
+        """CPU seconds of this connection's PostgreSQL backend (same machine)."""
+        fields = backend.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    backend_ms: list[float] = []
+
     def timed(fn, items) -> tuple[float, float]:
-        cpu, wall = time.process_time(), time.perf_counter()
+        cpu, wall, pg = time.process_time(), time.perf_counter(), backend_cpu()
         for item in items:
             fn(item)
         n = len(items)
+        backend_ms.append((backend_cpu() - pg) * 1000 / n)
         return (time.process_time() - cpu) * 1000 / n, (time.perf_counter() - wall) * 1000 / n
 
     half = len(measured) // 2
@@ -161,6 +176,8 @@ def main() -> int:
         "submit_cpu_ms": round(submit_cpu, 3),
         "submit_wall_ms": round(submit_wall, 3),
         "submit_over_minimal_cpu": round(submit_cpu / minimal_cpu, 1),
+        # the submits' share of PostgreSQL: its backend's CPU per submit (clock ticks, so coarse)
+        "submit_postgres_backend_cpu_ms": round(sum(backend_ms[1:]) / max(1, len(backend_ms) - 1), 3),
         "submits": len(measured),
         "responses_completed": Response.objects.filter(
             survey__key="bench-after-delivery", status="completed"
