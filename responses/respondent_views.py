@@ -27,6 +27,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from responses.client_address import client_ip
 from responses.compiled import CompiledLookup
 from responses.models import Invitation, OpenLink, Response
 from responses.services.answering import (
@@ -36,7 +37,7 @@ from responses.services.answering import (
     response_save,
 )
 from responses.services.lifecycle import invitation_mark_opened
-from responses.throttling import client_ip, throttle_allows, throttle_allows_all
+from responses.throttling import throttle_allows, throttle_allows_all
 from responses.tokens import token_hash
 from surveys.answering import raw_from_form
 from surveys.models import SurveyVersion
