@@ -7,6 +7,10 @@ class ResponsesConfig(AppConfig):
     verbose_name = _("Responses")
 
     def ready(self) -> None:
+        from django.core import checks
+
         from responses import admin_funnel
+        from responses.client_address import trusted_proxies_check
 
         admin_funnel.register()
+        checks.register(trusted_proxies_check)

@@ -27,8 +27,10 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from responses.client_address import client_ip
 from responses.compiled import CompiledLookup
 from responses.models import Invitation, OpenLink, Response
+from responses.scanners import request_is_automated
 from responses.services.answering import (
     SaveStatus,
     response_contact_consent_set,
@@ -36,7 +38,7 @@ from responses.services.answering import (
     response_save,
 )
 from responses.services.lifecycle import invitation_mark_opened
-from responses.throttling import client_ip, throttle_allows, throttle_allows_all
+from responses.throttling import throttle_allows, throttle_allows_all
 from responses.tokens import token_hash
 from surveys.answering import raw_from_form
 from surveys.models import SurveyVersion
@@ -46,6 +48,9 @@ OPEN_LINK_COOKIE_SALT = "responses.open_link.client"
 OPEN_LINK_COOKIE_AGE = 180 * 24 * 3600
 
 respondent_csp = csp(settings.RESPONDENT_CONTENT_SECURITY_POLICY)
+# HEAD is answered like GET (link checkers send it), and never counts as opening a link.
+SAFE_METHODS = ("GET", "HEAD")
+PAGE_METHODS = [*SAFE_METHODS, "POST"]
 
 
 # Looking up what the link points to -----------------------------------------------------------
@@ -349,7 +354,7 @@ def _stored_answers(target: Target) -> dict:
 
 def _throttled(request: HttpRequest, key: str) -> bool:
     ip = client_ip(request)
-    if request.method == "GET":
+    if request.method in SAFE_METHODS:
         return not throttle_allows(scope="page_ip", ident=ip)
     return not throttle_allows_all(("post_ip", ip), ("post_token", key))
 
@@ -367,8 +372,13 @@ def _survey(request: HttpRequest, target: Target | None, key: str) -> HttpRespon
         return _message(request, target.problem, target, status=status)
 
     definition = target.version.definition
-    if request.method == "GET":
-        if target.invitation is not None and target.invitation.opened_at is None:
+    if request.method in SAFE_METHODS:
+        # Mail gateways, link previews and prefetches get the page but do not open the link.
+        if (
+            target.invitation is not None
+            and target.invitation.opened_at is None
+            and not request_is_automated(request)
+        ):
             invitation_mark_opened(invitation=target.invitation, refresh=False)
         locale = _pick_locale(request, target)
         return _with_cookie(request, target, _page(request, target, locale, _stored_answers(target), {}))
@@ -464,7 +474,7 @@ def _done(request: HttpRequest, target: Target | None, key: str) -> HttpResponse
 
 @respondent_csp
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(PAGE_METHODS)
 def survey_page(request: HttpRequest, token: str) -> HttpResponse:
     return _survey(request, _invitation_target(token), token)
 
@@ -478,7 +488,7 @@ def survey_autosave(request: HttpRequest, token: str) -> JsonResponse:
 
 @respondent_csp
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(PAGE_METHODS)
 def survey_done(request: HttpRequest, token: str) -> HttpResponse:
     return _done(request, _invitation_target(token), token)
 
@@ -488,7 +498,7 @@ def survey_done(request: HttpRequest, token: str) -> HttpResponse:
 
 @respondent_csp
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(PAGE_METHODS)
 def open_page(request: HttpRequest, slug: str) -> HttpResponse:
     target = _open_link_target(request, slug)
     return _survey(request, target, f"open:{slug}:{client_ip(request)}")
@@ -504,7 +514,7 @@ def open_autosave(request: HttpRequest, slug: str) -> JsonResponse:
 
 @respondent_csp
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(PAGE_METHODS)
 def open_done(request: HttpRequest, slug: str) -> HttpResponse:
     return _done(request, _open_link_target(request, slug), f"open:{slug}:{client_ip(request)}")
 

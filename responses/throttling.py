@@ -115,10 +115,3 @@ def throttle_allows_all(*checks: tuple[str, str]) -> bool:
 def throttle_allows(*, scope: str, ident: str) -> bool:
     """Count one request of ``ident`` in ``scope``; False once the scope's rate is exceeded."""
     return throttle_allows_all((scope, ident))
-
-
-def client_ip(request) -> str:
-    """The client's address. Behind a proxy, the proxy must set REMOTE_ADDR (e.g. gunicorn's
-    --forwarded-allow-ips with a trusted X-Forwarded-For rewrite); the header itself is never
-    trusted here, since anybody can send it."""
-    return request.META.get("REMOTE_ADDR", "") or "unknown"

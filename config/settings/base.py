@@ -288,3 +288,8 @@ RESPONDENT_THROTTLE_RATES = env.json(
     "RESPONDENT_THROTTLE_RATES",
     default={"page_ip": "300/min", "post_ip": "120/min", "post_token": "60/min"},
 )
+# The site's own reverse proxies (addresses or CIDR networks, comma-separated in the
+# environment: "10.0.0.0/8,2001:db8::/32"). The client address of the throttles is read from
+# X-Forwarded-For only when the request comes from one of these; empty: REMOTE_ADDR, always.
+# responses/client_address.py.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])

@@ -1,6 +1,5 @@
 """Surveys, completed responses and the food-delivery taxonomy for the analysis platform tests."""
 
-import copy
 import datetime as dt
 import itertools
 import uuid
@@ -8,8 +7,7 @@ import uuid
 from analysis.models import Taxonomy
 from analysis.services import survey_taxonomy_link, taxonomy_load_starter
 from responses.models import Answer, OpenLink, Response
-from tests.responses.factories import SurveyFactory, SurveyVersionFactory
-from tests.responses.respondent_factories import DEFINITION
+from tests.responses.factories import survey_version
 
 _seq = itertools.count(1)
 # Noon in Shanghai on 2026-05-04 (a Monday).
@@ -18,8 +16,8 @@ BASE = dt.datetime(2026, 5, 4, 4, 0, tzinfo=dt.UTC)
 
 def analysed_survey(key: str = "after-delivery", *, taxonomy: str | None = "food_delivery"):
     """A published after-delivery survey (nps + why + praise), linked to a starter taxonomy."""
-    survey = SurveyFactory(key=key)
-    version = SurveyVersionFactory(survey=survey, definition={**copy.deepcopy(DEFINITION), "key": key})
+    version = survey_version(key)
+    survey = version.survey
     if taxonomy:
         taxonomy_load_starter(names=[taxonomy])
         survey_taxonomy_link(survey=survey, taxonomy=Taxonomy.objects.get(key=taxonomy))

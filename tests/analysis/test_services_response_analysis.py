@@ -139,7 +139,7 @@ def test_response_not_completed_writes_nothing():
 def test_completing_a_response_runs_the_analysis_hook(django_capture_on_commit_callbacks):
     # given a survey and the respondent pages' save service
     from responses.services.answering import response_save
-    from tests.responses.respondent_factories import open_link
+    from tests.responses.factories import open_link
 
     _survey, version = analysed_survey()
     link = open_link(survey_version=version)

@@ -8,7 +8,7 @@ import pytest
 from analysis.models import CommentAnalysis, DailyAggregate, ResponseFacts
 from responses.services.answering import response_save
 from tests.analysis.platform_factories import analysed_survey
-from tests.responses.respondent_factories import open_link
+from tests.responses.factories import open_link
 
 
 @pytest.mark.integration

@@ -16,7 +16,7 @@ from django.core.cache import cache
 
 from responses.models import Response
 from tests.conftest import ROOT, service_missing
-from tests.responses.respondent_factories import invitation, open_link
+from tests.responses.factories import invitation, open_link
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -198,7 +198,7 @@ def test_the_pages_have_no_serious_accessibility_violations(browser, live_server
 
 
 def _every_kind_definition() -> dict:
-    from tests.responses.respondent_factories import DEFINITION
+    from tests.responses.factories import DEFINITION
 
     def t(zh: str, en: str) -> dict:
         return {"zh-hans": zh, "en": en}
@@ -242,7 +242,7 @@ def _every_kind_definition() -> dict:
 def test_every_question_kind_fits_a_phone_and_passes_the_audit(
     browser, live_server, screenshot_dir, axe_script
 ) -> None:
-    from tests.responses.delivery_factories import SurveyFactory, SurveyVersionFactory
+    from tests.responses.factories import SurveyFactory, SurveyVersionFactory
 
     version = SurveyVersionFactory(
         survey=SurveyFactory(key="every-kind"), definition=_every_kind_definition()

@@ -14,10 +14,10 @@ from responses.models import Invitation, Respondent, ServiceEvent, Suppression
 from responses.services.bulk import rows_insert, rows_insert_ignore
 from responses.services.respondents import RespondentRow, respondents_upsert
 from responses.services.validation import RespondentInput
-from tests.responses.delivery_factories import (
+from tests.responses.factories import (
+    DistributionRuleFactory,
     EventFactory,
     RespondentFactory,
-    RuleFactory,
     SurveyVersionFactory,
 )
 
@@ -53,7 +53,7 @@ def test_rows_insert_writes_exactly_the_values_given_and_the_defaults() -> None:
     # given an event, and two suppression rows as tuples (one without rule or survey)
     event = EventFactory()
     other = EventFactory()
-    rule = RuleFactory()
+    rule = DistributionRuleFactory()
     columns = ("event_id", "respondent_id", "survey_id", "rule_id", "reason", "detail")
     rows = [
         (event.id, event.respondent_id, rule.survey_id, rule.id, "fatigue", {"fatigue_days": 14, "中": "文"}),

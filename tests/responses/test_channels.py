@@ -13,7 +13,7 @@ from responses.channels.sms import sms_text
 from responses.channels.webhook import webhook_verify
 from responses.services.delivery import invitation_message
 from responses.tokens import invitation_link, optout_link
-from tests.responses.delivery_factories import InvitationFactory, RespondentFactory
+from tests.responses.factories import InvitationFactory, RespondentFactory
 from tests.responses.loopback import loopback_provider
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from responses.compiled import CompiledLookup
 from responses.models import Invitation, Response
 from responses.services.answering import response_save
-from tests.responses.respondent_factories import invitation
+from tests.responses.factories import invitation
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.core import mail
 from responses.models import Invitation
 from responses.services import delivery, lifecycle
 from tests.responses import fake_channels
-from tests.responses.delivery_factories import InvitationFactory, RespondentFactory
+from tests.responses.factories import InvitationFactory, RespondentFactory
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)

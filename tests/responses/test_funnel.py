@@ -8,10 +8,10 @@ from rest_framework.test import APIClient
 
 from responses.models import Invitation, Suppression
 from responses.services.funnel import funnel_report
-from tests.responses.delivery_factories import (
+from tests.responses.factories import (
+    DistributionRuleFactory,
     EventFactory,
     InvitationFactory,
-    RuleFactory,
     SurveyVersionFactory,
 )
 
@@ -31,8 +31,8 @@ def survey_data():
     """
     version = SurveyVersionFactory()
     survey = version.survey
-    rule_a = RuleFactory(survey=survey, name="A email", channels=["email"])
-    rule_b = RuleFactory(survey=survey, name="B sms", channels=["sms"])
+    rule_a = DistributionRuleFactory(survey=survey, name="A email", channels=["email"])
+    rule_b = DistributionRuleFactory(survey=survey, name="B sms", channels=["sms"])
     sent = {"sent_at": NOW}
 
     def inv(rule, channel, district, status, **stamps):

@@ -12,8 +12,7 @@ from django.utils import timezone
 
 from responses.models import Invitation, OpenLink, Response
 from responses.respondent_views import open_link_qr
-from tests.responses.delivery_factories import SurveyVersionFactory
-from tests.responses.respondent_factories import open_link, survey_version
+from tests.responses.factories import SurveyVersionFactory, open_link, survey_version
 
 pytestmark = pytest.mark.django_db
 

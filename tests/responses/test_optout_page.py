@@ -5,7 +5,7 @@ from django.test import Client
 
 from responses.models import Respondent
 from responses.tokens import optout_link, optout_token
-from tests.responses.delivery_factories import RespondentFactory
+from tests.responses.factories import RespondentFactory
 
 pytestmark = pytest.mark.django_db
 

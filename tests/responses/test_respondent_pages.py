@@ -13,7 +13,7 @@ from django.utils import timezone
 from responses import hooks
 from responses.models import Answer, Invitation, Response
 from responses.services.answering import SaveStatus, response_save
-from tests.responses.respondent_factories import invitation
+from tests.responses.factories import invitation
 
 pytestmark = pytest.mark.django_db
 

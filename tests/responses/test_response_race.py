@@ -8,7 +8,7 @@ from django.test import Client
 
 from responses.models import Answer, Invitation, Response
 from responses.services.answering import SaveStatus, response_save
-from tests.responses.respondent_factories import invitation
+from tests.responses.factories import invitation
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -10,7 +10,7 @@ from aiosmtpd.controller import Controller
 from responses.models import Invitation
 from responses.services import delivery
 from responses.tokens import invitation_link, optout_link
-from tests.responses.delivery_factories import InvitationFactory, RespondentFactory
+from tests.responses.factories import InvitationFactory, RespondentFactory
 
 pytestmark = pytest.mark.django_db
 

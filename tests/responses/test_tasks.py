@@ -12,7 +12,7 @@ from config.celery import app
 from responses import tasks
 from responses.models import Invitation
 from responses.services import delivery
-from tests.responses.delivery_factories import InvitationFactory
+from tests.responses.factories import InvitationFactory
 
 pytestmark = pytest.mark.django_db
 
