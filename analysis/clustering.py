@@ -390,6 +390,10 @@ def cluster_comments(
     its sub-topics when it has any (see the module docstring); ``clusters`` are then the finest
     topics, each sub-topic naming its parent, and ``parents`` the clusters they replaced.
     """
+    if subtopic_share is not None and not 0 < subtopic_share <= 1:
+        raise ValueError(f"subtopic_share must be above 0 and at most 1, not {subtopic_share}")
+    if subtopic_min_size < 1:
+        raise ValueError(f"subtopic_min_size must be 1 or more, not {subtopic_min_size}")
     usable = [i for i, doc in enumerate(docs) if subject_terms(doc)]
     assignments: list[str | None] = [None] * len(docs)
     if len(usable) < MIN_COMMENTS or (k is not None and k < 1):

@@ -230,6 +230,19 @@ def test_a_forced_k_is_never_split(nested):
     assert (result.splits, result.parents, [c.mentions for c in result.clusters]) == ((), (), [36, 36])
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"subtopic_share": 0.0}, "subtopic_share must be above 0 and at most 1, not 0.0"),
+        ({"subtopic_share": 1.5}, "subtopic_share must be above 0 and at most 1, not 1.5"),
+        ({"subtopic_min_size": 0}, "subtopic_min_size must be 1 or more, not 0"),
+    ],
+)
+def test_bad_subtopic_options_are_named(docs, options, message):
+    with pytest.raises(ValueError, match=message):
+        cluster_comments(docs, seed=0, **options)
+
+
 def test_gap_rule_tells_one_blob_from_two():
     # given 60 points of one Gaussian blob, and 60 in two blobs 8 standard deviations apart
     rng = np.random.default_rng(0)
