@@ -278,7 +278,8 @@ def gap_versus_one(
     vectors: np.ndarray, within_k: float, k: int, seed: int, *, references: int = GAP_REFERENCES
 ) -> tuple[float, float]:
     """Gap(k) - Gap(1) and s(k) of the gap statistic, references drawn from one Gaussian with
-    the vectors' mean and covariance; ``within_k`` is the vectors' k-means scatter W(k).
+    the vectors' covariance (scatter does not depend on the mean); ``within_k`` is the vectors'
+    k-means scatter W(k).
 
     Large when k clusters fit the vectors better than k clusters fit one blob of the same
     shape; near 0 (within s(k)) for points with no cluster structure.
@@ -302,7 +303,9 @@ def gap_versus_one(
     return gap, float(np.std(log_k)) * math.sqrt(1 + 1 / references)
 
 
-class _Fit(NamedTuple):
+class ClusterFit(NamedTuple):
+    """A k-means fit: a label per row of ``vectors`` and the centre of each label."""
+
     labels: np.ndarray
     centers: np.ndarray
     vectors: np.ndarray
@@ -315,7 +318,7 @@ def subtopics_choose(
     k_range: tuple[int, int] = DEFAULT_K_RANGE,
     seed: int = 0,
     min_size: int = SUBTOPIC_MIN_SIZE,
-) -> tuple[SubtopicSplit, _Fit | None]:
+) -> tuple[SubtopicSplit, ClusterFit | None]:
     """Whether one cluster's comments split into sub-topics, and the fit when they do."""
     vectors = embed(docs, seed=seed)
     low = max(2, k_range[0])
@@ -334,11 +337,11 @@ def subtopics_choose(
         round(spread, 4),
         "split" if split else "one_cluster",
     )
-    return decision, _Fit(choice.labels, choice.centers, vectors) if split else None
+    return decision, ClusterFit(choice.labels, choice.centers, vectors) if split else None
 
 
 def _named_clusters(
-    fit: _Fit,
+    fit: ClusterFit,
     terms: Sequence[Sequence[str]],
     positions: Sequence[int],
     taken: set[str],
@@ -415,7 +418,7 @@ def cluster_comments(
     terms = [subject_terms(d) for d in docs]
     taken: set[str] = set()
     first = _named_clusters(
-        _Fit(labels, centers, vectors),
+        ClusterFit(labels, centers, vectors),
         [terms[i] for i in usable],
         usable,
         taken,
@@ -478,14 +481,18 @@ def merge_with_previous(
       keywords, examples and members are refreshed.
     - An edited previous cluster that matches nothing new is kept unchanged; an unedited one
       that matches nothing disappears.
+    - A sub-topic never takes the key of the cluster it was split from: that key names the
+      broad cluster (a previous run's broad cluster goes, or stays unchanged when edited).
     """
     unmatched_previous = list(previous)
     merged: list[EmergingCluster] = []
-    taken = {p.key for p in previous}
+    taken = {p.key for p in previous} | {c.parent for c in new if c.parent}
     for cluster in new:
         best = None
         best_score = 0.0
         for candidate in unmatched_previous:
+            if candidate.key == cluster.parent:
+                continue
             score = 1.0 if candidate.key == cluster.key else _jaccard(candidate.keywords, cluster.keywords)
             if score > best_score:
                 best, best_score = candidate, score

@@ -316,3 +316,24 @@ def test_merge_gives_a_new_cluster_a_free_key():
     assert merge_with_previous(previous, new)[0].status == "dismissed"
     unrelated = [cluster("emerging-a-b", ("p", "q"), status="new")]
     assert merge_with_previous([], unrelated) == tuple(unrelated)
+
+
+def test_a_subtopic_never_takes_the_key_of_its_broad_cluster():
+    # given last run's broad cluster, renamed by a person, and an unedited one
+    previous = [
+        cluster("emerging-吃-菜", ("吃", "菜", "肉", "饭"), label="菜品", status="renamed"),
+        cluster("emerging-好吃-送餐", ("好吃", "送餐", "很快")),
+    ]
+    # and this run's sub-topics of both (their keywords overlap their parents')
+    new = [
+        cluster("emerging-菜-肉", ("菜", "肉", "饭", "辣"), parent="emerging-吃-菜"),
+        cluster("emerging-很快-速度", ("很快", "送餐", "速度"), parent="emerging-好吃-送餐"),
+    ]
+    # when
+    merged = merge_with_previous(previous, new)
+    # then the sub-topics keep their own keys; the renamed broad cluster stays as the person
+    # left it, the unedited one goes
+    assert merged == (
+        *new,
+        cluster("emerging-吃-菜", ("吃", "菜", "肉", "饭"), label="菜品", status="renamed"),
+    )
