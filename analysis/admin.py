@@ -136,17 +136,21 @@ class EmergingTopicAdmin(admin.ModelAdmin):
         "label",
         "keywords",
         "mentions",
+        "parent_key",
         "status",
         "is_edited_by_person",
         "topic",
     )
     list_filter = ("status", "survey", "is_edited_by_person")
+    search_fields = ("key", "parent_key", "label")
     readonly_fields = (
         "survey",
         "key",
         "keywords",
         "mentions",
         "example_comment_ids",
+        "parent_key",
+        "parent_keywords",
         "status",
         "discovered_at",
     )

@@ -180,7 +180,14 @@ class EmergingTopicListApi(APIView):
     permissions_by_method = {"GET": ["analysis.view_emergingtopic"]}
 
     @extend_schema(
-        tags=TAG, summary="Emerging topics of a survey (new and renamed)", responses=OpenApiTypes.OBJECT
+        tags=TAG,
+        summary="Emerging topics of a survey (new and renamed)",
+        description=(
+            "Largest first. A sub-topic, split from a cluster too broad to act on, names that "
+            'cluster in "parent" ({"key", "keywords"}); a topic found at the first level has '
+            '"parent": null.'
+        ),
+        responses=OpenApiTypes.OBJECT,
     )
     def get(self, request, key: str):
         survey = survey_for_key(key)

@@ -288,7 +288,10 @@ class DailyAggregate(models.Model):
 
 
 class EmergingTopic(models.Model):
-    """A cluster of comments no taxonomy topic covers; ops staff promote, merge, rename, dismiss."""
+    """A cluster of comments no taxonomy topic covers; ops staff promote, merge, rename, dismiss.
+
+    A cluster too broad to act on is stored as its sub-topics, each naming the broader cluster.
+    """
 
     class Status(models.TextChoices):
         NEW = "new", _("New")
@@ -303,6 +306,14 @@ class EmergingTopic(models.Model):
     keywords = models.JSONField(_("keywords"), default=list)
     mentions = models.IntegerField(_("mentions"), default=0)
     example_comment_ids = models.JSONField(_("example comments"), default=list)
+    # A sub-topic names the broader cluster it was split from (not stored as a topic itself).
+    parent_key = models.CharField(
+        _("broader topic"),
+        max_length=80,
+        blank=True,
+        help_text=_("The cluster this sub-topic was split from; empty for a topic found at the first level."),
+    )
+    parent_keywords = models.JSONField(_("broader topic keywords"), default=list, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
     is_edited_by_person = models.BooleanField(_("edited by a person"), default=False)
     topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -4,12 +4,14 @@ The report::
 
     {"topics": [{"key", "label": {"zh-hans", "en"}, "mentions", "share", "detractor_rate",
                  "impact", "keywords", "examples", "segments", ...}],
-     "emerging": [{"key", "keywords", "mentions", "examples"}],
+     "emerging": [{"key", "keywords", "mentions", "parent", "examples"}],
      "metrics": {...}}
 
 Keywords may be strings or objects with a ``term`` (or ``keyword``/``text``); examples strings or
 objects with a ``text``; segments objects with ``column``, ``value`` and ``lift`` (what
-``analysis.painpoints.topic_impact_as_dict`` writes). Missing optional fields render empty.
+``analysis.painpoints.topic_impact_as_dict`` writes); an emerging topic's ``parent`` is the broad
+cluster it was split from (``key``, ``keywords``, ``mentions``) or null. Missing optional fields
+render empty.
 
 Respondents' words end up in spreadsheets and browsers: the CSV prefixes any text cell that
 starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return with an apostrophe (formula
@@ -132,6 +134,12 @@ def _texts(items: Any, *names: str) -> list[str]:
 
 def _keywords(topic: dict) -> list[str]:
     return _texts(topic.get("keywords"), "term", "keyword", "text", "word")
+
+
+def _parent_keywords(topic: dict) -> list[str]:
+    """The first keywords of the broad cluster a sub-topic was split from (none at the first level)."""
+    parent = topic.get("parent")
+    return _keywords(parent)[:3] if isinstance(parent, dict) else []
 
 
 def _examples(topic: dict) -> list[str]:
@@ -349,7 +357,10 @@ def report_to_html(report: dict, *, lang: str = "zh-hans") -> str:
             "lang": lang,
             "title": _("Pain-point report"),
             "topics": topic_rows,
-            "emerging": [_topic_row(i, t, lang) for i, t in enumerate(emerging, start=1)],
+            "emerging": [
+                {**_topic_row(i, t, lang), "parent": _parent_keywords(t)}
+                for i, t in enumerate(emerging, start=1)
+            ],
             "metrics": _metric_rows(report.get("metrics")),
             "impact_chart": impact_chart,
             "mentions_chart": mentions_chart,

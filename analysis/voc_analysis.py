@@ -175,6 +175,7 @@ def comments_analyse(
     clustering = cluster_comments([docs[i] for i in uncovered], k=clusters, seed=seed)
     cluster_of: dict[int, str] = {}
     emerging = []
+    parents = {p.key: p for p in clustering.parents}
     for cluster in clustering.clusters:
         members = [uncovered[m] for m in cluster.members]
         for position in members:
@@ -184,6 +185,16 @@ def comments_analyse(
                 "key": cluster.key,
                 "keywords": list(cluster.keywords),
                 "mentions": cluster.mentions,
+                # a sub-topic names the broad cluster it was split from
+                "parent": (
+                    {
+                        "key": cluster.parent,
+                        "keywords": list(parents[cluster.parent].keywords),
+                        "mentions": parents[cluster.parent].mentions,
+                    }
+                    if cluster.parent
+                    else None
+                ),
                 "examples": [
                     {
                         "row": uncovered[e],
@@ -234,6 +245,18 @@ def comments_analyse(
                 "k": clustering.k,
                 "chosen_by": clustering.chosen_by,
                 "score": clustering.score,
+                "split": [
+                    {
+                        "key": split.key,
+                        "mentions": split.mentions,
+                        "k": split.k,
+                        "score": split.score,
+                        "gap": split.gap,
+                        "spread": split.spread,
+                        "outcome": split.outcome,
+                    }
+                    for split in clustering.splits
+                ],
             },
             "detractor_model": model_trained,
             "dictionary_version": pipeline.dictionary_version,

@@ -126,14 +126,23 @@ def eval_clustering(data: Path, pipeline: TextPipeline) -> dict:
     for name, k in (("system k=10", 10), ("system k chosen", None)):
         started = time.perf_counter()
         result = cluster_comments(docs, k=k, seed=SEED)
-        labels = [a if a is not None else "-" for a in result.assignments]
+        seconds = round(time.perf_counter() - started, 1)
+        # the first level: a sub-topic counts as the cluster it was split from
+        parent = {c.key: c.parent or c.key for c in result.clusters}
+        labels = [parent[a] if a is not None else "-" for a in result.assignments]
         out[name] = {
             **scores(labels),
             "k": result.k,
             "chosen_by": result.chosen_by,
             "score": result.score,
-            "seconds": round(time.perf_counter() - started, 1),
+            "seconds": seconds,
         }
+        if result.parents:
+            out[f"{name}, sub-topics"] = {
+                **scores([a if a is not None else "-" for a in result.assignments]),
+                "topics": len(result.clusters),
+                "split": [(s.key, s.mentions, s.k, s.outcome) for s in result.splits],
+            }
     tokens = jieba_tokens(texts)
     tfidf = TfidfVectorizer(analyzer=_identity).fit_transform(tokens)
     out["baseline TF-IDF+KMeans(10)"] = scores(KMeans(10, n_init=10, random_state=SEED).fit_predict(tfidf))

@@ -636,6 +636,10 @@ def emerging_for_survey(*, survey: Survey) -> list[dict]:
             "mentions": row.mentions,
             "status": row.status,
             "example_comment_ids": list(row.example_comment_ids),
+            # the broader cluster a sub-topic was split from (None at the first level)
+            "parent": (
+                {"key": row.parent_key, "keywords": list(row.parent_keywords)} if row.parent_key else None
+            ),
         }
         for row in rows
     ]

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -68,8 +69,8 @@ def cluster_discover(
     *, survey: Survey, date_from: dt.date, date_to: dt.date, seed: int = 0
 ) -> DiscoverResult:
     """Cluster the scope's uncovered comments (the number of clusters chosen by the
-    Krzanowski-Lai index) and reconcile with the stored emerging topics without touching what
-    a person edited."""
+    Krzanowski-Lai index, a broad cluster stored as its sub-topics) and reconcile with the
+    stored emerging topics without touching what a person edited."""
     rows = _uncovered(survey, date_from, date_to)
     docs = [
         ProcessedComment(
@@ -82,7 +83,13 @@ def cluster_discover(
         )
         for r in rows
     ]
-    result = cluster_comments(docs, seed=seed)
+    result = cluster_comments(
+        docs,
+        seed=seed,
+        subtopic_share=settings.ANALYSIS_SUBTOPIC_SHARE,
+        subtopic_min_size=settings.ANALYSIS_SUBTOPIC_MIN_SIZE,
+    )
+    parents = {p.key: p for p in result.parents}
     now = timezone.now()
     with transaction.atomic():
         stored = {row.key: row for row in EmergingTopic.objects.select_for_update().filter(survey=survey)}
@@ -98,6 +105,8 @@ def cluster_discover(
                 "keywords": list(cluster.keywords),
                 "mentions": cluster.mentions,
                 "example_comment_ids": [rows[i]["id"] for i in cluster.examples],
+                "parent_key": cluster.parent or "",
+                "parent_keywords": list(parents[cluster.parent].keywords) if cluster.parent else [],
                 "discovered_at": now,
             }
             row = stored.get(cluster.key)

@@ -202,6 +202,12 @@ ANALYSIS_SEGMENT_KEYS = env.list(
 # the analysis queue in batches (analysis/services/pending.py).
 ANALYSIS_PENDING_DELAY = env.float("ANALYSIS_PENDING_DELAY", default=1.0)
 
+# Emerging topics: a cluster holding more than this share of a scope's clustered comments is
+# stored as its sub-topics when it has any, each of at least ANALYSIS_SUBTOPIC_MIN_SIZE comments
+# (analysis/clustering.py). A share of 1 turns sub-topics off.
+ANALYSIS_SUBTOPIC_SHARE = env.float("ANALYSIS_SUBTOPIC_SHARE", default=0.2)
+ANALYSIS_SUBTOPIC_MIN_SIZE = env.int("ANALYSIS_SUBTOPIC_MIN_SIZE", default=30)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",

@@ -45,9 +45,30 @@ def test_list_shows_new_topics(emerging):
                 "mentions": 7,
                 "status": "new",
                 "example_comment_ids": [],
+                "parent": None,
             }
         ]
     }
+
+
+def test_list_names_the_broader_cluster_of_a_subtopic(emerging):
+    # given a sub-topic split from a broader cluster, larger than the first-level topic
+    EmergingTopic.objects.create(
+        survey=emerging.survey,
+        key="emerging-骑手-辛苦",
+        keywords=["骑手", "辛苦"],
+        mentions=9,
+        parent_key="emerging-好吃-送餐",
+        parent_keywords=["好吃", "送餐", "很快"],
+        discovered_at=BASE,
+    )
+
+    body = client_in("viewers").get(url(emerging)).json()
+
+    assert [(t["key"], t["mentions"], t["parent"]) for t in body["results"]] == [
+        ("emerging-骑手-辛苦", 9, {"key": "emerging-好吃-送餐", "keywords": ["好吃", "送餐", "很快"]}),
+        ("发票-报销", 7, None),
+    ]
 
 
 def test_designer_promotes_with_a_bilingual_label(emerging):

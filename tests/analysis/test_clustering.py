@@ -1,5 +1,7 @@
-"""Emerging topics: determinism, forced and chosen k, stable keys, and never overwriting a person's edits."""
+"""Emerging topics: determinism, forced and chosen k, sub-topics, stable keys, and never
+overwriting a person's edits."""
 
+import itertools
 import math
 
 import numpy as np
@@ -7,8 +9,11 @@ import pytest
 
 from analysis.clustering import (
     EmergingCluster,
+    SubtopicSplit,
+    _kmeans,
     choose_k,
     cluster_comments,
+    gap_versus_one,
     k_upper_bound,
     krzanowski_lai,
     merge_with_previous,
@@ -138,6 +143,138 @@ def test_emoji_only_comments_stay_unclustered(docs):
     assert result.assignments[-1] is None
 
 
+# Two subjects (delivery, hotel), each with three sub-subjects of 12 comments: two words of the
+# subject's pool and two of the sub-subject's three words, e.g. "骑手很快，配送准时".
+NESTED = (
+    (
+        ("骑手", "配送", "外卖", "送餐", "小哥", "订单"),
+        (("很快", "准时", "及时"), ("礼貌", "热情", "微笑"), ("餐盒", "袋子", "包装")),
+    ),
+    (
+        ("酒店", "房间", "前台", "入住", "床铺", "大堂"),
+        (("干净", "整洁", "卫生"), ("早餐", "自助", "咖啡"), ("位置", "地铁", "交通")),
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def nested():
+    texts = []
+    for pool, subjects in NESTED:
+        pairs = list(itertools.combinations(pool, 2))[:12]
+        for words in subjects:
+            texts += [f"{a}{words[i % 3]}，{b}{words[(i + 1) % 3]}" for i, (a, b) in enumerate(pairs)]
+    pipeline = TextPipeline()
+    return [pipeline.process(t) for t in texts]
+
+
+def test_large_clusters_are_split_into_their_subtopics(nested):
+    # when at most 3 clusters are allowed per level (72 comments, 6 sub-subjects)
+    result = cluster_comments(nested, k_range=(2, 3), seed=0, subtopic_min_size=5)
+    # then the first level finds the two subjects (36 comments each, over 20 % of 72)
+    assert (result.k, result.chosen_by, result.score) == (2, "krzanowski_lai", 2.0456)
+    assert [(p.key, p.mentions, p.keywords[:3]) for p in result.parents] == [
+        ("emerging-前台-房间", 36, ("前台", "房间", "酒店")),
+        ("emerging-外卖-配送", 36, ("外卖", "配送", "骑手")),
+    ]
+    # and each splits into its three sub-subjects, both passing the one-cluster gap rule
+    assert result.splits == (
+        SubtopicSplit("emerging-前台-房间", 36, 3, 3.8655, 0.1599, 0.0843, "split"),
+        SubtopicSplit("emerging-外卖-配送", 36, 3, 4.168, 0.1575, 0.0842, "split"),
+    )
+    assert [(c.parent, c.key, c.mentions, c.members) for c in result.clusters] == [
+        ("emerging-前台-房间", "emerging-交通-位置", 12, tuple(range(60, 72))),
+        ("emerging-前台-房间", "emerging-卫生-干净", 12, tuple(range(36, 48))),
+        ("emerging-前台-房间", "emerging-咖啡-早餐", 12, tuple(range(48, 60))),
+        ("emerging-外卖-配送", "emerging-准时-及时", 12, tuple(range(0, 12))),
+        ("emerging-外卖-配送", "emerging-包装-袋子", 12, tuple(range(24, 36))),
+        ("emerging-外卖-配送", "emerging-微笑-热情", 12, tuple(range(12, 24))),
+    ]
+    # each sub-topic keeps its own keywords (what sets it apart from its siblings first) and
+    # its examples, closest to its own centroid
+    speed = result.clusters[3]
+    assert speed.keywords == ("准时", "及时", "很快", "外卖", "配送")
+    assert speed.examples == (0, 1, 5, 2, 3)
+    assert result.assignments[0] == "emerging-准时-及时"
+
+
+def test_subtopics_are_deterministic(nested):
+    first = cluster_comments(nested, k_range=(2, 3), seed=0, subtopic_min_size=5)
+    assert first == cluster_comments(nested, k_range=(2, 3), seed=0, subtopic_min_size=5)
+
+
+@pytest.mark.parametrize(
+    ("options", "splits"),
+    [
+        # no sub-topic of 13 comments or more can be made: kept whole
+        (
+            {"subtopic_min_size": 13},
+            [("emerging-前台-房间", 1, "too_small"), ("emerging-外卖-配送", 1, "too_small")],
+        ),
+        # 36 comments are not more than half of 72: not tried
+        ({"subtopic_min_size": 5, "subtopic_share": 0.5}, []),
+        ({"subtopic_share": None}, []),
+    ],
+)
+def test_subtopic_stop_rules(nested, options, splits):
+    result = cluster_comments(nested, k_range=(2, 3), seed=0, **options)
+    assert [(s.key, s.k, s.outcome) for s in result.splits] == splits
+    assert [(c.key, c.mentions, c.parent) for c in result.clusters] == [
+        ("emerging-前台-房间", 36, None),
+        ("emerging-外卖-配送", 36, None),
+    ]
+
+
+def test_a_forced_k_is_never_split(nested):
+    result = cluster_comments(nested, k=2, seed=0, subtopic_min_size=5)
+    assert (result.splits, result.parents, [c.mentions for c in result.clusters]) == ((), (), [36, 36])
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"subtopic_share": 0.0}, "subtopic_share must be above 0 and at most 1, not 0.0"),
+        ({"subtopic_share": 1.5}, "subtopic_share must be above 0 and at most 1, not 1.5"),
+        ({"subtopic_min_size": 0}, "subtopic_min_size must be 1 or more, not 0"),
+    ],
+)
+def test_bad_subtopic_options_are_named(docs, options, message):
+    with pytest.raises(ValueError, match=message):
+        cluster_comments(docs, seed=0, **options)
+
+
+def test_gap_rule_tells_one_blob_from_two():
+    # given 60 points of one Gaussian blob, and 60 in two blobs 8 standard deviations apart
+    rng = np.random.default_rng(0)
+    one = rng.standard_normal((60, 3))
+    two = np.vstack([rng.standard_normal((30, 3)), rng.standard_normal((30, 3)) + np.array([8.0, 0.0, 0.0])])
+    gaps = []
+    for points in (one, two):
+        labels, centers = _kmeans(points, 2, 0)
+        gap, spread = gap_versus_one(points, float(((points - centers[labels]) ** 2).sum()), 2, 0)
+        gaps.append((round(gap, 4), round(spread, 4)))
+    # then two clusters fit the blob no better than they fit one Gaussian of its shape (gap
+    # within s(2): one cluster), and fit the two blobs far better (split)
+    assert gaps == [(-0.0143, 0.1473), (0.9204, 0.2742)]
+    # the Krzanowski-Lai index alone would have split the single blob into 4
+    assert choose_k(one, (2, 12), seed=0).k == 4
+
+
+def test_gap_rule_edge_cases():
+    # identical points: nothing to split; k distinct points: a perfect partition
+    assert gap_versus_one(np.ones((6, 2)), 0.0, 2, 0) == (0.0, 0.0)
+    assert gap_versus_one(np.repeat([[0.0, 1.0], [1.0, 0.0]], 3, axis=0), 0.0, 2, 0) == (math.inf, 0.0)
+
+
+def test_choose_k_honours_the_minimum_cluster_size():
+    # four blobs of 9 points: with at least 10 points per cluster k = 4 (and 5, 6) cannot be
+    # chosen (36 points: k <= 3), and k = 2 pairs the blobs
+    points = blobs([(0, 0), (10, 0), (0, 10), (10, 10)])
+    choice = choose_k(points, (2, 12), seed=0, min_size=10)
+    assert (choice.k, choice.score, np.bincount(choice.labels).tolist()) == (2, 0.1194, [18, 18])
+    assert choose_k(points, (2, 12), seed=0, min_size=19).labels is None
+
+
 def cluster(key, keywords, **kwargs):
     return EmergingCluster(
         key=key, keywords=keywords, mentions=kwargs.pop("mentions", 3), examples=(0,), **kwargs
@@ -179,3 +316,24 @@ def test_merge_gives_a_new_cluster_a_free_key():
     assert merge_with_previous(previous, new)[0].status == "dismissed"
     unrelated = [cluster("emerging-a-b", ("p", "q"), status="new")]
     assert merge_with_previous([], unrelated) == tuple(unrelated)
+
+
+def test_a_subtopic_never_takes_the_key_of_its_broad_cluster():
+    # given last run's broad cluster, renamed by a person, and an unedited one
+    previous = [
+        cluster("emerging-吃-菜", ("吃", "菜", "肉", "饭"), label="菜品", status="renamed"),
+        cluster("emerging-好吃-送餐", ("好吃", "送餐", "很快")),
+    ]
+    # and this run's sub-topics of both (their keywords overlap their parents')
+    new = [
+        cluster("emerging-菜-肉", ("菜", "肉", "饭", "辣"), parent="emerging-吃-菜"),
+        cluster("emerging-很快-速度", ("很快", "送餐", "速度"), parent="emerging-好吃-送餐"),
+    ]
+    # when
+    merged = merge_with_previous(previous, new)
+    # then the sub-topics keep their own keys; the renamed broad cluster stays as the person
+    # left it, the unedited one goes
+    assert merged == (
+        *new,
+        cluster("emerging-吃-菜", ("吃", "菜", "肉", "饭"), label="菜品", status="renamed"),
+    )

@@ -3,6 +3,7 @@ overwrite a person's edit."""
 
 import datetime as dt
 import io
+import itertools
 
 import joblib
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 
 from analysis.detractor import detractor_model_fit, out_of_fold_likelihood
 from analysis.models import CommentAnalysis, DetractorModelVersion, EmergingTopic
+from analysis.selectors import emerging_for_survey
 from analysis.services import (
     cluster_discover,
     detractor_model_train,
@@ -159,3 +161,57 @@ def test_reclustering_never_overwrites_a_persons_edit():
     assert (renamed.label, renamed.status, renamed.is_edited_by_person) == ("发票问题", "renamed", True)
     assert (dismissed.status, dismissed.is_edited_by_person) == ("dismissed", True)
     assert EmergingTopic.objects.filter(key=renamed.key).count() == 1
+
+
+def nested_comments():
+    """Two subjects (delivery, hotel), each with three sub-subjects of 30 comments: one word of
+    the sub-subject's three and three of the subject's nine, e.g. "骑手很快，配送外卖"."""
+    subjects = (
+        (
+            ("骑手", "配送", "外卖", "送餐", "小哥", "订单", "商家", "师傅", "餐厅"),
+            (("很快", "准时", "及时"), ("礼貌", "热情", "微笑"), ("餐盒", "袋子", "包装")),
+        ),
+        (
+            ("酒店", "房间", "前台", "入住", "床铺", "大堂", "客房", "服务员", "楼层"),
+            (("干净", "整洁", "卫生"), ("早餐", "自助", "咖啡"), ("位置", "地铁", "交通")),
+        ),
+    )
+    texts = []
+    for pool, subs in subjects:
+        triples = list(itertools.combinations(pool, 3))[:30]
+        for words in subs:
+            texts += [f"{a}{words[i % 3]}，{b}{c}" for i, (a, b, c) in enumerate(triples)]
+    return texts
+
+
+def test_a_broad_cluster_is_stored_as_its_subtopics(settings):
+    # given 180 uncovered comments of two subjects (no taxonomy: every comment is uncovered)
+    settings.ANALYSIS_SUBTOPIC_MIN_SIZE = 5
+    survey, version = analysed_survey(taxonomy=None)
+    for index, text in enumerate(nested_comments()):
+        when = BASE + dt.timedelta(minutes=index)
+        response_analyse(response_id=completed(version, nps=5, why=text, completed_at=when).pk)
+
+    # when they are clustered
+    result = cluster_discover(survey=survey, date_from=dt.date(2026, 5, 1), date_to=dt.date(2026, 5, 31))
+
+    # then each subject's cluster is stored as its sub-topics, one per word that sets a comment
+    # apart inside its subject (each of 10 comments), all naming the subject's cluster
+    rows = list(EmergingTopic.objects.order_by("parent_key", "key"))
+    assert (result.comments, result.clusters, len(rows)) == (180, 18, 18)
+    by_parent = {}
+    for row in rows:
+        assert row.mentions == 10
+        by_parent.setdefault((row.parent_key, tuple(row.parent_keywords[:2])), []).append(row.keywords[0])
+    assert by_parent == {
+        ("emerging-酒店-前台", ("酒店", "前台")): [
+            *("交通", "位置", "卫生", "咖啡", "地铁", "干净", "整洁", "早餐", "自助")
+        ],
+        ("emerging-骑手-配送", ("骑手", "配送")): [
+            *("准时", "包装", "及时", "很快", "微笑", "热情", "礼貌", "袋子", "餐盒")
+        ],
+    }
+    # and the list shows the broader cluster of each
+    listed = emerging_for_survey(survey=survey)
+    assert listed[0]["parent"] == {"key": "emerging-酒店-前台", "keywords": rows[0].parent_keywords}
+    assert {t["parent"]["key"] for t in listed} == {"emerging-酒店-前台", "emerging-骑手-配送"}
