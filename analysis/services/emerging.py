@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -64,6 +65,12 @@ def _previous(row: EmergingTopic) -> EmergingCluster:
     )
 
 
+def clustering_threads() -> int | None:
+    """The BLAS/OpenMP threads a clustering fit may use (``ANALYSIS_CLUSTERING_THREADS``; 0 is
+    None: the libraries' defaults)."""
+    return settings.ANALYSIS_CLUSTERING_THREADS or None
+
+
 def cluster_discover(
     *, survey: Survey, date_from: dt.date, date_to: dt.date, seed: int = 0
 ) -> DiscoverResult:
@@ -82,7 +89,7 @@ def cluster_discover(
         )
         for r in rows
     ]
-    result = cluster_comments(docs, seed=seed)
+    result = cluster_comments(docs, seed=seed, threads=clustering_threads())
     now = timezone.now()
     with transaction.atomic():
         stored = {row.key: row for row in EmergingTopic.objects.select_for_update().filter(survey=survey)}

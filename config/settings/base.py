@@ -4,6 +4,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -183,6 +184,16 @@ ANALYSIS_SEGMENT_KEYS = env.list(
 # Seconds between the first submit of a burst and the task that hands the burst's responses to
 # the analysis queue in batches (analysis/services/pending.py).
 ANALYSIS_PENDING_DELAY = env.float("ANALYSIS_PENDING_DELAY", default=1.0)
+
+# At most this many BLAS/OpenMP threads per clustering fit (k-means, SVD) in any process that
+# clusters (workers, the painpoints command); 0 leaves the libraries' defaults (one per core).
+# One thread is the fast choice on a shared host: docs/analysis-platform.md.
+ANALYSIS_CLUSTERING_THREADS = env.int("ANALYSIS_CLUSTERING_THREADS", default=1)
+if ANALYSIS_CLUSTERING_THREADS < 0:
+    raise ImproperlyConfigured(
+        "ANALYSIS_CLUSTERING_THREADS must be 0 (the libraries' defaults) or more, "
+        f"not {ANALYSIS_CLUSTERING_THREADS}"
+    )
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
