@@ -162,7 +162,7 @@ def _batch_analyse(ids: list[int]) -> BatchResult:
 
 
 def _comments_store(pending: list[_Pending], stored, plans, contexts, now) -> None:
-    """Every comment of the batch: deletes, segment copies, one upsert, the topics, mismatches."""
+    """Every comment of the batch: deletes, segment copies, one upsert, then their topics."""
     gone: list[int] = []
     resegment: dict[int, dict] = {}
     work_by_survey: dict[int, list[tuple[_Pending, str, object]]] = defaultdict(list)
