@@ -164,7 +164,7 @@ def _batch_analyse(ids: list[int]) -> BatchResult:
 def _comments_store(pending: list[_Pending], stored, plans, contexts, now) -> None:
     """Every comment of the batch: deletes, segment copies, one upsert, then their topics."""
     gone: list[int] = []
-    resegment: dict[int, dict] = {}
+    segments_outdated: dict[int, dict] = {}
     work_by_survey: dict[int, list[tuple[_Pending, str, object]]] = defaultdict(list)
     for item in pending:
         response = item.response
@@ -177,7 +177,7 @@ def _comments_store(pending: list[_Pending], stored, plans, contexts, now) -> No
             item.segments,
         )
         gone.extend(work.gone)
-        resegment.update(dict.fromkeys(work.resegment, item.segments))
+        segments_outdated.update(dict.fromkeys(work.segments_outdated, item.segments))
         item.topics.update(work.topics)
         item.segmented, item.retagged, item.unchanged = work.segmented, work.retagged, len(work.topics)
         work_by_survey[response.survey_id].extend(
@@ -185,9 +185,10 @@ def _comments_store(pending: list[_Pending], stored, plans, contexts, now) -> No
         )
     if gone:
         CommentAnalysis.objects.filter(pk__in=gone).delete()
-    if resegment:
+    if segments_outdated:
         CommentAnalysis.objects.bulk_update(
-            [CommentAnalysis(pk=pk, segments=segments) for pk, segments in resegment.items()], ["segments"]
+            [CommentAnalysis(pk=pk, segments=segments) for pk, segments in segments_outdated.items()],
+            ["segments"],
         )
     rows: list[CommentAnalysis] = []
     matches_of: list[tuple] = []

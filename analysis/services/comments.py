@@ -3,7 +3,9 @@
 ``response_analyse`` is idempotent (it upserts by response and counts a response in the
 aggregates once, guarded by ``ResponseFacts.counted_at``), so its task may be delivered twice.
 A stored comment is segmented again only when the segmentation dictionaries changed; when only
-the taxonomy changed its stored tokens are tagged again without segmenting.
+the taxonomy changed its stored tokens are tagged again without segmenting. A drained batch is
+analysed by ``analysis.services.batch`` with the same helpers (``comment_work``,
+``comment_fields``, ``fact_fields``, ``comment_likelihoods``), so both store the same rows.
 """
 
 from __future__ import annotations
@@ -148,7 +150,7 @@ class CommentWork:
 
     gone: list[int]  # stored comments whose answer is now empty (deleted)
     topics: dict[str, list[str]]  # question -> topics of the unchanged stored comments
-    resegment: list[int]  # unchanged stored comments whose copy of the segments is outdated
+    segments_outdated: list[int]  # unchanged stored comments whose copy of the segments is outdated
     keys: list[str]  # questions to tag (and segment, unless ``docs`` came from stored tokens)
     docs: list[ProcessedComment]
     segmented: int
@@ -166,7 +168,7 @@ def comment_work(
     wanted = {k: _comment_text(answers.get(k)) for k in text_keys}
     wanted = {k: v for k, v in wanted.items() if v}
     topics: dict[str, list[str]] = {}
-    resegment: list[int] = []
+    segments_outdated: list[int] = []
     keys: list[str] = []
     docs: list[ProcessedComment] = []
     segmented = retagged = 0
@@ -175,7 +177,7 @@ def comment_work(
         if stored is not None and stored.dictionary_version == context.dictionary_version:
             topics[key] = list(stored.topics)
             if stored.segments != segments:
-                resegment.append(stored.pk)
+                segments_outdated.append(stored.pk)
             continue
         if stored is not None and stored.pipeline_version == context.pipeline_version:
             docs.append(_doc(stored))
@@ -185,7 +187,7 @@ def comment_work(
             segmented += 1
         keys.append(key)
     gone = [c.pk for k, c in existing.items() if k not in wanted]
-    return CommentWork(gone, topics, resegment, keys, docs, segmented, retagged)
+    return CommentWork(gone, topics, segments_outdated, keys, docs, segmented, retagged)
 
 
 def _comments_store(
@@ -202,8 +204,8 @@ def _comments_store(
     work = comment_work(answers, existing, text_keys, context, segments)
     if work.gone:
         CommentAnalysis.objects.filter(pk__in=work.gone).delete()
-    if work.resegment:
-        CommentAnalysis.objects.filter(pk__in=work.resegment).update(segments=segments)
+    if work.segments_outdated:
+        CommentAnalysis.objects.filter(pk__in=work.segments_outdated).update(segments=segments)
     topics = dict(work.topics)
     model = detractor_model_for_survey(response.survey_id) if work.docs else None
     for key, doc, likelihood in zip(work.keys, work.docs, comment_likelihoods(model, work.docs), strict=True):
