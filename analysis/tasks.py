@@ -27,15 +27,10 @@ def response_analyse(response_id: int) -> None:
 
 @shared_task(name="analysis.responses_analyse", soft_time_limit=300, time_limit=360, **_ANALYSE_OPTIONS)
 def responses_analyse(response_ids: list[int]) -> None:
-    """A batch handed over by the pending drain; one response's failure never blocks the rest
-    (it is logged, and the hourly sweep offers it again)."""
-    for response_id in response_ids:
-        try:
-            services.response_analyse(response_id=response_id)
-        except ConnectionError:
-            raise
-        except Exception:
-            logger.exception("analysis of response %s failed", response_id)
+    """A batch handed over by the pending drain, analysed in one transaction; when the batch
+    fails each response is analysed alone, so one response's failure never blocks the rest (it
+    is logged, and the hourly sweep offers it again)."""
+    services.responses_analyse(response_ids=response_ids)
 
 
 def _enqueue_batch(response_ids: list[int]) -> None:

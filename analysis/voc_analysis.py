@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import metrics
-from analysis.clustering import cluster_comments
+from analysis.clustering import DEFAULT_THREADS, cluster_comments
 from analysis.detractor import out_of_fold_likelihood
 from analysis.first_pass import analyse_many
 from analysis.keywords import keywords_scopes, keywords_separating
@@ -83,11 +83,13 @@ def comments_analyse(
     segments: pd.DataFrame | None = None,
     taxonomy: Taxonomy | None,
     clusters: int | None = None,
+    clustering_threads: int | None = DEFAULT_THREADS,
     extra_terms: Iterable[str] = (),
     seed: int = 0,
     progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
 ) -> CommentsAnalysis:
-    """Analyse one column of comments (with optional scores and segment columns)."""
+    """Analyse one column of comments (with optional scores and segment columns);
+    ``clustering_threads`` limits the BLAS/OpenMP threads of the clustering fits."""
     n = len(texts)
     score_values = (
         np.asarray(pd.to_numeric(pd.Series(list(scores)), errors="coerce"), dtype=float)
@@ -172,7 +174,9 @@ def comments_analyse(
         )
 
     uncovered = [i for i in comment_positions if not topic_keys[i]]
-    clustering = cluster_comments([docs[i] for i in uncovered], k=clusters, seed=seed)
+    clustering = cluster_comments(
+        [docs[i] for i in uncovered], k=clusters, seed=seed, threads=clustering_threads
+    )
     cluster_of: dict[int, str] = {}
     emerging = []
     parents = {p.key: p for p in clustering.parents}

@@ -91,7 +91,18 @@ def main() -> int:
             str(VAR / "celerybeat-schedule"),
         ],
     }
-    running = {name: subprocess.Popen(cmd, cwd=ROOT, env=env) for name, cmd in processes.items()}
+    # One BLAS/OpenMP thread per worker process unless set otherwise: the worker runs two
+    # processes, and threads beyond the free cores make a fit slower, not faster (the clustering
+    # fits are limited anyway by ANALYSIS_CLUSTERING_THREADS; docs/analysis-platform.md).
+    worker_env = {
+        **env,
+        "OMP_NUM_THREADS": env.get("OMP_NUM_THREADS", "1"),
+        "OPENBLAS_NUM_THREADS": env.get("OPENBLAS_NUM_THREADS", "1"),
+    }
+    running = {
+        name: subprocess.Popen(cmd, cwd=ROOT, env=worker_env if name == "worker" else env)
+        for name, cmd in processes.items()
+    }
     time.sleep(2)
 
     site = env["SITE_URL"]

@@ -1,7 +1,8 @@
 """Writes of the analysis app (one owner per state change); re-exported here."""
 
 from analysis.services.aggregates import aggregates_apply, aggregates_rebuild
-from analysis.services.comments import comments_reanalyse, response_analyse, response_segments
+from analysis.services.batch import comments_reanalyse, responses_analyse
+from analysis.services.comments import response_analyse, response_segments
 from analysis.services.detractor import detractor_model_train
 from analysis.services.emerging import (
     cluster_discover,
@@ -30,6 +31,7 @@ __all__ = [
     "pending_drain",
     "response_analyse",
     "response_segments",
+    "responses_analyse",
     "survey_taxonomy_link",
     "taxonomy_load_starter",
     "unanalysed_find",

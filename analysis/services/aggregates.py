@@ -183,50 +183,105 @@ def aggregate_rows(values: FactValues) -> list[tuple[str, str, str, dict[str, fl
     return rows
 
 
+# (survey_id, day, segment_key, segment_value, topic_key): the unique key of a DailyAggregate row
+AggregateKey = tuple[int, object, str, str, str]
+
+
+def aggregate_deltas_add(
+    deltas: dict[AggregateKey, list], *, survey_id: int, values: FactValues, sign: int
+) -> None:
+    """Add one response's rows (times ``sign``) to ``deltas``, summing the counts of equal keys:
+    a batch of responses becomes one row per key."""
+    for segment_key, segment_value, topic_key, counts in aggregate_rows(values):
+        key = (survey_id, values.completed_day, segment_key, segment_value, topic_key)
+        current = deltas.get(key)
+        if current is None:
+            deltas[key] = [sign * counts[name] for name in COUNT_FIELDS]
+        else:
+            for position, name in enumerate(COUNT_FIELDS):
+                current[position] += sign * counts[name]
+
+
 def aggregates_apply(*, survey_id: int, values: FactValues, sign: int) -> None:
     """Add (sign=1) or take away (sign=-1) one response's counts; call inside a transaction."""
-    rows = aggregate_rows(values)
-    if connection.vendor == "postgresql":
-        _apply_upsert(survey_id, values.completed_day, rows, sign)
+    deltas: dict[AggregateKey, list] = {}
+    aggregate_deltas_add(deltas, survey_id=survey_id, values=values, sign=sign)
+    aggregates_add(deltas)
+
+
+def aggregates_add(deltas: dict[AggregateKey, list]) -> None:
+    """Add summed counts (``aggregate_deltas_add``) to DailyAggregate; call inside a transaction.
+
+    Rows are written in the order of their keys, whoever writes them (one response, a batch, a
+    re-analysis taking old counts out): two transactions adding to the same rows wait for each
+    other instead of deadlocking.
+    """
+    items = sorted(deltas.items())
+    if not items:
         return
-    for segment_key, segment_value, topic_key, counts in rows:
+    if connection.vendor == "postgresql":
+        _add_upsert(items)
+        return
+    for (survey_id, day, segment_key, segment_value, topic_key), counts in items:
         keys = {
             "survey_id": survey_id,
-            "day": values.completed_day,
+            "day": day,
             "segment_key": segment_key,
             "segment_value": segment_value,
             "topic_key": topic_key,
         }
-        increments = {name: F(name) + sign * value for name, value in counts.items() if value}
+        values = dict(zip(COUNT_FIELDS, counts, strict=True))
+        increments = {name: F(name) + value for name, value in values.items() if value}
         if not increments:
             continue
         if DailyAggregate.objects.filter(**keys).update(**increments):
             continue
         try:
             with transaction.atomic():
-                DailyAggregate.objects.create(**keys, **{n: sign * v for n, v in counts.items()})
+                DailyAggregate.objects.create(**keys, **values)
         except IntegrityError:  # created by a concurrent response meanwhile: add to it
             DailyAggregate.objects.filter(**keys).update(**increments)
 
 
-def _apply_upsert(survey_id: int, day, rows, sign: int) -> None:
-    """PostgreSQL: every row of the response in one ``INSERT ... ON CONFLICT DO UPDATE`` that
-    adds to the existing counts (one round trip instead of one or two per row)."""
+_COLUMN_TYPES = {
+    "responses": "integer",
+    "scored": "integer",
+    "promoters": "integer",
+    "passives": "integer",
+    "detractors": "integer",
+    "score_sum": "double precision",
+    "score_sum_squares": "double precision",
+    "comments": "integer",
+    "scored_comments": "integer",
+    "mentions": "integer",
+    "detractor_mentions": "integer",
+}
+
+
+def _add_upsert(items: list[tuple[AggregateKey, list]]) -> None:
+    """PostgreSQL: every row in one ``INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO
+    UPDATE`` that adds to the existing counts: one round trip and 16 parameters (one array per
+    column) however many rows a batch has. Keys are unique in ``items`` (one statement may not
+    update a row twice)."""
     table = DailyAggregate._meta.db_table
-    columns = ["survey_id", "day", "segment_key", "segment_value", "topic_key", *COUNT_FIELDS]
-    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    params: list = []
-    for segment_key, segment_value, topic_key, counts in rows:
-        params.extend([survey_id, day, segment_key, segment_value, topic_key])
-        params.extend(sign * counts[name] for name in COUNT_FIELDS)
+    key_columns = ["survey_id", "day", "segment_key", "segment_value", "topic_key"]
+    key_types = ["bigint", "date", "text", "text", "text"]
+    columns = [*zip(key_columns, key_types, strict=True), *((n, _COLUMN_TYPES[n]) for n in COUNT_FIELDS)]
+    arrays: list[list] = [[] for _ in columns]
+    for key, counts in items:
+        for position, value in enumerate((*key, *counts)):
+            arrays[position].append(value)
+    casts = ", ".join(f"%s::{kind}[]" for _name, kind in columns)
     updates = ", ".join(f"{name} = {table}.{name} + EXCLUDED.{name}" for name in COUNT_FIELDS)
-    # Identifiers are the model's own; every value is a parameter.
+    # Identifiers are the model's own; every value is a parameter. The rows go in the order of
+    # the arrays (sorted by key, see ``aggregates_add``).
     sql = (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([placeholders] * len(rows))} "  # noqa: S608
+        f"INSERT INTO {table} ({', '.join(name for name, _kind in columns)}) "  # noqa: S608
+        f"SELECT * FROM unnest({casts}) "
         f"ON CONFLICT (survey_id, segment_key, segment_value, topic_key, day) DO UPDATE SET {updates}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, arrays)
 
 
 def facts_table(rows: Iterable[dict], *, pairs: bool = True) -> pd.DataFrame:

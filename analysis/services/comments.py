@@ -3,7 +3,9 @@
 ``response_analyse`` is idempotent (it upserts by response and counts a response in the
 aggregates once, guarded by ``ResponseFacts.counted_at``), so its task may be delivered twice.
 A stored comment is segmented again only when the segmentation dictionaries changed; when only
-the taxonomy changed its stored tokens are tagged again without segmenting.
+the taxonomy changed its stored tokens are tagged again without segmenting. A drained batch is
+analysed by ``analysis.services.batch`` with the same helpers (``comment_work``,
+``comment_fields``, ``fact_fields``, ``comment_likelihoods``), so both store the same rows.
 """
 
 from __future__ import annotations
@@ -11,23 +13,55 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
 from analysis import metrics
-from analysis.detractor import MISMATCH_THRESHOLD
+from analysis.detractor import MISMATCH_THRESHOLD, DetractorModel
 from analysis.models import CommentAnalysis, CommentTopic, ResponseFacts, SurveyAnalysisSettings
-from analysis.selectors.taxonomy import question_plan
-from analysis.services.aggregates import FactValues, aggregates_apply
+from analysis.selectors.taxonomy import QuestionPlan, question_plan
+from analysis.services.aggregates import FactValues, aggregate_deltas_add, aggregates_add, aggregates_apply
 from analysis.services.context import AnalysisContext, analysis_context_for_survey
 from analysis.services.detractor import detractor_model_for_survey
 from analysis.text.pipeline import ProcessedComment
 from responses.models import Response
-from surveys.models import Survey
 
 logger = logging.getLogger(__name__)
 
 SEGMENT_VALUE_MAX = 255
+# The columns ``comment_fields`` and ``fact_fields`` give (what an upsert of either row sets).
+COMMENT_COLUMNS = (
+    "survey_id",
+    "completed_day",
+    "text",
+    "language",
+    "tokens",
+    "phrases",
+    "topics",
+    "segments",
+    "truncated",
+    "pipeline_version",
+    "dictionary_version",
+    "detractor_likelihood",
+    "analysed_at",
+)
+FACT_COLUMNS = (
+    "survey_id",
+    "survey_version_id",
+    "completed_at",
+    "completed_day",
+    "metric",
+    "primary_score",
+    "is_detractor",
+    "is_promoter",
+    "has_comment",
+    "topics",
+    "segments",
+    "locale",
+    "channel",
+    "respondent_type",
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +108,88 @@ def _doc(stored: CommentAnalysis) -> ProcessedComment:
     )
 
 
+def comment_likelihoods(model: DetractorModel | None, docs: list[ProcessedComment]) -> list[float | None]:
+    """Stored detractor likelihoods of ``docs`` (None without a model). ``score_many`` gives each
+    comment the same value whatever else is in the call, so a batch stores what one response
+    alone would."""
+    if model is None:
+        return [None] * len(docs)
+    return [round(value, 4) for value in model.score_many(docs).tolist()]
+
+
+def comment_fields(
+    response: Response,
+    doc: ProcessedComment,
+    keys: list[str],
+    segments: dict[str, str],
+    context: AnalysisContext,
+    likelihood: float | None,
+    now,
+) -> dict:
+    """The CommentAnalysis columns (besides response and question) of one analysed comment."""
+    return {
+        "survey_id": response.survey_id,
+        "completed_day": timezone.localtime(response.completed_at).date(),
+        "text": doc.text,
+        "language": doc.language,
+        "tokens": list(doc.tokens),
+        "phrases": list(doc.phrases),
+        "topics": keys,
+        "segments": segments,
+        "truncated": doc.truncated,
+        "pipeline_version": context.pipeline_version,
+        "dictionary_version": context.dictionary_version,
+        "detractor_likelihood": likelihood,
+        "analysed_at": now,
+    }
+
+
+@dataclass(frozen=True)
+class CommentWork:
+    """What to do with a response's text answers, decided from the stored rows."""
+
+    gone: list[int]  # stored comments whose answer is now empty (deleted)
+    topics: dict[str, list[str]]  # question -> topics of the unchanged stored comments
+    segments_outdated: list[int]  # unchanged stored comments whose copy of the segments is outdated
+    keys: list[str]  # questions to tag (and segment, unless ``docs`` came from stored tokens)
+    docs: list[ProcessedComment]
+    segmented: int
+    retagged: int
+
+
+def comment_work(
+    answers: dict,
+    existing: dict[str, CommentAnalysis],
+    text_keys: tuple[str, ...],
+    context: AnalysisContext,
+    segments: dict[str, str],
+) -> CommentWork:
+    """Which stored comments stay, go, are tagged again from their tokens or segmented again."""
+    wanted = {k: _comment_text(answers.get(k)) for k in text_keys}
+    wanted = {k: v for k, v in wanted.items() if v}
+    topics: dict[str, list[str]] = {}
+    segments_outdated: list[int] = []
+    keys: list[str] = []
+    docs: list[ProcessedComment] = []
+    segmented = retagged = 0
+    for key, raw in wanted.items():
+        stored = existing.get(key)
+        if stored is not None and stored.dictionary_version == context.dictionary_version:
+            topics[key] = list(stored.topics)
+            if stored.segments != segments:
+                segments_outdated.append(stored.pk)
+            continue
+        if stored is not None and stored.pipeline_version == context.pipeline_version:
+            docs.append(_doc(stored))
+            retagged += 1
+        else:
+            docs.append(context.pipeline.process(raw))
+            segmented += 1
+        keys.append(key)
+    gone = [c.pk for k, c in existing.items() if k not in wanted]
+    return CommentWork(gone, topics, segments_outdated, keys, docs, segmented, retagged)
+
+
 def _comments_store(
     response: Response,
     answers: dict,
@@ -85,49 +201,20 @@ def _comments_store(
     """Upsert the response's CommentAnalysis rows (with the response's segments); returns topics
     per question and counts."""
     existing = {c.question_key: c for c in CommentAnalysis.objects.filter(response=response)}
-    wanted = {k: _comment_text(answers.get(k)) for k in text_keys}
-    wanted = {k: v for k, v in wanted.items() if v}
-    gone = [c.pk for k, c in existing.items() if k not in wanted]
-    if gone:
-        CommentAnalysis.objects.filter(pk__in=gone).delete()
-    topics: dict[str, list[str]] = {}
-    segmented = retagged = unchanged = 0
-    for key, raw in wanted.items():
-        stored = existing.get(key)
-        if stored is not None and stored.dictionary_version == context.dictionary_version:
-            topics[key] = list(stored.topics)
-            unchanged += 1
-            if stored.segments != segments:
-                CommentAnalysis.objects.filter(pk=stored.pk).update(segments=segments)
-            continue
-        if stored is not None and stored.pipeline_version == context.pipeline_version:
-            doc = _doc(stored)
-            retagged += 1
-        else:
-            doc = context.pipeline.process(raw)
-            segmented += 1
+    work = comment_work(answers, existing, text_keys, context, segments)
+    if work.gone:
+        CommentAnalysis.objects.filter(pk__in=work.gone).delete()
+    if work.segments_outdated:
+        CommentAnalysis.objects.filter(pk__in=work.segments_outdated).update(segments=segments)
+    topics = dict(work.topics)
+    model = detractor_model_for_survey(response.survey_id) if work.docs else None
+    for key, doc, likelihood in zip(work.keys, work.docs, comment_likelihoods(model, work.docs), strict=True):
         matches = context.tagger.tag(doc) if context.tagger is not None else ()
         keys = [m.key for m in matches]
-        model = detractor_model_for_survey(response.survey_id)
-        likelihood = round(model.score(doc), 4) if model is not None else None
         comment, _created = CommentAnalysis.objects.update_or_create(
             response=response,
             question_key=key,
-            defaults={
-                "survey_id": response.survey_id,
-                "completed_day": timezone.localtime(response.completed_at).date(),
-                "text": doc.text,
-                "language": doc.language,
-                "tokens": list(doc.tokens),
-                "phrases": list(doc.phrases),
-                "topics": keys,
-                "segments": segments,
-                "truncated": doc.truncated,
-                "pipeline_version": context.pipeline_version,
-                "dictionary_version": context.dictionary_version,
-                "detractor_likelihood": likelihood,
-                "analysed_at": now,
-            },
+            defaults=comment_fields(response, doc, keys, segments, context, likelihood, now),
         )
         CommentTopic.objects.filter(comment=comment).delete()
         CommentTopic.objects.bulk_create(
@@ -139,7 +226,35 @@ def _comments_store(
             ]
         )
         topics[key] = keys
-    return topics, segmented, retagged, unchanged
+    return topics, work.segmented, work.retagged, len(work.topics)
+
+
+def fact_fields(response: Response, plan: QuestionPlan, answers: dict, segments: dict, topics: dict) -> dict:
+    """The ResponseFacts columns (besides response and counted_at) of one analysed response."""
+    score = _score(answers.get(plan.score_key)) if plan.score_key else None
+    is_detractor = is_promoter = False
+    if score is not None and plan.metric is not None:
+        # a float array takes the masks' fast path (a list goes through pandas: 1 ms a response)
+        scores = np.array([score], dtype=float)
+        is_detractor = bool(metrics.detractor_mask(scores, metric=plan.metric)[0])
+        is_promoter = bool(metrics.promoter_mask(scores, metric=plan.metric)[0])
+    completed_at = response.completed_at
+    return {
+        "survey_id": response.survey_id,
+        "survey_version_id": response.survey_version_id,
+        "completed_at": completed_at,
+        "completed_day": timezone.localtime(completed_at).date(),
+        "metric": plan.metric or "",
+        "primary_score": score,
+        "is_detractor": is_detractor,
+        "is_promoter": is_promoter,
+        "has_comment": bool(topics),
+        "topics": sorted({key for keys in topics.values() for key in keys}),
+        "segments": segments,
+        "locale": segments.get("locale", ""),
+        "channel": segments.get("channel", ""),
+        "respondent_type": segments.get("respondent_type", ""),
+    }
 
 
 def response_analyse(*, response_id: int) -> AnalyseResult | None:
@@ -165,32 +280,10 @@ def response_analyse(*, response_id: int) -> AnalyseResult | None:
         topics, segmented, retagged, unchanged = _comments_store(
             response, answers, plan.text_keys, context, now, segments
         )
-        score = _score(answers.get(plan.score_key)) if plan.score_key else None
-        is_detractor = is_promoter = False
-        if score is not None and plan.metric is not None:
-            is_detractor = bool(metrics.detractor_mask([score], metric=plan.metric)[0])
-            is_promoter = bool(metrics.promoter_mask([score], metric=plan.metric)[0])
-        completed_at = response.completed_at
-        fields = {
-            "survey_id": response.survey_id,
-            "survey_version_id": response.survey_version_id,
-            "completed_at": completed_at,
-            "completed_day": timezone.localtime(completed_at).date(),
-            "metric": plan.metric or "",
-            "primary_score": score,
-            "is_detractor": is_detractor,
-            "is_promoter": is_promoter,
-            "has_comment": bool(topics),
-            "topics": sorted({key for keys in topics.values() for key in keys}),
-            "segments": segments,
-            "locale": segments.get("locale", ""),
-            "channel": segments.get("channel", ""),
-            "respondent_type": segments.get("respondent_type", ""),
-        }
+        fields = fact_fields(response, plan, answers, segments, topics)
         if segmented or retagged:
-            mismatch = is_promoter
             CommentAnalysis.objects.filter(response=response).update(is_mismatch=False)
-            if mismatch:
+            if fields["is_promoter"]:
                 CommentAnalysis.objects.filter(
                     response=response, detractor_likelihood__gt=MISMATCH_THRESHOLD
                 ).update(is_mismatch=True)
@@ -203,8 +296,10 @@ def response_analyse(*, response_id: int) -> AnalyseResult | None:
             after = FactValues.of(facts)
             facts.save(update_fields=list(fields))
             if before != after:  # re-analysis moved it: take the old counts out, add the new
-                aggregates_apply(survey_id=response.survey_id, values=before, sign=-1)
-                aggregates_apply(survey_id=response.survey_id, values=after, sign=1)
+                deltas: dict = {}
+                aggregate_deltas_add(deltas, survey_id=response.survey_id, values=before, sign=-1)
+                aggregate_deltas_add(deltas, survey_id=response.survey_id, values=after, sign=1)
+                aggregates_add(deltas)
                 counted = True
         else:
             facts, _created = ResponseFacts.objects.update_or_create(response=response, defaults=fields)
@@ -212,36 +307,3 @@ def response_analyse(*, response_id: int) -> AnalyseResult | None:
                 aggregates_apply(survey_id=response.survey_id, values=FactValues.of(facts), sign=1)
                 counted = True
     return AnalyseResult(response.pk, segmented, retagged, unchanged, counted)
-
-
-@dataclass(frozen=True)
-class ReanalyseResult:
-    responses: int
-    segmented: int
-    retagged: int
-
-
-def comments_reanalyse(*, survey_id: int | None = None) -> ReanalyseResult:
-    """Analyse again every response whose stored comments are stale (made with other
-    dictionaries or another taxonomy), and completed responses never analysed."""
-    surveys = Survey.objects.all() if survey_id is None else Survey.objects.filter(pk=survey_id)
-    responses = segmented = retagged = 0
-    for survey_pk in surveys.values_list("pk", flat=True):
-        context = analysis_context_for_survey(survey_id=survey_pk)
-        stale = set(
-            CommentAnalysis.objects.filter(survey_id=survey_pk)
-            .exclude(dictionary_version=context.dictionary_version)
-            .values_list("response_id", flat=True)
-        )
-        missing = set(
-            Response.objects.filter(
-                survey_id=survey_pk, status=Response.Status.COMPLETED, facts__isnull=True
-            ).values_list("pk", flat=True)
-        )
-        for pk in sorted(stale | missing):
-            result = response_analyse(response_id=pk)
-            if result is not None:
-                responses += 1
-                segmented += result.segmented
-                retagged += result.retagged
-    return ReanalyseResult(responses, segmented, retagged)

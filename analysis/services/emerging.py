@@ -65,6 +65,12 @@ def _previous(row: EmergingTopic) -> EmergingCluster:
     )
 
 
+def clustering_threads() -> int | None:
+    """The BLAS/OpenMP threads a clustering fit may use (``ANALYSIS_CLUSTERING_THREADS``; 0 is
+    None: the libraries' defaults)."""
+    return settings.ANALYSIS_CLUSTERING_THREADS or None
+
+
 def cluster_discover(
     *, survey: Survey, date_from: dt.date, date_to: dt.date, seed: int = 0
 ) -> DiscoverResult:
@@ -88,6 +94,7 @@ def cluster_discover(
         seed=seed,
         subtopic_share=settings.ANALYSIS_SUBTOPIC_SHARE,
         subtopic_min_size=settings.ANALYSIS_SUBTOPIC_MIN_SIZE,
+        threads=clustering_threads(),
     )
     parents = {p.key: p for p in result.parents}
     now = timezone.now()

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -207,6 +208,16 @@ ANALYSIS_PENDING_DELAY = env.float("ANALYSIS_PENDING_DELAY", default=1.0)
 # (analysis/clustering.py). A share of 1 turns sub-topics off.
 ANALYSIS_SUBTOPIC_SHARE = env.float("ANALYSIS_SUBTOPIC_SHARE", default=0.2)
 ANALYSIS_SUBTOPIC_MIN_SIZE = env.int("ANALYSIS_SUBTOPIC_MIN_SIZE", default=30)
+
+# At most this many BLAS/OpenMP threads per clustering fit (k-means, SVD) in any process that
+# clusters (workers, the painpoints command); 0 leaves the libraries' defaults (one per core).
+# One thread is the fast choice on a shared host: docs/analysis-platform.md.
+ANALYSIS_CLUSTERING_THREADS = env.int("ANALYSIS_CLUSTERING_THREADS", default=1)
+if ANALYSIS_CLUSTERING_THREADS < 0:
+    raise ImproperlyConfigured(
+        "ANALYSIS_CLUSTERING_THREADS must be 0 (the libraries' defaults) or more, "
+        f"not {ANALYSIS_CLUSTERING_THREADS}"
+    )
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

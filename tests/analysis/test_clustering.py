@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_info
 
 from analysis.clustering import (
     EmergingCluster,
@@ -337,3 +338,54 @@ def test_a_subtopic_never_takes_the_key_of_its_broad_cluster():
         *new,
         cluster("emerging-吃-菜", ("吃", "菜", "肉", "饭"), label="菜品", status="renamed"),
     )
+
+
+@pytest.fixture
+def pools_during_fits(monkeypatch):
+    """The BLAS and OpenMP pools' thread counts as each k-means fit starts (a spy around
+    scikit-learn's ``KMeans.fit``, which then fits as usual)."""
+    from sklearn.cluster import KMeans
+
+    seen: list[tuple[tuple[str, int], ...]] = []
+    fit = KMeans.fit
+
+    def spy(self, *args, **kwargs):
+        seen.append(tuple(sorted({(i["user_api"], i["num_threads"]) for i in threadpool_info()})))
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(KMeans, "fit", spy)
+    return seen
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_fits_run_with_at_most_the_threads_asked_for(docs, pools_during_fits, threads):
+    # given the thread pools as they are outside any fit
+    before = threadpool_info()
+
+    # when comments are clustered with a thread limit, k chosen (several fits)
+    result = cluster_comments(docs, seed=0, threads=threads)
+
+    # then every fit ran with exactly that many BLAS and OpenMP threads, and the limit is lifted
+    assert result.k >= 2
+    assert len(pools_during_fits) >= 3
+    assert set(pools_during_fits) == {(("blas", threads), ("openmp", threads))}
+    assert threadpool_info() == before
+
+
+def test_no_thread_limit_leaves_the_libraries_defaults(docs, pools_during_fits):
+    outside = tuple(sorted({(i["user_api"], i["num_threads"]) for i in threadpool_info()}))
+
+    cluster_comments(docs, k=3, seed=0, threads=None)
+
+    assert pools_during_fits == [outside]
+
+
+def test_the_default_is_one_thread(docs, pools_during_fits):
+    cluster_comments(docs, k=3, seed=0)
+
+    assert pools_during_fits == [(("blas", 1), ("openmp", 1))]
+
+
+def test_a_thread_limit_below_one_is_refused(docs):
+    with pytest.raises(ValueError, match="threads must be 1 or more"):
+        cluster_comments(docs, k=3, seed=0, threads=0)

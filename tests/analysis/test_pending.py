@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 import redis
 
-from analysis import services, tasks
+from analysis import services
 from analysis.models import ResponseFacts
 from analysis.services.pending import FLAG_KEY, PENDING_KEY
 from config.celery import app
@@ -93,25 +93,3 @@ def test_the_sweep_finds_completed_responses_without_facts():
     assert ResponseFacts.objects.filter(pk=analysed.pk).exists()
     assert services.unanalysed_find(now=NOW) == [older_lost.pk, lost.pk]
     assert services.unanalysed_find(now=NOW, limit=1) == [older_lost.pk]
-
-
-@pytest.mark.django_db
-def test_a_batch_task_analyses_every_response_even_after_one_fails(monkeypatch):
-    _survey, version = analysed_survey()
-    first = completed(version, nps=2, why="送餐太慢了")
-    second = completed(version, nps=10, why="很好")
-    real = services.response_analyse
-    failed: list[int] = []
-
-    def flaky(*, response_id):
-        if response_id == first.pk:
-            failed.append(response_id)
-            raise ValueError("broken row")
-        return real(response_id=response_id)
-
-    monkeypatch.setattr(services, "response_analyse", flaky)
-
-    tasks.responses_analyse.run([first.pk, second.pk])
-
-    assert failed == [first.pk]
-    assert list(ResponseFacts.objects.values_list("pk", flat=True)) == [second.pk]

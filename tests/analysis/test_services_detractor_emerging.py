@@ -215,3 +215,33 @@ def test_a_broad_cluster_is_stored_as_its_subtopics(settings):
     listed = emerging_for_survey(survey=survey)
     assert listed[0]["parent"] == {"key": "emerging-酒店-前台", "keywords": rows[0].parent_keywords}
     assert {t["parent"]["key"] for t in listed} == {"emerging-酒店-前台", "emerging-骑手-配送"}
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_discovery_fits_with_the_configured_threads(settings, monkeypatch, threads):
+    # given uncovered comments, the thread setting, and a spy on scikit-learn's KMeans.fit
+    from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_info
+
+    settings.ANALYSIS_CLUSTERING_THREADS = threads
+    survey, version = analysed_survey()
+    for index, text in enumerate(UNCOVERED):
+        response_analyse(
+            response_id=completed(version, nps=5, why=text, completed_at=BASE + dt.timedelta(hours=index)).pk
+        )
+    seen = []
+    fit = KMeans.fit
+
+    def spy(self, *args, **kwargs):
+        seen.append(tuple(sorted({(i["user_api"], i["num_threads"]) for i in threadpool_info()})))
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(KMeans, "fit", spy)
+
+    # when the emerging topics are discovered
+    result = cluster_discover(survey=survey, date_from=dt.date(2026, 5, 1), date_to=dt.date(2026, 5, 31))
+
+    # then every k-means fit ran with that many BLAS and OpenMP threads
+    assert result.clusters >= 2
+    assert len(seen) >= 2
+    assert set(seen) == {(("blas", threads), ("openmp", threads))}

@@ -11,6 +11,7 @@ import datetime as dt
 import uuid
 
 import factory
+from django.db.models import Max
 from django.utils import timezone
 
 from responses.models import Invitation, OpenLink, Respondent, ServiceEvent
@@ -152,9 +153,13 @@ def published_survey(**kwargs) -> Survey:
 
 
 def survey_version(key: str = "after-delivery") -> SurveyVersion:
-    """A version of the survey ``key`` with the respondent pages' five questions (``DEFINITION``)."""
+    """The survey ``key``'s next version (1 for a new survey), with the respondent pages' five
+    questions (``DEFINITION``)."""
     survey = SurveyFactory(key=key)
-    return SurveyVersionFactory(survey=survey, definition={**copy.deepcopy(DEFINITION), "key": key})
+    number = (survey.versions.aggregate(last=Max("number"))["last"] or 0) + 1
+    return SurveyVersionFactory(
+        survey=survey, number=number, definition={**copy.deepcopy(DEFINITION), "key": key}
+    )
 
 
 class DistributionRuleFactory(factory.django.DjangoModelFactory):

@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from analysis.report_io import ReportInputError, read_table
 from analysis.report_render import report_to_csv, report_to_html, report_to_json
+from analysis.services.emerging import clustering_threads
 from analysis.taxonomy import TaxonomyNotFoundError, taxonomy_load, taxonomy_names
 from analysis.voc_analysis import comments_analyse
 
@@ -140,6 +141,7 @@ class Command(BaseCommand):
                 segments=segments,
                 taxonomy=taxonomy,
                 clusters=clusters,
+                clustering_threads=clustering_threads(),
                 progress=lambda items: tqdm(
                     items, total=len(frame), desc=_("Comments"), file=progress_stream, unit=""
                 ),
