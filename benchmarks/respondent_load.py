@@ -1,6 +1,7 @@
 """Load on the respondent pages: page GETs and submit POSTs per second, p50/p99 latency.
 
-Starts gunicorn (sync workers, or gthread with --threads N) on 127.0.0.1 against PostgreSQL
+Starts gunicorn (sync workers, or gthread with --threads N; the production setting of
+gunicorn.conf.py is 2 workers x 4 threads on 2 cores) on 127.0.0.1 against PostgreSQL
 (DATABASE_URL, persistent connections) and Redis (REDIS_URL, the cache that counts the
 throttles), makes fresh invitations, then drives four phases one after another:
 
@@ -348,6 +349,9 @@ def main() -> int:
             str(args.workers),
             "--threads",
             str(args.threads),
+            # gunicorn.conf.py asks for gthread: --threads 1 measures the sync worker
+            "--worker-class",
+            "gthread" if args.threads > 1 else "sync",
             "--bind",
             f"127.0.0.1:{port}",
             "--backlog",

@@ -1,7 +1,12 @@
 """Project-wide checks: migrations complete, import layers respected, catalogs compiled."""
 
+import http.client
+import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 from io import StringIO
 from pathlib import Path
 
@@ -56,3 +61,45 @@ def test_ruff_is_clean() -> None:
         [str(ruff), "check", "--quiet", "."], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_gunicorn_keeps_a_connection_open_between_requests() -> None:
+    # given gunicorn started as in production (it reads gunicorn.conf.py from the project folder)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "WEB_CONCURRENCY": "1"}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail("gunicorn did not start")
+                time.sleep(0.2)
+        # when a client asks twice on one connection
+        client = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        answers, sockets = [], []
+        for _ in range(2):
+            client.request("GET", "/static/css/site.css")
+            reply = client.getresponse()
+            reply.read()
+            answers.append((reply.status, reply.getheader("Connection")))
+            sockets.append(client.sock)
+        client.close()
+        # then both were answered on the same open connection (a sync worker closes it each time)
+        assert answers == [(200, "keep-alive"), (200, "keep-alive")]
+        assert sockets[0] is not None and sockets[0] is sockets[1]
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
