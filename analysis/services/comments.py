@@ -73,6 +73,11 @@ class AnalyseResult:
     counted: bool  # the response's counts were added to (or moved in) the aggregates
 
 
+_FACT_COLUMN_MAX = {
+    name: ResponseFacts._meta.get_field(name).max_length for name in ("channel", "respondent_type")
+}
+
+
 def response_segments(response: Response) -> dict[str, str]:
     """The frozen segments of a response: event attributes plus channel, respondent type, locale."""
     context = response.context or {}
@@ -82,7 +87,8 @@ def response_segments(response: Response) -> dict[str, str]:
             segments[str(key)] = str(value)[:SEGMENT_VALUE_MAX]
     for key in ("channel", "respondent_type"):
         if context.get(key):
-            segments[key] = str(context[key])
+            # as long as the facts' own column allows (an open link's channel is typed in the admin)
+            segments[key] = str(context[key])[: _FACT_COLUMN_MAX[key]]
     segments["locale"] = str(context.get("locale") or response.locale or "")
     return segments
 

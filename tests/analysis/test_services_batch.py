@@ -271,15 +271,37 @@ def test_missing_and_unfinished_responses_in_a_batch_are_skipped(caplog):
     )
 
 
+def test_a_long_open_link_channel_is_cut_to_the_facts_column(postgres):
+    # given a response whose channel (an open link's attribute, typed in the admin) is 40 long
+    _survey, version = analysed_survey()
+    response = completed(version, nps=3, why="饭都凉了")
+    response.context = {**response.context, "channel": "c" * 40}
+    response.save(update_fields=["context"])
+    # when it is analysed in a batch
+    assert responses_analyse(response_ids=[response.pk]).failed == ()
+    # then its facts keep the first 32 characters, in the column and in the segments alike
+    facts = ResponseFacts.objects.get(pk=response.pk)
+    assert (facts.channel, facts.segments["channel"]) == ("c" * 32, "c" * 32)
+
+
 def test_a_response_that_cannot_be_stored_does_not_block_its_batch(postgres, caplog):
-    # given a batch of three responses, the middle one with a channel too long for the facts
-    # (PostgreSQL refuses it: varchar(32))
+    # given a batch of three responses, and a database that refuses the middle one's facts (a
+    # trigger of this test's transaction, as a failing constraint or disk would)
     _survey, version = analysed_survey()
     first = completed(version, nps=2, why="送餐太慢了")
     broken = completed(version, nps=3, why="饭都凉了")
-    broken.context = {**broken.context, "channel": "c" * 40}
-    broken.save(update_fields=["context"])
     last = completed(version, nps=10, why="很好")
+    table = ResponseFacts._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION pg_temp.refuse_facts() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF NEW.response_id = {int(broken.pk)} THEN RAISE EXCEPTION 'refused'; END IF; "
+            "RETURN NEW; END $$"
+        )
+        cursor.execute(
+            f'CREATE TRIGGER refuse_facts BEFORE INSERT OR UPDATE ON "{table}" '
+            "FOR EACH ROW EXECUTE FUNCTION pg_temp.refuse_facts()"
+        )
 
     # when the batch task runs
     with caplog.at_level(logging.ERROR, logger="analysis.services.batch"):
