@@ -16,7 +16,7 @@ from analysis.services import (
     response_analyse,
     responses_analyse,
 )
-from analysis.services.comments import FACT_COLUMNS
+from analysis.services.comments import COMMENT_COLUMNS, FACT_COLUMNS
 from responses.models import Answer, Response
 from tests.analysis.platform_factories import BASE, analysed_survey, completed
 from tests.analysis.test_services_response_analysis import AGGREGATE_FIELDS
@@ -25,17 +25,7 @@ pytestmark = pytest.mark.django_db
 
 COMMENT_VALUES = (
     "question_key",
-    "completed_day",
-    "text",
-    "language",
-    "tokens",
-    "phrases",
-    "topics",
-    "segments",
-    "truncated",
-    "pipeline_version",
-    "dictionary_version",
-    "detractor_likelihood",
+    *(name for name in COMMENT_COLUMNS if name not in ("survey_id", "analysed_at")),
     "is_mismatch",
 )
 FACT_VALUES = tuple(name for name in FACT_COLUMNS if name not in ("survey_id", "survey_version_id"))
