@@ -16,7 +16,7 @@ from analysis.models import Taxonomy
 from analysis.services import (
     cluster_discover,
     detractor_model_train,
-    response_analyse,
+    responses_analyse,
     survey_taxonomy_link,
     taxonomy_load_starter,
 )
@@ -96,6 +96,41 @@ COMMENTS = {
 }
 
 
+# Comments about what no pain point of the taxonomy covers, so that emerging topics have
+# something to find: handing the order over (the locker, the door, the building's gate) and the
+# rider's riding (red lights, the wrong way, speed), each told in several ways. Written for
+# this demo; each comment is two phrases of a kind and two words of its subject.
+UNCOVERED = {
+    "handover": (
+        ("外卖", "取餐", "放下", "楼下", "电话", "找不到", "下楼", "送达", "拿到"),
+        (
+            ("外卖柜满了", "放取餐柜", "塞进外卖柜"),
+            ("没送上楼", "放门口", "挂门把手上"),
+            ("保安不让进", "门禁进不来", "小区门口拦着"),
+        ),
+    ),
+    "riding": (
+        ("电动车", "马路", "路口", "危险", "行人", "看见", "吓人", "安全", "路上"),
+        (
+            ("闯红灯", "红灯也不停", "不看红绿灯"),
+            ("逆行", "骑在人行道上", "走机动车道"),
+            ("骑得飞快", "车速太快", "一路狂飙"),
+        ),
+    ),
+}
+UNCOVERED_RESPONSES = 300
+
+
+def _uncovered_comment(rng: random.Random, index: int) -> str:
+    """A comment of the kind ``index`` points to: two of its phrases and two subject words."""
+    subjects = list(UNCOVERED)
+    words, kinds = UNCOVERED[subjects[index % len(subjects)]]
+    phrases = kinds[(index // len(subjects)) % len(kinds)]
+    first, second = rng.sample(words, 2)
+    one, other = rng.sample(phrases, 2)
+    return f"{first}{one}，{other}，{second}"
+
+
 @dataclass(frozen=True)
 class DemoResult:
     responses: int
@@ -151,7 +186,7 @@ def demo_history_load(*, seed: int = 2026) -> DemoResult:
     now = timezone.now()
     made = []
     with transaction.atomic():
-        for index in range(RESPONSES):
+        for index in range(RESPONSES + UNCOVERED_RESPONSES):
             attributes = {
                 "city": rng.choice(CITIES),
                 "district_type": rng.choices(DISTRICTS, weights=[4, 4, 2, 1])[0],
@@ -166,7 +201,10 @@ def demo_history_load(*, seed: int = 2026) -> DemoResult:
             else:
                 nps = rng.choices(range(11), weights=[0, 0, 0, 1, 1, 1, 2, 4, 6, 9, 9])[0]
             values = {"nps": nps}
-            if issues and rng.random() < 0.85:
+            if index >= RESPONSES:
+                english = False
+                values = {"nps": rng.choice(range(3, 9)), "why": _uncovered_comment(rng, index - RESPONSES)}
+            elif issues and rng.random() < 0.85:
                 values["why"] = _comment(rng, issues, english)
             elif nps >= 9 and rng.random() < 0.4:
                 values["praise"] = _comment(rng, ["praise"], english)
@@ -195,8 +233,8 @@ def demo_history_load(*, seed: int = 2026) -> DemoResult:
                     for k, v in values.items()
                 ]
             )
-        for pk in made:
-            response_analyse(response_id=pk)
+        for start in range(0, len(made), 50):  # as the analysis queue's tasks do
+            responses_analyse(response_ids=made[start : start + 50])
     detractor_model_train(survey_id=survey.pk)
     today = timezone.localdate()
     cluster_discover(survey=survey, date_from=today - dt.timedelta(days=DAYS), date_to=today)
