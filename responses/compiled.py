@@ -17,6 +17,7 @@ connection poolers), so only the statements that ask for it are prepared, and
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +28,7 @@ from django.db.models.query import get_related_populators
 _MARKER = "\x1ecompiled-lookup-parameter\x1e"
 
 
+@cache
 def _preparing_cursor_class():
     import psycopg
 
@@ -39,16 +41,13 @@ def _preparing_cursor_class():
     return PreparingCursor
 
 
-_PREPARING_CURSOR: list = []
-
-
 @contextmanager
 def prepared_cursor(connection) -> Iterator:
     """A cursor of ``connection`` (Django's wrapper: errors, query logging and execute wrappers
     as usual) whose statements PostgreSQL prepares once per connection and then only executes.
 
     For the few statements a request runs every time, with a fixed SQL text. Elsewhere (another
-    database, ``DATABASE_PREPARED_STATEMENTS`` off, psycopg 2) a plain cursor; also while
+    database, ``DATABASE_PREPARED_STATEMENTS`` off) a plain cursor; also while
     queries are logged (DEBUG, or a test capturing them), so the log shows each statement with
     its values, as Django's client-side binding writes it.
     """
@@ -60,17 +59,9 @@ def prepared_cursor(connection) -> Iterator:
         with connection.cursor() as cursor:
             yield cursor
         return
-    from django.db.backends.postgresql.psycopg_any import is_psycopg3
-
-    if not is_psycopg3:
-        with connection.cursor() as cursor:
-            yield cursor
-        return
-    if not _PREPARING_CURSOR:
-        _PREPARING_CURSOR.append(_preparing_cursor_class())
     connection.ensure_connection()
     with connection.wrap_database_errors:
-        raw = _PREPARING_CURSOR[0](connection.connection)
+        raw = _preparing_cursor_class()(connection.connection)
     with connection._prepare_cursor(raw) as cursor:
         yield cursor
 
