@@ -1,5 +1,7 @@
 """Project middleware."""
 
+from axes.helpers import get_lockout_response
+from axes.middleware import AxesMiddleware
 from csp.constants import HEADER
 from csp.middleware import CheckableLazyObject
 from csp.middleware import CSPMiddleware as BaseCSPMiddleware
@@ -51,4 +53,26 @@ class CSPMiddleware(BaseCSPMiddleware):
             response[HEADER] = header
         # As django-csp does: a nonce asked for after the header was written is an error.
         request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
+
+class LoginLockoutMiddleware(AxesMiddleware):
+    """django-axes' middleware (a login refused for too many failures becomes its 429 answer),
+    without its per-request coroutine check.
+
+    ``AxesMiddleware.__call__`` asks ``iscoroutinefunction(self)`` on every request, about 10 us,
+    paid by every respondent page although only a login can be locked out. The site runs under
+    WSGI, so this one is synchronous only and checks one request attribute. Registered under its
+    own name, so axes' check for its middleware (axes.W002) is silenced in the settings.
+    """
+
+    async_capable = False
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if getattr(request, "axes_locked_out", False) and settings.AXES_ENABLED:
+            response = get_lockout_response(request, response, getattr(request, "axes_credentials", None))
         return response

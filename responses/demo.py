@@ -10,6 +10,7 @@ import zoneinfo
 from django.db import transaction
 from django.utils import timezone
 
+from config.demo import demo_data_refuse_unless_allowed
 from responses.models import Respondent, SourceSystem
 from responses.services.events import events_ingest
 from responses.services.respondents import respondent_opt_out
@@ -165,7 +166,8 @@ def demo_events(*, source_system: SourceSystem, now: dt.datetime | None = None) 
 
 
 def demo_distribution_load() -> dict:
-    """Everything above; returns what the demo prints."""
+    """Everything above; returns what the demo prints. Refused when demo data is not allowed."""
+    demo_data_refuse_unless_allowed()
     system = demo_source_system()
     rule = demo_rule()
     results = demo_events(source_system=system)

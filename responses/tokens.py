@@ -9,6 +9,13 @@ from the row alone.
 Opt-out tokens use the same HMAC with the purpose ``"optout:<respondent public_id>"``. They are
 self-describing, ``"<public_id hex>.<signature>"``, so the opt-out page finds the respondent by
 its public id and checks the signature in constant time; nothing needs storing.
+
+Key rotation: new tokens are always signed with the current key (``INVITATION_TOKEN_KEY``, or
+the one derived from ``SECRET_KEY``). The previous keys (``INVITATION_TOKEN_KEY_FALLBACKS``, and
+the keys derived from ``SECRET_KEY_FALLBACKS``) still verify opt-out tokens and still rebuild
+the link of an invitation made before the rotation (the key whose token matches the stored
+hash), so links already sent keep working. An invitation link is looked up by the hash of the
+presented token, which needs no key at all.
 """
 
 import base64
@@ -20,19 +27,29 @@ from functools import cache
 from django.conf import settings
 
 
-@cache
-def _key() -> bytes:
-    configured = getattr(settings, "INVITATION_TOKEN_KEY", "")
-    if configured:
-        return configured.encode()
+class TokenKeyUnknown(LookupError):
+    """No current or fallback key rebuilds the token whose hash an invitation stores."""
+
+
+def _derived(secret: str) -> bytes:
     # A separate key per purpose: the derived key says what it is for, so a signature made
     # elsewhere with SECRET_KEY can never be replayed as a token.
-    return hashlib.sha256(b"responses.tokens:" + settings.SECRET_KEY.encode()).digest()
+    return hashlib.sha256(b"responses.tokens:" + secret.encode()).digest()
 
 
-def _sign(message: str) -> str:
+@cache
+def _keys() -> tuple[bytes, ...]:
+    """The signing key first, then every fallback key (duplicates dropped, order kept)."""
+    configured = getattr(settings, "INVITATION_TOKEN_KEY", "")
+    keys = [configured.encode() if configured else _derived(settings.SECRET_KEY)]
+    keys += [key.encode() for key in getattr(settings, "INVITATION_TOKEN_KEY_FALLBACKS", []) if key]
+    keys += [_derived(secret) for secret in getattr(settings, "SECRET_KEY_FALLBACKS", []) if secret]
+    return tuple(dict.fromkeys(keys))
+
+
+def _sign(message: str, key: bytes | None = None) -> str:
     # hmac.digest: the one-shot form, computed in OpenSSL without an HMAC object per call.
-    digest = hmac.digest(_key(), message.encode(), "sha256")
+    digest = hmac.digest(_keys()[0] if key is None else key, message.encode(), "sha256")
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
@@ -42,12 +59,30 @@ def token_hash(token: str) -> str:
 
 
 def invitation_token_for(public_id: uuid.UUID) -> str:
+    """The token of a new invitation, signed with the current key."""
     return _sign(f"invitation:{public_id}")
 
 
 def invitation_token(invitation) -> str:
-    """The token in an invitation's link (43 url-safe characters, 256 bits)."""
-    return invitation_token_for(invitation.public_id)
+    """The token in an invitation's link (43 url-safe characters, 256 bits).
+
+    For a stored invitation (one with a ``token_hash``), the token the row was made with: the
+    current key's when it matches the hash (one HMAC, the usual case), else the fallback key's
+    that does. ``TokenKeyUnknown`` when none does (the key was dropped from the fallbacks).
+    """
+    stored = getattr(invitation, "token_hash", None)
+    message = f"invitation:{invitation.public_id}"
+    if not stored:
+        return _sign(message)
+    for key in _keys():
+        token = _sign(message, key)
+        if hmac.compare_digest(token_hash(token), stored):
+            return token
+    raise TokenKeyUnknown(
+        f"invitation {invitation.public_id}: its link was signed with a key that is neither the "
+        "current key nor one of the fallbacks (DJANGO_SECRET_KEY_FALLBACKS, "
+        "INVITATION_TOKEN_KEY_FALLBACKS)"
+    )
 
 
 def token_link(token: str, *, site_url: str | None = None) -> str:
@@ -69,12 +104,18 @@ def optout_link(respondent) -> str:
 
 
 def optout_token_public_id(token: str) -> uuid.UUID | None:
-    """The respondent public id an opt-out token was made for, or None if it is not genuine."""
+    """The respondent public id an opt-out token was made for, or None if it is not genuine.
+
+    Genuine: signed with the current key or any fallback key (links sent before a rotation).
+    """
     head, _sep, signature = token.partition(".")
     try:
         public_id = uuid.UUID(hex=head)
     except ValueError:
         return None
-    if len(head) != 32 or not hmac.compare_digest(signature, _sign(f"optout:{public_id}")):
+    if len(head) != 32:
         return None
-    return public_id
+    message = f"optout:{public_id}"
+    # Every key is tried (no early exit), so the time taken does not tell which key matched.
+    matches = [hmac.compare_digest(signature, _sign(message, key)) for key in _keys()]
+    return public_id if any(matches) else None

@@ -102,3 +102,13 @@ def screenshot_dir(request) -> Path:
     path = ARTIFACTS / "screenshots" / request.node.name.replace("/", "_")
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _cache_emptied() -> Iterator[None]:
+    """Every test starts with an empty cache: counters of the failure guard and the throttles
+    (per client address, and every test client is 127.0.0.1) never carry over between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

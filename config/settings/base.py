@@ -1,5 +1,6 @@
 """Settings shared by every environment; each value can be set from the environment."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -13,14 +14,22 @@ env = environ.Env()
 env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-development-key-change-me")
+# Previous secret keys, comma-separated: what was signed with them (sessions, signed cookies,
+# opt-out and invitation links) still verifies; new signatures use SECRET_KEY. docs/security.md.
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # The absolute address respondents' links are built on (emails, SMS, webhooks, API answers).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Key of the HMAC that derives respondent tokens (responses/tokens.py); empty: derived from
-# SECRET_KEY. Changing it invalidates every link already sent.
+# SECRET_KEY. When changing it, keep the old one in INVITATION_TOKEN_KEY_FALLBACKS (comma-separated)
+# until the links sent with it have expired, or they stop working.
 INVITATION_TOKEN_KEY = env("INVITATION_TOKEN_KEY", default="")
+INVITATION_TOKEN_KEY_FALLBACKS = env.list("INVITATION_TOKEN_KEY_FALLBACKS", default=[])
+# Whether the demo commands (demo_load and what it calls) may write their users, whose passwords
+# are published, and a source system with a published API key. False in production.
+DEMO_DATA_ALLOWED = True
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -33,6 +42,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    # Swagger UI and Redoc served from this site's static files, never from a CDN.
+    "drf_spectacular_sidecar",
+    # Failed logins per client address, lockout with a cool-off (docs/security.md).
+    "axes",
     "surveys",
     "responses",
     "analysis",
@@ -51,6 +64,16 @@ MIDDLEWARE = [
     # Sends a Content-Security-Policy only for views that declare one (the respondent pages,
     # RESPONDENT_CONTENT_SECURITY_POLICY below); other pages are unchanged.
     "config.middleware.CSPMiddleware",
+    # Turns a login refused by axes (too many failures from the address) into its 429 answer.
+    "config.middleware.LoginLockoutMiddleware",
+]
+# axes.W002 asks for axes' own middleware by name; LoginLockoutMiddleware is a leaner subclass.
+SILENCED_SYSTEM_CHECKS = ["axes.W002"]
+
+# AxesStandaloneBackend first: it refuses a locked-out address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -221,13 +244,19 @@ if ANALYSIS_CLUSTERING_THREADS < 0:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "responses.authentication.GuardedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"respondent": "60/min", "anon": "120/min"},
+    "DEFAULT_THROTTLE_RATES": {
+        "respondent": "60/min",
+        "anon": "120/min",
+        # Failed API credentials (user tokens, source-system keys) per client address; past it,
+        # 429 until the window ends, even with the right credentials (responses/authentication.py).
+        "auth_failure": env("API_AUTH_FAILURE_RATE", default="20/min"),
+    },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -236,6 +265,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Bilingual surveys after service events, and the pain points they reveal.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/docs/ loads Swagger UI from this site's static files (drf-spectacular-sidecar).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # The survey audience and the respondent type share one choice set: one schema name for both.
     "ENUM_NAME_OVERRIDES": {"RespondentTypeEnum": "surveys.models.Audience"},
@@ -310,3 +343,18 @@ RESPONDENT_THROTTLE_RATES = env.json(
 # X-Forwarded-For only when the request comes from one of these; empty: REMOTE_ADDR, always.
 # responses/client_address.py.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
+# Brute-force protection of password logins (the admin, which is also the workspace's login):
+# django-axes counts failures per client address (the same address the throttles use, behind
+# TRUSTED_PROXIES) and refuses that address, right password or not, for the cool-off.
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_CLIENT_IP_CALLABLE = "responses.authentication.login_client_ip"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+# Not reset by a success: somebody with one working account could otherwise clear the count
+# between guesses at another. Failures older than the cool-off no longer count.
+AXES_RESET_ON_SUCCESS = False
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_COOLOFF_MESSAGE = _("Too many failed logins from your address. Please try again later.")
+# Log lockouts by the address only (no usernames or user agents), and no banner at startup.
+AXES_VERBOSE = False

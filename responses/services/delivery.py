@@ -60,7 +60,7 @@ from responses.channels import (
     channel_get,
 )
 from responses.models import Invitation
-from responses.tokens import invitation_link, optout_link
+from responses.tokens import TokenKeyUnknown, invitation_link, optout_link
 
 logger = logging.getLogger(__name__)
 
@@ -92,10 +92,16 @@ def invitation_message(
     )
     message_id = f"inv-{invitation.public_id}" + (f"-r{number}" if kind == "reminder" else "")
     context = invitation.context or {}
+    try:
+        link = invitation_link(invitation)
+    except TokenKeyUnknown as exc:
+        # The key the link was signed with was dropped from the fallbacks: any link sent now
+        # would not open, so the send fails for good (docs/security.md, key rotation).
+        raise PermanentChannelError(str(exc), code="token_key_unknown") from exc
     return OutgoingMessage(
         kind=kind,
         message_id=message_id,
-        link=invitation_link(invitation),
+        link=link,
         optout_link=optout_link(invitation.respondent),
         locale=locale,
         survey_title=_definition_text(definition, "title", locale),

@@ -172,8 +172,7 @@ def test_funnel_api_is_staff_only(survey_data) -> None:
 
 
 def test_funnel_admin_page_shows_the_table(survey_data, client) -> None:
-    get_user_model().objects.create_superuser("admin", "admin@example.com", "pw")
-    client.login(username="admin", password="pw")
+    client.force_login(get_user_model().objects.create_superuser("admin", "admin@example.com", "pw"))
 
     response = client.get("/admin/responses/funnel/", {"survey": "after-delivery", "group_by": "channel"})
 

@@ -5,12 +5,14 @@ import time
 from django.core.management.base import BaseCommand
 
 from analysis.demo_history import demo_history_load
+from config.demo import demo_data_refuse_unless_allowed
 
 
 class Command(BaseCommand):
     help = "Load the starter taxonomies and an analysed demo history (idempotent)."
 
     def handle(self, *args, **options) -> None:
+        demo_data_refuse_unless_allowed()
         started = time.perf_counter()
         result = demo_history_load()
         seconds = time.perf_counter() - started

@@ -9,6 +9,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from config.demo import demo_data_refuse_unless_allowed
+
 DEMO_USERS = [
     # username, password, superuser, group
     ("admin", "demo-admin-2026", True, None),
@@ -22,6 +24,8 @@ class Command(BaseCommand):
     help = "Load the demo data (idempotent)."
 
     def handle(self, *args, **options) -> None:
+        # First, before anything is written: never under production settings.
+        demo_data_refuse_unless_allowed()
         with transaction.atomic():
             self._users()
         # Every starter template as a published survey; an existing survey key is skipped.

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from config.demo import demo_data_refuse_unless_allowed
 from responses.models import Invitation, OpenLink, Respondent, Response, ServiceEvent
 from responses.respondent_views import open_link_url
 from responses.tokens import invitation_link, invitation_token_for, token_hash
@@ -27,6 +28,7 @@ class Command(BaseCommand):
     help = "Make a demo invitation link and open link for the after-delivery survey."
 
     def handle(self, *args, **options) -> None:
+        demo_data_refuse_unless_allowed()
         survey = Survey.objects.filter(key=SURVEY_KEY).first()
         version = SurveyVersion.objects.filter(survey=survey).order_by("-number").first() if survey else None
         if version is None:
