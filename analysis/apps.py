@@ -1,17 +1,39 @@
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+# ops.outages kind of the hand-off from a submit to the analysis queue.
+HANDOFF_OUTAGE = "analysis_handoff"
 
 
 def enqueue_response_analysis(*, response_id: int) -> None:
-    """responses' completion hook: already called after the submit committed, so enqueue now."""
+    """responses' completion hook: already called after the submit committed, so enqueue now.
+
+    Fails open: when Redis (the pending set or the broker) cannot be reached, the submit goes on,
+    the failure is logged once per outage and counted, and the response is left to
+    ``analysis.unanalysed_sweep``, which finds completed responses without facts.
+    """
+    from kombu.exceptions import OperationalError
+    from redis.exceptions import RedisError
+
     from analysis import services
     from analysis.tasks import pending_drain, response_analyse
+    from ops.outages import outage_failed, outage_recovered, outage_skips
 
-    # Coalesced through Redis when the broker is Redis: one publish per burst, not per submit.
-    if not services.pending_add(
-        response_id=response_id, schedule_drain=lambda delay: pending_drain.apply_async(countdown=delay)
-    ):
-        response_analyse.delay(response_id)
+    if outage_skips(HANDOFF_OUTAGE):
+        return
+    try:
+        # Coalesced through Redis when the broker is Redis: one publish per burst, not per submit.
+        if not services.pending_add(
+            response_id=response_id, schedule_drain=lambda delay: pending_drain.apply_async(countdown=delay)
+        ):
+            response_analyse.delay(response_id)
+    except (RedisError, OperationalError, OSError) as exc:
+        if pending_drain.app.conf.task_always_eager:
+            raise
+        outage_failed(HANDOFF_OUTAGE, exc, retry_after=settings.REDIS_RETRY_SECONDS)
+        return
+    outage_recovered(HANDOFF_OUTAGE)
 
 
 class AnalysisConfig(AppConfig):

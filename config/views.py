@@ -1,17 +1,10 @@
-"""Project-wide views: health check and error pages (JSON under /api/, HTML elsewhere)."""
+"""Project-wide views: error pages (JSON under /api/, HTML elsewhere). Health: ops/views.py."""
 
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from config.exceptions import error_body
-
-
-def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
 
 
 def _error(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:

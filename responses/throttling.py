@@ -8,6 +8,10 @@ its token) is counted by one server-side script: ``SET ... EX NX`` (starts the w
 ``cache.add`` then ``cache.incr``.
 Rates are settings (``RESPONDENT_THROTTLE_RATES``), e.g. ``{"page_ip": "120/min"}``; a scope
 without a rate is not throttled.
+
+The throttles fail open: when Redis cannot be reached the request is allowed, the failure is
+logged once and counted (``ops.outages``, kind ``throttle``), and Redis is not asked again for
+``REDIS_RETRY_SECONDS``. A respondent is never refused because the counters are away.
 """
 
 import hashlib
@@ -16,6 +20,11 @@ import time
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+from ops.outages import outage_failed, outage_recovered, outage_skips
+
+OUTAGE_KIND = "throttle"
 
 PERIODS = {"s": 1, "sec": 1, "min": 60, "m": 60, "hour": 3600, "h": 3600, "day": 86400, "d": 86400}
 
@@ -106,7 +115,14 @@ def throttle_allows_all(*checks: tuple[str, str]) -> bool:
     if not counters:
         return True
     if isinstance(caches["default"], RedisCache):
-        counts = _count_redis(counters)
+        if outage_skips(OUTAGE_KIND):
+            return True
+        try:
+            counts = _count_redis(counters)
+        except (RedisError, OSError) as exc:
+            outage_failed(OUTAGE_KIND, exc, retry_after=settings.REDIS_RETRY_SECONDS)
+            return True
+        outage_recovered(OUTAGE_KIND)
     else:
         counts = [_count_portable(key, period) for key, period in counters]
     return all(count <= limit for count, limit in zip(counts, limits, strict=True))

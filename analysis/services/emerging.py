@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,6 +21,7 @@ from analysis.clustering import EmergingCluster, cluster_comments, merge_with_pr
 from analysis.errors import AnalysisErrorCode as Code
 from analysis.models import CommentAnalysis, EmergingTopic, SurveyAnalysisSettings, Topic
 from analysis.text.pipeline import ProcessedComment
+from ops.enqueue import task_enqueue_on_commit
 from surveys.models import Survey
 
 MAX_COMMENTS = 5000
@@ -140,7 +140,8 @@ def _split_terms(keywords) -> dict[str, list[str]]:
 def _reanalyse_later(survey_id: int) -> None:
     from analysis.tasks import comments_reanalyse
 
-    transaction.on_commit(partial(comments_reanalyse.delay, survey_id))
+    # After commit; a broker that is down is logged, not raised into the committed request.
+    task_enqueue_on_commit(comments_reanalyse, survey_id)
 
 
 def _taxonomy_of(survey_id: int):

@@ -15,7 +15,8 @@ Nothing is lost for good: the analysis itself is idempotent, beat runs the drain
 ``ANALYSIS_PENDING_DRAIN_SECONDS`` in case a drain task was lost, and ``unanalysed_find`` (run
 hourly by beat) returns completed responses of the last ``UNANALYSED_LOOKBACK`` that have no
 facts yet: those whose id was in a Redis that restarted, or popped by a drain that died
-before it enqueued them, or whose hook could not reach Redis at all.
+before it enqueued them, or whose hook could not reach Redis at all (the hook fails open: the
+submit succeeds, and the sweep analyses the response once Redis is back).
 
 Without a Redis broker, or with eager tasks (tests), the hook publishes one
 ``analysis.response_analyse`` per response as before (``pending_add`` returns False).
@@ -64,7 +65,12 @@ def _client(url: str):
     key = (os.getpid(), url)
     client = _clients.get(key)
     if client is None:
-        client = _clients[key] = redis.Redis.from_url(url)
+        # Short timeouts: a submit waits at most REDIS_SOCKET_TIMEOUT for a Redis that stopped
+        # answering, then goes on without it (analysis/apps.py).
+        timeout = settings.REDIS_SOCKET_TIMEOUT
+        client = _clients[key] = redis.Redis.from_url(
+            url, socket_connect_timeout=timeout, socket_timeout=timeout
+        )
     return client
 
 

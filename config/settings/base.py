@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "surveys",
     "responses",
     "analysis",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -165,10 +166,16 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="survey@voc.local")
 # Redis: broker and cache. Unset, the local default; `make run` starts an embedded server and
 # sets REDIS_URL for every process it starts.
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# Seconds a web request waits for Redis (connect, then each reply) before it goes on without it:
+# the throttle counters and the analysis hand-off fail open (docs/operations.md).
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=1.0)
+# After a failure, calls of that kind skip Redis for this long (one slow request per window).
+REDIS_RETRY_SECONDS = env.float("REDIS_RETRY_SECONDS", default=10.0)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": REDIS_SOCKET_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT},
     }
 }
 
@@ -187,7 +194,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Long waits are rows swept by beat, never broker ETAs; the visibility timeout only has to
 # outlast the longest task.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Socket timeouts: without them a publish to a Redis that stopped answering (failover, a full
+# network path) waits forever; the read timeout stays above the workers' 1 s BRPOP.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=2.0),
+    "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=5.0),
+}
 CELERY_TASK_ROUTES = {
     "responses.*": {"queue": "distribution"},
     "analysis.*": {"queue": "analysis"},
@@ -195,6 +208,8 @@ CELERY_TASK_ROUTES = {
 }
 # Periodic tasks, all in one place. Apps add their entries here, never elsewhere.
 CELERY_BEAT_SCHEDULE: dict = {
+    # A row in the database that /healthz/worker reads: beat, the broker and a worker all ran.
+    "ops-heartbeat": {"task": "ops.heartbeat_record", "schedule": 60.0},
     # Invitations: due sends (deferred, retried, or whose worker died), reminders, expiry.
     "responses-dispatch-due": {"task": "responses.invitations_dispatch_due", "schedule": 30.0},
     # Analysis: completed responses handed over by submits (backup of the scheduled drain), and
@@ -241,6 +256,11 @@ if ANALYSIS_CLUSTERING_THREADS < 0:
         "ANALYSIS_CLUSTERING_THREADS must be 0 (the libraries' defaults) or more, "
         f"not {ANALYSIS_CLUSTERING_THREADS}"
     )
+
+# Health endpoints (ops/views.py): each dependency check of /healthz gives up after this many
+# seconds; /healthz/worker answers 503 when the beat heartbeat is older than the max age.
+HEALTHZ_TIMEOUT_SECONDS = env.float("HEALTHZ_TIMEOUT_SECONDS", default=0.5)
+HEALTHZ_BEAT_MAX_AGE_SECONDS = env.int("HEALTHZ_BEAT_MAX_AGE_SECONDS", default=180)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -44,14 +44,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import F, Q
 from django.utils import timezone
 
+from ops.enqueue import task_enqueue_on_commit
 from responses.channels import (
     ChannelError,
     OutgoingMessage,
@@ -386,9 +386,9 @@ def invitations_enqueue(*, invitation_ids: Sequence[int]) -> None:
     ids = list(invitation_ids)
     size = max(1, settings.DELIVERY_SEND_BATCH)
     for start in range(0, len(ids), size):
-        # robust: a broker that is down is logged, never raised after the commit; the rows stay
-        # scheduled and the beat sweep sends them.
-        transaction.on_commit(partial(invitations_send_batch.delay, ids[start : start + size]), robust=True)
+        # A broker that is down is logged and counted, never raised after the commit; the rows
+        # stay scheduled and the beat sweep sends them.
+        task_enqueue_on_commit(invitations_send_batch, ids[start : start + size])
 
 
 def invitations_dispatch_due(*, now: datetime | None = None, limit: int | None = None) -> int:

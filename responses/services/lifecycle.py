@@ -5,14 +5,13 @@ Each state change is one conditional UPDATE, so every beat run and every task is
 
 import logging
 from datetime import datetime
-from functools import partial
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from ops.enqueue import task_enqueue_on_commit
 from responses.channels import ChannelError, channel_get
 from responses.models import Invitation
 from responses.services.delivery import (
@@ -54,7 +53,8 @@ def invitations_remind_due(*, now: datetime | None = None, limit: int | None = N
 
     ids = invitations_remind_due_ids(now=now, limit=limit)
     for invitation_id in ids:
-        transaction.on_commit(partial(remind_task.delay, invitation_id), robust=True)
+        # A lost publish is harmless: the reminder stays due and the next sweep enqueues it.
+        task_enqueue_on_commit(remind_task, invitation_id)
     return len(ids)
 
 

@@ -101,9 +101,10 @@ def test_enqueue_batches_ids_after_commit(settings, django_capture_on_commit_cal
         delivery.invitations_enqueue(invitation_ids=[r.pk for r in rows])
         assert len(mail.outbox) == 0  # nothing before the commit
 
-    assert [c.args[0] for c in callbacks] == [
-        [rows[0].pk, rows[1].pk],
-        [rows[2].pk, rows[3].pk],
-        [rows[4].pk],
+    # each callback publishes one batch task (ops.enqueue.task_publish(task, args))
+    assert [(c.args[0].name, c.args[1]) for c in callbacks] == [
+        ("responses.invitations_send_batch", ([rows[0].pk, rows[1].pk],)),
+        ("responses.invitations_send_batch", ([rows[2].pk, rows[3].pk],)),
+        ("responses.invitations_send_batch", ([rows[4].pk],)),
     ]
     assert len(mail.outbox) == 5
