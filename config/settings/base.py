@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before whitenoise: its runserver command reads chunked request bodies (config/devserver.py).
+    "config",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
