@@ -6,6 +6,7 @@ source system would then post forever), and a duplicate changes nothing at all.
 
 import datetime as dt
 import json
+import time
 
 import pytest
 from django.test import override_settings
@@ -324,3 +325,61 @@ def test_a_batch_mixing_duplicates_and_new_events_writes_only_the_new(api) -> No
     assert [row[1:4] for row in after["respondents"][2:]] == [("customer", "c-3", "c3@example.com")]
     assert [row[1] for row in after["events"]] == ["e-1", "e-2", "e-3"]
     assert len(after["invitations"]) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_parallel_duplicate_that_loses_the_race_writes_nothing(postgres) -> None:
+    # given post A has stored event e-1 (customer c-1) but not committed yet
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    from responses.services.events import events_ingest
+
+    first = fresh_event("e-1", respondent={"type": "customer", "ref": "c-1", "email": "li@example.com"})
+    second = event(
+        "e-1", occurred_at=recent(1), respondent={"type": "customer", "ref": "c-2", "email": "x@example.com"}
+    )
+    stored, release, outcome = threading.Event(), threading.Event(), {}
+
+    def post_a() -> None:
+        try:
+            with transaction.atomic():
+                outcome["a"] = [r.status for r in events_ingest(source_system=None, items=[first])]
+                stored.set()
+                release.wait(timeout=60)
+        finally:
+            connections.close_all()
+
+    def post_b() -> None:
+        try:
+            outcome["b"] = [r.status for r in events_ingest(source_system=None, items=[second])]
+        finally:
+            connections.close_all()
+
+    a = threading.Thread(target=post_a)
+    a.start()
+    assert stored.wait(timeout=60)
+    # when post B of the same event (another respondent) looks before A commits, so it writes its
+    # respondent and then waits on A's unique key
+    b = threading.Thread(target=post_b)
+    b.start()
+    deadline = time.monotonic() + 60
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("post B never waited on post A")
+    release.set()
+    a.join(timeout=60)
+    b.join(timeout=60)
+    # then B is a duplicate and its respondent was rolled back with it
+    assert outcome == {"a": ["accepted"], "b": ["duplicate"]}
+    assert list(Respondent.objects.values_list("ref", "email")) == [("c-1", "li@example.com")]
+    assert list(ServiceEvent.objects.values_list("external_id", "respondent__ref")) == [("e-1", "c-1")]
