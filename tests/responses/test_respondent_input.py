@@ -83,7 +83,9 @@ def test_a_form_in_a_codec_that_is_no_text_encoding_is_400_even_with_csrf_checks
 
 
 def test_nul_and_control_characters_in_a_form_are_dropped_from_text(page_url) -> None:
-    reply = Client().post(page_url, data={"q_nps": "3", "q_reason": "cold", "q_why": "cold\x00 and\x07 late\r\nagain"})
+    reply = Client().post(
+        page_url, data={"q_nps": "3", "q_reason": "cold", "q_why": "cold\x00 and\x07 late\r\nagain"}
+    )
     assert reply.status_code == 302
     assert answers() == {"nps": 3, "reason": "cold", "why": "cold and late\nagain"}
 
