@@ -76,7 +76,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     else:
         detail = getattr(exc, "detail", None)
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
-        response.data = error_body(str(code), str(detail) if detail is not None else str(exc))
+        message = str(detail) if detail is not None else str(exc)
+        response.data = error_body(str(code), message, getattr(exc, "error_details", None))
     return response
 
 

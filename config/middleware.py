@@ -1,5 +1,7 @@
 """Project middleware."""
 
+import codecs
+
 from axes.helpers import get_lockout_response
 from axes.middleware import AxesMiddleware
 from csp.constants import HEADER
@@ -7,6 +9,7 @@ from csp.middleware import CheckableLazyObject
 from csp.middleware import CSPMiddleware as BaseCSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponseBase
 
 # A response carrying any of these needs django-csp's full build.
@@ -76,3 +79,29 @@ class LoginLockoutMiddleware(AxesMiddleware):
         if getattr(request, "axes_locked_out", False) and settings.AXES_ENABLED:
             response = get_lockout_response(request, response, getattr(request, "axes_credentials", None))
         return response
+
+
+def request_charset_middleware(get_response):
+    """Refuse (400) a body whose declared charset is a codec but not a text encoding.
+
+    Django takes any name ``codecs.lookup`` knows as the body's encoding, ``rot13`` or
+    ``hex`` too, and decoding a form with it then raises LookupError (a 500) wherever
+    ``request.POST`` is first read, the CSRF check included. An unknown name is ignored by
+    Django (the default charset applies), and so it is here.
+    """
+
+    def middleware(request: HttpRequest) -> HttpResponseBase:
+        charset = request.content_params.get("charset") if request.content_params else None
+        if charset:
+            try:
+                codecs.lookup(charset)
+            except LookupError:
+                pass
+            else:
+                try:
+                    b"a".decode(charset, "ignore")  # b"" would not reach the codec
+                except LookupError:
+                    raise BadRequest(f"{charset} is not a text encoding.") from None
+        return get_response(request)
+
+    return middleware

@@ -1,15 +1,14 @@
 """The events API: ``POST /api/v1/events/``."""
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.exceptions import error_body
+from config.parsers import LimitedJSONParser
 from responses.authentication import SourceSystemAuthentication
 from responses.errors import RequestErrorCode
 from responses.serializers import (
@@ -26,13 +25,14 @@ class EventIngestApi(APIView):
     Answers 200 with one result per item, in order: ``accepted`` (with the decision for each
     survey: scheduled, or suppressed and why), ``duplicate`` (this source and external_id were
     seen before; nothing is created) or ``rejected`` (with errors per field). One bad item
-    never blocks the others. Malformed JSON is 400, a body over DATA_UPLOAD_MAX_MEMORY_SIZE or a
-    batch over 1,000 items is 413, a missing or wrong API key 401.
+    never blocks the others. Malformed JSON or JSON nested over 32 levels is 400, a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE (chunked too) or a batch over 1,000 items is 413, a missing or
+    wrong API key 401.
     """
 
     authentication_classes = [SourceSystemAuthentication]
     permission_classes = [IsAuthenticated]
-    parser_classes = [JSONParser]
+    parser_classes = [LimitedJSONParser]
 
     @extend_schema(
         operation_id="events_ingest",
@@ -43,25 +43,17 @@ class EventIngestApi(APIView):
         ),
         responses={
             200: EventResultsOutputSerializer,
-            400: OpenApiResponse(description="Malformed JSON, or neither an event nor a batch."),
+            400: OpenApiResponse(
+                description="Malformed JSON, nested over 32 levels, or neither an event nor a batch."
+            ),
             401: OpenApiResponse(description="No or wrong API key."),
             413: OpenApiResponse(description="Body too large or more than 1,000 events."),
         },
     )
     def post(self, request):
-        length = request.META.get("CONTENT_LENGTH") or "0"
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if limit is not None and length.isdigit() and int(length) > limit:
-            return Response(
-                error_body(
-                    RequestErrorCode.PAYLOAD_TOO_LARGE,
-                    _("The body has %(size)s bytes; at most %(max)s are accepted.")
-                    % {"size": length, "max": limit},
-                    {"max_bytes": limit},
-                ),
-                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-            )
-        data = request.data  # malformed JSON raises ParseError: 400 with code parse_error
+        # The parser refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE (413 payload_too_large),
+        # nested too deep (400 too_deep) or malformed (400 parse_error) before any item is read.
+        data = request.data
         if isinstance(data, dict) and "events" in data:
             items = data["events"]
             if not isinstance(items, list):

@@ -25,6 +25,9 @@ class EventErrorCode:
     ATTRIBUTES_TOO_LARGE = "attributes_too_large"  # too many keys, a key/value too long, too big
     INVALID_EMAIL = "invalid_email"
     INVALID_PHONE = "invalid_phone"
+    CONTROL_CHARACTER = "control_character"  # NUL or another control character (tab/newline: free text only)
+    INVALID_UNICODE = "invalid_unicode"  # a lone UTF-16 surrogate (from a \ud800 escape): not a character
+    NUMBER_OUT_OF_RANGE = "number_out_of_range"  # an attribute number JSON cannot hold (1e400 is infinity)
 
 
 class RequestErrorCode:
@@ -35,6 +38,7 @@ class RequestErrorCode:
     BATCH_EMPTY = "batch_empty"
     BATCH_TOO_LARGE = "batch_too_large"
     PAYLOAD_TOO_LARGE = "payload_too_large"
+    TOO_DEEP = "too_deep"  # JSON nested deeper than the parser accepts (config/parsers.py)
     NOT_AUTHENTICATED = "not_authenticated"  # DRF's code
     AUTHENTICATION_FAILED = "authentication_failed"  # DRF's code
 

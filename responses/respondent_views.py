@@ -10,7 +10,6 @@ data: the page knows the survey, the answers and the locale, nothing about who a
 import hashlib
 import hmac
 import io
-import json
 import secrets
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -27,6 +26,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.parsers import json_loads_limited
 from responses.client_address import client_ip
 from responses.compiled import CompiledLookup
 from responses.models import Invitation, OpenLink, Response
@@ -415,7 +415,7 @@ def _autosave(request: HttpRequest, target: Target | None, key: str) -> JsonResp
         status = 409 if target.problem == "answered" else 410
         return JsonResponse({"code": target.problem, "message": target.problem}, status=status)
     try:
-        payload = json.loads(request.body or b"{}")
+        payload = json_loads_limited(request.body or b"{}")
         fields = payload.get("fields") or {}
         if not isinstance(fields, dict):
             raise ValueError("fields")

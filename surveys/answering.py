@@ -27,6 +27,9 @@ DETRACTOR_AT_MOST = {"nps": 6, "csat": 2, "ces": 3, "rating": 2}
 # Control characters other than tab and newline; PostgreSQL's jsonb refuses NUL outright.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _INTEGER = re.compile(r"[+-]?\d{1,6}")
+# Lone UTF-16 surrogates: a JSON "\ud800" escape (or a UTF-7 form) yields them, but they are not
+# characters and cannot be written as UTF-8, to the database or to the page.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 # Error codes and their messages (translated when shown, in the respondent's locale).
 MESSAGES = {
@@ -190,16 +193,20 @@ def answer_parse(question: Mapping, raw: Any) -> Any:
 def raw_from_form(definition: Mapping, data: Any) -> dict[str, Any]:
     """Each question's raw input from form fields (a QueryDict or ``{name: [values]}``).
 
-    Questions with no field in ``data`` are left out, so they read as unanswered.
+    Questions with no field in ``data`` are left out, so they read as unanswered. A lone
+    surrogate becomes U+FFFD, as an undecodable byte of a form post does.
     """
 
     def getlist(name: str) -> list[str]:
         if hasattr(data, "getlist"):
-            return data.getlist(name)
-        value = data.get(name)
-        if value is None:
-            return []
-        return [str(item) for item in value] if isinstance(value, list | tuple) else [str(value)]
+            values = data.getlist(name)
+        else:
+            value = data.get(name)
+            if value is None:
+                return []
+            values = [str(item) for item in value] if isinstance(value, list | tuple) else [str(value)]
+        # As a form post's undecodable bytes are: the replacement character U+FFFD.
+        return [_SURROGATE.sub("\ufffd", value) for value in values]
 
     raw: dict[str, Any] = {}
     for question in definition.get("questions") or []:

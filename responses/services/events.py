@@ -5,13 +5,18 @@ returns one ``ItemResult`` per item, in order. Validation is pure Python; the va
 then written in one transaction with a fixed, small number of statements whatever the batch
 size (``services/bulk.py``: binary COPY on PostgreSQL, ``bulk_create`` elsewhere):
 
+0. duplicates: the items whose ``(source, external_id)`` is already stored are set aside (one
+   query) and answered ``duplicate``; a duplicate writes nothing at all, not even its
+   respondent's contact data;
 1. respondents: insert the missing ones (ON CONFLICT DO NOTHING), lock the others with SELECT ...
    FOR UPDATE, bulk update the contact data of those that changed (``services/respondents.py``);
 2. events: INSERT ... ON CONFLICT DO NOTHING on ``(source, external_id)`` returning the rows
    inserted (elsewhere: ``bulk_create(ignore_conflicts=True)`` stamped with this call's
-   ``batch_id``, then read back); those are new, every other valid item is a ``duplicate``.
-   Two concurrent posts of one event cannot both create it: the unique index makes the second
-   insert wait for the first transaction and then do nothing; no check-then-act;
+   ``batch_id``, then read back). Two concurrent posts of one event cannot both create it: the
+   unique index makes the second insert wait for the first transaction and then do nothing. When
+   an insert does nothing, a parallel post stored that event after step 0 looked: the whole
+   transaction (with its respondent writes) is rolled back and run again, and step 0 then sees
+   the event; the unique index decides, the look only keeps duplicates from writing;
 3. rules (two queries), fatigue history of the batch's respondents (one query), quota counters
    of the segments the batch touches (insert missing, lock, later one update);
 4. decisions in Python (``services/rules.py``), in the order the events were given, each seeing
@@ -30,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from responses import selectors
@@ -47,7 +52,7 @@ from responses.services.rules import (
     respondent_zone,
     rule_select,
 )
-from responses.services.validation import ItemError, ValidEvent, event_validate
+from responses.services.validation import ItemError, ValidEvent, event_validate, text_is_clean
 from responses.tokens import invitation_token_for, token_hash, token_link
 
 logger = logging.getLogger(__name__)
@@ -81,12 +86,16 @@ class ItemResult:
 
 
 def _external_id_of(item: Any) -> str | None:
+    """The external_id of a rejected item as given, when it can be echoed (None otherwise)."""
     if (
         isinstance(item, dict)
         and isinstance(item.get("external_id"), str | int)
         and item["external_id"] != ""
     ):
-        return str(item["external_id"]).strip()
+        text = str(item["external_id"]).strip()
+        # A control character or lone surrogate is what got the item rejected: a lone surrogate
+        # cannot even be written in the UTF-8 answer.
+        return text if text_is_clean(text) else None
     return None
 
 
@@ -116,9 +125,48 @@ def events_ingest(
         valid.append((index, outcome))
 
     if valid:
-        with transaction.atomic():
-            _store_and_decide(valid, results, now=now)
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                with transaction.atomic():
+                    _store_and_decide(valid, results, now=now)
+                break
+            except _DuplicateRace:
+                # Rolled back whole: a parallel post committed one of these events after this one
+                # looked. Another look sees it; only a new parallel post of yet another of the
+                # batch's events can make that happen again.
+                if attempt == _ATTEMPTS:
+                    raise
+                logger.info("events_ingest: a parallel post stored some of this batch's events; retrying")
     return results  # type: ignore[return-value]
+
+
+# Each retry needs another parallel post that commits an event of this batch in between.
+_ATTEMPTS = 5
+
+
+class _DuplicateRace(Exception):
+    """An event inserted by a parallel transaction after the duplicate check: roll back, retry."""
+
+
+_EXISTING_SQL = (
+    "SELECT e.source, e.external_id FROM {table} e "
+    "JOIN unnest(%s::varchar[], %s::varchar[]) AS k(source, external_id) "
+    "ON e.source = k.source AND e.external_id = k.external_id"
+)
+
+
+def _stored_keys(keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of these (source, external_id) keys are already stored (one query)."""
+    if connection.vendor == "postgresql":
+        sql = _EXISTING_SQL.format(table=connection.ops.quote_name(ServiceEvent._meta.db_table))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [[key[0] for key in keys], [key[1] for key in keys]])
+            return set(cursor.fetchall())
+    wanted = set(keys)
+    found = ServiceEvent.objects.filter(external_id__in={key[1] for key in keys}).values_list(
+        "source", "external_id"
+    )
+    return {key for key in found if key in wanted}
 
 
 _EVENT_COLUMNS = (
@@ -154,7 +202,19 @@ _SUPPRESSION_COLUMNS = ("event_id", "respondent_id", "survey_id", "rule_id", "re
 _SCHEDULED = Invitation.Status.SCHEDULED.value
 
 
-def _store_and_decide(valid: list[tuple[int, ValidEvent]], results: list, *, now: dt.datetime) -> None:
+def _store_and_decide(candidates: list[tuple[int, ValidEvent]], results: list, *, now: dt.datetime) -> None:
+    # A duplicate changes nothing, not even its respondent's contact data: the events already
+    # stored are set aside before any respondent is written. One that a parallel post stores
+    # after this look shows up in the insert below, and the whole transaction is retried.
+    stored = _stored_keys([(event.source, event.external_id) for _i, event in candidates])
+    valid = []
+    for index, event in candidates:
+        if (event.source, event.external_id) in stored:
+            results[index] = ItemResult(event.external_id, ItemStatus.DUPLICATE)
+        else:
+            valid.append((index, event))
+    if not valid:
+        return
     respondents = respondents_upsert(updates=[(event.occurred_at, event.respondent) for _i, event in valid])
 
     batch_id = uuid.uuid4()
@@ -178,12 +238,12 @@ def _store_and_decide(valid: list[tuple[int, ValidEvent]], results: list, *, now
         inserted = ServiceEvent.objects.filter(batch_id=batch_id).values_list("id", "source", "external_id")
     created = {(source, external_id): pk for pk, source, external_id in inserted}
 
+    if len(created) < len(valid):
+        raise _DuplicateRace
+
     fresh: list[tuple[int, ValidEvent, int, RespondentRow]] = []
     for index, event in valid:
-        event_id = created.get((event.source, event.external_id))
-        if event_id is None:
-            results[index] = ItemResult(event.external_id, ItemStatus.DUPLICATE)
-            continue
+        event_id = created[(event.source, event.external_id)]
         respondent = respondents[(event.respondent.type, event.respondent.ref)]
         fresh.append((index, event, event_id, respondent))
         results[index] = ItemResult(event.external_id, ItemStatus.ACCEPTED, event_id=event_id)

@@ -12,12 +12,18 @@ Limits (documented for source systems in the API description):
   ``ATTRIBUTE_KEY_MAX_LENGTH`` (64) characters; values are strings (at most
   ``ATTRIBUTE_VALUE_MAX_LENGTH``, 500 characters), numbers, booleans or null; at most
   ``ATTRIBUTES_MAX_BYTES`` (8 KiB) as compact JSON.
+- text: no field may hold a lone UTF-16 surrogate (a JSON ``"\\ud800"`` escape: not a character,
+  and not encodable as UTF-8) or a control character (PostgreSQL refuses NUL in text and jsonb);
+  attribute values, the only free text, may hold tab and line breaks. Such an item is rejected
+  with ``invalid_unicode`` or ``control_character`` naming the field; the others go on.
+- attribute numbers are finite (``1e400`` parses to infinity, which JSON cannot hold).
 - ``respondent.phone``: E.164 (``+8613812345678``), or a Chinese mobile number without the
   country code (``13812345678``); stored as E.164.
 """
 
 import datetime as dt
 import json
+import math
 import re
 import zoneinfo
 from dataclasses import dataclass, field
@@ -48,6 +54,10 @@ REF_MAX_LENGTH = 128
 _SOURCE_PATTERN = re.compile(r"[A-Za-z0-9_.:-]+")
 _ATTRIBUTE_KEY_PATTERN = re.compile(r"[A-Za-z0-9_.-]+")
 _AUDIENCES = frozenset(Audience.values)
+# Characters no identifier may hold: C0 and C1 control characters and DEL, and the lone UTF-16
+# surrogates a JSON escape can produce. Free text (attribute values) may hold tab and line breaks.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_UNSAFE_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 # The most bytes one character of a string can take in compact JSON with ensure_ascii=False
 # ("\u001f" for a control character): the size limit is checked exactly only above this bound.
 _JSON_BYTES_PER_CHAR = 6
@@ -105,13 +115,42 @@ class _Collector:
         self.errors.append(ItemError(name, code, message))
 
 
+def text_printable(text: str) -> str:
+    """``text`` with each control character and lone surrogate written as a ``\\uXXXX`` escape.
+
+    For echoing input in an answer: a lone surrogate cannot be encoded as UTF-8 at all.
+    """
+    return _UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def text_is_clean(text: str) -> bool:
+    """Whether ``text`` holds no control character and no lone surrogate."""
+    return _UNSAFE.search(text) is None
+
+
+def _characters_refused(errors: _Collector, path: str, text: str, *, free_text: bool = False) -> bool:
+    """Report the first character of ``text`` that no field may hold; True when there is one."""
+    match = (_UNSAFE_IN_TEXT if free_text else _UNSAFE).search(text)
+    if match is None:
+        return False
+    char = match.group()
+    params = {"field": path, "char": f"U+{ord(char):04X}"}
+    if "\ud800" <= char <= "\udfff":
+        errors.add(path, Code.INVALID_UNICODE, _("%(field)s contains a lone surrogate (%(char)s).") % params)
+    else:
+        errors.add(
+            path, Code.CONTROL_CHARACTER, _("%(field)s contains a control character (%(char)s).") % params
+        )
+    return True
+
+
 def _text(
     data: dict, key: str, path: str, errors: _Collector, *, max_length: int, required: bool = True
 ) -> str:
     value = data.get(key)
     if type(value) is str:  # the usual case, checked first; anything unusual takes the long way
         text = value.strip()
-        if text and len(text) <= max_length:
+        if text and len(text) <= max_length and _UNSAFE.search(text) is None:
             return text
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -121,6 +160,8 @@ def _text(
         errors.add(path, Code.INVALID_TYPE, _("%(field)s must be a string.") % {"field": path})
         return ""
     text = str(value).strip()
+    if _characters_refused(errors, path, text):
+        return ""
     if len(text) > max_length:
         errors.add(
             path,
@@ -215,7 +256,7 @@ def _attributes(data: dict, errors: _Collector) -> dict:
         )
         return {}
     for key, item in value.items():
-        path = f"attributes.{key}"
+        path = f"attributes.{text_printable(key)}"
         if len(key) > ATTRIBUTE_KEY_MAX_LENGTH or not _ATTRIBUTE_KEY_PATTERN.fullmatch(key):
             errors.add(
                 path,
@@ -230,12 +271,19 @@ def _attributes(data: dict, errors: _Collector) -> dict:
                 _("%(field)s is an object or a list; attributes must be flat (text, number, boolean).")
                 % {"field": path},
             )
-        elif isinstance(item, str) and len(item) > ATTRIBUTE_VALUE_MAX_LENGTH:
+        elif isinstance(item, str):
+            if len(item) > ATTRIBUTE_VALUE_MAX_LENGTH:
+                errors.add(
+                    path,
+                    Code.ATTRIBUTES_TOO_LARGE,
+                    _("%(field)s is longer than %(max)s characters.")
+                    % {"field": path, "max": ATTRIBUTE_VALUE_MAX_LENGTH},
+                )
+            else:
+                _characters_refused(errors, path, item, free_text=True)
+        elif isinstance(item, float) and not math.isfinite(item):
             errors.add(
-                path,
-                Code.ATTRIBUTES_TOO_LARGE,
-                _("%(field)s is longer than %(max)s characters.")
-                % {"field": path, "max": ATTRIBUTE_VALUE_MAX_LENGTH},
+                path, Code.NUMBER_OUT_OF_RANGE, _("%(field)s is not a finite number.") % {"field": path}
             )
     if len(errors.errors) > problems:
         return {}
