@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from analysis import selectors, services
 from analysis.errors import AnalysisErrorCode as Code
 from analysis.models import EmergingTopic, SurveyAnalysisSettings, Topic
+from config.dates import API_DATE_MAX, API_DATE_MIN, api_date_check
 from surveys.models import Survey
 
 TAG = ["analysis"]
@@ -57,7 +58,7 @@ def _date(params, name: str, default: dt.date) -> dt.date:
     if raw in (None, ""):
         return default
     try:
-        return dt.date.fromisoformat(raw)
+        value = dt.date.fromisoformat(raw)
     except ValueError:
         raise _error(
             name,
@@ -65,13 +66,27 @@ def _date(params, name: str, default: dt.date) -> dt.date:
             % {"name": name, "value": raw[:40]},
             Code.BAD_DATE,
         ) from None
+    return api_date_check(value, field=name)
+
+
+def _collect(errors: dict, parse):
+    try:
+        return parse()
+    except exceptions.ValidationError as exc:
+        errors.update(exc.detail)
+        return None
 
 
 def scope_from_params(params) -> dict:
     """Validated scope parameters: dates, period, language and the attribute filters."""
     today = timezone.localdate()
-    date_to = _date(params, "to", today)
-    date_from = _date(params, "from", date_to - dt.timedelta(days=DEFAULT_DAYS - 1))
+    errors: dict = {}
+    date_to = _collect(errors, lambda: _date(params, "to", today))
+    # The default start is clamped so that a `to` near the lower bound still gives a range.
+    default_from = max(API_DATE_MIN, (date_to or today) - dt.timedelta(days=DEFAULT_DAYS - 1))
+    date_from = _collect(errors, lambda: _date(params, "from", default_from))
+    if errors:  # both days are named when both are wrong
+        raise exceptions.ValidationError(errors)
     if date_from > date_to:
         raise _error(
             "from",
@@ -111,8 +126,16 @@ def scope_from_params(params) -> dict:
 
 
 SCOPE_PARAMETERS = [
-    OpenApiParameter("from", OpenApiTypes.DATE, description="First day (default: 27 days before `to`)."),
-    OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, inclusive (default: today)."),
+    OpenApiParameter(
+        "from",
+        OpenApiTypes.DATE,
+        description=f"First day (default: 27 days before `to`), {API_DATE_MIN} to {API_DATE_MAX}.",
+    ),
+    OpenApiParameter(
+        "to",
+        OpenApiTypes.DATE,
+        description=f"Last day, inclusive (default: today), {API_DATE_MIN} to {API_DATE_MAX}.",
+    ),
     OpenApiParameter("lang", str, enum=sorted(LANGS), description="Language of `label_text`."),
     OpenApiParameter(
         "attribute",

@@ -1,5 +1,7 @@
 """The funnel API: ``GET /api/v1/funnel/`` (staff only)."""
 
+import datetime as dt
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -7,8 +9,15 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.dates import API_DATE_MAX, API_DATE_MIN, DATE_OUT_OF_RANGE, date_out_of_range_message
 from responses.services.funnel import funnel_group_by_validate, funnel_report
 from surveys.models import Survey
+
+
+def _in_range(value: dt.date | None, field: str) -> dt.date | None:
+    if value is not None and not API_DATE_MIN <= value <= API_DATE_MAX:
+        raise serializers.ValidationError(date_out_of_range_message(field), code=DATE_OUT_OF_RANGE)
+    return value
 
 
 class FunnelInputSerializer(serializers.Serializer):
@@ -16,6 +25,12 @@ class FunnelInputSerializer(serializers.Serializer):
     date_from = serializers.DateField(required=False, allow_null=True)
     date_to = serializers.DateField(required=False, allow_null=True)
     group_by = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+
+    def validate_date_from(self, value: dt.date | None) -> dt.date | None:
+        return _in_range(value, "from")
+
+    def validate_date_to(self, value: dt.date | None) -> dt.date | None:
+        return _in_range(value, "to")
 
     def validate_group_by(self, value: str) -> str:
         try:
