@@ -23,6 +23,7 @@ from analysis import selectors, services
 from analysis.errors import AnalysisErrorCode as Code
 from analysis.models import EmergingTopic, SurveyAnalysisSettings, Topic
 from config.dates import API_DATE_MAX, API_DATE_MIN, api_date_check
+from config.pagination import PaginatedApiMixin
 from surveys.models import Survey
 
 TAG = ["analysis"]
@@ -198,7 +199,23 @@ class SurveyPainPointsApi(APIView):
         return Response(label_texts(report, scope["lang"]))
 
 
-class EmergingTopicListApi(APIView):
+class EmergingParentSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    keywords = serializers.ListField(child=serializers.CharField())
+
+
+class EmergingTopicOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    key = serializers.CharField()
+    label = serializers.CharField(allow_blank=True)
+    keywords = serializers.ListField(child=serializers.CharField())
+    mentions = serializers.IntegerField()
+    status = serializers.CharField()
+    example_comment_ids = serializers.ListField(child=serializers.IntegerField())
+    parent = EmergingParentSerializer(allow_null=True)
+
+
+class EmergingTopicListApi(PaginatedApiMixin, APIView):
     permission_classes = [HasPerms]
     permissions_by_method = {"GET": ["analysis.view_emergingtopic"]}
 
@@ -210,11 +227,11 @@ class EmergingTopicListApi(APIView):
             'cluster in "parent" ({"key", "keywords"}); a topic found at the first level has '
             '"parent": null.'
         ),
-        responses=OpenApiTypes.OBJECT,
+        responses={200: EmergingTopicOutputSerializer(many=True)},
     )
     def get(self, request, key: str):
         survey = survey_for_key(key)
-        return Response({"results": selectors.emerging_for_survey(survey=survey)})
+        return self.paginated(selectors.emerging_for_survey(survey=survey), EmergingTopicOutputSerializer)
 
 
 class EmergingTopicActionApi(APIView):

@@ -89,6 +89,8 @@ class FunnelApi(APIView):
 
     @extend_schema(
         operation_id="funnel_read",
+        tags=["distribution"],
+        summary="The invitation funnel of a survey, per channel, rule or attribute",
         parameters=[
             OpenApiParameter("survey", str, required=True, description="Survey key."),
             OpenApiParameter("from", str, description="First day, YYYY-MM-DD."),

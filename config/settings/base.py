@@ -229,7 +229,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"respondent": "60/min", "anon": "120/min"},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Every list: {"count", "next", "previous", "results"}; ?page= and ?page_size= (at most the max).
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.ApiPagination",
 }
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=500)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Voice of Customer API",
@@ -239,6 +243,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # The survey audience and the respondent type share one choice set: one schema name for both.
     "ENUM_NAME_OVERRIDES": {"RespondentTypeEnum": "surveys.models.Audience"},
+    # 401, 403, 404, 429 (and 400) with the error body on every operation.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.error_responses_hook",
+    ],
 }
 
 # Largest API request body accepted (event batches of up to 1,000 items fit well inside).
