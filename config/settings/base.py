@@ -253,12 +253,21 @@ SPECTACULAR_SETTINGS = {
 # Largest API request body accepted (event batches of up to 1,000 items fit well inside).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+# Django's own logging adds a console handler to "django" under DEBUG, and its records also
+# reach the root's: each 4xx was printed twice. "django" logs through the root's handler
+# only; a 4xx is one line without a traceback (config/log_filters.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"client_error_one_line": {"()": "config.log_filters.ClientErrorOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.request": {"filters": ["client_error_one_line"], "level": LOG_LEVEL, "propagate": True},
+    },
 }
 
 ADMIN_SITE_HEADER = _("Voice of Customer")
