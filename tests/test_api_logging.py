@@ -20,10 +20,11 @@ def log(settings) -> Iterator[io.StringIO]:
     settings.DEBUG = True
     configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
     buffer = io.StringIO()
-    for handler in logging._handlerList:  # every handler that exists, whichever logger has it
-        handler = handler()
-        if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
-            handler.setStream(buffer)
+    loggers = [logging.getLogger(), *logging.root.manager.loggerDict.values()]
+    for logger in loggers:  # every handler of every logger, Django's own included
+        for handler in getattr(logger, "handlers", []):
+            if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+                handler.setStream(buffer)
     yield buffer
     settings.DEBUG = False
     configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
