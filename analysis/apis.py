@@ -22,7 +22,8 @@ from rest_framework.views import APIView
 from analysis import selectors, services
 from analysis.errors import AnalysisErrorCode as Code
 from analysis.models import EmergingTopic, SurveyAnalysisSettings, Topic
-from config.dates import API_DATE_MAX, API_DATE_MIN, api_date_check
+from config.dates import API_DATE_MAX, API_DATE_MIN, DAY_OR_EMPTY, api_date_check
+from config.json_text import has_unstorable_text
 from config.pagination import PaginatedApiMixin
 from surveys.models import Survey
 
@@ -129,15 +130,20 @@ def scope_from_params(params) -> dict:
 SCOPE_PARAMETERS = [
     OpenApiParameter(
         "from",
-        OpenApiTypes.DATE,
-        description=f"First day (default: 27 days before `to`), {API_DATE_MIN} to {API_DATE_MAX}.",
+        DAY_OR_EMPTY,
+        description=(
+            f"First day, {API_DATE_MIN} to {API_DATE_MAX}, at most {MAX_DAYS} days before `to` "
+            "(empty or absent: 27 days before `to`)."
+        ),
     ),
     OpenApiParameter(
         "to",
-        OpenApiTypes.DATE,
-        description=f"Last day, inclusive (default: today), {API_DATE_MIN} to {API_DATE_MAX}.",
+        DAY_OR_EMPTY,
+        description=f"Last day, inclusive, {API_DATE_MIN} to {API_DATE_MAX} (empty or absent: today).",
     ),
-    OpenApiParameter("lang", str, enum=sorted(LANGS), description="Language of `label_text`."),
+    OpenApiParameter(
+        "lang", str, enum=["", *sorted(LANGS)], description="Language of `label_text` (empty: none)."
+    ),
     OpenApiParameter(
         "attribute",
         str,
@@ -155,7 +161,9 @@ class SurveyMetricsApi(APIView):
         summary="The survey's metric with its interval, by period, by segment, against the previous period",
         parameters=[
             *SCOPE_PARAMETERS,
-            OpenApiParameter("period", str, enum=["day", "week", "month"], description="Default week."),
+            OpenApiParameter(
+                "period", str, enum=["", "day", "week", "month"], description="Empty or absent: week."
+            ),
         ],
         responses={200: OpenApiTypes.OBJECT, 400: OpenApiResponse(description="A bad parameter"), 404: None},
     )
@@ -252,6 +260,13 @@ class EmergingTopicActionApi(APIView):
         )
         team = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
         topic = serializers.SlugField(max_length=64, required=False)
+
+        def validate_label(self, value):
+            if has_unstorable_text(value):
+                raise serializers.ValidationError(
+                    _("Text may not contain NUL characters or unpaired surrogates."), code="unstorable_text"
+                )
+            return value
 
         def validate(self, attrs):
             action = attrs["action"]

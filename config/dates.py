@@ -14,6 +14,8 @@ from rest_framework import exceptions
 API_DATE_MIN = dt.date(1970, 1, 1)
 API_DATE_MAX = dt.date(2999, 12, 31)
 DATE_OUT_OF_RANGE = "date_out_of_range"
+# The schema of a date filter: a day, or empty for the default (a form's empty field).
+DAY_OR_EMPTY = {"type": "string", "anyOf": [{"format": "date"}, {"enum": [""]}]}
 
 
 def date_out_of_range_message(field: str) -> str:

@@ -9,7 +9,13 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.dates import API_DATE_MAX, API_DATE_MIN, DATE_OUT_OF_RANGE, date_out_of_range_message
+from config.dates import (
+    API_DATE_MAX,
+    API_DATE_MIN,
+    DATE_OUT_OF_RANGE,
+    DAY_OR_EMPTY,
+    date_out_of_range_message,
+)
 from responses.services.funnel import funnel_group_by_validate, funnel_report
 from surveys.models import Survey
 
@@ -92,11 +98,26 @@ class FunnelApi(APIView):
         tags=["distribution"],
         summary="The invitation funnel of a survey, per channel, rule or attribute",
         parameters=[
-            OpenApiParameter("survey", str, required=True, description="Survey key."),
-            OpenApiParameter("from", str, description="First day, YYYY-MM-DD."),
-            OpenApiParameter("to", str, description="Last day, YYYY-MM-DD (inclusive)."),
             OpenApiParameter(
-                "group_by", str, description="channel, rule, or an attribute name (city, district_type ...)."
+                "survey",
+                {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "maxLength": 80},
+                required=True,
+                description="Survey key.",
+            ),
+            OpenApiParameter(
+                "from",
+                DAY_OR_EMPTY,
+                description=f"First day, {API_DATE_MIN} to {API_DATE_MAX}; empty: no limit.",
+            ),
+            OpenApiParameter(
+                "to",
+                DAY_OR_EMPTY,
+                description=f"Last day (inclusive), {API_DATE_MIN} to {API_DATE_MAX}; empty: no limit.",
+            ),
+            OpenApiParameter(
+                "group_by",
+                {"type": "string", "pattern": "^[A-Za-z0-9_]{0,64}$"},
+                description="channel, rule, or an attribute name (city, district_type ...); empty: none.",
             ),
         ],
         responses={

@@ -225,6 +225,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # The API takes JSON only (nested locale maps and lists have no form encoding); any other
+    # content type is a 415 with the error body.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"respondent": "60/min", "anon": "120/min"},
@@ -242,7 +245,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # The survey audience and the respondent type share one choice set: one schema name for both.
-    "ENUM_NAME_OVERRIDES": {"RespondentTypeEnum": "surveys.models.Audience"},
+    "ENUM_NAME_OVERRIDES": {
+        "RespondentTypeEnum": "surveys.models.Audience",
+        # A respondent's locale and a survey's locales: one choice set, one name.
+        "LocaleEnum": [(code, code) for code in SURVEY_LOCALES],
+    },
     # 401, 403, 404, 429 (and 400) with the error body on every operation.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -60,6 +60,7 @@ DEFINITION_ERRORS = inline_serializer(
                         "code": serializers.CharField(),
                         "message": serializers.CharField(),
                     },
+                    required=False,
                 )
             },
         ),
