@@ -22,6 +22,9 @@ from rest_framework.views import APIView
 from analysis import selectors, services
 from analysis.errors import AnalysisErrorCode as Code
 from analysis.models import EmergingTopic, SurveyAnalysisSettings, Topic
+from config.dates import API_DATE_MAX, API_DATE_MIN, DAY_OR_EMPTY, api_date_check
+from config.json_text import has_unstorable_text
+from config.pagination import PaginatedApiMixin
 from surveys.models import Survey
 
 TAG = ["analysis"]
@@ -57,7 +60,7 @@ def _date(params, name: str, default: dt.date) -> dt.date:
     if raw in (None, ""):
         return default
     try:
-        return dt.date.fromisoformat(raw)
+        value = dt.date.fromisoformat(raw)
     except ValueError:
         raise _error(
             name,
@@ -65,13 +68,27 @@ def _date(params, name: str, default: dt.date) -> dt.date:
             % {"name": name, "value": raw[:40]},
             Code.BAD_DATE,
         ) from None
+    return api_date_check(value, field=name)
+
+
+def _collect(errors: dict, parse):
+    try:
+        return parse()
+    except exceptions.ValidationError as exc:
+        errors.update(exc.detail)
+        return None
 
 
 def scope_from_params(params) -> dict:
     """Validated scope parameters: dates, period, language and the attribute filters."""
     today = timezone.localdate()
-    date_to = _date(params, "to", today)
-    date_from = _date(params, "from", date_to - dt.timedelta(days=DEFAULT_DAYS - 1))
+    errors: dict = {}
+    date_to = _collect(errors, lambda: _date(params, "to", today))
+    # The default start is clamped so that a `to` near the lower bound still gives a range.
+    default_from = max(API_DATE_MIN, (date_to or today) - dt.timedelta(days=DEFAULT_DAYS - 1))
+    date_from = _collect(errors, lambda: _date(params, "from", default_from))
+    if errors:  # both days are named when both are wrong
+        raise exceptions.ValidationError(errors)
     if date_from > date_to:
         raise _error(
             "from",
@@ -111,9 +128,22 @@ def scope_from_params(params) -> dict:
 
 
 SCOPE_PARAMETERS = [
-    OpenApiParameter("from", OpenApiTypes.DATE, description="First day (default: 27 days before `to`)."),
-    OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, inclusive (default: today)."),
-    OpenApiParameter("lang", str, enum=sorted(LANGS), description="Language of `label_text`."),
+    OpenApiParameter(
+        "from",
+        DAY_OR_EMPTY,
+        description=(
+            f"First day, {API_DATE_MIN} to {API_DATE_MAX}, at most {MAX_DAYS} days before `to` "
+            "(empty or absent: 27 days before `to`)."
+        ),
+    ),
+    OpenApiParameter(
+        "to",
+        DAY_OR_EMPTY,
+        description=f"Last day, inclusive, {API_DATE_MIN} to {API_DATE_MAX} (empty or absent: today).",
+    ),
+    OpenApiParameter(
+        "lang", str, enum=["", *sorted(LANGS)], description="Language of `label_text` (empty: none)."
+    ),
     OpenApiParameter(
         "attribute",
         str,
@@ -131,7 +161,9 @@ class SurveyMetricsApi(APIView):
         summary="The survey's metric with its interval, by period, by segment, against the previous period",
         parameters=[
             *SCOPE_PARAMETERS,
-            OpenApiParameter("period", str, enum=["day", "week", "month"], description="Default week."),
+            OpenApiParameter(
+                "period", str, enum=["", "day", "week", "month"], description="Empty or absent: week."
+            ),
         ],
         responses={200: OpenApiTypes.OBJECT, 400: OpenApiResponse(description="A bad parameter"), 404: None},
     )
@@ -175,7 +207,23 @@ class SurveyPainPointsApi(APIView):
         return Response(label_texts(report, scope["lang"]))
 
 
-class EmergingTopicListApi(APIView):
+class EmergingParentSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    keywords = serializers.ListField(child=serializers.CharField())
+
+
+class EmergingTopicOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    key = serializers.CharField()
+    label = serializers.CharField(allow_blank=True)
+    keywords = serializers.ListField(child=serializers.CharField())
+    mentions = serializers.IntegerField()
+    status = serializers.CharField()
+    example_comment_ids = serializers.ListField(child=serializers.IntegerField())
+    parent = EmergingParentSerializer(allow_null=True)
+
+
+class EmergingTopicListApi(PaginatedApiMixin, APIView):
     permission_classes = [HasPerms]
     permissions_by_method = {"GET": ["analysis.view_emergingtopic"]}
 
@@ -187,11 +235,11 @@ class EmergingTopicListApi(APIView):
             'cluster in "parent" ({"key", "keywords"}); a topic found at the first level has '
             '"parent": null.'
         ),
-        responses=OpenApiTypes.OBJECT,
+        responses={200: EmergingTopicOutputSerializer(many=True)},
     )
     def get(self, request, key: str):
         survey = survey_for_key(key)
-        return Response({"results": selectors.emerging_for_survey(survey=survey)})
+        return self.paginated(selectors.emerging_for_survey(survey=survey), EmergingTopicOutputSerializer)
 
 
 class EmergingTopicActionApi(APIView):
@@ -212,6 +260,13 @@ class EmergingTopicActionApi(APIView):
         )
         team = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
         topic = serializers.SlugField(max_length=64, required=False)
+
+        def validate_label(self, value):
+            if has_unstorable_text(value):
+                raise serializers.ValidationError(
+                    _("Text may not contain NUL characters or unpaired surrogates."), code="unstorable_text"
+                )
+            return value
 
         def validate(self, attrs):
             action = attrs["action"]

@@ -36,6 +36,8 @@ class EventIngestApi(APIView):
 
     @extend_schema(
         operation_id="events_ingest",
+        tags=["events"],
+        summary="Post one service event or a batch of 1 to 1,000",
         request=PolymorphicProxySerializer(
             component_name="EventOrBatch",
             serializers=[EventInputSerializer, EventBatchInputSerializer],

@@ -1,5 +1,7 @@
 """The funnel API: ``GET /api/v1/funnel/`` (staff only)."""
 
+import datetime as dt
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -7,8 +9,21 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.dates import (
+    API_DATE_MAX,
+    API_DATE_MIN,
+    DATE_OUT_OF_RANGE,
+    DAY_OR_EMPTY,
+    date_out_of_range_message,
+)
 from responses.services.funnel import funnel_group_by_validate, funnel_report
 from surveys.models import Survey
+
+
+def _in_range(value: dt.date | None, field: str) -> dt.date | None:
+    if value is not None and not API_DATE_MIN <= value <= API_DATE_MAX:
+        raise serializers.ValidationError(date_out_of_range_message(field), code=DATE_OUT_OF_RANGE)
+    return value
 
 
 class FunnelInputSerializer(serializers.Serializer):
@@ -16,6 +31,12 @@ class FunnelInputSerializer(serializers.Serializer):
     date_from = serializers.DateField(required=False, allow_null=True)
     date_to = serializers.DateField(required=False, allow_null=True)
     group_by = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+
+    def validate_date_from(self, value: dt.date | None) -> dt.date | None:
+        return _in_range(value, "from")
+
+    def validate_date_to(self, value: dt.date | None) -> dt.date | None:
+        return _in_range(value, "to")
 
     def validate_group_by(self, value: str) -> str:
         try:
@@ -74,12 +95,29 @@ class FunnelApi(APIView):
 
     @extend_schema(
         operation_id="funnel_read",
+        tags=["distribution"],
+        summary="The invitation funnel of a survey, per channel, rule or attribute",
         parameters=[
-            OpenApiParameter("survey", str, required=True, description="Survey key."),
-            OpenApiParameter("from", str, description="First day, YYYY-MM-DD."),
-            OpenApiParameter("to", str, description="Last day, YYYY-MM-DD (inclusive)."),
             OpenApiParameter(
-                "group_by", str, description="channel, rule, or an attribute name (city, district_type ...)."
+                "survey",
+                {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "maxLength": 80},
+                required=True,
+                description="Survey key.",
+            ),
+            OpenApiParameter(
+                "from",
+                DAY_OR_EMPTY,
+                description=f"First day, {API_DATE_MIN} to {API_DATE_MAX}; empty: no limit.",
+            ),
+            OpenApiParameter(
+                "to",
+                DAY_OR_EMPTY,
+                description=f"Last day (inclusive), {API_DATE_MIN} to {API_DATE_MAX}; empty: no limit.",
+            ),
+            OpenApiParameter(
+                "group_by",
+                {"type": "string", "pattern": "^[A-Za-z0-9_]{0,64}$"},
+                description="channel, rule, or an attribute name (city, district_type ...); empty: none.",
             ),
         ],
         responses={

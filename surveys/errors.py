@@ -11,6 +11,7 @@ class SurveyErrorCode(StrEnum):
     # Locale maps and locales
     MISSING_TRANSLATION = "missing_translation"
     NOT_A_LOCALE_MAP = "not_a_locale_map"
+    UNSTORABLE_TEXT = "unstorable_text"  # a NUL character or a lone surrogate
     UNKNOWN_LOCALE = "unknown_locale"
     BAD_LOCALES = "bad_locales"
     DEFAULT_LOCALE_NOT_DECLARED = "default_locale_not_declared"

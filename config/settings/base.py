@@ -272,6 +272,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # The API takes JSON only (nested locale maps and lists have no form encoding); any other
+    # content type is a 415 with the error body.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
@@ -282,7 +285,11 @@ REST_FRAMEWORK = {
         "auth_failure": env("API_AUTH_FAILURE_RATE", default="20/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Every list: {"count", "next", "previous", "results"}; ?page= and ?page_size= (at most the max).
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.ApiPagination",
 }
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=500)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Voice of Customer API",
@@ -295,18 +302,36 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # The survey audience and the respondent type share one choice set: one schema name for both.
-    "ENUM_NAME_OVERRIDES": {"RespondentTypeEnum": "surveys.models.Audience"},
+    "ENUM_NAME_OVERRIDES": {
+        "RespondentTypeEnum": "surveys.models.Audience",
+        # A respondent's locale and a survey's locales: one choice set, one name.
+        "LocaleEnum": [(code, code) for code in SURVEY_LOCALES],
+    },
+    # 401, 403, 404, 429 (and 400) with the error body on every operation.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.error_responses_hook",
+    ],
 }
 
 # Largest API request body accepted (event batches of up to 1,000 items fit well inside).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+# Django's own logging adds a console handler to "django" under DEBUG, and its records also
+# reach the root's: each 4xx was printed twice. "django" logs through the root's handler
+# only; a 4xx is one line without a traceback (config/log_filters.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"client_error_one_line": {"()": "config.log_filters.ClientErrorOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.request": {"filters": ["client_error_one_line"], "level": LOG_LEVEL, "propagate": True},
+    },
 }
 
 ADMIN_SITE_HEADER = _("Voice of Customer")

@@ -1,6 +1,7 @@
 """Shared pieces of the surveys API: the permission, fields, output serializers, lookups."""
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field, inline_serializer
@@ -8,12 +9,14 @@ from rest_framework import serializers
 from rest_framework.permissions import BasePermission
 from rest_framework.views import APIView
 
+from config.json_text import has_unstorable_text
 from surveys import selectors
 from surveys.errors import SurveyErrorCode as Code
 from surveys.models import Choice, Question, Survey
 from surveys.validation import QUESTION_KEY_MAX_LENGTH, is_slug
 
 TAG = ["surveys"]
+KEY_PATTERN = r"^[-a-zA-Z0-9_]+$"
 
 
 class ModelPermission(BasePermission):
@@ -48,7 +51,12 @@ class ModelPermission(BasePermission):
 
 
 @extend_schema_field(
-    {"type": "object", "additionalProperties": {"type": "string"}, "example": {"zh-hans": "…", "en": "…"}}
+    {
+        "type": "object",
+        "properties": {locale: {"type": "string"} for locale in settings.SURVEY_LOCALES},
+        "additionalProperties": False,
+        "example": {"zh-hans": "…", "en": "…"},
+    }
 )
 class LocaleMapField(serializers.Field):
     """A locale map, ``{"zh-hans": "…", "en": "…"}``, with locales from SURVEY_LOCALES."""
@@ -66,18 +74,32 @@ class LocaleMapField(serializers.Field):
                 % {"locales": ", ".join(unknown), "allowed": ", ".join(settings.SURVEY_LOCALES)},
                 code=Code.UNKNOWN_LOCALE,
             )
-        return data
+        return refuse_unstorable_text(data)
 
     def to_representation(self, value):
         return value
+
+
+def refuse_unstorable_text(data):
+    if has_unstorable_text(data):
+        raise serializers.ValidationError(
+            _("Text may not contain NUL characters or unpaired surrogates."), code=Code.UNSTORABLE_TEXT
+        )
+    return data
 
 
 class KeyField(serializers.CharField):
     def __init__(self, *, max_key_length: int = QUESTION_KEY_MAX_LENGTH, **kwargs) -> None:
         self.max_key_length = max_key_length
         super().__init__(**kwargs)
+        # Documents the rule in the schema (pattern, maxLength); to_internal_value checks it
+        # first, with its own code.
+        self.validators.append(RegexValidator(KEY_PATTERN))
+        self.validators.append(MaxLengthValidator(max_key_length))
 
     def to_internal_value(self, data):
+        if not isinstance(data, str):  # CharField would take 1894745 for "1894745"
+            self.fail("invalid")
         value = super().to_internal_value(data)
         if not is_slug(value, self.max_key_length):
             raise serializers.ValidationError(
@@ -111,9 +133,17 @@ class ConditionField(serializers.JSONField):
             raise serializers.ValidationError(
                 _("Must be an object (see docs/survey-definition.md) or null."), code=Code.CONDITION_MALFORMED
             )
-        return data
+        return refuse_unstorable_text(data)
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "enum": list(settings.SURVEY_LOCALES)},
+        "minItems": 1,
+        "uniqueItems": True,
+    }
+)
 class LocalesField(serializers.ListField):
     def __init__(self, **kwargs) -> None:
         super().__init__(child=serializers.CharField(), allow_empty=False, **kwargs)

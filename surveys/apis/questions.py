@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from config.pagination import PaginatedApiMixin
 from surveys import selectors, services
 from surveys.apis.common import (
     COMMON_ERRORS,
@@ -54,7 +55,7 @@ class QuestionInputSerializer(serializers.Serializer):
     condition = ConditionField(required=False, allow_null=True)
 
 
-class QuestionListApi(BaseApi):
+class QuestionListApi(PaginatedApiMixin, BaseApi):
     permission_model = Question
 
     class QuestionCreateInputSerializer(QuestionInputSerializer):
@@ -67,7 +68,7 @@ class QuestionListApi(BaseApi):
     )
     def get(self, request, key: str):
         questions = selectors.survey_questions(survey=survey_or_404(key))
-        return Response(QuestionOutputSerializer(questions, many=True).data)
+        return self.paginated(questions, QuestionOutputSerializer)
 
     @extend_schema(
         tags=TAG,
@@ -111,7 +112,7 @@ class QuestionDetailApi(BaseApi):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ChoiceListApi(BaseApi):
+class ChoiceListApi(PaginatedApiMixin, BaseApi):
     permission_model = Choice
 
     @extend_schema(
@@ -121,7 +122,7 @@ class ChoiceListApi(BaseApi):
     )
     def get(self, request, key: str, question_key: str):
         question = question_or_404(key, question_key)
-        return Response(ChoiceOutputSerializer(question.choices.order_by("position", "id"), many=True).data)
+        return self.paginated(question.choices.order_by("position", "id"), ChoiceOutputSerializer)
 
     @extend_schema(
         tags=TAG,

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from config.pagination import PaginatedApiMixin
 from surveys import selectors, services
 from surveys.apis.common import (
     COMMON_ERRORS,
@@ -26,7 +27,7 @@ from surveys.validation import SURVEY_KEY_MAX_LENGTH
 # Surveys --------------------------------------------------------------------------------------
 
 
-class SurveyListApi(BaseApi):
+class SurveyListApi(PaginatedApiMixin, BaseApi):
     class SurveyFilterSerializer(serializers.Serializer):
         audience = serializers.ChoiceField(choices=Audience.choices, required=False)
         status = serializers.ChoiceField(choices=Survey.Status.choices, required=False)
@@ -52,7 +53,7 @@ class SurveyListApi(BaseApi):
         filters = self.SurveyFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         surveys = selectors.survey_list(**filters.validated_data)
-        return Response(SurveyOutputSerializer(surveys, many=True).data)
+        return self.paginated(surveys, SurveyOutputSerializer)
 
     @extend_schema(
         tags=TAG,
@@ -136,14 +137,14 @@ class TemplateOutputSerializer(serializers.Serializer):
     locales = serializers.ListField(child=serializers.CharField())
 
 
-class SurveyTemplateListApi(BaseApi):
+class SurveyTemplateListApi(PaginatedApiMixin, BaseApi):
     @extend_schema(
         tags=TAG,
         summary="Starter templates",
         responses={200: TemplateOutputSerializer(many=True), **COMMON_ERRORS},
     )
     def get(self, request):
-        return Response(TemplateOutputSerializer(selectors.survey_templates(), many=True).data)
+        return self.paginated(list(selectors.survey_templates()), TemplateOutputSerializer)
 
 
 class SurveyTemplateLoadApi(BaseApi):

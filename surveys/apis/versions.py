@@ -10,6 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from config.exceptions import error_body
+from config.pagination import PaginatedApiMixin
 from surveys import selectors, services
 from surveys.apis.common import (
     COMMON_ERRORS,
@@ -59,6 +60,7 @@ DEFINITION_ERRORS = inline_serializer(
                         "code": serializers.CharField(),
                         "message": serializers.CharField(),
                     },
+                    required=False,
                 )
             },
         ),
@@ -117,7 +119,7 @@ class SurveyPreviewApi(BaseApi):
         return Response({"definition": definition, "errors": errors})
 
 
-class SurveyVersionListApi(BaseApi):
+class SurveyVersionListApi(PaginatedApiMixin, BaseApi):
     permission_model = SurveyVersion
 
     @extend_schema(
@@ -127,7 +129,7 @@ class SurveyVersionListApi(BaseApi):
     )
     def get(self, request, key: str):
         versions = selectors.survey_versions(survey=survey_or_404(key))
-        return Response(VersionOutputSerializer(versions, many=True).data)
+        return self.paginated(versions, VersionOutputSerializer)
 
 
 class SurveyVersionDetailApi(BaseApi):

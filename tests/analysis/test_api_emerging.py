@@ -36,6 +36,9 @@ def test_list_shows_new_topics(emerging):
     body = client_in("viewers").get(url(emerging)).json()
 
     assert body == {
+        "count": 1,
+        "next": None,
+        "previous": None,
         "results": [
             {
                 "id": emerging.pk,
@@ -47,7 +50,7 @@ def test_list_shows_new_topics(emerging):
                 "example_comment_ids": [],
                 "parent": None,
             }
-        ]
+        ],
     }
 
 

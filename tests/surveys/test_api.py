@@ -47,7 +47,7 @@ def test_create_a_survey_then_read_and_list_it(api: APIClient) -> None:
     assert body["has_unpublished_changes"] is True
     assert body["questions"] == []
     assert Survey.objects.get().created_by.username == "ops"
-    listed = api.get("/api/v1/surveys/").json()
+    listed = api.get("/api/v1/surveys/").json()["results"]
     assert [s["key"] for s in listed] == ["after-delivery"]
     assert api.get("/api/v1/surveys/after-delivery/").json()["title"] == ZH_EN
 
@@ -56,8 +56,8 @@ def test_list_filters_by_audience_and_status(api: APIClient) -> None:
     services.survey_publish(survey=publishable_survey(key="a", audience="customer"))
     publishable_survey(key="b", audience="rider")
 
-    assert [s["key"] for s in api.get("/api/v1/surveys/?audience=rider").json()] == ["b"]
-    assert [s["key"] for s in api.get("/api/v1/surveys/?status=published").json()] == ["a"]
+    assert [s["key"] for s in api.get("/api/v1/surveys/?audience=rider").json()["results"]] == ["b"]
+    assert [s["key"] for s in api.get("/api/v1/surveys/?status=published").json()["results"]] == ["a"]
     response = api.get("/api/v1/surveys/?status=deleted")
     assert response.status_code == 400
     assert response.json()["details"]["status"][0]["code"] == "invalid_choice"
@@ -188,7 +188,7 @@ def test_add_a_question_with_choices_then_edit_and_delete_it(api: APIClient) -> 
     assert edited.status_code == 200
     assert edited.json()["condition"] == {"question": "nps", "op": "lte", "value": 6}
 
-    listed = api.get("/api/v1/surveys/after-delivery/questions/").json()
+    listed = api.get("/api/v1/surveys/after-delivery/questions/").json()["results"]
     assert [q["key"] for q in listed] == ["nps", "channel", "why", "extras"]
 
     deleted = api.delete("/api/v1/surveys/after-delivery/questions/extras/")
@@ -292,7 +292,7 @@ def test_choices_are_managed_under_their_question(api: APIClient) -> None:
     assert edited.status_code == 200
     assert edited.json()["label"] == {"zh-hans": "网站", "en": "Website"}
 
-    assert [c["key"] for c in api.get(base).json()] == ["app", "phone", "web"]
+    assert [c["key"] for c in api.get(base).json()["results"]] == ["app", "phone", "web"]
     assert api.delete(f"{base}web/").status_code == 204
     assert api.get(f"{base}web/").status_code == 404
 
@@ -385,8 +385,8 @@ def test_versions_are_listed_newest_first_and_read_with_their_definition(api: AP
     listed = api.get("/api/v1/surveys/after-delivery/versions/")
     one = api.get("/api/v1/surveys/after-delivery/versions/1/")
 
-    assert [(v["number"], v["note"]) for v in listed.json()] == [(2, "why is required"), (1, "")]
-    assert "definition" not in listed.json()[0]
+    assert [(v["number"], v["note"]) for v in listed.json()["results"]] == [(2, "why is required"), (1, "")]
+    assert "definition" not in listed.json()["results"][0]
     assert one.status_code == 200
     assert one.json()["definition"]["questions"][2]["required"] is False
     assert api.get("/api/v1/surveys/after-delivery/versions/3/").status_code == 404
@@ -429,7 +429,7 @@ def test_preview_shows_the_definition_and_what_blocks_it(api: APIClient) -> None
 
 
 def test_templates_are_listed_and_loaded(api: APIClient) -> None:
-    listed = api.get("/api/v1/survey-templates/").json()
+    listed = api.get("/api/v1/survey-templates/").json()["results"]
     loaded = api.post(
         "/api/v1/survey-templates/customer-after-delivery/load/",
         {"survey_key": "after-delivery"},
@@ -499,11 +499,12 @@ def test_lists_do_not_query_per_row(api: APIClient, django_assert_max_num_querie
     for n in range(3):
         publishable_survey(key=f"other-{n}")
 
-    # Authentication and permission lookups included; none of these grows with the rows.
-    with django_assert_max_num_queries(4):
-        assert len(api.get("/api/v1/surveys/after-delivery/versions/").json()) == 3
-    with django_assert_max_num_queries(4):
-        assert len(api.get("/api/v1/surveys/").json()) == 4
+    # Authentication, permission lookups and the page's count included; none of these grows
+    # with the rows.
+    with django_assert_max_num_queries(5):
+        assert len(api.get("/api/v1/surveys/after-delivery/versions/").json()["results"]) == 3
+    with django_assert_max_num_queries(5):
+        assert len(api.get("/api/v1/surveys/").json()["results"]) == 4
     with django_assert_max_num_queries(6):
         assert len(api.get("/api/v1/surveys/after-delivery/").json()["questions"]) == 3
 

@@ -1,0 +1,60 @@
+"""Each 4xx of the API is logged once, as one line without a traceback (also under DEBUG)."""
+
+import io
+import logging
+from collections.abc import Iterator
+
+import pytest
+from django.utils.log import configure_logging
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def log(settings) -> Iterator[io.StringIO]:
+    """The project's LOGGING as `make run` has it (DEBUG on, Django's handlers too), every
+    stream handler writing to one buffer."""
+    settings.DEBUG = True
+    configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+    buffer = io.StringIO()
+    loggers = [logging.getLogger(), *logging.root.manager.loggerDict.values()]
+    for logger in loggers:  # every handler of every logger, Django's own included
+        for handler in getattr(logger, "handlers", []):
+            if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+                handler.setStream(buffer)
+    yield buffer
+    settings.DEBUG = False
+    configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+
+
+def lines(buffer: io.StringIO) -> list[str]:
+    """The lines written since the last call, without their time stamp."""
+    found = [line.split(" ", 2)[-1] for line in buffer.getvalue().splitlines() if line.strip()]
+    buffer.seek(0)
+    buffer.truncate()
+    return found
+
+
+def test_401_403_404_are_each_logged_once_in_one_line(log) -> None:
+    viewer = APIClient()
+    viewer.force_authenticate(UserFactory(username="viewer", groups=["viewers"]))
+
+    assert APIClient().get("/api/v1/surveys/").status_code == 401
+    assert lines(log) == ["WARNING django.request Unauthorized: /api/v1/surveys/"]
+    assert viewer.post("/api/v1/surveys/", {}, format="json").status_code == 403
+    assert lines(log) == ["WARNING django.request Forbidden: /api/v1/surveys/"]
+    assert viewer.get("/api/v1/surveys/nope/").status_code == 404
+    assert lines(log) == ["WARNING django.request Not Found: /api/v1/surveys/nope/"]
+
+
+def test_a_permission_denied_raised_by_a_view_is_one_line_without_traceback(log) -> None:
+    # given a staff member whose role may not see users
+    client = APIClient()
+    client.force_login(UserFactory(username="viewer", groups=["viewers"]))
+    # when the admin refuses the page (Django's PermissionDenied, logged with its exception)
+    assert client.get("/admin/auth/user/").status_code == 403
+    # then one line, no traceback
+    assert lines(log) == ["WARNING django.request Forbidden (Permission denied): /admin/auth/user/"]
