@@ -386,3 +386,14 @@ def test_the_publish_400_schema_admits_every_400_it_answers(rows) -> None:
     # then the documented 400 body does not require them
     schemas = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
     assert "definition" not in schemas["DefinitionErrorList"].get("required", [])
+
+
+def test_a_deeply_nested_body_to_a_staff_endpoint_is_a_400_not_a_500(rows) -> None:
+    text = '{"key": "deep", "audience": "customer", "title": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    response = superuser_client().post("/api/v1/surveys/", data=text, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "too_deep",
+        "message": "The JSON is nested more than 32 levels deep.",
+        "details": {"max_depth": 32},
+    }
