@@ -5,10 +5,10 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.access import ApiPermission
 from config.exceptions import error_body
 from responses.authentication import SourceSystemAuthentication
 from responses.errors import RequestErrorCode
@@ -31,7 +31,7 @@ class EventIngestApi(APIView):
     """
 
     authentication_classes = [SourceSystemAuthentication]
-    permission_classes = [IsAuthenticated]
+    permission_classes = [ApiPermission]
     parser_classes = [JSONParser]
 
     @extend_schema(

@@ -21,7 +21,7 @@ from surveys.apis.common import (
     survey_or_404,
 )
 from surveys.errors import SurveyErrorCode as Code
-from surveys.models import Choice, Question
+from surveys.models import Question
 from surveys.validation import MAX_LENGTH_LIMIT
 
 # Questions and choices ------------------------------------------------------------------------
@@ -55,8 +55,6 @@ class QuestionInputSerializer(serializers.Serializer):
 
 
 class QuestionListApi(BaseApi):
-    permission_model = Question
-
     class QuestionCreateInputSerializer(QuestionInputSerializer):
         choices = ChoiceInputSerializer(many=True, required=False)
 
@@ -84,8 +82,6 @@ class QuestionListApi(BaseApi):
 
 
 class QuestionDetailApi(BaseApi):
-    permission_model = Question
-
     @extend_schema(
         tags=TAG, summary="One draft question", responses={200: QuestionOutputSerializer, **COMMON_ERRORS}
     )
@@ -112,8 +108,6 @@ class QuestionDetailApi(BaseApi):
 
 
 class ChoiceListApi(BaseApi):
-    permission_model = Choice
-
     @extend_schema(
         tags=TAG,
         summary="A question's choices or matrix items",
@@ -138,8 +132,6 @@ class ChoiceListApi(BaseApi):
 
 
 class ChoiceDetailApi(BaseApi):
-    permission_model = Choice
-
     @extend_schema(
         tags=TAG,
         summary="One choice or matrix item",

@@ -102,8 +102,6 @@ class SurveyDetailApi(BaseApi):
 
 
 class SurveyDuplicateApi(BaseApi):
-    extra_permissions = {"POST": ["surveys.add_survey", "surveys.add_question", "surveys.add_choice"]}
-
     class SurveyDuplicateInputSerializer(serializers.Serializer):
         key = KeyField(max_key_length=SURVEY_KEY_MAX_LENGTH)
 
@@ -147,8 +145,6 @@ class SurveyTemplateListApi(BaseApi):
 
 
 class SurveyTemplateLoadApi(BaseApi):
-    extra_permissions = {"POST": ["surveys.add_survey", "surveys.add_question", "surveys.add_choice"]}
-
     class SurveyTemplateLoadInputSerializer(serializers.Serializer):
         survey_key = KeyField(max_key_length=SURVEY_KEY_MAX_LENGTH, required=False)
 
