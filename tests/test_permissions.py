@@ -251,6 +251,26 @@ def test_funnel_page_and_api_agree(world, client, principal: str, status: int) -
 # The admin: custom pages and actions per role --------------------------------------------------
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(("principal", "shown"), [("survey_designers", False), ("superuser", True)])
+def test_the_upload_link_is_shown_only_to_who_may_upload(client, principal: str, shown: bool) -> None:
+    client.force_login(user_for(principal))
+
+    html = client.get(reverse("admin:responses_serviceevent_changelist")).content.decode()
+
+    assert (reverse("admin:responses_serviceevent_upload") in html) is shown
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("principal", ["process_owners", "viewers"])
+def test_readers_of_responses_find_the_funnel_from_the_response_list(client, principal: str) -> None:
+    client.force_login(user_for(principal))
+
+    html = client.get(reverse("admin:responses_response_changelist")).content.decode()
+
+    assert f'href="{reverse("admin:responses_funnel")}"' in html
+
+
 def admin_page_case(world: dict, url_name: str) -> tuple[str, str, int]:
     """Method, path and the status of success of one custom admin page."""
     survey, version = world["survey"], world["version"]

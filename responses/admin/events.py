@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from config.access import admin_page
+from config.permissions import admin_view_need, user_meets
 from responses.admin.base import ReadOnlyAdminMixin
 from responses.models import Invitation, QuotaCounter, ServiceEvent, Suppression
 from responses.selectors import event_outcome
@@ -174,6 +175,10 @@ class ServiceEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if suppression is None:
             return str(_("No decision recorded."))
         return suppression_explain(suppression, event=obj)
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        can_upload = user_meets(request.user, admin_view_need("admin:responses_serviceevent_upload"))
+        return super().changelist_view(request, {**(extra_context or {}), "can_upload": can_upload})
 
     def get_urls(self):
         name = "responses_serviceevent_upload"
