@@ -1,6 +1,7 @@
 """The permission map (config/permissions.py) covers every API operation, admin action and custom
 admin page, and each role gets exactly what the map says, through real requests."""
 
+import importlib
 import re
 from pathlib import Path
 
@@ -114,6 +115,13 @@ def test_the_role_groups_hold_exactly_the_grants_of_the_map() -> None:
     for role in ROLES:
         held = Group.objects.get(name=role).permissions.values_list("content_type__app_label", "codename")
         assert {f"{app}.{codename}" for app, codename in held} == ROLE_GRANTS[role], role
+
+
+@pytest.mark.parametrize("migration", ["surveys.migrations.0003_roles", "analysis.migrations.0002_roles"])
+def test_the_map_keeps_every_grant_the_data_migrations_made(migration: str) -> None:
+    grants = importlib.import_module(migration).GRANTS
+
+    assert [g for g in grants if f"{g[1]}.{g[2]}" not in ROLE_GRANTS[g[0]]] == []
 
 
 def test_the_policy_viewers_never_change_anything() -> None:
