@@ -25,6 +25,8 @@ from analysis.models import (
     Taxonomy,
     Topic,
 )
+from config.access import MappedActionsAdminMixin, admin_page
+from config.permissions import admin_view_need, user_meets
 
 DISCOVER_DAYS = 90
 
@@ -59,7 +61,7 @@ class DictionaryTermAdmin(admin.ModelAdmin):
 
 
 @admin.register(SurveyAnalysisSettings)
-class SurveyAnalysisSettingsAdmin(admin.ModelAdmin):
+class SurveyAnalysisSettingsAdmin(MappedActionsAdminMixin, admin.ModelAdmin):
     list_display = ("survey", "taxonomy", "primary_question_key", "painpoints_link")
     actions = ["train_detractor_model", "discover_emerging"]
 
@@ -129,7 +131,7 @@ class CommentAnalysisAdmin(admin.ModelAdmin):
 
 
 @admin.register(EmergingTopic)
-class EmergingTopicAdmin(admin.ModelAdmin):
+class EmergingTopicAdmin(MappedActionsAdminMixin, admin.ModelAdmin):
     list_display = (
         "key",
         "survey",
@@ -223,10 +225,10 @@ class PainPointReportAdmin(admin.ModelAdmin):
     """The admin index's "Pain points" entry: a survey list, then each survey's report."""
 
     def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("analysis.view_painpoints")
+        return user_meets(request.user, admin_view_need("admin:analysis_painpoints_surveys"))
 
     def has_module_permission(self, request):
-        return request.user.has_perm("analysis.view_painpoints")
+        return self.has_view_permission(request)
 
     def has_add_permission(self, request):
         return False
@@ -238,10 +240,12 @@ class PainPointReportAdmin(admin.ModelAdmin):
         return False
 
     def get_urls(self):
-        wrap = self.admin_site.admin_view
+        def route(route: str, view, name: str):
+            return path(route, admin_page(self.admin_site, view, name), name=name)
+
         return [
             # the admin index links to the changelist name; the pages use the clearer ones
-            path("", wrap(admin_views.surveys_page), name="analysis_painpointreport_changelist"),
-            path("", wrap(admin_views.surveys_page), name="analysis_painpoints_surveys"),
-            path("<slug:key>/", wrap(admin_views.survey_page), name="analysis_painpoints_survey"),
+            route("", admin_views.surveys_page, "analysis_painpointreport_changelist"),
+            route("", admin_views.surveys_page, "analysis_painpoints_surveys"),
+            route("<slug:key>/", admin_views.survey_page, "analysis_painpoints_survey"),
         ]

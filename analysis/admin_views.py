@@ -1,12 +1,12 @@
-"""The "Pain points" pages in the admin: the survey list and one survey's report (staff only,
-``analysis.view_painpoints``). Charts are inline SVG drawn here; the page has no script."""
+"""The "Pain points" pages in the admin: the survey list and one survey's report (staff with
+``analysis.view_painpoints``, checked by ``config.access.admin_page``). Charts are inline SVG
+drawn here; the page has no script."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -35,17 +35,11 @@ SEGMENT_LABELS = {
 }
 
 
-def _require(request) -> None:
-    if not request.user.has_perm("analysis.view_painpoints"):
-        raise PermissionDenied
-
-
 def _lang() -> str:
     return "en" if (get_language() or "").startswith("en") else "zh-hans"
 
 
 def surveys_page(request):
-    _require(request)
     linked = set(SurveyAnalysisSettings.objects.values_list("survey_id", flat=True))
     surveys = [
         {"key": s.key, "title": (s.title or {}).get(_lang()) or s.key, "linked": s.pk in linked}
@@ -131,7 +125,6 @@ def _filter_options(survey: Survey) -> list[dict]:
 
 
 def survey_page(request, key: str):
-    _require(request)
     survey = Survey.objects.filter(key=key).first()
     if survey is None:
         raise Http404(_("No survey with key %(key)s.") % {"key": key})

@@ -1,7 +1,8 @@
 """API of the analysis app: metrics and pain points of a survey, emerging-topic actions.
 
-Read endpoints need the ``analysis.view_painpoints`` permission (process owners, viewers,
-designers); acting on an emerging topic needs ``analysis.change_emergingtopic`` (designers).
+Each operation needs the permissions ``config.permissions`` maps it to: reading metrics and
+pain points ``analysis.view_painpoints``; acting on an emerging topic
+``analysis.change_emergingtopic`` and ``analysis.change_topic`` (process owners, designers).
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analysis import selectors, services
 from analysis.errors import AnalysisErrorCode as Code
 from analysis.models import EmergingTopic, SurveyAnalysisSettings, Topic
+from config.access import ApiPermission
 from config.dates import API_DATE_MAX, API_DATE_MIN, DAY_OR_EMPTY, api_date_check
 from config.json_text import has_unstorable_text
 from config.pagination import PaginatedApiMixin
@@ -33,15 +34,6 @@ MAX_DAYS = 731
 RESERVED = {"from", "to", "period", "lang", "format"}
 _FILTER_KEY = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 LANGS = {code for code, _name in settings.LANGUAGES}
-
-
-class HasPerms(BasePermission):
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not user or not user.is_authenticated or not user.is_staff:
-            return False
-        perms = view.permissions_by_method.get(request.method, view.permissions_by_method["GET"])
-        return user.has_perms(perms)
 
 
 def _error(field: str, message: str, code: str) -> exceptions.ValidationError:
@@ -153,8 +145,7 @@ SCOPE_PARAMETERS = [
 
 
 class SurveyMetricsApi(APIView):
-    permission_classes = [HasPerms]
-    permissions_by_method = {"GET": ["analysis.view_painpoints"]}
+    permission_classes = [ApiPermission]
 
     @extend_schema(
         tags=TAG,
@@ -189,8 +180,7 @@ def label_texts(report: dict, lang: str) -> dict:
 
 
 class SurveyPainPointsApi(APIView):
-    permission_classes = [HasPerms]
-    permissions_by_method = {"GET": ["analysis.view_painpoints"]}
+    permission_classes = [ApiPermission]
 
     @extend_schema(
         tags=TAG,
@@ -224,8 +214,7 @@ class EmergingTopicOutputSerializer(serializers.Serializer):
 
 
 class EmergingTopicListApi(PaginatedApiMixin, APIView):
-    permission_classes = [HasPerms]
-    permissions_by_method = {"GET": ["analysis.view_emergingtopic"]}
+    permission_classes = [ApiPermission]
 
     @extend_schema(
         tags=TAG,
@@ -245,11 +234,7 @@ class EmergingTopicListApi(PaginatedApiMixin, APIView):
 class EmergingTopicActionApi(APIView):
     """promote (key, label, stage?, team?), merge (topic), rename (label), dismiss."""
 
-    permission_classes = [HasPerms]
-    permissions_by_method = {
-        "GET": ["analysis.view_emergingtopic"],
-        "POST": ["analysis.change_emergingtopic", "analysis.change_topic"],
-    }
+    permission_classes = [ApiPermission]
 
     class InputSerializer(serializers.Serializer):
         action = serializers.ChoiceField(choices=["promote", "merge", "rename", "dismiss"])

@@ -10,13 +10,14 @@ import datetime as dt
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.access import admin_page
 from responses.services.funnel import STAGES, funnel_group_by_validate, funnel_report
 from surveys.models import Survey
 
@@ -73,8 +74,7 @@ def _bars(report) -> list[dict]:
 
 
 def funnel_admin_view(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("responses.view_invitation"):
-        raise PermissionDenied
+    """Who may open it: ``responses.view_funnel`` (config.permissions), as the funnel API."""
     initial = {"date_from": timezone.localdate() - dt.timedelta(days=29), "group_by": "channel"}
     form = FunnelForm(request.GET or None, initial=initial)
     report = None
@@ -113,7 +113,11 @@ def register() -> None:
 
     def get_urls():
         return [
-            path("responses/funnel/", site.admin_view(funnel_admin_view), name="responses_funnel"),
+            path(
+                "responses/funnel/",
+                admin_page(site, funnel_admin_view, "responses_funnel"),
+                name="responses_funnel",
+            ),
             *original(),
         ]
 

@@ -3,10 +3,10 @@
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.access import ApiPermission
 from config.exceptions import error_body
 from config.parsers import LimitedJSONParser
 from responses.authentication import SourceSystemAuthentication
@@ -31,7 +31,7 @@ class EventIngestApi(APIView):
     """
 
     authentication_classes = [SourceSystemAuthentication]
-    permission_classes = [IsAuthenticated]
+    permission_classes = [ApiPermission]
     parser_classes = [LimitedJSONParser]
 
     @extend_schema(

@@ -1,14 +1,14 @@
-"""The funnel API: ``GET /api/v1/funnel/`` (staff only)."""
+"""The funnel API: ``GET /api/v1/funnel/`` (``responses.view_funnel``, as the admin page)."""
 
 import datetime as dt
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.access import ApiPermission
 from config.dates import (
     API_DATE_MAX,
     API_DATE_MIN,
@@ -91,7 +91,7 @@ class FunnelApi(APIView):
     ``to`` are days (inclusive) of the decision in the site's time zone.
     """
 
-    permission_classes = [IsAdminUser]
+    permission_classes = [ApiPermission]
 
     @extend_schema(
         operation_id="funnel_read",
@@ -123,7 +123,7 @@ class FunnelApi(APIView):
         responses={
             200: FunnelOutputSerializer,
             400: OpenApiResponse(description="A parameter is invalid (see details)."),
-            403: OpenApiResponse(description="Not staff."),
+            403: OpenApiResponse(description="Missing responses.view_funnel."),
             404: OpenApiResponse(description="No survey with this key."),
         },
     )

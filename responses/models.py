@@ -197,6 +197,7 @@ class Invitation(models.Model):
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
         ordering = ["-created_at", "-id"]
+        permissions = [("view_funnel", _("Can view the invitation funnel"))]
         constraints = [
             # At most one invitation per event (the winning rule decides; see services/rules.py).
             models.UniqueConstraint(fields=["event"], name="invitation_one_per_event"),

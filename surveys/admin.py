@@ -19,6 +19,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from config.access import MappedActionsAdminMixin, admin_page
+from config.permissions import admin_view_need, user_meets
 from surveys import admin_views, services
 from surveys.forms import ChoiceForm, QuestionForm, QuestionInlineForm, SurveyForm, condition_summary
 from surveys.models import Choice, Question, Survey, SurveyVersion
@@ -125,7 +127,7 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(Survey)
-class SurveyAdmin(admin.ModelAdmin):
+class SurveyAdmin(MappedActionsAdminMixin, admin.ModelAdmin):
     form = SurveyForm
     inlines = [QuestionInline, VersionInline]
     list_display = ["key", "title_shown", "audience", "status", "latest_version", "has_unpublished_changes"]
@@ -204,28 +206,19 @@ class SurveyAdmin(admin.ModelAdmin):
         return f"v{number}" if number else "—"
 
     def get_urls(self):
-        def wrap(view):
-            def wrapped(request, *args, **kwargs):
+        def route(route: str, view, name: str):
+            def bound(request, *args, **kwargs):
                 return view(self, request, *args, **kwargs)
 
-            return self.admin_site.admin_view(wrapped)
+            # admin_page checks the page's need in config.permissions before the view runs.
+            return path(route, admin_page(self.admin_site, bound, name), name=name)
 
         return [
-            path("templates/", wrap(admin_views.survey_templates_view), name="surveys_survey_templates"),
-            path(
-                "<path:object_id>/preview/",
-                wrap(admin_views.survey_preview_view),
-                name="surveys_survey_preview",
-            ),
-            path(
-                "<path:object_id>/publish/",
-                wrap(admin_views.survey_publish_view),
-                name="surveys_survey_publish",
-            ),
-            path(
-                "<path:object_id>/duplicate/",
-                wrap(admin_views.survey_duplicate_view),
-                name="surveys_survey_duplicate",
+            route("templates/", admin_views.survey_templates_view, "surveys_survey_templates"),
+            route("<path:object_id>/preview/", admin_views.survey_preview_view, "surveys_survey_preview"),
+            route("<path:object_id>/publish/", admin_views.survey_publish_view, "surveys_survey_publish"),
+            route(
+                "<path:object_id>/duplicate/", admin_views.survey_duplicate_view, "surveys_survey_duplicate"
             ),
             *super().get_urls(),
         ]
@@ -274,14 +267,15 @@ class SurveyAdmin(admin.ModelAdmin):
         return self._publish_after_save(request, obj, super().response_add(request, obj, post_url_continue))
 
     def has_publish_permission(self, request) -> bool:
-        return request.user.has_perm("surveys.publish_survey")
+        return user_meets(request.user, admin_view_need("admin:surveys_survey_publish"))
 
-    @admin.action(description=_("Publish selected surveys"), permissions=["publish"])
+    # Who may run each action: config.permissions.ADMIN_ACTIONS (MappedActionsAdminMixin).
+    @admin.action(description=_("Publish selected surveys"))
     def publish_selected(self, request: HttpRequest, queryset) -> None:
         for survey in queryset.order_by("key"):
             admin_views.survey_publish_with_messages(request, survey)
 
-    @admin.action(description=_("Duplicate selected surveys (as <key>-copy)"), permissions=["add"])
+    @admin.action(description=_("Duplicate selected surveys (as <key>-copy)"))
     def duplicate_selected(self, request: HttpRequest, queryset):
         surveys = list(queryset.order_by("key"))
         if len(surveys) == 1:
@@ -400,12 +394,9 @@ class SurveyVersionAdmin(admin.ModelAdmin):
         def preview(request, object_id):
             return admin_views.version_preview_view(self, request, object_id)
 
+        name = "surveys_surveyversion_preview"
         return [
-            path(
-                "<path:object_id>/preview/",
-                self.admin_site.admin_view(preview),
-                name="surveys_surveyversion_preview",
-            ),
+            path("<path:object_id>/preview/", admin_page(self.admin_site, preview, name), name=name),
             *super().get_urls(),
         ]
 

@@ -1,14 +1,15 @@
 """Extra admin pages of the survey builder: preview, publish, duplicate, starter templates.
 
 Each view calls one service from ``surveys.services``; a ``ValidationError`` from it is shown on
-the page, naming the question and field, never turned into a 500.
+the page, naming the question and field, never turned into a 500. Who may open each page is
+checked before the view runs (``config.access.admin_page``, from ``config.permissions``).
 """
 
 import re
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -17,6 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
+from config.permissions import admin_view_need, user_meets
 from surveys import selectors, services
 from surveys.forms import DuplicateForm, TemplateLoadForm
 from surveys.models import Audience, Survey, SurveyVersion
@@ -51,8 +53,6 @@ def respondent_page_context(*, definition: dict, locale: str, preview: bool, **e
 
 def survey_preview_view(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
     survey = get_object_or_404(Survey, pk=object_id)
-    if not model_admin.has_view_permission(request, survey):
-        raise PermissionDenied
     definition = services.survey_preview_definition(survey=survey)
     locale = preview_locale(request, definition)
     with translation.override(locale):
@@ -65,8 +65,6 @@ def survey_preview_view(model_admin, request: HttpRequest, object_id: str) -> Ht
 
 def version_preview_view(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
     version = get_object_or_404(SurveyVersion.objects.select_related("survey"), pk=object_id)
-    if not model_admin.has_view_permission(request, version):
-        raise PermissionDenied
     definition = version.definition
     locale = preview_locale(request, definition)
     with translation.override(locale):
@@ -176,7 +174,7 @@ def survey_publish_with_messages(
     request: HttpRequest, survey: Survey, note: str = ""
 ) -> SurveyVersion | None:
     """Publish, then tell the user on the next page: the new version, or every error."""
-    if not request.user.has_perm("surveys.publish_survey"):
+    if not user_meets(request.user, admin_view_need("admin:surveys_survey_publish")):
         messages.error(request, gettext("You may not publish surveys."))
         return None
     try:
@@ -209,8 +207,6 @@ def survey_publish_view(model_admin, request: HttpRequest, object_id: str) -> Ht
     change_url = reverse("admin:surveys_survey_change", args=[survey.pk])
     if request.method != "POST":
         return HttpResponseRedirect(change_url)
-    if not model_admin.has_change_permission(request, survey):
-        raise PermissionDenied
     survey_publish_with_messages(request, survey, note=request.POST.get("publish_note", "")[:255])
     return HttpResponseRedirect(change_url)
 
@@ -227,8 +223,6 @@ def free_copy_key(key: str) -> str:
 
 def survey_duplicate_view(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
     survey = get_object_or_404(Survey, pk=object_id)
-    if not model_admin.has_add_permission(request):
-        raise PermissionDenied
     if request.method == "POST":
         form = DuplicateForm(request.POST)
         if form.is_valid():
@@ -260,8 +254,6 @@ def survey_duplicate_view(model_admin, request: HttpRequest, object_id: str) -> 
 
 
 def survey_templates_view(model_admin, request: HttpRequest) -> HttpResponse:
-    if not model_admin.has_add_permission(request):
-        raise PermissionDenied
     templates = selectors.survey_templates()
     failed_key, failed_form = None, None
     if request.method == "POST":

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -23,6 +24,15 @@ def service_missing(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{reason} (CI must provide it)")
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _settings_language() -> Iterator[None]:
+    """Each test starts in LANGUAGE_CODE: a request through LocaleMiddleware leaves its language
+    active on the thread, which would leak into the next test's messages."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

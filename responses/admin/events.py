@@ -7,7 +7,7 @@ it (the fatigue window, the quota, the sampling draw), in one sentence.
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -15,6 +15,8 @@ from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from config.access import admin_page
+from config.permissions import admin_view_need, user_meets
 from responses.admin.base import ReadOnlyAdminMixin
 from responses.models import Invitation, QuotaCounter, ServiceEvent, Suppression
 from responses.selectors import event_outcome
@@ -174,20 +176,19 @@ class ServiceEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             return str(_("No decision recorded."))
         return suppression_explain(suppression, event=obj)
 
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        can_upload = user_meets(request.user, admin_view_need("admin:responses_serviceevent_upload"))
+        return super().changelist_view(request, {**(extra_context or {}), "can_upload": can_upload})
+
     def get_urls(self):
+        name = "responses_serviceevent_upload"
         return [
-            path(
-                "upload/",
-                self.admin_site.admin_view(self.upload_view),
-                name="responses_serviceevent_upload",
-            ),
+            path("upload/", admin_page(self.admin_site, self.upload_view, name), name=name),
             *super().get_urls(),
         ]
 
     def upload_view(self, request: HttpRequest):
         """Upload events from CSV/XLSX; answers with one result per row."""
-        if not request.user.has_perm("responses.add_serviceevent") and not request.user.is_superuser:
-            raise PermissionDenied
         results = None
         counts = None
         form = EventUploadForm(request.POST or None, request.FILES or None)

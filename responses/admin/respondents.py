@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from config.access import MappedActionsAdminMixin
 from responses.models import Respondent
 from responses.services.respondents import respondent_opt_out
 
@@ -24,7 +25,7 @@ class OptedOutFilter(admin.SimpleListFilter):
 
 
 @admin.register(Respondent)
-class RespondentAdmin(admin.ModelAdmin):
+class RespondentAdmin(MappedActionsAdminMixin, admin.ModelAdmin):
     list_display = ["ref", "type", "email", "phone", "locale", "timezone", "opted_out_at", "updated_at"]
     list_filter = ["type", OptedOutFilter, "locale"]
     search_fields = ["ref", "email", "phone"]

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from config.access import MappedActionsAdminMixin
 from responses.models import SourceSystem
 from responses.services.sources import source_system_create, source_system_rotate_key
 
@@ -16,7 +17,7 @@ class SourceSystemForm(forms.ModelForm):
 
 
 @admin.register(SourceSystem)
-class SourceSystemAdmin(admin.ModelAdmin):
+class SourceSystemAdmin(MappedActionsAdminMixin, admin.ModelAdmin):
     form = SourceSystemForm
     list_display = ["name", "description", "key_prefix", "is_active", "created_at"]
     list_filter = ["is_active"]

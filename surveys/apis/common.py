@@ -1,4 +1,4 @@
-"""Shared pieces of the surveys API: the permission, fields, output serializers, lookups."""
+"""Shared pieces of the surveys API: the base view, fields, output serializers, lookups."""
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, RegexValidator
@@ -6,9 +6,9 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field, inline_serializer
 from rest_framework import serializers
-from rest_framework.permissions import BasePermission
 from rest_framework.views import APIView
 
+from config.access import ApiPermission
 from config.json_text import has_unstorable_text
 from surveys import selectors
 from surveys.errors import SurveyErrorCode as Code
@@ -17,34 +17,6 @@ from surveys.validation import QUESTION_KEY_MAX_LENGTH, is_slug
 
 TAG = ["surveys"]
 KEY_PATTERN = r"^[-a-zA-Z0-9_]+$"
-
-
-class ModelPermission(BasePermission):
-    """Django model permissions for plain APIViews; reading needs the ``view_`` permission.
-
-    The view names its ``permission_model``; ``extra_permissions`` maps a method to the
-    permissions it needs instead (publishing).
-    """
-
-    actions = {
-        "GET": "view",
-        "HEAD": "view",
-        "OPTIONS": "view",
-        "POST": "add",
-        "PUT": "change",
-        "PATCH": "change",
-        "DELETE": "delete",
-    }
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not user or not user.is_authenticated:
-            return False
-        perms = getattr(view, "extra_permissions", {}).get(request.method)
-        if perms is None:
-            meta = view.permission_model._meta
-            perms = [f"{meta.app_label}.{self.actions.get(request.method, 'change')}_{meta.model_name}"]
-        return user.has_perms(perms)
 
 
 # Fields -------------------------------------------------------------------------------------
@@ -270,5 +242,4 @@ def choice_or_404(survey_key: str, question_key: str, choice_key: str) -> Choice
 
 
 class BaseApi(APIView):
-    permission_classes = [ModelPermission]
-    permission_model: type = Survey
+    permission_classes = [ApiPermission]

@@ -22,7 +22,7 @@ from surveys.apis.common import (
     survey_or_404,
 )
 from surveys.errors import SurveyErrorCode as Code
-from surveys.models import Choice, Question
+from surveys.models import Question
 from surveys.validation import MAX_LENGTH_LIMIT
 
 # Questions and choices ------------------------------------------------------------------------
@@ -56,8 +56,6 @@ class QuestionInputSerializer(serializers.Serializer):
 
 
 class QuestionListApi(PaginatedApiMixin, BaseApi):
-    permission_model = Question
-
     class QuestionCreateInputSerializer(QuestionInputSerializer):
         choices = ChoiceInputSerializer(many=True, required=False)
 
@@ -85,8 +83,6 @@ class QuestionListApi(PaginatedApiMixin, BaseApi):
 
 
 class QuestionDetailApi(BaseApi):
-    permission_model = Question
-
     @extend_schema(
         tags=TAG, summary="One draft question", responses={200: QuestionOutputSerializer, **COMMON_ERRORS}
     )
@@ -113,8 +109,6 @@ class QuestionDetailApi(BaseApi):
 
 
 class ChoiceListApi(PaginatedApiMixin, BaseApi):
-    permission_model = Choice
-
     @extend_schema(
         tags=TAG,
         summary="A question's choices or matrix items",
@@ -139,8 +133,6 @@ class ChoiceListApi(PaginatedApiMixin, BaseApi):
 
 
 class ChoiceDetailApi(BaseApi):
-    permission_model = Choice
-
     @extend_schema(
         tags=TAG,
         summary="One choice or matrix item",

@@ -103,8 +103,6 @@ class SurveyDetailApi(BaseApi):
 
 
 class SurveyDuplicateApi(BaseApi):
-    extra_permissions = {"POST": ["surveys.add_survey", "surveys.add_question", "surveys.add_choice"]}
-
     class SurveyDuplicateInputSerializer(serializers.Serializer):
         key = KeyField(max_key_length=SURVEY_KEY_MAX_LENGTH)
 
@@ -148,8 +146,6 @@ class SurveyTemplateListApi(PaginatedApiMixin, BaseApi):
 
 
 class SurveyTemplateLoadApi(BaseApi):
-    extra_permissions = {"POST": ["surveys.add_survey", "surveys.add_question", "surveys.add_choice"]}
-
     class SurveyTemplateLoadInputSerializer(serializers.Serializer):
         survey_key = KeyField(max_key_length=SURVEY_KEY_MAX_LENGTH, required=False)
 

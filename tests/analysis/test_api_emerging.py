@@ -145,8 +145,8 @@ def test_promote_without_a_label_names_the_field(emerging):
     assert not Topic.objects.filter(key="invoice").exists()
 
 
-def test_process_owner_may_read_but_not_act(emerging):
-    client = client_in("process_owners")
+def test_viewer_may_read_but_not_act(emerging):
+    client = client_in("viewers")
 
     assert client.get(url(emerging)).status_code == 200
     assert (
@@ -154,6 +154,16 @@ def test_process_owner_may_read_but_not_act(emerging):
     )
     emerging.refresh_from_db()
     assert emerging.status == "new"
+
+
+def test_process_owner_manages_emerging_topics(emerging):
+    client = client_in("process_owners")
+
+    response = client.post(url(emerging, f"{emerging.pk}/"), {"action": "dismiss"}, format="json")
+
+    assert response.status_code == 200
+    emerging.refresh_from_db()
+    assert emerging.status == "dismissed"
 
 
 def test_starter_load_is_idempotent_and_keeps_edits():

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from config.demo import demo_data_refuse_unless_allowed
+from surveys.roles import roles_ensure
 
 DEMO_USERS = [
     # username, password, superuser, group
@@ -53,6 +54,7 @@ class Command(BaseCommand):
         self.stdout.write("Demo events: " + "; ".join(outcomes))
 
     def _users(self) -> None:
+        roles_ensure()  # the role groups with their grants, even on a database without them
         user_model = get_user_model()
         for username, password, is_superuser, group_name in DEMO_USERS:
             user, created = user_model.objects.get_or_create(
@@ -62,6 +64,4 @@ class Command(BaseCommand):
                 user.set_password(password)
                 user.save(update_fields=["password"])
             if group_name:
-                group = Group.objects.filter(name=group_name).first()
-                if group is not None:
-                    user.groups.add(group)
+                user.groups.add(Group.objects.get(name=group_name))

@@ -1,0 +1,206 @@
+"""Who may do what: the one permission map of the API and the admin, and the roles' grants.
+
+Every operation of the staff API (URL name under ``/api/v1/`` and HTTP method), every admin
+action and every custom admin page names the Django permissions it needs here; the DRF
+permission class and the admin (``config.access``) read this map and nothing else. A user
+must be active staff and hold every permission listed (a superuser holds them all). The events
+API is the one operation for a source system's API key instead of a user.
+
+``ROLE_GRANTS`` is the single source of what each role (a Django group) holds; the groups are
+brought in line with it after every ``migrate`` and ``flush`` and by ``demo_load``
+(``surveys.roles.roles_ensure``). Standard admin pages (list, add, change, delete) keep Django's
+model permissions (``<app>.<action>_<model>``), which the grants below give.
+
+Policy: viewers read and never change anything; they read what process owners read except
+respondents' contact details. Process owners read responses, comments, the funnel and pain
+points and manage the taxonomy and emerging topics. Survey designers manage surveys, rules,
+starter templates and open links, and read events, invitations and the funnel.
+
+This module imports nothing from the apps; it is plain data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SURVEY_DESIGNERS = "survey_designers"
+PROCESS_OWNERS = "process_owners"
+VIEWERS = "viewers"
+ROLES = (SURVEY_DESIGNERS, PROCESS_OWNERS, VIEWERS)
+
+
+@dataclass(frozen=True)
+class Need:
+    """What an operation needs: these permissions (all of them), or a source system's key."""
+
+    permissions: tuple[str, ...] = ()
+    source_system: bool = False
+
+    def __str__(self) -> str:
+        return "source system API key" if self.source_system else " + ".join(self.permissions)
+
+
+def need(*permissions: str) -> Need:
+    return Need(permissions=permissions)
+
+
+SOURCE_SYSTEM = Need(source_system=True)
+
+# Shared needs: the page and the API of one operation name the same entry.
+READ_SURVEYS = need("surveys.view_survey")
+READ_VERSIONS = need("surveys.view_surveyversion")
+COPY_SURVEY = need("surveys.add_survey", "surveys.add_question", "surveys.add_choice")
+PUBLISH = need("surveys.publish_survey")
+READ_FUNNEL = need("responses.view_funnel")
+READ_PAINPOINTS = need("analysis.view_painpoints")
+READ_EMERGING = need("analysis.view_emergingtopic")
+ACT_ON_EMERGING = need("analysis.change_emergingtopic", "analysis.change_topic")
+DISCOVER_EMERGING = need("analysis.change_emergingtopic")
+
+# (URL name, HTTP method) -> need. HEAD follows GET; OPTIONS is allowed to whoever may do one
+# of the endpoint's operations. An operation missing here is refused.
+API_OPERATIONS: dict[tuple[str, str], Need] = {
+    ("api:survey-list", "GET"): READ_SURVEYS,
+    ("api:survey-list", "POST"): need("surveys.add_survey"),
+    ("api:survey-detail", "GET"): READ_SURVEYS,
+    ("api:survey-detail", "PATCH"): need("surveys.change_survey"),
+    ("api:survey-duplicate", "POST"): COPY_SURVEY,
+    ("api:survey-preview", "GET"): READ_SURVEYS,
+    ("api:survey-publish", "POST"): PUBLISH,
+    ("api:survey-version-list", "GET"): READ_VERSIONS,
+    ("api:survey-version-detail", "GET"): READ_VERSIONS,
+    ("api:question-list", "GET"): need("surveys.view_question"),
+    ("api:question-list", "POST"): need("surveys.add_question"),
+    ("api:question-detail", "GET"): need("surveys.view_question"),
+    ("api:question-detail", "PATCH"): need("surveys.change_question"),
+    ("api:question-detail", "DELETE"): need("surveys.delete_question"),
+    ("api:choice-list", "GET"): need("surveys.view_choice"),
+    ("api:choice-list", "POST"): need("surveys.add_choice"),
+    ("api:choice-detail", "GET"): need("surveys.view_choice"),
+    ("api:choice-detail", "PATCH"): need("surveys.change_choice"),
+    ("api:choice-detail", "DELETE"): need("surveys.delete_choice"),
+    ("api:survey-template-list", "GET"): READ_SURVEYS,
+    ("api:survey-template-load", "POST"): COPY_SURVEY,
+    ("api:events-ingest", "POST"): SOURCE_SYSTEM,
+    ("api:funnel", "GET"): READ_FUNNEL,
+    ("api:survey-metrics", "GET"): READ_PAINPOINTS,
+    ("api:survey-pain-points", "GET"): READ_PAINPOINTS,
+    ("api:survey-emerging-topics", "GET"): READ_EMERGING,
+    ("api:survey-emerging-topic-action", "POST"): ACT_ON_EMERGING,
+}
+
+# (model label, action name) -> need. Django's own "delete_selected" needs the model's delete
+# permission (see admin_action_need).
+ADMIN_ACTIONS: dict[tuple[str, str], Need] = {
+    ("surveys.survey", "publish_selected"): PUBLISH,
+    ("surveys.survey", "duplicate_selected"): COPY_SURVEY,
+    ("responses.respondent", "opt_out"): need("responses.change_respondent"),
+    ("responses.sourcesystem", "rotate_key"): need("responses.change_sourcesystem"),
+    ("analysis.surveyanalysissettings", "train_detractor_model"): need(
+        "analysis.change_surveyanalysissettings"
+    ),
+    ("analysis.surveyanalysissettings", "discover_emerging"): DISCOVER_EMERGING,
+    ("analysis.emergingtopic", "promote"): ACT_ON_EMERGING,
+    ("analysis.emergingtopic", "dismiss"): DISCOVER_EMERGING,
+    ("analysis.emergingtopic", "discover_again"): DISCOVER_EMERGING,
+}
+
+# Admin URL name -> need, for the admin's own pages beyond list/add/change/delete/history.
+ADMIN_VIEWS: dict[str, Need] = {
+    "admin:surveys_survey_templates": COPY_SURVEY,
+    "admin:surveys_survey_preview": READ_SURVEYS,
+    "admin:surveys_survey_publish": PUBLISH,
+    "admin:surveys_survey_duplicate": COPY_SURVEY,
+    "admin:surveys_surveyversion_preview": READ_VERSIONS,
+    "admin:responses_serviceevent_upload": need("responses.add_serviceevent"),
+    "admin:responses_funnel": READ_FUNNEL,
+    "admin:analysis_painpointreport_changelist": READ_PAINPOINTS,
+    "admin:analysis_painpoints_surveys": READ_PAINPOINTS,
+    "admin:analysis_painpoints_survey": READ_PAINPOINTS,
+}
+
+
+def _crud(app_label: str, *models: str, actions: tuple[str, ...] = ("add", "change", "delete", "view")):
+    return {f"{app_label}.{action}_{model}" for model in models for action in actions}
+
+
+_READ_SURVEYS = _crud("surveys", "survey", "question", "choice", "surveyversion", actions=("view",))
+_READ_ANALYSIS = {
+    "analysis.view_painpoints",
+    *_crud(
+        "analysis",
+        "taxonomy",
+        "topic",
+        "commentanalysis",
+        "commenttopic",
+        "emergingtopic",
+        "surveyanalysissettings",
+        actions=("view",),
+    ),
+}
+_READ_ANSWERS = {"responses.view_response", "responses.view_answer", "responses.view_funnel"}
+
+ROLE_GRANTS: dict[str, frozenset[str]] = {
+    SURVEY_DESIGNERS: frozenset(
+        {
+            *_crud("surveys", "survey", "question", "choice", "distributionrule"),
+            "surveys.publish_survey",
+            "surveys.view_surveyversion",
+            *_crud("responses", "openlink"),
+            *_crud(
+                "responses", "serviceevent", "invitation", "suppression", "quotacounter", actions=("view",)
+            ),
+            "responses.view_funnel",
+            "analysis.view_painpoints",
+            *_crud("analysis", "taxonomy", "topic", "dictionaryterm", "surveyanalysissettings"),
+            "analysis.view_emergingtopic",
+            "analysis.change_emergingtopic",
+            "analysis.view_commentanalysis",
+            "analysis.view_detractormodelversion",
+        }
+    ),
+    PROCESS_OWNERS: frozenset(
+        {
+            *_READ_SURVEYS,
+            *_READ_ANSWERS,
+            "responses.view_respondent",
+            *_READ_ANALYSIS,
+            *_crud("analysis", "taxonomy", "topic"),
+            "analysis.change_emergingtopic",
+        }
+    ),
+    VIEWERS: frozenset({*_READ_SURVEYS, *_READ_ANSWERS, *_READ_ANALYSIS}),
+}
+
+
+def api_need(view_name: str, method: str) -> Need | None:
+    return API_OPERATIONS.get((view_name, "GET" if method == "HEAD" else method))
+
+
+def admin_action_need(model_label: str, action: str) -> Need | None:
+    if action == "delete_selected":
+        app_label, model_name = model_label.split(".")
+        return need(f"{app_label}.delete_{model_name}")
+    return ADMIN_ACTIONS.get((model_label, action))
+
+
+def admin_view_need(url_name: str) -> Need | None:
+    return ADMIN_VIEWS.get(url_name)
+
+
+def user_meets(user, requirement: Need | None) -> bool:
+    """Active staff holding every permission of ``requirement``; never for a missing entry."""
+    if requirement is None or requirement.source_system:
+        return False
+    if not (user and user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    return user.has_perms(requirement.permissions)
+
+
+def role_meets(role: str, requirement: Need) -> bool:
+    """Whether a member of ``role`` (or ``"superuser"``) may do an operation, from the map."""
+    if requirement.source_system:
+        return False
+    if role == "superuser":
+        return True
+    return set(requirement.permissions) <= ROLE_GRANTS[role]
