@@ -103,6 +103,9 @@ ADMIN_ACTIONS: dict[tuple[str, str], Need] = {
     ("analysis.emergingtopic", "promote"): ACT_ON_EMERGING,
     ("analysis.emergingtopic", "dismiss"): DISCOVER_EMERGING,
     ("analysis.emergingtopic", "discover_again"): DISCOVER_EMERGING,
+    # django-axes' login records (docs/security.md): no role holds their permissions, so only a
+    # superuser sees them and may clear the expired ones.
+    ("axes.accessattempt", "cleanup_expired_attempts"): need("axes.delete_accessattempt"),
 }
 
 # Admin URL name -> need, for the admin's own pages beyond list/add/change/delete/history.
