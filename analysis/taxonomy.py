@@ -23,9 +23,10 @@ Tagging one comment (``TopicTagger.tag``):
   made of its own words.
 
 - A term a topic lists as ``ambiguous`` (a plain noun such as "rider", "staff", 店员) tags the
-  topic only where its clause is a complaint (``analysis.text.polarity``): "the rider was lovely
-  and fast" tags nothing, "the rider was rude" tags rider attitude. A topic matched by other
-  terms as well is tagged as before.
+  topic only where it is a complaint (``analysis.text.polarity``): its clause is negative, or
+  its clause is neutral in a negative comment, as ``topic_polarity(..., neutral_from_comment=
+  True)`` counts it. "The rider was lovely and fast" and "rider" tag nothing; "the rider was
+  rude" tags rider attitude. A topic matched by other terms as well is tagged as before.
 
 Each match carries the taxonomy terms that matched: the explanation shown to users.
 """
@@ -41,7 +42,7 @@ from typing import Any, NamedTuple
 
 from analysis.text.normalise import normalise_text
 from analysis.text.pipeline import ProcessedComment, TextPipeline
-from analysis.text.polarity import COMPLAINT, clauses_analyse, mention_polarity
+from analysis.text.polarity import COMPLAINT, NEUTRAL, clauses_analyse, mention_polarity, polarity_of
 
 TAXONOMY_DIR = Path(__file__).resolve().parent / "data" / "taxonomies"
 LOCALES = ("zh-hans", "en")
@@ -314,7 +315,10 @@ class TopicTagger:
                 if clauses is None:
                     clauses = clauses_analyse(text)
                 terms = [e.term for e in entries]
-                if mention_polarity(text, terms, clauses=clauses) != COMPLAINT:
+                polarity = mention_polarity(text, terms, clauses=clauses)
+                if polarity is None or polarity == NEUTRAL:
+                    polarity = polarity_of(sum(c.score for c in clauses))
+                if polarity != COMPLAINT:
                     matched[index] = []
         topics = self.taxonomy.topics
         return tuple(

@@ -30,6 +30,11 @@ positive.
 
 Reported: accuracy and macro-F1 over the three classes (``sklearn.metrics``), and how many
 cases the aspect's words located.
+
+Section ``mams_complaints``: voc_eval's MAMS measure (the food_delivery topics a sentence is
+tagged with, mapped to MAMS categories, against the categories marked negative; macro-F1 over
+the four mapped categories) for the tags alone and for the tags whose ``topic_polarity`` is -1
+(what a pain point counts).
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ from sklearn.metrics import accuracy_score, f1_score
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from analysis.taxonomy import TopicTagger, taxonomy_load  # noqa: E402
+from analysis.text import TextPipeline  # noqa: E402
 from analysis.text.normalise import normalise_text  # noqa: E402
 from analysis.text.polarity import (  # noqa: E402
     NEUTRAL,
@@ -54,7 +61,9 @@ from analysis.text.polarity import (  # noqa: E402
     mention_polarity,
     polarity_of,
     text_polarity,
+    topic_polarity,
 )
+from benchmarks.voc_eval import MAMS_MAPPING  # noqa: E402
 
 ASAP_TERMS = {
     "location_traffic": ("交通", "地铁", "公交", "打车", "站"),
@@ -173,6 +182,39 @@ def eval_mams(data: Path) -> dict:
     return {"sentences": int(frame[["split", "sentence_idx"]].drop_duplicates().shape[0]), **evaluate(cases)}
 
 
+def eval_mams_complaints(data: Path) -> dict:
+    frame = pd.read_csv(data / "en" / "mams_acsa.csv")
+    pipeline = TextPipeline()
+    tagger = TopicTagger(taxonomy_load("food_delivery"), pipeline)
+    mapped = sorted(set(MAMS_MAPPING.values()))
+    counts = {kind: {c: [0, 0, 0] for c in mapped} for kind in ("tags", "tags with polarity -1")}
+    for (_split, _index), group in frame.groupby(["split", "sentence_idx"], sort=False):
+        negative = set(group.loc[group["polarity"] == "negative", "category"])
+        doc = pipeline.process(str(group["text"].iloc[0]))
+        matches = tagger.tag(doc)
+        polarity = topic_polarity(doc.text, matches, neutral_from_comment=True)
+        predicted = {
+            "tags": {MAMS_MAPPING[m.key] for m in matches if m.key in MAMS_MAPPING},
+            "tags with polarity -1": {
+                MAMS_MAPPING[k] for k, v in polarity.items() if v == -1 and k in MAMS_MAPPING
+            },
+        }
+        for kind, categories in predicted.items():
+            for category in mapped:
+                tp_fp_fn = counts[kind][category]
+                if category in categories:
+                    tp_fp_fn[0 if category in negative else 1] += 1
+                elif category in negative:
+                    tp_fp_fn[2] += 1
+    out = {}
+    for kind, per in counts.items():
+        f1s = {}
+        for category, (tp, fp, fn) in per.items():
+            f1s[category] = round(2 * tp / (2 * tp + fp + fn), 4) if tp else 0.0
+        out[kind] = {"macro_F1_mapped": round(sum(f1s.values()) / len(f1s), 4), "F1": f1s}
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -180,7 +222,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     results = {}
-    for name, run in (("asap", eval_asap), ("mams", eval_mams)):
+    for name, run in (("asap", eval_asap), ("mams", eval_mams), ("mams_complaints", eval_mams_complaints)):
         started = time.perf_counter()
         results[name] = run(args.data_dir)
         results[name]["seconds"] = round(time.perf_counter() - started, 1)

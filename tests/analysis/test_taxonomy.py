@@ -231,3 +231,11 @@ def test_topic_admin_form_refuses_an_ambiguous_term_that_is_no_seed_term():
     }
     topic.ambiguous = {"zh-hans": ["店员"], "en": []}
     topic.clean()
+
+
+def test_an_ambiguous_term_in_a_neutral_clause_follows_the_comment(tagger, pipeline):
+    # the waiter's clause holds no sentiment word: the comment decides
+    assert tags(tagger, pipeline, "The waiter brought the bill. It was a terrible evening") == (
+        TopicMatch("rider_attitude", ("waiter",)),
+    )
+    assert tags(tagger, pipeline, "The waiter brought the bill. It was a lovely evening") == ()
