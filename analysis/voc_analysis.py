@@ -5,6 +5,10 @@ comment out; no ORM, no broker. Steps: the text pipeline on every comment, taxon
 detractor likelihood (cross-fitted for scored comments), pain-point ranking
 (``analysis.painpoints``), keywords and examples per topic, emerging topics among comments no
 taxonomy topic covers (every comment with ``taxonomy=None``), metrics (``analysis.metrics``).
+
+Each topic mention gets a polarity from its clause (``analysis.text.polarity``: -1 complaint,
+0 neutral, 1 praise), passed to the ranking as the frame's ``topic_polarity`` column and written
+per row. English keywords are shown as real words (``analysis.text.display``).
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ from analysis.first_pass import analyse_many
 from analysis.keywords import keywords_scopes, keywords_separating
 from analysis.painpoints import painpoint_rank, topic_impact_as_dict
 from analysis.taxonomy import Taxonomy, TopicTagger
+from analysis.text.display import SurfaceForms
 from analysis.text.pipeline import ProcessedComment, TextPipeline
+from analysis.text.polarity import topic_polarity
 
 MAX_EXAMPLES = 5
 MAX_KEYWORDS = 8
@@ -39,6 +45,7 @@ class CommentRow:
     row: int
     language: str
     topics: tuple[str, ...]
+    topic_polarity: dict[str, int]  # topic key -> -1 complaint, 0 neutral, 1 praise
     cluster: str | None
     detractor_likelihood: float | None
     truncated: bool
@@ -109,6 +116,7 @@ def comments_analyse(
     docs = [a.doc for a in analysed]
     tags = [a.topics if has_text[i] else () for i, a in enumerate(analysed)]
     topic_keys = [tuple(m.key for m in t) for t in tags]
+    polarities = [topic_polarity(docs[i].text, tags[i], neutral_from_comment=True) for i in range(n)]
 
     # Detractor likelihood: labels from the scores, cross-fitted (comments only).
     comment_positions = [i for i in range(n) if has_text[i]]
@@ -128,6 +136,7 @@ def comments_analyse(
         {
             "text": [originals[i] if has_text[i] else np.nan for i in range(n)],
             "topics": [list(k) for k in topic_keys],
+            "topic_polarity": polarities,
             "score": score_values,
             "detractor_likelihood": likelihood,
         }
@@ -140,6 +149,7 @@ def comments_analyse(
     ranked = painpoint_rank(frame, metric=metric, segment_columns=segment_columns) if n else ()
 
     terms = [d.terms for d in docs]
+    shown = SurfaceForms(d.text for d in docs).term
     detractor_rank = {i: (0.0 if np.isnan(likelihood[i]) else float(likelihood[i])) for i in range(n)}
     if metric is not None:
         observed = metrics.detractor_mask(score_values, metric=metric)
@@ -167,7 +177,7 @@ def comments_analyse(
                 "team": topic.team if topic else "",
                 "matched_terms": [{"term": t, "count": c} for t, c in matched.most_common(10)],
                 "keywords": [
-                    {"term": k.term, "count": k.count, "score": round(k.score, 4)} for k in keywords
+                    {"term": shown(k.term), "count": k.count, "score": round(k.score, 4)} for k in keywords
                 ],
                 "examples": _examples(positions, originals, docs, rank),
             }
@@ -187,13 +197,13 @@ def comments_analyse(
         emerging.append(
             {
                 "key": cluster.key,
-                "keywords": list(cluster.keywords),
+                "keywords": list(dict.fromkeys(map(shown, cluster.keywords))),
                 "mentions": cluster.mentions,
                 # a sub-topic names the broad cluster it was split from
                 "parent": (
                     {
                         "key": cluster.parent,
-                        "keywords": list(parents[cluster.parent].keywords),
+                        "keywords": list(dict.fromkeys(map(shown, parents[cluster.parent].keywords))),
                         "mentions": parents[cluster.parent].mentions,
                     }
                     if cluster.parent
@@ -222,7 +232,7 @@ def comments_analyse(
         for side, words in zip(("detractors", "promoters"), keywords_separating(terms, sides), strict=True):
             separating[side] = [
                 {
-                    "term": w.term,
+                    "term": shown(w.term),
                     "z": w.z,
                     "detractors": w.count_detractors,
                     "promoters": w.count_promoters,
@@ -271,6 +281,7 @@ def comments_analyse(
             row=i,
             language=docs[i].language,
             topics=topic_keys[i],
+            topic_polarity=polarities[i],
             cluster=cluster_of.get(i),
             detractor_likelihood=None if np.isnan(likelihood[i]) else round(float(likelihood[i]), 4),
             truncated=docs[i].truncated,

@@ -120,18 +120,43 @@ def test_json_report_and_comments_csv(csv_file, tmp_path):
     assert report["separating_words"]["promoters"][0]["term"] == PROMOTER_WORD
     # and one CSV row per input row
     comments = read_comments(comments_out)
-    assert list(comments[0]) == ["row", "language", "topics", "cluster", "detractor_likelihood"]
+    assert list(comments[0]) == [
+        "row",
+        "language",
+        "topics",
+        "cluster",
+        "detractor_likelihood",
+        "topic_polarity",
+    ]
     assert len(comments) == 33
+    # "the rider was nice" names the rider in praise: no rider complaint
     assert [(c["row"], c["language"], c["topics"]) for c in comments[:9]] == [
         ("0", "zh", "delivery_time;food_temperature"),
         ("1", "zh", "rider_attitude;packaging_spill"),
         ("2", "en", "delivery_time;food_temperature"),
-        ("3", "mixed", "delivery_time;rider_attitude"),
+        ("3", "mixed", "delivery_time"),
         ("4", "mixed", "taste"),
         ("5", "none", ""),
         ("6", "zh", ""),
         ("7", "zh", "delivery_time"),
         ("8", "none", ""),
+    ]
+    # and each topic's polarity from its clause, a JSON object per row
+    assert [json.loads(c["topic_polarity"]) for c in comments[:9]] == [
+        {"delivery_time": -1, "food_temperature": -1},
+        {"rider_attitude": -1, "packaging_spill": -1},
+        {"delivery_time": -1, "food_temperature": -1},
+        {"delivery_time": -1},
+        {"taste": -1},
+        {},
+        {},
+        {"delivery_time": -1},
+        {},
+    ]
+    # 味道不错，分量足 and 包装很好，满意: praise
+    assert [json.loads(comments[i]["topic_polarity"]) for i in (22, 24)] == [
+        {"taste": 1, "portion_price": 1},
+        {"packaging_spill": 1},
     ]
     assert comments[8]["detractor_likelihood"] == ""  # no comment, no likelihood
     likelihoods = [float(c["detractor_likelihood"]) for c in comments if c["detractor_likelihood"]]
@@ -187,7 +212,7 @@ def test_empty_file_gives_an_empty_report(tmp_path, content):
         "metrics": {},
         "summary": {"rows": 0, "comments": 0, "languages": {}, "truncated": 0},
     }
-    assert comments_out.read_bytes() == b"row,language,topics,cluster,detractor_likelihood\r\n"
+    assert comments_out.read_bytes() == b"row,language,topics,cluster,detractor_likelihood,topic_polarity\r\n"
 
 
 @pytest.mark.parametrize(

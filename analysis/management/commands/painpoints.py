@@ -8,6 +8,7 @@ means Chinese, ``en`` English; otherwise the site default).
 from __future__ import annotations
 
 import csv
+import json
 import os
 import sys
 from pathlib import Path
@@ -26,7 +27,7 @@ from analysis.voc_analysis import comments_analyse
 
 METRICS = ("nps", "csat", "ces", "rating")
 FORMATS = ("json", "html", "csv")
-COMMENTS_COLUMNS = ("row", "language", "topics", "cluster", "detractor_likelihood")
+COMMENTS_COLUMNS = ("row", "language", "topics", "cluster", "detractor_likelihood", "topic_polarity")
 # read_table's messages for inputs that hold no response: those give an empty report.
 EMPTY_INPUT_MARKERS = ("the file is empty", "has a header but no rows")
 
@@ -165,6 +166,8 @@ class Command(BaseCommand):
                 writer.writerow(COMMENTS_COLUMNS)
                 for row in rows:
                     likelihood = "" if row.detractor_likelihood is None else f"{row.detractor_likelihood:.4f}"
+                    # topic key -> -1 complaint, 0 neutral, 1 praise, in the order of ``topics``
+                    polarity = json.dumps(row.topic_polarity, ensure_ascii=False, separators=(",", ":"))
                     writer.writerow(
-                        [row.row, row.language, ";".join(row.topics), row.cluster or "", likelihood]
+                        [row.row, row.language, ";".join(row.topics), row.cluster or "", likelihood, polarity]
                     )
