@@ -122,7 +122,10 @@ def test_json_report_and_comments_csv(csv_file, tmp_path):
     comments = read_comments(comments_out)
     assert list(comments[0]) == ["row", "language", "topics", "cluster", "detractor_likelihood"]
     assert len(comments) == 33
-    assert [(c["row"], c["language"], c["topics"]) for c in comments[:9]] == [
+    taxonomy_keys = [
+        ";".join(k for k in c["topics"].split(";") if k and not k.startswith("emerging-")) for c in comments
+    ]
+    assert [(c["row"], c["language"], k) for c, k in zip(comments[:9], taxonomy_keys, strict=False)] == [
         ("0", "zh", "delivery_time;food_temperature"),
         ("1", "zh", "rider_attitude;packaging_spill"),
         ("2", "en", "delivery_time;food_temperature"),
@@ -133,6 +136,17 @@ def test_json_report_and_comments_csv(csv_file, tmp_path):
         ("7", "zh", "delivery_time"),
         ("8", "none", ""),
     ]
+    # the topics discovered in a comment's uncovered clauses follow its taxonomy topics and are
+    # its cluster column
+    for comment, keys in zip(comments, taxonomy_keys, strict=True):
+        discovered = [k for k in comment["topics"].split(";") if k.startswith("emerging-")]
+        assert comment["topics"] == ";".join(k for k in (keys, *discovered) if k)
+        assert comment["cluster"] == ";".join(discovered)
+    # the default taxonomy (auto) covers these delivery comments, so its topics are ranked
+    assert report["summary"]["taxonomy"]["name"] == "food_delivery"
+    assert report["summary"]["taxonomy"]["used"] is True
+    assert report["summary"]["taxonomy"]["reason"] == "covers"
+    assert "Taxonomy food_delivery covers" in err
     assert comments[8]["detractor_likelihood"] == ""  # no comment, no likelihood
     likelihoods = [float(c["detractor_likelihood"]) for c in comments if c["detractor_likelihood"]]
     assert len(likelihoods) == 32
@@ -152,15 +166,27 @@ def test_xlsx_html_output_escapes_script(tmp_path):
 
 def test_taxonomy_none_clusters_every_comment(csv_file, tmp_path):
     comments_out = tmp_path / "comments.csv"
-    out, _ = run(csv_file, "--taxonomy", "none", "--clusters", "3", "--comments-out", comments_out)
+    out, err = run(csv_file, "--taxonomy", "none", "--clusters", "3", "--comments-out", comments_out)
     report = json.loads(out)
-    assert report["topics"] == []
+    # the three discovered topics are the ranked topics, and still listed as emerging
     assert len(report["emerging"]) == 3
-    # every comment but the emoji-only one and 好 (no subject word) is in a cluster
-    assert (report["summary"]["uncovered"], sum(c["mentions"] for c in report["emerging"])) == (32, 30)
+    assert sorted(t["key"] for t in report["topics"]) == sorted(c["key"] for c in report["emerging"])
+    assert {t["source"] for t in report["topics"]} == {"discovered"}
+    assert report["summary"]["taxonomy"] == {
+        "name": None,
+        "coverage": None,
+        "clause_coverage": None,
+        "threshold": 0.25,
+        "used": False,
+        "reason": "none_requested",
+    }
+    assert err.splitlines()[-1] == "No taxonomy: 3 topics discovered in the comments are ranked."
+    assert report["summary"]["uncovered"] == 32
     comments = read_comments(comments_out)
-    assert {c["topics"] for c in comments} == {""}
-    assert (comments[5]["cluster"], comments[6]["cluster"]) == ("", "")
+    # every comment but the emoji-only one and 好 (no subject word) is in a topic
+    assert (comments[5]["topics"], comments[6]["topics"]) == ("", "")
+    assert sum(1 for c in comments if c["topics"]) == 30
+    assert all(c["topics"] == c["cluster"] for c in comments)
     assert comments[0]["cluster"].startswith("emerging-")
 
 
