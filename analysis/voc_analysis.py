@@ -3,8 +3,9 @@
 Pure: plain columns in, a report dict (the ``painpoints`` JSON contract) and one row per input
 comment out; no ORM, no broker. Steps: the text pipeline on every comment, taxonomy tagging,
 detractor likelihood (cross-fitted for scored comments), pain-point ranking
-(``analysis.painpoints``), keywords and examples per topic, emerging topics among comments no
-taxonomy topic covers (every comment with ``taxonomy=None``), metrics (``analysis.metrics``).
+(``analysis.painpoints``) of taxonomy and discovered topics together, keywords and examples per
+topic, metrics (``analysis.metrics``). Whether the taxonomy is used, and the topics discovered on
+the clauses of the comments it does not cover, come from ``analysis.discovery``.
 """
 
 from __future__ import annotations
@@ -279,30 +280,29 @@ def comments_analyse(
             }
         )
 
-    emerging = [
-        {
-            "key": topic.key,
-            "label": dict(topic.label),
-            "keywords": list(topic.keywords),
-            "mentions": topic.mentions,
-            "clauses": topic.clauses,
-            # a sub-topic names the broad cluster it was split from
-            "parent": (
-                {
-                    "key": topic.parent,
-                    "keywords": list(parents[topic.parent].keywords),
-                    "mentions": parents[topic.parent].mentions,
-                }
-                if topic.parent
-                else None
-            ),
-            "examples": [
-                _example(p, originals, docs, _present(topic.keywords, docs[p].text)) for p in topic.examples
-            ],
-        }
-        for parents in [{p.key: p for p in discovery.parents}]
-        for topic in discovery.topics
-    ]
+    parents = {p.key: p for p in discovery.parents}
+    emerging = []
+    for topic in discovery.topics:
+        parent = parents.get(topic.parent) if topic.parent else None
+        emerging.append(
+            {
+                "key": topic.key,
+                "label": dict(topic.label),
+                "keywords": list(topic.keywords),
+                "mentions": topic.mentions,
+                "clauses": topic.clauses,
+                # a sub-topic names the broad cluster it was split from
+                "parent": (
+                    {"key": parent.key, "keywords": list(parent.keywords), "mentions": parent.mentions}
+                    if parent is not None
+                    else None
+                ),
+                "examples": [
+                    _example(e, originals, docs, _present(topic.keywords, docs[e].text))
+                    for e in topic.examples
+                ],
+            }
+        )
 
     # Words that separate detractors from promoters (scored comments only).
     separating: dict[str, list[dict[str, Any]]] = {"detractors": [], "promoters": []}

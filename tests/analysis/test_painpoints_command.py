@@ -263,3 +263,20 @@ def test_scores_without_comments_give_metrics_and_no_topics(tmp_path):
         ("0", "none", "", ""),
         ("1", "none", "", ""),
     ]
+
+
+def test_report_language_follows_the_data_and_language_forces_it(csv_file, tmp_path):
+    # mostly Chinese comments: the HTML report is in Chinese although the user reads English
+    chinese = tmp_path / "zh.html"
+    _, err = run(csv_file, "--text-column", "comment", "--format", "html", "--out", chinese)
+    html = chinese.read_text(encoding="utf-8")
+    assert '<html lang="zh-hans">' in html
+    assert "<h1>痛点报告</h1>" in html
+    assert '<p class="taxonomy">分类体系 food_delivery 覆盖评论中' in html
+    assert "Taxonomy food_delivery covers" in err  # the user's language on stderr
+    # --language forces it
+    english = tmp_path / "en.html"
+    run(csv_file, "--text-column", "comment", "--format", "html", "--language", "en", "--out", english)
+    assert '<html lang="en">' in english.read_text(encoding="utf-8")
+    with pytest.raises(CommandError, match="Unknown language fr: use one of zh-hans, en."):
+        run(csv_file, "--language", "fr")
