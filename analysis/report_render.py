@@ -30,6 +30,8 @@ from typing import Any
 
 from django.template import Context, Engine
 from django.utils import translation
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -144,6 +146,101 @@ def _parent_keywords(topic: dict) -> list[str]:
 
 def _examples(topic: dict) -> list[str]:
     return _texts(topic.get("examples"), "text", "comment")
+
+
+def highlight_html(text: str, terms: Any) -> SafeString:
+    """``text`` escaped, with each occurrence of ``terms`` (case-insensitive, longest first where
+    two overlap) inside ``<mark>``: the only markup in the result, so nothing a respondent typed
+    can run in a browser."""
+    wanted = sorted({str(t) for t in terms or () if str(t).strip()}, key=len, reverse=True)
+    folded = text.casefold()
+    spans: list[tuple[int, int]] = []
+    if len(folded) == len(text):  # case folding kept the positions (it does not for ß and a few more)
+        for term in wanted:
+            needle = term.casefold()
+            start = folded.find(needle)
+            while start >= 0:
+                end = start + len(needle)
+                if not any(s < end and start < e for s, e in spans):
+                    spans.append((start, end))
+                start = folded.find(needle, end)
+    spans.sort()
+    out, at = [], 0
+    for start, end in spans:
+        out.append(escape(text[at:start]))
+        out.append("<mark>" + escape(text[start:end]) + "</mark>")
+        at = end
+    out.append(escape(text[at:]))
+    return mark_safe("".join(out))  # every piece of text above is escaped
+
+
+def _examples_html(topic: dict) -> list[SafeString]:
+    out = []
+    for item in topic.get("examples") or ():
+        if isinstance(item, dict):
+            text = next((item[n] for n in ("text", "comment") if item.get(n) not in (None, "")), None)
+            if text is not None:
+                out.append(highlight_html(str(text), item.get("highlight")))
+        elif item is not None:
+            out.append(highlight_html(str(item), ()))
+    return out
+
+
+def report_language(report: dict, forced: str | None = None) -> str:
+    """The language a report is shown in: ``forced`` when given, else the data's
+    (``summary.language``: Chinese when Chinese comments are at least as many as English ones)."""
+    if forced in LANGS:
+        return str(forced)
+    summary = report.get("summary") if isinstance(report.get("summary"), dict) else {}
+    language = summary.get("language")
+    return str(language) if language in LANGS else "zh-hans"
+
+
+def taxonomy_statement(report: dict) -> str:
+    """What the run did with the taxonomy, in the active language (call inside
+    translation.override); empty for a report without the information."""
+    summary = report.get("summary") if isinstance(report.get("summary"), dict) else {}
+    fit = summary.get("taxonomy")
+    if not isinstance(fit, dict):
+        return ""
+    values = {
+        "name": fit.get("name") or "",
+        "clauses": _percent(fit.get("clause_coverage")),
+        "comments": _percent(fit.get("coverage")),
+        "threshold": _percent(fit.get("threshold")),
+        "count": _plain(summary.get("discovered", 0)) or "0",
+    }
+    reason = fit.get("reason")
+    if reason == "covers":
+        return (
+            _(
+                "Taxonomy %(name)s covers %(clauses)s of the comments' clauses (%(comments)s of the "
+                "comments), at least the %(threshold)s it needs: its topics are ranked, with %(count)s "
+                "topics discovered in what it does not cover."
+            )
+            % values
+        )
+    if reason == "below_threshold":
+        return (
+            _(
+                "Taxonomy %(name)s covers only %(clauses)s of the comments' clauses (%(comments)s of the "
+                "comments), below the %(threshold)s it needs: it does not fit these comments and its "
+                "topics are not ranked; %(count)s topics discovered in the comments are ranked instead."
+            )
+            % values
+        )
+    if reason == "forced":
+        return (
+            _(
+                "Taxonomy %(name)s was chosen (it covers %(clauses)s of the comments' clauses, "
+                "%(comments)s of the comments): its topics are ranked, with %(count)s topics discovered "
+                "in what it does not cover."
+            )
+            % values
+        )
+    if reason == "no_comments":
+        return _("No comment to measure taxonomy %(name)s on: no topic is ranked.") % values
+    return _("No taxonomy: %(count)s topics discovered in the comments are ranked.") % values
 
 
 def _segments(topic: dict) -> list[str]:
@@ -327,8 +424,9 @@ def _topic_row(rank: int, topic: dict, lang: str) -> dict[str, Any]:
         "trend": _trend_text(topic.get("trend")),
         "impact": _signed(topic.get("impact")),
         "keywords": _keywords(topic),
-        "examples": _examples(topic),
+        "examples": _examples_html(topic),
         "segments": _segments(topic),
+        "discovered": topic.get("source") == "discovered",
     }
 
 
@@ -356,6 +454,7 @@ def report_to_html(report: dict, *, lang: str = "zh-hans") -> str:
         context = {
             "lang": lang,
             "title": _("Pain-point report"),
+            "taxonomy_statement": taxonomy_statement(report),
             "topics": topic_rows,
             "emerging": [
                 {**_topic_row(i, t, lang), "parent": _parent_keywords(t)}

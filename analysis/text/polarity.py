@@ -34,6 +34,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
+from analysis.text.clauses import clause_spans
 from analysis.text.segment import english_words, lemma_en
 from analysis.text.stopwords import NEGATIONS_EN, NEGATIONS_ZH
 
@@ -90,12 +91,6 @@ _CARRIERS_EN = frozenset(
 _EXCESS_EN = frozenset({"too", "overly"})
 
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_SPLIT = re.compile(
-    r"[,.!?;:。、~…\n()\[\]\"]+"  # punctuation (full-width forms are half-width after NFKC)
-    r"|(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])"  # a space between Chinese words
-    r"|(?<!不)但是?|(?<!好)不过(?!如此)|可是|然而|就是|只是|却"
-    r"|\b(?:but|however|although|though|whereas|except)\b"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,19 +146,6 @@ def _zh_scanner() -> tuple[re.Pattern[str], dict[str, str]]:
             kinds[word] = "s"
     words = sorted(kinds, key=len, reverse=True)
     return re.compile("|".join(map(re.escape, words))), kinds
-
-
-def clauses_split(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` of each non-empty clause of a normalised text, in order."""
-    spans = []
-    start = 0
-    for cut in _SPLIT.finditer(text):
-        if cut.start() > start and text[start : cut.start()].strip():
-            spans.append((start, cut.start()))
-        start = cut.end()
-    if start < len(text) and text[start:].strip():
-        spans.append((start, len(text)))
-    return spans
 
 
 def _score_zh(text: str, *, negation: bool) -> float:
@@ -270,7 +252,7 @@ def clause_score(text: str, *, negation: bool = True) -> float:
 
 def clauses_analyse(text: str) -> tuple[Clause, ...]:
     """The clauses of a normalised comment with their scores."""
-    return tuple(Clause(start, end, clause_score(text[start:end])) for start, end in clauses_split(text))
+    return tuple(Clause(start, end, clause_score(text[start:end])) for start, end in clause_spans(text))
 
 
 def text_polarity(text: str, *, clauses: bool = True, negation: bool = True) -> int:
@@ -311,7 +293,8 @@ def mention_clauses(text: str, clauses: Sequence[Clause], terms: Iterable[str]) 
     return sorted(found)
 
 
-def _combine(polarities: Iterable[int]) -> int:
+def polarity_combine(polarities: Iterable[int]) -> int:
+    """One polarity for several mentions of a topic: a complaint wins ties with praise."""
     values = list(polarities)
     negative = values.count(COMPLAINT)
     positive = values.count(PRAISE)
@@ -329,7 +312,7 @@ def mention_polarity(
     located = mention_clauses(text, clauses, terms)
     if not located:
         return None
-    return _combine(clauses[i].polarity for i in located)
+    return polarity_combine(clauses[i].polarity for i in located)
 
 
 def topic_polarity(

@@ -6,8 +6,8 @@ from analysis.taxonomy import TopicMatch
 from analysis.text.normalise import normalise_text
 from analysis.text.polarity import (
     LEXICON_PATH,
+    clause_spans,
     clauses_analyse,
-    clauses_split,
     lexicon,
     mention_polarity,
     text_polarity,
@@ -82,11 +82,11 @@ def test_clause_scores_weight_intensifiers_and_sum():
     assert text_polarity(text) == 1  # 1.5 + 1 - 1.5 - 0.5
 
 
-def test_clauses_split_keeps_spans_of_the_text():
+def test_clause_spans_keeps_spans_of_the_text():
     text = norm("位置很好,但是隔音差!不过早餐不错")
-    assert [text[a:b] for a, b in clauses_split(text)] == ["位置很好", "隔音差", "早餐不错"]
+    assert [text[a:b] for a, b in clause_spans(text)] == ["位置很好", "隔音差", "早餐不错"]
     # 不但 is "not only", 不过如此 a complaint: neither is a contrast word
-    assert [norm("不但好吃而且便宜")[a:b] for a, b in clauses_split(norm("不但好吃而且便宜"))] == [
+    assert [norm("不但好吃而且便宜")[a:b] for a, b in clause_spans(norm("不但好吃而且便宜"))] == [
         "不但好吃而且便宜"
     ]
 
