@@ -44,17 +44,36 @@ def test_rank_by_impact_on_a_tiny_table_by_hand():
         key="late",
         mentions=3,
         share=0.5,
-        # rows 0 and 1 are detractors (1 each), row 5 counts its likelihood 0.5: 2.5 / 3
-        detractor_rate=pytest.approx(2.5 / 3),
-        # all six comments: 1 + 1 + 0 + 0 + 0 + 0.5 = 2.5 / 6
-        overall_detractor_rate=pytest.approx(2.5 / 6),
+        # detractors among the scored comments: rows 0 and 1 of 2; row 5 has no score and is
+        # left out (its likelihood counts only when nothing is scored)
+        detractor_rate=1.0,
+        # scored comments 0, 6, 10, 9, 10: 2 detractors of 5
+        overall_detractor_rate=0.4,
         impact=pytest.approx(80.0),
         trend=None,
         segments=(),
+        # both sides are constant (all detractors, all promoters): no spread, a point interval
+        impact_low=pytest.approx(80.0),
+        impact_high=pytest.approx(80.0),
+        # one-sided Fisher: P(both detractors fall in 2 draws of 5) = C(2,2) / C(5,2) = 0.1
+        p_value=pytest.approx(0.1),
+        # Benjamini-Hochberg over (0.1, 0.7): 0.1 x 2 / 1
+        p_adjusted=pytest.approx(0.2),
+        significant=False,
+        small_sample=True,
     )
     assert (cold.mentions, cold.share) == (2, pytest.approx(2 / 6))
     assert cold.impact == pytest.approx(100 / 3 - 20)
     assert cold.detractor_rate == pytest.approx(0.5)
+    # 1 - C(3,2) / C(5,2) = 0.7
+    assert cold.p_value == pytest.approx(0.7)
+    # var (6, 10) = (0.5 + 0.5 - 0) / 2, var (0, 9, 10) = (2/3 + 1/3 - 1/9) / 3, in NPS points^2;
+    # half width = 1.959964 x 2/5 x 100 x sqrt(0.5 + 8/27) = 69.9618
+    half = 1.959964 * 0.4 * 100 * math.sqrt(0.5 + 8 / 27)
+    assert (cold.impact_low, cold.impact_high) == (
+        pytest.approx(100 / 3 - 20 - half, abs=1e-3),
+        pytest.approx(100 / 3 - 20 + half, abs=1e-3),
+    )
 
 
 @pytest.mark.parametrize(
