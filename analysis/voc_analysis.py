@@ -24,7 +24,7 @@ from analysis.clustering import DEFAULT_THREADS, cluster_comments
 from analysis.detractor import out_of_fold_likelihood
 from analysis.first_pass import analyse_many
 from analysis.keywords import keywords_scopes, keywords_separating
-from analysis.painpoints import painpoint_rank, topic_impact_as_dict
+from analysis.painpoints import painpoint_analyse, strength_as_dict, topic_impact_as_dict
 from analysis.taxonomy import Taxonomy, TopicTagger
 from analysis.text.pipeline import ProcessedComment, TextPipeline
 
@@ -137,7 +137,9 @@ def comments_analyse(
         for column in segments.columns:
             frame[column] = segments[column].reset_index(drop=True)
             segment_columns.append(column)
-    ranked = painpoint_rank(frame, metric=metric, segment_columns=segment_columns) if n else ()
+    ranking = painpoint_analyse(frame, metric=metric, segment_columns=segment_columns) if n else None
+    ranked = ranking.topics if ranking is not None else ()
+    strengths = ranking.strengths if ranking is not None else ()
 
     terms = [d.terms for d in docs]
     detractor_rank = {i: (0.0 if np.isnan(likelihood[i]) else float(likelihood[i])) for i in range(n)}
@@ -170,6 +172,16 @@ def comments_analyse(
                     {"term": k.term, "count": k.count, "score": round(k.score, 4)} for k in keywords
                 ],
                 "examples": _examples(positions, originals, docs, rank),
+            }
+        )
+
+    strengths_out = []
+    for strength in strengths:
+        topic = taxonomy.topic(strength.key) if taxonomy is not None else None
+        strengths_out.append(
+            {
+                **strength_as_dict(strength),
+                "label": dict(topic.label) if topic else {"zh-hans": strength.key, "en": strength.key},
             }
         )
 
@@ -234,6 +246,7 @@ def comments_analyse(
     languages = Counter(docs[i].language for i in comment_positions)
     report = {
         "topics": topics_out,
+        "strengths": strengths_out,
         "emerging": emerging,
         "metrics": _metrics(score_values, metric),
         "separating_words": separating,
