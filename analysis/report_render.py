@@ -346,7 +346,8 @@ def _significance(topic: dict) -> dict[str, str]:
     test = ""
     if p_value is not None:
         verdict = _("significant") if topic.get("significant") else _("not significant")
-        test = _("detractors above the rest: p = %(p)s") % {"p": f"{p_value:.3f}"} + f" ({verdict})"
+        shown = f"= {p_value:.3f}" if p_value >= 0.001 else "< 0.001"
+        test = _("detractors above the rest: p %(p)s") % {"p": shown} + f" ({verdict})"
     return {"interval": interval, "test": test, "small_sample": bool(topic.get("small_sample"))}
 
 

@@ -311,6 +311,10 @@ def test_html_shows_the_impact_interval_the_detractor_test_and_strengths(
     assert test in row
     assert small in row
     assert strengths in html
+    # a p-value below 0.001 is shown as such, not rounded to 0
+    data = report()
+    data["topics"][0]["p_value"] = 2e-9
+    assert "p &lt; 0.001" in report_to_html(data, lang=lang)
     # the praise topic has no interval and no test: nothing is shown for them
     praise = html[html.rindex('<td class="num">-2.0') :]
     assert "p =" not in praise[: praise.index("</td>")]
