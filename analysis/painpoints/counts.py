@@ -16,12 +16,10 @@ from dataclasses import dataclass, fields, replace
 from analysis import metrics, stats
 from analysis.painpoints.segments import (
     ALPHA,
-    COMBINATION_SEPARATOR,
-    MIN_SEGMENT_MENTIONS,
-    MIN_SEGMENT_SIZE,
     SegmentCell,
     SegmentLift,
     segment_lift_as_dict,
+    segment_lifts,
 )
 
 # A ranked topic with fewer complaint mentions than this is flagged ``small_sample`` (the same
@@ -224,69 +222,6 @@ def trend(
     return Trend(
         int(previous_mentions), previous_share, share, share - previous_share, test.p_value, significant
     )
-
-
-# -- segments -------------------------------------------------------------------------------------
-
-
-def segment_lifts(
-    cells: Sequence[SegmentCell], topic_mentions: float, comments: float, max_segments: int
-) -> tuple[SegmentLift, ...]:
-    """The topic's significant segments, highest lift first, at most ``max_segments``."""
-    if not comments or not topic_mentions:
-        return ()
-    supported = [c for c in cells if c.mentions >= MIN_SEGMENT_MENTIONS and c.comments >= MIN_SEGMENT_SIZE]
-    # Values with lift <= 1 stay in the family the false discovery rate is controlled over;
-    # they are dropped after the adjustment.
-    rows = _pairs_that_add(supported, cells)
-    p_values = stats.fisher_greater_many(
-        [int(c.mentions) for c in rows], int(topic_mentions), [int(c.comments) for c in rows], int(comments)
-    )
-    adjusted = stats.benjamini_hochberg(p_values)
-    found = []
-    for cell, p in zip(rows, adjusted, strict=True):
-        share_in_topic, share_overall = cell.mentions / topic_mentions, cell.comments / comments
-        lift = share_in_topic / share_overall
-        if p < ALPHA and lift > 1.0:
-            found.append(
-                SegmentLift(
-                    COMBINATION_SEPARATOR.join(cell.columns),
-                    COMBINATION_SEPARATOR.join(cell.values),
-                    int(cell.mentions),
-                    share_in_topic,
-                    share_overall,
-                    lift,
-                    p,
-                )
-            )
-    found.sort(key=lambda s: (-s.lift, -s.mentions, s.column, s.value))
-    return tuple(found[:max_segments])
-
-
-def _pairs_that_add(supported: list[SegmentCell], cells: Sequence[SegmentCell]) -> list[SegmentCell]:
-    """The single values, and the pairs worth reporting: only if, inside each of its two values
-    alone, the other value still concentrates the topic (one-sided Fisher test within that
-    value, p < ALPHA); otherwise "peak & office" would merely repeat "peak". One vectorised
-    test for every pair's two halves."""
-    singles = {(c.columns[0], c.values[0]): c for c in cells if len(c.columns) == 1}
-    pairs, halves = [], []
-    for cell in supported:
-        if len(cell.columns) != 2:
-            continue
-        parents = [singles.get(key) for key in zip(cell.columns, cell.values, strict=True)]
-        if all(parents):
-            pairs.append(cell)
-            halves.extend((cell, parent) for parent in parents)
-    p_values = stats.fisher_greater_each(
-        [int(pair.mentions) for pair, _ in halves],
-        [int(parent.mentions) for _, parent in halves],
-        [int(pair.comments) for pair, _ in halves],
-        [int(parent.comments) for _, parent in halves],
-    )
-    adds = {
-        id(pair) for i, pair in enumerate(pairs) if p_values[2 * i] < ALPHA and p_values[2 * i + 1] < ALPHA
-    }
-    return [c for c in supported if len(c.columns) == 1 or id(c) in adds]
 
 
 # -- the ranking ----------------------------------------------------------------------------------

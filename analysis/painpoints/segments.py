@@ -1,6 +1,7 @@
-"""Where a topic concentrates: the segment values and pairs of values of a per-row frame,
-reduced to counts per cell (``segment_cells``); the lifts and their tests are computed from those
-counts in ``analysis.painpoints.counts`` (rules in the package docstring)."""
+"""Where a topic concentrates: lift per segment value and per pair of values over counts per
+cell (``segment_lifts``), with the one-sided Fisher test and the false-discovery-rate
+adjustment; and the reduction of a per-row frame to those cells (``segment_cells``). Rules in
+the package docstring."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
+
+from analysis import stats
 
 ALPHA = 0.05
 MIN_SEGMENT_MENTIONS = 5
@@ -106,3 +109,63 @@ def segment_lift_as_dict(segment: SegmentLift) -> dict:
         "lift": segment.lift,
         "p_value": segment.p_value,
     }
+
+
+def segment_lifts(
+    cells: Sequence[SegmentCell], topic_mentions: float, comments: float, max_segments: int
+) -> tuple[SegmentLift, ...]:
+    """The topic's significant segments, highest lift first, at most ``max_segments``."""
+    if not comments or not topic_mentions:
+        return ()
+    supported = [c for c in cells if c.mentions >= MIN_SEGMENT_MENTIONS and c.comments >= MIN_SEGMENT_SIZE]
+    # Values with lift <= 1 stay in the family the false discovery rate is controlled over;
+    # they are dropped after the adjustment.
+    rows = _pairs_that_add(supported, cells)
+    p_values = stats.fisher_greater_many(
+        [int(c.mentions) for c in rows], int(topic_mentions), [int(c.comments) for c in rows], int(comments)
+    )
+    adjusted = stats.benjamini_hochberg(p_values)
+    found = []
+    for cell, p in zip(rows, adjusted, strict=True):
+        share_in_topic, share_overall = cell.mentions / topic_mentions, cell.comments / comments
+        lift = share_in_topic / share_overall
+        if p < ALPHA and lift > 1.0:
+            found.append(
+                SegmentLift(
+                    COMBINATION_SEPARATOR.join(cell.columns),
+                    COMBINATION_SEPARATOR.join(cell.values),
+                    int(cell.mentions),
+                    share_in_topic,
+                    share_overall,
+                    lift,
+                    p,
+                )
+            )
+    found.sort(key=lambda s: (-s.lift, -s.mentions, s.column, s.value))
+    return tuple(found[:max_segments])
+
+
+def _pairs_that_add(supported: list[SegmentCell], cells: Sequence[SegmentCell]) -> list[SegmentCell]:
+    """The single values, and the pairs worth reporting: only if, inside each of its two values
+    alone, the other value still concentrates the topic (one-sided Fisher test within that
+    value, p < ALPHA); otherwise "peak & office" would merely repeat "peak". One vectorised
+    test for every pair's two halves."""
+    singles = {(c.columns[0], c.values[0]): c for c in cells if len(c.columns) == 1}
+    pairs, halves = [], []
+    for cell in supported:
+        if len(cell.columns) != 2:
+            continue
+        parents = [singles.get(key) for key in zip(cell.columns, cell.values, strict=True)]
+        if all(parents):
+            pairs.append(cell)
+            halves.extend((cell, parent) for parent in parents)
+    p_values = stats.fisher_greater_each(
+        [int(pair.mentions) for pair, _ in halves],
+        [int(parent.mentions) for _, parent in halves],
+        [int(pair.comments) for pair, _ in halves],
+        [int(parent.comments) for _, parent in halves],
+    )
+    adds = {
+        id(pair) for i, pair in enumerate(pairs) if p_values[2 * i] < ALPHA and p_values[2 * i + 1] < ALPHA
+    }
+    return [c for c in supported if len(c.columns) == 1 or id(c) in adds]
