@@ -1,6 +1,6 @@
 """Pain-point ranking over counts: the one place where impact, its interval, detractor rates and
-their test, trend, segment lifts and the ranking order are computed (rules in the package
-docstring).
+their test, trend and the ranking order are computed, with the segment lifts of
+``analysis.painpoints.segments`` (rules in the package docstring).
 
 Pure: plain counts in, frozen dataclasses out; no pandas, no ORM. ``manage.py painpoints``
 reduces its per-row frame to these counts (``analysis.painpoints.ranking``); the API and the
