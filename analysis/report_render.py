@@ -4,8 +4,13 @@ The report::
 
     {"topics": [{"key", "label": {"zh-hans", "en"}, "mentions", "share", "detractor_rate",
                  "impact", "keywords", "examples", "segments", ...}],
+     "strengths": [{"key", "label", "mentions", "complaint_mentions", "share"}],
      "emerging": [{"key", "keywords", "mentions", "parent", "examples"}],
      "metrics": {...}}
+
+A ranked topic may carry its significance (``impact_low``, ``impact_high``, ``p_value``,
+``significant``, ``small_sample``): the HTML shows the interval under the impact, the p-value
+and a small-sample mark; the CSV has a column for each.
 
 Keywords may be strings or objects with a ``term`` (or ``keyword``/``text``); examples strings or
 objects with a ``text``; segments objects with ``column``, ``value`` and ``lift`` (what
@@ -56,6 +61,10 @@ CSV_COLUMNS = (
     "overall_detractor_rate",
     "trend_change",
     "trend_p_value",
+    "impact_low",
+    "impact_high",
+    "p_value",
+    "small_sample",
 )
 # Chart geometry (px): label column, bar area, row height.
 CHART_LABEL_WIDTH = 180
@@ -269,15 +278,21 @@ def _csv_number(value: Any, digits: int) -> str:
 
 
 def report_to_csv(report: dict, *, lang: str = "zh-hans", excel_bom: bool = True) -> str:
-    """One row per topic (kind ``topic``, ranked), then one per emerging topic (kind ``emerging``).
+    """One row per topic (kind ``topic``, ranked), then one per strength (kind ``strength``, a
+    topic mostly praised), then one per emerging topic (kind ``emerging``).
 
-    Lists are joined with `` | ``. ``excel_bom`` starts the text with a UTF-8 byte-order mark so
-    Excel opens Chinese text correctly.
+        Lists are joined with `` | ``. ``excel_bom`` starts the text with a UTF-8 byte-order mark so
+        Excel opens Chinese text correctly.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for kind, items in (("topic", report.get("topics") or ()), ("emerging", report.get("emerging") or ())):
+    kinds = (
+        ("topic", report.get("topics") or ()),
+        ("strength", report.get("strengths") or ()),
+        ("emerging", report.get("emerging") or ()),
+    )
+    for kind, items in kinds:
         for rank, topic in enumerate(items, start=1):
             row = [
                 kind,
@@ -299,6 +314,10 @@ def report_to_csv(report: dict, *, lang: str = "zh-hans", excel_bom: bool = True
                 # never a change without its test
                 _csv_number(trend.get("change"), 4) if has_test else "",
                 _csv_number(trend.get("p_value"), 4) if has_test else "",
+                _csv_number(topic.get("impact_low"), 2),
+                _csv_number(topic.get("impact_high"), 2),
+                _csv_number(topic.get("p_value"), 4),
+                "" if topic.get("small_sample") is None else str(bool(topic.get("small_sample"))).lower(),
             ]
             # Only the text cells can carry a respondent's formula; numbers stay numbers.
             writer.writerow(
@@ -412,12 +431,31 @@ def _trend_text(trend: Any) -> str:
     return f"{text} ({verdict})"
 
 
+def _significance(topic: dict) -> dict[str, str]:
+    """The impact's interval, the detractor test and the small-sample mark of a ranked topic.
+    Called inside translation.override."""
+    low, high, p_value = (
+        _number(topic.get("impact_low")),
+        _number(topic.get("impact_high")),
+        _number(topic.get("p_value")),
+    )
+    interval = "" if low is None or high is None else f"{_signed(low)} – {_signed(high)}"
+    test = ""
+    if p_value is not None:
+        verdict = _("significant") if topic.get("significant") else _("not significant")
+        shown = f"= {p_value:.3f}" if p_value >= 0.001 else "< 0.001"
+        test = _("detractors above the rest: p %(p)s") % {"p": shown} + f" ({verdict})"
+    return {"interval": interval, "test": test, "small_sample": bool(topic.get("small_sample"))}
+
+
 def _topic_row(rank: int, topic: dict, lang: str) -> dict[str, Any]:
     return {
+        **_significance(topic),
         "rank": rank,
         "key": str(topic.get("key", "")),
         "label": _label(topic, lang),
         "mentions": _plain(topic.get("mentions")),
+        "complaint_mentions": _plain(topic.get("complaint_mentions")),
         "share": _percent(topic.get("share")),
         "detractor_rate": _percent(topic.get("detractor_rate")),
         "overall_detractor_rate": _percent(topic.get("overall_detractor_rate")),
@@ -434,6 +472,7 @@ def report_to_html(report: dict, *, lang: str = "zh-hans") -> str:
     """A self-contained HTML page: headings in ``lang``, inline SVG bar charts (impact and
     mentions per topic) each followed by the same data as a table, everything autoescaped."""
     topics = list(report.get("topics") or ())
+    strengths = list(report.get("strengths") or ())
     emerging = list(report.get("emerging") or ())
     with translation.override(lang):
         topic_rows = [_topic_row(i, t, lang) for i, t in enumerate(topics, start=1)]
@@ -456,6 +495,7 @@ def report_to_html(report: dict, *, lang: str = "zh-hans") -> str:
             "title": _("Pain-point report"),
             "taxonomy_statement": taxonomy_statement(report),
             "topics": topic_rows,
+            "strengths": [_topic_row(i, t, lang) for i, t in enumerate(strengths, start=1)],
             "emerging": [
                 {**_topic_row(i, t, lang), "parent": _parent_keywords(t)}
                 for i, t in enumerate(emerging, start=1)

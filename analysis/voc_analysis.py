@@ -32,7 +32,7 @@ from analysis.detractor import out_of_fold_likelihood
 from analysis.discovery import AUTO, NONE, examples_pick, taxonomy_fit, topic_label, topics_discover
 from analysis.first_pass import analyse_many
 from analysis.keywords import keywords_scopes, keywords_separating
-from analysis.painpoints import painpoint_rank, topic_impact_as_dict
+from analysis.painpoints import painpoint_analyse, strength_as_dict, topic_impact_as_dict
 from analysis.taxonomy import Taxonomy, TopicTagger
 from analysis.text.clauses import clauses_split
 from analysis.text.display import SurfaceForms
@@ -258,7 +258,9 @@ def comments_analyse(
         for column in segments.columns:
             frame[column] = segments[column].reset_index(drop=True)
             segment_columns.append(column)
-    ranked = painpoint_rank(frame, metric=metric, segment_columns=segment_columns) if n else ()
+    ranking = painpoint_analyse(frame, metric=metric, segment_columns=segment_columns) if n else None
+    ranked = ranking.topics if ranking is not None else ()
+    strengths = ranking.strengths if ranking is not None else ()
 
     terms = [d.terms for d in docs]
     shown = SurfaceForms(d.text for d in docs).term
@@ -318,6 +320,24 @@ def comments_analyse(
             }
         )
 
+    strengths_out = []
+    for strength in strengths:
+        found = discovered.get(strength.key)
+        topic = (
+            taxonomy.topic(strength.key) if taxonomy is not None and strength.key in taxonomy_keys else None
+        )
+        if found is not None:
+            label = topic_label([shown(k) for k in found.keywords])
+        else:
+            label = dict(topic.label) if topic else {"zh-hans": strength.key, "en": strength.key}
+        strengths_out.append(
+            {
+                **strength_as_dict(strength),
+                "label": label,
+                "source": SOURCE_DISCOVERED if found is not None else SOURCE_TAXONOMY,
+            }
+        )
+
     parents = {p.key: p for p in discovery.parents}
     emerging = []
     for topic in discovery.topics:
@@ -370,6 +390,7 @@ def comments_analyse(
     languages = Counter(docs[i].language for i in comment_positions)
     report = {
         "topics": topics_out,
+        "strengths": strengths_out,
         "emerging": emerging,
         "metrics": _metrics(score_values, metric),
         "separating_words": separating,

@@ -127,18 +127,25 @@ def test_auto_does_not_rank_the_taxonomy_on_hotel_reviews():
 def test_discovery_on_clauses_gives_one_topic_per_subject_and_a_review_feeds_three():
     report = _analyse(HOTEL_REVIEWS, taxonomy=None, scores=[1.0] * 24 + [5.0] * 24, metric="csat")
     assert report["summary"]["clauses"] == 144
-    topics = {t["label"]["zh-hans"]: t for t in report["topics"]}
-    assert sorted(topics) == ["位置 / 地铁", "前台 / 服务员", "早餐 / 品种", "隔音 / 吵"]
     # each subject is in 36 of the 48 reviews: every review is in three topics
-    assert {label: t["mentions"] for label, t in topics.items()} == dict.fromkeys(topics, 36)
-    assert sum(t["mentions"] for t in report["topics"]) == 3 * len(HOTEL_REVIEWS)
+    emerging = {e["label"]["zh-hans"]: e["mentions"] for e in report["emerging"]}
+    assert emerging == dict.fromkeys(["位置 / 地铁", "前台 / 服务员", "早餐 / 品种", "隔音 / 吵"], 36)
+    # the complaints are pain points, counted by their complaint mentions (隔音效果一般 and
+    # 自助早餐一般 are neutral clauses: they take their review's polarity); the praised subjects are
+    # strengths, never pain points
+    topics = {t["label"]["zh-hans"]: t for t in report["topics"]}
+    assert {label: t["mentions"] for label, t in topics.items()} == {"早餐 / 品种": 28, "隔音 / 吵": 29}
+    strengths = {s["label"]["zh-hans"]: (s["mentions"], s["complaint_mentions"]) for s in report["strengths"]}
+    assert strengths == {"前台 / 服务员": (36, 0), "位置 / 地铁": (23, 9)}
     # ranked like any topic: share, detractor rate and impact
     noise = topics["隔音 / 吵"]
-    assert (noise["source"], noise["share"]) == ("discovered", 0.75)
+    assert (noise["source"], round(noise["share"], 4)) == ("discovered", 0.6042)
     assert noise["detractor_rate"] is not None and noise["impact"] is not None
     assert noise["label"] == {"zh-hans": "隔音 / 吵", "en": "隔音 / 吵"}
     # the emerging list still carries them, for compatibility
-    assert sorted(e["key"] for e in report["emerging"]) == sorted(t["key"] for t in report["topics"])
+    assert sorted(e["key"] for e in report["emerging"]) == sorted(
+        t["key"] for t in report["topics"] + report["strengths"]
+    )
     # examples are distinct, and their highlighted terms are the topic's keywords they hold
     texts = [e["text"] for e in noise["examples"]]
     assert len(texts) == 5 and len(set(texts)) == 5

@@ -202,10 +202,15 @@ def test_taxonomy_none_clusters_every_comment(csv_file, tmp_path):
     comments_out = tmp_path / "comments.csv"
     out, err = run(csv_file, "--taxonomy", "none", "--clusters", "3", "--comments-out", comments_out)
     report = json.loads(out)
-    # the three discovered topics are the ranked topics, and still listed as emerging
+    # the three discovered topics are ranked: the complaint as a pain point, the two praised as
+    # strengths; all three are still listed as emerging
     assert len(report["emerging"]) == 3
-    assert sorted(t["key"] for t in report["topics"]) == sorted(c["key"] for c in report["emerging"])
-    assert {t["source"] for t in report["topics"]} == {"discovered"}
+    assert [t["key"] for t in report["topics"]] == ["emerging-味道-太慢"]
+    assert sorted(s["key"] for s in report["strengths"]) == ["emerging-包装-包装很", "emerging-好吃-超级"]
+    assert sorted(t["key"] for t in report["topics"] + report["strengths"]) == sorted(
+        c["key"] for c in report["emerging"]
+    )
+    assert {t["source"] for t in report["topics"] + report["strengths"]} == {"discovered"}
     assert report["summary"]["taxonomy"] == {
         "name": None,
         "coverage": None,
