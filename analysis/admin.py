@@ -50,7 +50,18 @@ class TopicAdmin(admin.ModelAdmin):
     list_display = ("key", "taxonomy", "label", "stage", "team", "is_active")
     list_filter = ("taxonomy", "stage", "is_active")
     search_fields = ("key", "team")
-    fields = ("taxonomy", "key", "position", "label", "stage", "team", "terms", "exclusions", "is_active")
+    fields = (
+        "taxonomy",
+        "key",
+        "position",
+        "label",
+        "stage",
+        "team",
+        "terms",
+        "exclusions",
+        "ambiguous",
+        "is_active",
+    )
 
 
 @admin.register(DictionaryTerm)

@@ -174,7 +174,7 @@ class SurveyMetricsApi(APIView):
 
 def label_texts(report: dict, lang: str) -> dict:
     if lang:
-        for topic in report["topics"]:
+        for topic in [*report["topics"], *report.get("strengths", ())]:
             topic["label_text"] = topic["label"].get(lang) or topic["key"]
     return report
 

@@ -22,10 +22,10 @@ criteria compared.
 
 Each cluster is named by its c-TF-IDF keywords (class-based TF-IDF: a term's frequency in the
 cluster times log(1 + average cluster size / the term's frequency overall)) and shown with the
-comments closest to its centroid. Its key is derived from the two top keywords
-("emerging-配送-慢"), so clustering again on similar data gives the same key.
-``merge_with_previous`` carries over what a person decided (promoted, renamed, dismissed,
-merged) and never overwrites it.
+comments nearest its normalised centroid (cosine; comments with no vector last). Its key is
+derived from the two top keywords ("emerging-配送-慢"), so clustering again on similar data gives
+the same key. ``merge_with_previous`` carries over what a person decided (promoted, renamed,
+dismissed, merged) and never overwrites it.
 
 Sub-topics (second level): the Krzanowski-Lai index picks few clusters where the comments are
 mostly one broad kind (waimai_10k's uncovered comments: 2, praise and dishes). When k was chosen
@@ -358,6 +358,22 @@ def subtopics_choose(
     return decision, ClusterFit(choice.labels, choice.centers, vectors) if split else None
 
 
+def nearest_centre(vectors: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """Row order of ``vectors`` by cosine to the normalised ``centre``, nearest first; rows with
+    no vector (a comment whose terms were all pruned) come last. Euclidean distance to the raw
+    centre put those zero rows first: the centre of unit vectors is shorter than 1, and so
+    nearer to the origin than to most of its members."""
+    norm = float(np.linalg.norm(centre))
+    lengths = np.linalg.norm(vectors, axis=1)
+    cosine = (
+        vectors @ (centre / norm) / np.where(lengths > 0, lengths, 1.0)
+        if norm > 0
+        else np.zeros(len(vectors))
+    )
+    cosine = np.where(lengths > 0, cosine, -np.inf)
+    return np.argsort(-cosine, kind="stable")
+
+
 def _named_clusters(
     fit: ClusterFit,
     terms: Sequence[Sequence[str]],
@@ -377,8 +393,7 @@ def _named_clusters(
     clusters = []
     for label in order:
         members = np.flatnonzero(fit.labels == label)
-        distances = np.linalg.norm(fit.vectors[members] - fit.centers[label], axis=1)
-        closest = members[np.argsort(distances, kind="stable")[:n_examples]]
+        closest = members[nearest_centre(fit.vectors[members], fit.centers[label])[:n_examples]]
         keywords = names.get(label, ())
         clusters.append(
             EmergingCluster(

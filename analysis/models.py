@@ -5,6 +5,7 @@ daily aggregates dashboards read, discovered (emerging) topics and the detractor
 Rows are written by ``analysis.services`` only; see docs/scaling.md for why aggregates exist.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -76,6 +77,15 @@ class Topic(models.Model):
         help_text=_('Per language: {"zh-hans": ["出餐慢", "态度…差"], "en": ["late", "not hot"]}'),
     )
     exclusions = models.JSONField(_("exclusions"), default=empty_terms, blank=True)
+    ambiguous = models.JSONField(
+        _("ambiguous terms"),
+        default=empty_terms,
+        blank=True,
+        help_text=_(
+            "Seed terms that name a thing rather than a complaint (rider, 店员): they tag the topic "
+            "only where their clause is negative."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -89,6 +99,25 @@ class Topic(models.Model):
 
     def __str__(self) -> str:
         return f"{self.taxonomy_id}:{self.key}"
+
+    def clean(self) -> None:
+        terms = self.terms if isinstance(self.terms, dict) else {}
+        ambiguous = self.ambiguous or {}
+        if not isinstance(ambiguous, dict):
+            raise ValidationError({"ambiguous": _("Give an object keyed by language, as for the terms.")})
+        stray = [
+            term
+            for locale, items in ambiguous.items()
+            for term in (items if isinstance(items, list) else [items])
+            if term not in (terms.get(locale) or [])
+        ]
+        if stray:
+            raise ValidationError(
+                {
+                    "ambiguous": _("Ambiguous terms must also be seed terms of the same language: %(terms)s")
+                    % {"terms": ", ".join(map(str, stray))}
+                }
+            )
 
 
 class DictionaryTerm(models.Model):
@@ -166,6 +195,8 @@ class CommentAnalysis(models.Model):
     tokens = models.JSONField(_("tokens"), default=list)
     phrases = models.JSONField(_("phrases"), default=list)
     topics = models.JSONField(_("topics"), default=list)
+    # topic key -> -1 complaint, 0 neutral, 1 praise, from the clause each topic sits in
+    topic_polarity = models.JSONField(_("topic polarity"), default=dict, blank=True)
     # A copy of the response's segments (ResponseFacts.segments), so the comment sample of a
     # filtered scope reads the comments alone (PostgreSQL: GIN index, migration 0007).
     segments = models.JSONField(_("segments"), default=dict, blank=True)

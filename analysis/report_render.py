@@ -4,8 +4,13 @@ The report::
 
     {"topics": [{"key", "label": {"zh-hans", "en"}, "mentions", "share", "detractor_rate",
                  "impact", "keywords", "examples", "segments", ...}],
+     "strengths": [{"key", "label", "mentions", "complaint_mentions", "share"}],
      "emerging": [{"key", "keywords", "mentions", "parent", "examples"}],
      "metrics": {...}}
+
+A ranked topic may carry its significance (``impact_low``, ``impact_high``, ``p_value``,
+``significant``, ``small_sample``): the HTML shows the interval under the impact, the p-value
+and a small-sample mark; the CSV has a column for each.
 
 Keywords may be strings or objects with a ``term`` (or ``keyword``/``text``); examples strings or
 objects with a ``text``; segments objects with ``column``, ``value`` and ``lift`` (what
@@ -30,6 +35,8 @@ from typing import Any
 
 from django.template import Context, Engine
 from django.utils import translation
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -54,6 +61,10 @@ CSV_COLUMNS = (
     "overall_detractor_rate",
     "trend_change",
     "trend_p_value",
+    "impact_low",
+    "impact_high",
+    "p_value",
+    "small_sample",
 )
 # Chart geometry (px): label column, bar area, row height.
 CHART_LABEL_WIDTH = 180
@@ -146,6 +157,101 @@ def _examples(topic: dict) -> list[str]:
     return _texts(topic.get("examples"), "text", "comment")
 
 
+def highlight_html(text: str, terms: Any) -> SafeString:
+    """``text`` escaped, with each occurrence of ``terms`` (case-insensitive, longest first where
+    two overlap) inside ``<mark>``: the only markup in the result, so nothing a respondent typed
+    can run in a browser."""
+    wanted = sorted({str(t) for t in terms or () if str(t).strip()}, key=len, reverse=True)
+    folded = text.casefold()
+    spans: list[tuple[int, int]] = []
+    if len(folded) == len(text):  # case folding kept the positions (it does not for ß and a few more)
+        for term in wanted:
+            needle = term.casefold()
+            start = folded.find(needle)
+            while start >= 0:
+                end = start + len(needle)
+                if not any(s < end and start < e for s, e in spans):
+                    spans.append((start, end))
+                start = folded.find(needle, end)
+    spans.sort()
+    out, at = [], 0
+    for start, end in spans:
+        out.append(escape(text[at:start]))
+        out.append("<mark>" + escape(text[start:end]) + "</mark>")
+        at = end
+    out.append(escape(text[at:]))
+    return mark_safe("".join(out))  # every piece of text above is escaped
+
+
+def _examples_html(topic: dict) -> list[SafeString]:
+    out = []
+    for item in topic.get("examples") or ():
+        if isinstance(item, dict):
+            text = next((item[n] for n in ("text", "comment") if item.get(n) not in (None, "")), None)
+            if text is not None:
+                out.append(highlight_html(str(text), item.get("highlight")))
+        elif item is not None:
+            out.append(highlight_html(str(item), ()))
+    return out
+
+
+def report_language(report: dict, forced: str | None = None) -> str:
+    """The language a report is shown in: ``forced`` when given, else the data's
+    (``summary.language``: Chinese when Chinese comments are at least as many as English ones)."""
+    if forced in LANGS:
+        return str(forced)
+    summary = report.get("summary") if isinstance(report.get("summary"), dict) else {}
+    language = summary.get("language")
+    return str(language) if language in LANGS else "zh-hans"
+
+
+def taxonomy_statement(report: dict) -> str:
+    """What the run did with the taxonomy, in the active language (call inside
+    translation.override); empty for a report without the information."""
+    summary = report.get("summary") if isinstance(report.get("summary"), dict) else {}
+    fit = summary.get("taxonomy")
+    if not isinstance(fit, dict):
+        return ""
+    values = {
+        "name": fit.get("name") or "",
+        "clauses": _percent(fit.get("clause_coverage")),
+        "comments": _percent(fit.get("coverage")),
+        "threshold": _percent(fit.get("threshold")),
+        "count": _plain(summary.get("discovered", 0)) or "0",
+    }
+    reason = fit.get("reason")
+    if reason == "covers":
+        return (
+            _(
+                "Taxonomy %(name)s covers %(clauses)s of the comments' clauses (%(comments)s of the "
+                "comments), at least the %(threshold)s it needs: its topics are ranked, with %(count)s "
+                "topics discovered in what it does not cover."
+            )
+            % values
+        )
+    if reason == "below_threshold":
+        return (
+            _(
+                "Taxonomy %(name)s covers only %(clauses)s of the comments' clauses (%(comments)s of the "
+                "comments), below the %(threshold)s it needs: it does not fit these comments and its "
+                "topics are not ranked; %(count)s topics discovered in the comments are ranked instead."
+            )
+            % values
+        )
+    if reason == "forced":
+        return (
+            _(
+                "Taxonomy %(name)s was chosen (it covers %(clauses)s of the comments' clauses, "
+                "%(comments)s of the comments): its topics are ranked, with %(count)s topics discovered "
+                "in what it does not cover."
+            )
+            % values
+        )
+    if reason == "no_comments":
+        return _("No comment to measure taxonomy %(name)s on: no topic is ranked.") % values
+    return _("No taxonomy: %(count)s topics discovered in the comments are ranked.") % values
+
+
 def _segments(topic: dict) -> list[str]:
     out = []
     for segment in topic.get("segments") or ():
@@ -172,15 +278,21 @@ def _csv_number(value: Any, digits: int) -> str:
 
 
 def report_to_csv(report: dict, *, lang: str = "zh-hans", excel_bom: bool = True) -> str:
-    """One row per topic (kind ``topic``, ranked), then one per emerging topic (kind ``emerging``).
+    """One row per topic (kind ``topic``, ranked), then one per strength (kind ``strength``, a
+    topic mostly praised), then one per emerging topic (kind ``emerging``).
 
-    Lists are joined with `` | ``. ``excel_bom`` starts the text with a UTF-8 byte-order mark so
-    Excel opens Chinese text correctly.
+        Lists are joined with `` | ``. ``excel_bom`` starts the text with a UTF-8 byte-order mark so
+        Excel opens Chinese text correctly.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for kind, items in (("topic", report.get("topics") or ()), ("emerging", report.get("emerging") or ())):
+    kinds = (
+        ("topic", report.get("topics") or ()),
+        ("strength", report.get("strengths") or ()),
+        ("emerging", report.get("emerging") or ()),
+    )
+    for kind, items in kinds:
         for rank, topic in enumerate(items, start=1):
             row = [
                 kind,
@@ -202,6 +314,10 @@ def report_to_csv(report: dict, *, lang: str = "zh-hans", excel_bom: bool = True
                 # never a change without its test
                 _csv_number(trend.get("change"), 4) if has_test else "",
                 _csv_number(trend.get("p_value"), 4) if has_test else "",
+                _csv_number(topic.get("impact_low"), 2),
+                _csv_number(topic.get("impact_high"), 2),
+                _csv_number(topic.get("p_value"), 4),
+                "" if topic.get("small_sample") is None else str(bool(topic.get("small_sample"))).lower(),
             ]
             # Only the text cells can carry a respondent's formula; numbers stay numbers.
             writer.writerow(
@@ -315,20 +431,40 @@ def _trend_text(trend: Any) -> str:
     return f"{text} ({verdict})"
 
 
+def _significance(topic: dict) -> dict[str, str]:
+    """The impact's interval, the detractor test and the small-sample mark of a ranked topic.
+    Called inside translation.override."""
+    low, high, p_value = (
+        _number(topic.get("impact_low")),
+        _number(topic.get("impact_high")),
+        _number(topic.get("p_value")),
+    )
+    interval = "" if low is None or high is None else f"{_signed(low)} – {_signed(high)}"
+    test = ""
+    if p_value is not None:
+        verdict = _("significant") if topic.get("significant") else _("not significant")
+        shown = f"= {p_value:.3f}" if p_value >= 0.001 else "< 0.001"
+        test = _("detractors above the rest: p %(p)s") % {"p": shown} + f" ({verdict})"
+    return {"interval": interval, "test": test, "small_sample": bool(topic.get("small_sample"))}
+
+
 def _topic_row(rank: int, topic: dict, lang: str) -> dict[str, Any]:
     return {
+        **_significance(topic),
         "rank": rank,
         "key": str(topic.get("key", "")),
         "label": _label(topic, lang),
         "mentions": _plain(topic.get("mentions")),
+        "complaint_mentions": _plain(topic.get("complaint_mentions")),
         "share": _percent(topic.get("share")),
         "detractor_rate": _percent(topic.get("detractor_rate")),
         "overall_detractor_rate": _percent(topic.get("overall_detractor_rate")),
         "trend": _trend_text(topic.get("trend")),
         "impact": _signed(topic.get("impact")),
         "keywords": _keywords(topic),
-        "examples": _examples(topic),
+        "examples": _examples_html(topic),
         "segments": _segments(topic),
+        "discovered": topic.get("source") == "discovered",
     }
 
 
@@ -336,6 +472,7 @@ def report_to_html(report: dict, *, lang: str = "zh-hans") -> str:
     """A self-contained HTML page: headings in ``lang``, inline SVG bar charts (impact and
     mentions per topic) each followed by the same data as a table, everything autoescaped."""
     topics = list(report.get("topics") or ())
+    strengths = list(report.get("strengths") or ())
     emerging = list(report.get("emerging") or ())
     with translation.override(lang):
         topic_rows = [_topic_row(i, t, lang) for i, t in enumerate(topics, start=1)]
@@ -356,7 +493,9 @@ def report_to_html(report: dict, *, lang: str = "zh-hans") -> str:
         context = {
             "lang": lang,
             "title": _("Pain-point report"),
+            "taxonomy_statement": taxonomy_statement(report),
             "topics": topic_rows,
+            "strengths": [_topic_row(i, t, lang) for i, t in enumerate(strengths, start=1)],
             "emerging": [
                 {**_topic_row(i, t, lang), "parent": _parent_keywords(t)}
                 for i, t in enumerate(emerging, start=1)

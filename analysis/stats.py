@@ -173,6 +173,19 @@ def fisher_greater_many(in_both: list[int], in_topic: int, in_segment: list[int]
     return [float(p) for p in tail]
 
 
+def fisher_greater_each(
+    in_both: list[int], in_topic: list[int], in_segment: list[int], total: list[int]
+) -> list[float]:
+    """``fisher_greater`` for many tables at once, each with its own four counts (the same
+    values, one vectorised call)."""
+    if not in_both:
+        return []
+    tail = sps.hypergeom.sf(
+        np.asarray(in_both) - 1, np.asarray(total), np.asarray(in_segment), np.asarray(in_topic)
+    )
+    return [float(p) for p in tail]
+
+
 def benjamini_hochberg(p_values: list[float]) -> list[float]:
     """Benjamini-Hochberg adjusted p-values (false discovery rate), same order as given."""
     if not p_values:

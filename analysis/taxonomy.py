@@ -22,6 +22,12 @@ Tagging one comment (``TopicTagger.tag``):
   longest match does this by itself; in English an exclusion phrase vetoes its topic's terms
   made of its own words.
 
+- A term a topic lists as ``ambiguous`` (a plain noun such as "rider", "staff", 店员) tags the
+  topic only where it is a complaint (``analysis.text.polarity``): its clause is negative, or
+  its clause is neutral in a negative comment, as ``topic_polarity(..., neutral_from_comment=
+  True)`` counts it. "The rider was lovely and fast" and "rider" tag nothing; "the rider was
+  rude" tags rider attitude. A topic matched by other terms as well is tagged as before.
+
 Each match carries the taxonomy terms that matched: the explanation shown to users.
 """
 
@@ -30,12 +36,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from analysis.text.normalise import normalise_text
 from analysis.text.pipeline import ProcessedComment, TextPipeline
+from analysis.text.polarity import COMPLAINT, NEUTRAL, clauses_analyse, mention_polarity, polarity_of
 
 TAXONOMY_DIR = Path(__file__).resolve().parent / "data" / "taxonomies"
 LOCALES = ("zh-hans", "en")
@@ -94,6 +101,8 @@ class Topic:
     team: str
     terms: Mapping[str, tuple[str, ...]]
     exclusions: Mapping[str, tuple[str, ...]]
+    # terms (among ``terms``) that name a thing, not a complaint: they tag only negative clauses
+    ambiguous: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +171,13 @@ def taxonomy_from_dict(data: Mapping[str, Any]) -> Taxonomy:
         terms = _terms(raw.get("terms"), f"{where}.terms")
         if not any(terms.values()):
             raise TaxonomyError(f"{where}.terms has no term")
+        ambiguous = _terms(raw.get("ambiguous"), f"{where}.ambiguous")
+        for locale in LOCALES:
+            for term in ambiguous[locale]:
+                if term not in terms[locale]:
+                    raise TaxonomyError(
+                        f"{where}.ambiguous.{locale} {term!r} is not one of the topic's terms"
+                    )
         topics.append(
             Topic(
                 key=key,
@@ -170,6 +186,7 @@ def taxonomy_from_dict(data: Mapping[str, Any]) -> Taxonomy:
                 team=str(raw.get("team") or ""),
                 terms=terms,
                 exclusions=_terms(raw.get("exclusions"), f"{where}.exclusions"),
+                ambiguous=ambiguous,
             )
         )
     label = data.get("label") or {}
@@ -206,6 +223,7 @@ class _Entry:
     negatable: bool
     tokens: frozenset[str] = frozenset()
     tail: str = ""
+    ambiguous: bool = False
 
 
 def _near(text: str, start: int, tail: str) -> bool:
@@ -229,13 +247,16 @@ class TopicTagger:
         self._zh: dict[str, list[_Entry]] = {}
         self._en: dict[str, list[_Entry]] = {}
         for index, topic in enumerate(taxonomy.topics):
+            ambiguous = {*topic.ambiguous.get("zh-hans", ()), *topic.ambiguous.get("en", ())}
             for kind, exclusion in ((topic.terms, False), (topic.exclusions, True)):
                 for term in (*kind["zh-hans"], *kind["en"]):
-                    self._add(index, term, exclusion, pipeline)
+                    self._add(index, term, exclusion, pipeline, ambiguous=not exclusion and term in ambiguous)
         self._regex = trie_regex(self._zh)
         self._order = {topic.key: i for i, topic in enumerate(taxonomy.topics)}
 
-    def _add(self, index: int, term: str, exclusion: bool, pipeline: TextPipeline) -> None:
+    def _add(
+        self, index: int, term: str, exclusion: bool, pipeline: TextPipeline, *, ambiguous: bool = False
+    ) -> None:
         normalised = normalise_text(term)[0]
         if not normalised:
             return
@@ -246,7 +267,9 @@ class TopicTagger:
                     head, tail = (part.strip() for part in normalised.split(separator, 1))
                     break
             negatable = not head.startswith(NEGATION_PREFIXES_ZH)
-            self._zh.setdefault(head, []).append(_Entry(index, term, exclusion, negatable, tail=tail))
+            self._zh.setdefault(head, []).append(
+                _Entry(index, term, exclusion, negatable, tail=tail, ambiguous=ambiguous)
+            )
             return
         tokens = pipeline.term_tokens(normalised)
         if not tokens:
@@ -254,7 +277,7 @@ class TopicTagger:
         entries = self._en.setdefault(" ".join(tokens), [])
         if not any(e.topic == index and e.exclusion == exclusion for e in entries):
             words = frozenset(word for token in tokens for word in token.split())
-            entries.append(_Entry(index, term, exclusion, False, words))
+            entries.append(_Entry(index, term, exclusion, False, words, ambiguous=ambiguous))
 
     def tag(self, comment: ProcessedComment) -> tuple[TopicMatch, ...]:
         matched: dict[int, list[_Entry]] = {}
@@ -285,6 +308,18 @@ class TopicTagger:
                 ]
                 if exclusion.topic in matched:
                     matched[exclusion.topic] = kept
+        clauses = None
+        for index, entries in matched.items():
+            if entries and all(e.ambiguous for e in entries):
+                # only ambiguous nouns matched: a complaint only where their clause is negative
+                if clauses is None:
+                    clauses = clauses_analyse(text)
+                terms = [e.term for e in entries]
+                polarity = mention_polarity(text, terms, clauses=clauses)
+                if polarity is None or polarity == NEUTRAL:
+                    polarity = polarity_of(sum(c.score for c in clauses))
+                if polarity != COMPLAINT:
+                    matched[index] = []
         topics = self.taxonomy.topics
         return tuple(
             TopicMatch(topics[index].key, tuple(dict.fromkeys(e.term for e in entries)))

@@ -3,8 +3,15 @@
 Pure: plain columns in, a report dict (the ``painpoints`` JSON contract) and one row per input
 comment out; no ORM, no broker. Steps: the text pipeline on every comment, taxonomy tagging,
 detractor likelihood (cross-fitted for scored comments), pain-point ranking
-(``analysis.painpoints``), keywords and examples per topic, emerging topics among comments no
-taxonomy topic covers (every comment with ``taxonomy=None``), metrics (``analysis.metrics``).
+(``analysis.painpoints``) of taxonomy and discovered topics together, keywords and examples per
+topic, metrics (``analysis.metrics``). Whether the taxonomy is used, and the topics discovered on
+the clauses of the comments it does not cover, come from ``analysis.discovery``.
+
+Each topic mention gets a polarity from its clause (``analysis.text.polarity``: -1 complaint,
+0 neutral, 1 praise): a taxonomy topic's from the clauses holding its terms, a discovered
+topic's from its member clauses (``analysis.text.clauses`` cuts both the same way). It is passed
+to the ranking as the frame's ``topic_polarity`` column and written per row. English keywords
+and names are shown as real words (``analysis.text.display``).
 """
 
 from __future__ import annotations
@@ -20,16 +27,30 @@ import numpy as np
 import pandas as pd
 
 from analysis import metrics
-from analysis.clustering import DEFAULT_THREADS, cluster_comments
+from analysis.clustering import DEFAULT_THREADS
 from analysis.detractor import out_of_fold_likelihood
+from analysis.discovery import AUTO, NONE, examples_pick, taxonomy_fit, topic_label, topics_discover
 from analysis.first_pass import analyse_many
 from analysis.keywords import keywords_scopes, keywords_separating
-from analysis.painpoints import painpoint_rank, topic_impact_as_dict
+from analysis.painpoints import painpoint_analyse, strength_as_dict, topic_impact_as_dict
 from analysis.taxonomy import Taxonomy, TopicTagger
+from analysis.text.clauses import clauses_split
+from analysis.text.display import SurfaceForms
 from analysis.text.pipeline import ProcessedComment, TextPipeline
+from analysis.text.polarity import (
+    NEUTRAL,
+    clause_score,
+    polarity_combine,
+    polarity_of,
+    text_polarity,
+    topic_polarity,
+)
 
 MAX_EXAMPLES = 5
 MAX_KEYWORDS = 8
+SOURCE_TAXONOMY = "taxonomy"
+SOURCE_DISCOVERED = "discovered"
+NEAR_SEPARATORS = ("…", "...")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +59,9 @@ class CommentRow:
 
     row: int
     language: str
-    topics: tuple[str, ...]
-    cluster: str | None
+    topics: tuple[str, ...]  # taxonomy topics, then discovered ones
+    topic_polarity: dict[str, int]  # topic key -> -1 complaint, 0 neutral, 1 praise
+    cluster: str | None  # the discovered topics, joined by ";" (None: none)
     detractor_likelihood: float | None
     truncated: bool
 
@@ -57,15 +79,48 @@ def _has_text(value: Any) -> bool:
 
 
 def _examples(
-    positions: Sequence[int], texts: Sequence[str], docs: Sequence[ProcessedComment], rank: dict[int, float]
-) -> list[dict[str, Any]]:
-    """Up to ``MAX_EXAMPLES`` representative comments: highest rank, then mid length, then order."""
+    positions: Sequence[int], docs: Sequence[ProcessedComment], rank: dict[int, float]
+) -> tuple[int, ...]:
+    """Up to ``MAX_EXAMPLES`` representative comments: highest rank, then mid length, then order;
+    distinct and with content (``analysis.discovery.examples_pick``)."""
     lengths = [len(docs[p].text) for p in positions]
     median = float(np.median(lengths)) if lengths else 0.0
     ordered = sorted(positions, key=lambda p: (-rank.get(p, 0.0), abs(len(docs[p].text) - median), p))
-    return [
-        {"row": int(p), "text": str(texts[p]), "language": docs[p].language} for p in ordered[:MAX_EXAMPLES]
-    ]
+    return examples_pick(ordered, docs, limit=MAX_EXAMPLES)
+
+
+def highlight_terms(terms: Iterable[str]) -> list[str]:
+    """Taxonomy terms as the text holds them: a near-term ``态度…差`` is highlighted as its parts."""
+    out: list[str] = []
+    for term in terms:
+        parts = [term]
+        for separator in NEAR_SEPARATORS:
+            if separator in term:
+                parts = [p.strip() for p in term.split(separator)]
+                break
+        out.extend(p for p in parts if p and p not in out)
+    return out
+
+
+def _present(keywords: Iterable[str], text: str) -> list[str]:
+    """The keywords found in a comment's (normalised, case-folded) text."""
+    return [k for k in keywords if k and k in text]
+
+
+def _example(position: int, texts: Sequence[str], docs: Sequence[ProcessedComment], terms: list[str]) -> dict:
+    return {
+        "row": int(position),
+        "text": str(texts[position]),
+        "language": docs[position].language,
+        "highlight": terms,
+    }
+
+
+def data_language(languages: dict[str, int]) -> str:
+    """``zh-hans`` when Chinese (and mixed) comments are at least as many as English ones,
+    else ``en``: the language a report of these comments is shown in by default."""
+    chinese = languages.get("zh", 0) + languages.get("mixed", 0)
+    return "en" if languages.get("en", 0) > chinese else "zh-hans"
 
 
 def _metrics(scores: np.ndarray, metric: str | None) -> dict[str, Any]:
@@ -82,6 +137,7 @@ def comments_analyse(
     metric: str | None = None,
     segments: pd.DataFrame | None = None,
     taxonomy: Taxonomy | None,
+    taxonomy_mode: str = AUTO,
     clusters: int | None = None,
     clustering_threads: int | None = DEFAULT_THREADS,
     extra_terms: Iterable[str] = (),
@@ -89,7 +145,13 @@ def comments_analyse(
     progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
 ) -> CommentsAnalysis:
     """Analyse one column of comments (with optional scores and segment columns);
-    ``clustering_threads`` limits the BLAS/OpenMP threads of the clustering fits."""
+    ``clustering_threads`` limits the BLAS/OpenMP threads of the clustering fits.
+
+    ``taxonomy_mode``: ``auto`` ranks the taxonomy's topics only when it covers the comments
+    (``analysis.discovery.taxonomy_fit``), anything else forces it. Topics discovered in the
+    comments it does not cover (every comment when it is not used) are ranked with its topics
+    (``"source": "discovered"``) and also listed in ``emerging``; ``clusters`` forces their
+    number."""
     n = len(texts)
     score_values = (
         np.asarray(pd.to_numeric(pd.Series(list(scores)), errors="coerce"), dtype=float)
@@ -109,6 +171,7 @@ def comments_analyse(
     docs = [a.doc for a in analysed]
     tags = [a.topics if has_text[i] else () for i, a in enumerate(analysed)]
     topic_keys = [tuple(m.key for m in t) for t in tags]
+    polarities = [topic_polarity(docs[i].text, tags[i], neutral_from_comment=True) for i in range(n)]
 
     # Detractor likelihood: labels from the scores, cross-fitted (comments only).
     comment_positions = [i for i in range(n) if has_text[i]]
@@ -124,10 +187,68 @@ def comments_analyse(
                 likelihood[comment_positions] = np.clip(oof, 0.0, 1.0)
                 model_trained = True
 
+    # Clauses: taxonomy coverage, and the units topic discovery clusters.
+    clause_docs: list[ProcessedComment] = []
+    owners: list[int] = []
+    for i in comment_positions:
+        doc = docs[i]
+        parts = clauses_split(doc.text)
+        for part in parts:
+            clause = doc if len(parts) == 1 and part == doc.text.strip() else pipeline.process(part)
+            if clause.tokens:
+                clause_docs.append(clause)
+                owners.append(i)
+    clause_tags = tagger.tag_many(clause_docs) if tagger is not None else [()] * len(clause_docs)
+    fit = taxonomy_fit(
+        name=taxonomy.key if taxonomy is not None else None,
+        mode=taxonomy_mode if taxonomy is not None else NONE,
+        comments_matched=[bool(tags[i]) for i in comment_positions if docs[i].tokens],
+        clauses_matched=[bool(t) for t in clause_tags],
+    )
+    if not fit.used:
+        tags = [()] * n
+        topic_keys = [()] * n
+        polarities = [{} for _ in range(n)]
+    taxonomy_keys = {m.key for t in tags for m in t}
+    uncovered = [i for i in comment_positions if not topic_keys[i]]
+    # A taxonomy that fits explains the comments it covers; discovery takes the rest.
+    open_clauses = [c for c, owner in enumerate(owners) if not topic_keys[owner]]
+    discovery = topics_discover(
+        [clause_docs[c] for c in open_clauses],
+        [owners[c] for c in open_clauses],
+        docs,
+        k=clusters,
+        seed=seed,
+        threads=clustering_threads,
+    )
+    discovered_of: dict[int, list[str]] = {}
+    for topic in discovery.topics:
+        for position in topic.members:
+            discovered_of.setdefault(position, []).append(topic.key)
+    discovered = {topic.key: topic for topic in discovery.topics}
+    # A discovered topic's polarity in a comment: its member clauses' (a neutral one takes the
+    # whole comment's, as a taxonomy mention does).
+    clause_polarity = {}
+    for topic in discovery.topics:
+        by_comment: dict[int, list[int]] = {}
+        for c in topic.clause_members:
+            position = owners[open_clauses[c]]
+            by_comment.setdefault(position, []).append(c)
+        for position, members in by_comment.items():
+            value = polarity_combine(
+                clause_polarity.setdefault(c, polarity_of(clause_score(clause_docs[open_clauses[c]].text)))
+                for c in members
+            )
+            if value == NEUTRAL:
+                value = text_polarity(docs[position].text)
+            polarities[position] = {**polarities[position], topic.key: value}
+    topic_keys = [(*topic_keys[i], *discovered_of.get(i, ())) for i in range(n)]
+
     frame = pd.DataFrame(
         {
             "text": [originals[i] if has_text[i] else np.nan for i in range(n)],
             "topics": [list(k) for k in topic_keys],
+            "topic_polarity": polarities,
             "score": score_values,
             "detractor_likelihood": likelihood,
         }
@@ -137,9 +258,12 @@ def comments_analyse(
         for column in segments.columns:
             frame[column] = segments[column].reset_index(drop=True)
             segment_columns.append(column)
-    ranked = painpoint_rank(frame, metric=metric, segment_columns=segment_columns) if n else ()
+    ranking = painpoint_analyse(frame, metric=metric, segment_columns=segment_columns) if n else None
+    ranked = ranking.topics if ranking is not None else ()
+    strengths = ranking.strengths if ranking is not None else ()
 
     terms = [d.terms for d in docs]
+    shown = SurfaceForms(d.text for d in docs).term
     detractor_rank = {i: (0.0 if np.isnan(likelihood[i]) else float(likelihood[i])) for i in range(n)}
     if metric is not None:
         observed = metrics.detractor_mask(score_values, metric=metric)
@@ -149,63 +273,95 @@ def comments_analyse(
     keywords_by_topic = keywords_scopes(terms, topic_keys, top=MAX_KEYWORDS)
     topics_out = []
     for impact in ranked:
-        topic = taxonomy.topic(impact.key) if taxonomy is not None else None
         in_scope = [impact.key in keys for keys in topic_keys]
         positions = [i for i, inside in enumerate(in_scope) if inside]
-        matched = Counter(term for i in positions for m in tags[i] if m.key == impact.key for term in m.terms)
-        # Rank examples: detractor first, then how many of the topic's terms they carry.
-        rank = {
-            i: detractor_rank[i] + 0.1 * len(next(m.terms for m in tags[i] if m.key == impact.key))
-            for i in positions
-        }
         keywords = keywords_by_topic.get(impact.key, ())
+        keyword_list = [
+            {"term": shown(k.term), "count": k.count, "score": round(k.score, 4)} for k in keywords
+        ]
+        found = discovered.get(impact.key)
+        if found is not None:
+            topics_out.append(
+                {
+                    **topic_impact_as_dict(impact),
+                    "label": topic_label([shown(k) for k in found.keywords]),
+                    "source": SOURCE_DISCOVERED,
+                    "stage": "",
+                    "team": "",
+                    "matched_terms": [],
+                    "keywords": keyword_list,
+                    "discovered_keywords": list(dict.fromkeys(map(shown, found.keywords))),
+                    "parent": found.parent,
+                    "examples": [
+                        _example(p, originals, docs, _present(found.keywords, docs[p].text))
+                        for p in found.examples
+                    ],
+                }
+            )
+            continue
+        topic = taxonomy.topic(impact.key) if taxonomy is not None and impact.key in taxonomy_keys else None
+        terms_of = {i: next((m.terms for m in tags[i] if m.key == impact.key), ()) for i in positions}
+        matched = Counter(term for i in positions for term in terms_of[i])
+        # Rank examples: detractor first, then how many of the topic's terms they carry.
+        rank = {i: detractor_rank[i] + 0.1 * len(terms_of[i]) for i in positions}
         topics_out.append(
             {
                 **topic_impact_as_dict(impact),
                 "label": dict(topic.label) if topic else {"zh-hans": impact.key, "en": impact.key},
+                "source": SOURCE_TAXONOMY,
                 "stage": topic.stage if topic else "",
                 "team": topic.team if topic else "",
                 "matched_terms": [{"term": t, "count": c} for t, c in matched.most_common(10)],
-                "keywords": [
-                    {"term": k.term, "count": k.count, "score": round(k.score, 4)} for k in keywords
+                "keywords": keyword_list,
+                "examples": [
+                    _example(p, originals, docs, highlight_terms(terms_of[p]))
+                    for p in _examples(positions, docs, rank)
                 ],
-                "examples": _examples(positions, originals, docs, rank),
             }
         )
 
-    uncovered = [i for i in comment_positions if not topic_keys[i]]
-    clustering = cluster_comments(
-        [docs[i] for i in uncovered], k=clusters, seed=seed, threads=clustering_threads
-    )
-    cluster_of: dict[int, str] = {}
+    strengths_out = []
+    for strength in strengths:
+        found = discovered.get(strength.key)
+        topic = (
+            taxonomy.topic(strength.key) if taxonomy is not None and strength.key in taxonomy_keys else None
+        )
+        if found is not None:
+            label = topic_label([shown(k) for k in found.keywords])
+        else:
+            label = dict(topic.label) if topic else {"zh-hans": strength.key, "en": strength.key}
+        strengths_out.append(
+            {
+                **strength_as_dict(strength),
+                "label": label,
+                "source": SOURCE_DISCOVERED if found is not None else SOURCE_TAXONOMY,
+            }
+        )
+
+    parents = {p.key: p for p in discovery.parents}
     emerging = []
-    parents = {p.key: p for p in clustering.parents}
-    for cluster in clustering.clusters:
-        members = [uncovered[m] for m in cluster.members]
-        for position in members:
-            cluster_of[position] = cluster.key
+    for topic in discovery.topics:
+        parent = parents.get(topic.parent) if topic.parent else None
         emerging.append(
             {
-                "key": cluster.key,
-                "keywords": list(cluster.keywords),
-                "mentions": cluster.mentions,
+                "key": topic.key,
+                "label": topic_label([shown(k) for k in topic.keywords]),
+                "keywords": list(dict.fromkeys(map(shown, topic.keywords))),
+                "mentions": topic.mentions,
+                "clauses": topic.clauses,
                 # a sub-topic names the broad cluster it was split from
                 "parent": (
                     {
-                        "key": cluster.parent,
-                        "keywords": list(parents[cluster.parent].keywords),
-                        "mentions": parents[cluster.parent].mentions,
+                        "key": parent.key,
+                        "keywords": list(dict.fromkeys(map(shown, parent.keywords))),
+                        "mentions": parent.mentions,
                     }
-                    if cluster.parent
+                    if parent is not None
                     else None
                 ),
                 "examples": [
-                    {
-                        "row": uncovered[e],
-                        "text": originals[uncovered[e]],
-                        "language": docs[uncovered[e]].language,
-                    }
-                    for e in cluster.examples
+                    _example(e, originals, docs, _present(topic.keywords, docs[e].text))
+                    for e in topic.examples
                 ],
             }
         )
@@ -222,7 +378,7 @@ def comments_analyse(
         for side, words in zip(("detractors", "promoters"), keywords_separating(terms, sides), strict=True):
             separating[side] = [
                 {
-                    "term": w.term,
+                    "term": shown(w.term),
                     "z": w.z,
                     "detractors": w.count_detractors,
                     "promoters": w.count_promoters,
@@ -234,6 +390,7 @@ def comments_analyse(
     languages = Counter(docs[i].language for i in comment_positions)
     report = {
         "topics": topics_out,
+        "strengths": strengths_out,
         "emerging": emerging,
         "metrics": _metrics(score_values, metric),
         "separating_words": separating,
@@ -242,13 +399,24 @@ def comments_analyse(
             "comments": len(comment_positions),
             "languages": dict(sorted(languages.items())),
             "truncated": sum(1 for i in comment_positions if docs[i].truncated),
-            "taxonomy": taxonomy.key if taxonomy is not None else None,
+            "taxonomy": {
+                "name": fit.name,
+                "coverage": None if fit.coverage is None else round(fit.coverage, 4),
+                "clause_coverage": None if fit.clause_coverage is None else round(fit.clause_coverage, 4),
+                "threshold": fit.threshold,
+                "used": fit.used,
+                "reason": fit.reason,
+            },
+            "language": data_language(languages),
             "metric": metric,
             "uncovered": len(uncovered),
+            "clauses": len(clause_docs),
+            "discovered": len(discovery.topics),
             "clusters": {
-                "k": clustering.k,
-                "chosen_by": clustering.chosen_by,
-                "score": clustering.score,
+                "k": discovery.clustering.k,
+                "chosen_by": discovery.clustering.chosen_by,
+                "score": discovery.clustering.score,
+                "clauses": discovery.clauses,
                 "split": [
                     {
                         "key": split.key,
@@ -259,7 +427,7 @@ def comments_analyse(
                         "spread": split.spread,
                         "outcome": split.outcome,
                     }
-                    for split in clustering.splits
+                    for split in discovery.clustering.splits
                 ],
             },
             "detractor_model": model_trained,
@@ -271,7 +439,8 @@ def comments_analyse(
             row=i,
             language=docs[i].language,
             topics=topic_keys[i],
-            cluster=cluster_of.get(i),
+            topic_polarity=polarities[i],
+            cluster=";".join(discovered_of[i]) if i in discovered_of else None,
             detractor_likelihood=None if np.isnan(likelihood[i]) else round(float(likelihood[i]), 4),
             truncated=docs[i].truncated,
         )

@@ -5,8 +5,9 @@ run, with fixed seeds:
 
     .venv/bin/python benchmarks/voc_eval.py [--data-dir ../shared/data] [--only clustering,...]
 
-Sections: ``clustering`` (online_shopping_10_cats), ``painpoints`` and ``detractor``
-(waimai_10k), ``mams`` (English aspects). The data is read where it lies, never copied.
+Sections: ``clustering`` (online_shopping_10_cats), ``painpoints``, ``painpoints_auto`` (the
+whole analysis with ``--taxonomy auto``) and ``detractor`` (waimai_10k), ``mams`` (English
+aspects). The data is read where it lies, never copied.
 """
 
 from __future__ import annotations
@@ -52,10 +53,11 @@ from analysis.painpoints import painpoint_rank  # noqa: E402
 from analysis.taxonomy import TopicTagger, taxonomy_load  # noqa: E402
 from analysis.text import TextPipeline  # noqa: E402
 from analysis.text.stopwords import stopwords_zh  # noqa: E402
+from analysis.voc_analysis import comments_analyse  # noqa: E402
 
 SEED = 0
 _WORDLIKE = re.compile(r"[\w\u3400-\u9fff]")
-SECTIONS = ("clustering", "painpoints", "detractor", "mams")
+SECTIONS = ("clustering", "painpoints", "painpoints_auto", "detractor", "mams")
 
 # EVALUATION.md: the themes a process owner must see among the top pain points of the negatives.
 THEMES = {
@@ -215,6 +217,49 @@ def eval_painpoints(data: Path, pipeline: TextPipeline) -> dict:
         "missing_themes": [t for t in THEMES if t not in theme_rank],
         "positive_only_above_themes": positive_above,
         "top10": rows,
+    }
+
+
+def eval_painpoints_auto(data: Path, pipeline: TextPipeline) -> dict:
+    """The whole analysis (``comments_analyse``, what ``manage.py painpoints`` runs) with the default
+    ``--taxonomy auto``: the taxonomy's decision and the seven themes among the top ten of the
+    one ranking that holds taxonomy and discovered topics."""
+    frame = load_waimai(data)
+    negative = frame["label"].to_numpy() == 0
+    report = comments_analyse(
+        frame["review"].tolist(),
+        scores=np.where(negative, 1.0, 5.0),
+        metric="csat",
+        taxonomy=taxonomy_load("food_delivery"),
+    ).report
+    rows = []
+    theme_rank: dict[str, int] = {}
+    for rank, topic in enumerate(report["topics"][:12], start=1):
+        themes = []
+        if topic["source"] == "taxonomy":
+            names = [m["term"] for m in topic["matched_terms"]]
+            hits = {theme: sum(any(w in n for w in words) for n in names) for theme, words in THEMES.items()}
+            best = max(hits.values())
+            themes = [theme for theme, count in hits.items() if count and count == best][:1]
+        for theme in themes:
+            theme_rank.setdefault(theme, rank)
+        rows.append(
+            {
+                "rank": rank,
+                "source": topic["source"],
+                "label": topic["label"]["zh-hans"],
+                "impact": round(topic["impact"], 2) if topic["impact"] is not None else None,
+                "mentions": topic["mentions"],
+                "themes": themes,
+                "example": topic["examples"][0]["text"] if topic["examples"] else None,
+            }
+        )
+    return {
+        "taxonomy": report["summary"]["taxonomy"],
+        "discovered": report["summary"]["discovered"],
+        "theme_recall_top10": f"{sum(1 for r in theme_rank.values() if r <= 10)}/{len(THEMES)}",
+        "theme_ranks": theme_rank,
+        "top12": rows,
     }
 
 

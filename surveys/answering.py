@@ -18,11 +18,11 @@ from typing import Any
 
 from django.utils.translation import gettext
 
+from surveys.scales import DETRACTOR_AT_MOST
+
 SCALE_KINDS = frozenset({"nps", "csat", "ces", "rating"})
 TEXT_KINDS = frozenset({"short_text", "long_text"})
 DEFAULT_MAX_LENGTH = {"short_text": 200, "long_text": 2000}
-# The primary question's scores that make a respondent a detractor (inclusive upper bound).
-DETRACTOR_AT_MOST = {"nps": 6, "csat": 2, "ces": 3, "rating": 2}
 
 # Control characters other than tab and newline; PostgreSQL's jsonb refuses NUL outright.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

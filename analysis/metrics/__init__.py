@@ -36,7 +36,17 @@ and means use a permutation test instead (exact for small groups, seeded Monte C
 nothing is called significant.
 """
 
-from analysis.metrics.breakdown import PeriodRow, SegmentRow, metric_by_period, metric_by_segment
+from analysis.metrics.breakdown import (
+    CLASS_SCORES,
+    PeriodRow,
+    SegmentRow,
+    class_scores,
+    comparison_as_dict,
+    metric_by_period,
+    metric_by_segment,
+    metric_compare_or_none,
+    segment_rows_as_dicts,
+)
 from analysis.metrics.core import (
     ALPHA,
     CONFIDENCE,
@@ -61,6 +71,7 @@ from analysis.metrics.core import (
 
 __all__ = [
     "ALPHA",
+    "CLASS_SCORES",
     "CONFIDENCE",
     "METRICS",
     "SMALL_SAMPLE_N",
@@ -70,16 +81,20 @@ __all__ = [
     "MetricSpec",
     "PeriodRow",
     "SegmentRow",
+    "class_scores",
     "clean_scores",
+    "comparison_as_dict",
     "detractor_mask",
     "impact_factor",
     "metric_by_period",
     "metric_by_segment",
     "metric_compare",
+    "metric_compare_or_none",
     "metric_compute",
     "metric_infer",
     "promoter_mask",
     "response_rate",
+    "segment_rows_as_dicts",
     "spec_for",
     "to_float_array",
     "wilson_interval",

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analysis import stats
 from analysis.metrics.core import ALPHA, Comparison, MetricResult, metric_compare, metric_compute
+
+# Metrics whose value, interval and tests depend only on the class counts (promoter / passive /
+# detractor): answered from counts with one representative score per class.
+CLASS_SCORES = {"nps": (10.0, 8.0, 0.0), "csat": (5.0, 3.0, 1.0)}
 
 
 @dataclass(frozen=True)
@@ -135,19 +141,63 @@ def metric_by_segment(
                 metric_compare(values[inside], values[~inside], metric=metric),
             )
         )
-    tested = [i for i, (_, _, comparison) in enumerate(found) if comparison.p_value is not None]
-    adjusted = dict(zip(tested, stats.benjamini_hochberg([found[i][2].p_value for i in tested]), strict=True))
+    adjusted = _adjusted([comparison for _, _, comparison in found])
     return tuple(
-        SegmentRow(
-            column,
-            value,
-            result,
-            comparison,
-            adjusted.get(i),
-            adjusted.get(i) is not None and adjusted[i] < ALPHA,
-        )
-        for i, (value, result, comparison) in enumerate(found)
+        SegmentRow(column, value, result, comparison, p, p is not None and p < ALPHA)
+        for (value, result, comparison), p in zip(found, adjusted, strict=True)
     )
+
+
+def _adjusted(comparisons: list[Comparison | None]) -> list[float | None]:
+    """Benjamini-Hochberg adjusted p-values over one column's values (None where untested)."""
+    tested = [i for i, c in enumerate(comparisons) if c is not None and c.p_value is not None]
+    adjusted = dict(
+        zip(tested, stats.benjamini_hochberg([comparisons[i].p_value for i in tested]), strict=True)
+    )
+    return [adjusted.get(i) for i in range(len(comparisons))]
+
+
+def class_scores(counts: Mapping[str, float], metric: str) -> np.ndarray:
+    """One representative score per response from class counts (``promoters``, ``passives``,
+    ``detractors``) of a metric in ``CLASS_SCORES``: its value, interval and tests are those of
+    the real scores."""
+    promoter, passive, detractor = CLASS_SCORES[metric]
+    return np.repeat(
+        [promoter, passive, detractor],
+        [int(counts["promoters"]), int(counts["passives"]), int(counts["detractors"])],
+    ).astype(float)
+
+
+def metric_compare_or_none(a: np.ndarray, b: np.ndarray, metric: str) -> Comparison | None:
+    """a against b; None unless each side has two scores (a test needs them)."""
+    if len(a) < 2 or len(b) < 2:
+        return None
+    return metric_compare(a, b, metric=metric)
+
+
+def comparison_as_dict(comparison: Comparison) -> dict[str, Any]:
+    return {
+        "difference": comparison.difference,
+        "p_value": comparison.p_value,
+        "significant": comparison.significant,
+        "test": comparison.test,
+    }
+
+
+def segment_rows_as_dicts(found: list[tuple[str, MetricResult, Comparison | None]]) -> list[dict[str, Any]]:
+    """Per value of one segment key, its metric against the rest, with the Benjamini-Hochberg
+    adjusted p-value over the key's values (as ``metric_by_segment``)."""
+    adjusted = _adjusted([comparison for _, _, comparison in found])
+    return [
+        {
+            "value": value,
+            "result": result.as_dict(),
+            "versus_rest": comparison_as_dict(comparison) if comparison else None,
+            "p_adjusted": p,
+            "significant": p is not None and p < ALPHA,
+        }
+        for (value, result, comparison), p in zip(found, adjusted, strict=True)
+    ]
 
 
 def _numeric_column(frame: pd.DataFrame, column: str) -> pd.Series:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import stats
-from surveys.answering import DETRACTOR_AT_MOST
+from surveys.scales import DETRACTOR_AT_MOST
 
 SMALL_SAMPLE_N = 30
 WIDE_INTERVAL_FRACTION = 0.25

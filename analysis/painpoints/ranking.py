@@ -1,48 +1,40 @@
-"""Topic impact on the metric, detractor rates, trend, and the ranking (rules in the package
-docstring)."""
+"""The per-row path of the ranking: a frame with one row per response is reduced to the counts
+of ``analysis.painpoints.counts`` (totals, and per topic its complaint mentions), which rank it
+(rules in the package docstring)."""
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from analysis import metrics, stats
-from analysis.painpoints.segments import (
-    ALPHA,
-    SegmentLift,
-    segment_codes,
-    segment_lift_as_dict,
-    segment_lifts,
+from analysis import metrics
+from analysis.painpoints import counts
+from analysis.painpoints.counts import (
+    Counts,
+    Ranking,
+    TopicImpact,
+    Trend,
+    topic_impact_as_dict,
 )
+from analysis.painpoints.segments import segment_cells, segment_codes
 
 TOPIC_SEPARATOR = ";"
+POLARITY_COLUMN = "topic_polarity"
+COMPLAINT, NEUTRAL, PRAISE = -1, 0, 1
 
-
-@dataclass(frozen=True)
-class Trend:
-    previous_mentions: int
-    previous_share: float
-    share: float
-    change: float
-    p_value: float | None
-    significant: bool
-
-
-@dataclass(frozen=True)
-class TopicImpact:
-    key: str
-    mentions: int
-    share: float
-    detractor_rate: float | None
-    overall_detractor_rate: float | None
-    # points of the metric the topic costs (metric without those responses minus metric with them)
-    impact: float | None
-    trend: Trend | None
-    segments: tuple[SegmentLift, ...]
+__all__ = [
+    "TOPIC_SEPARATOR",
+    "TopicImpact",
+    "Trend",
+    "impact_of",
+    "painpoint_analyse",
+    "painpoint_rank",
+    "topic_impact_as_dict",
+]
 
 
 def _comment_mask(frame: pd.DataFrame) -> np.ndarray:
@@ -89,31 +81,138 @@ def _scores(frame: pd.DataFrame) -> np.ndarray:
         raise ValueError(f"column 'score': {exc}") from None
 
 
-def _metric_terms(scores: np.ndarray, metric: str) -> np.ndarray:
-    """Per-response terms whose mean is the metric (in report points), NaN where no score."""
-    spec = metrics.spec_for(metric)
-    metrics.clean_scores(scores, metric=metric)  # raises on a score outside the scale
-    with np.errstate(invalid="ignore"):
-        if spec.kind == "nps":
-            terms = np.where(
-                scores >= spec.promoter_min, 100.0, np.where(scores <= spec.detractor_max, -100.0, 0.0)
+class _Rows:
+    """Per-row arrays the counts are summed from."""
+
+    def __init__(self, frame: pd.DataFrame, metric: str | None, is_comment: np.ndarray):
+        scores = _scores(frame)
+        spec = metrics.spec_for(metric) if metric is not None else None
+        if metric is not None:
+            metrics.clean_scores(scores, metric=metric)  # raises on a score outside the scale
+        n = len(frame)
+        self.is_comment = is_comment
+        self.scored = ~np.isnan(scores) if spec is not None else np.zeros(n, dtype=bool)
+        with np.errstate(invalid="ignore"):
+            success = spec.promoter_min if spec is not None and spec.promoter_min is not None else None
+            if success is None and spec is not None:
+                success = spec.share_min
+            self.promoter = self.scored & (scores >= success) if success is not None else np.zeros(n, bool)
+            has_detractors = spec is not None and spec.detractor_max is not None
+            self.detractor = (
+                self.scored & (scores <= spec.detractor_max) if has_detractors else np.zeros(n, bool)
             )
-        elif spec.kind == "share":
-            terms = np.where(scores >= spec.share_min, 100.0, 0.0)
-        else:
-            terms = scores.astype(float)
-    return np.where(np.isnan(scores), np.nan, terms)
+        self.passive = self.scored & ~self.promoter & ~self.detractor
+        self.score = np.where(self.scored, scores, 0.0)
+        self.square = self.score * self.score
+        # Likelihoods stand in where no detractor class is observed.
+        observed = self.scored if has_detractors else np.zeros(n, dtype=bool)
+        likelihood = _likelihood(frame)
+        self.likely = ~observed & ~np.isnan(likelihood)
+        self.likelihood = np.where(self.likely, likelihood, 0.0)
+
+    def counts(self, rows, *, comments: int, mentions: int, praise: int = 0, total: bool = False) -> Counts:
+        """Counts over ``rows`` (positions or a mask). ``total``: the scope's totals, whose
+        comment counts are over its comment rows only."""
+        scored = self.scored[rows]
+        comment = self.is_comment[rows] if total else np.ones(len(scored), dtype=bool)
+        return Counts(
+            responses=float(len(scored)),
+            scored=float(np.count_nonzero(scored)),
+            promoters=float(np.count_nonzero(self.promoter[rows])),
+            passives=float(np.count_nonzero(self.passive[rows])),
+            detractors=float(np.count_nonzero(self.detractor[rows])),
+            score_sum=float(np.sum(self.score[rows])),
+            score_sum_squares=float(np.sum(self.square[rows])),
+            comments=float(comments),
+            scored_comments=float(np.count_nonzero(scored & comment)),
+            mentions=float(mentions),
+            detractor_mentions=float(np.count_nonzero(self.detractor[rows] & comment)),
+            likelihood_comments=float(np.count_nonzero(self.likely[rows] & comment)),
+            likelihood_sum=float(np.sum(self.likelihood[rows][comment])),
+            praise_mentions=float(praise),
+        )
 
 
-def _impact_from_terms(terms: np.ndarray, mask_topic: np.ndarray) -> float:
-    scored = ~np.isnan(terms)
-    n_all = int(np.count_nonzero(scored))
-    without = scored & ~mask_topic
-    n_without = int(np.count_nonzero(without))
-    if n_all == 0 or n_without == 0:
-        return math.nan
-    total = float(np.sum(terms[scored]))
-    return float(np.sum(terms[without])) / n_without - total / n_all
+def _likelihood(frame: pd.DataFrame) -> np.ndarray:
+    if "detractor_likelihood" not in frame.columns:
+        return np.full(len(frame), np.nan)
+    try:
+        likelihood = metrics.to_float_array(frame["detractor_likelihood"])
+    except ValueError as exc:
+        raise ValueError(f"column 'detractor_likelihood': {exc}") from None
+    bad = likelihood[(likelihood < 0) | (likelihood > 1)]
+    if len(bad):
+        raise ValueError(f"detractor_likelihood must lie in 0..1, found {bad[0]:g}")
+    return likelihood
+
+
+def _polarity_cell(value, row: int) -> dict:
+    """A ``topic_polarity`` cell: a dict (or its JSON text) topic key -> -1, 0 or 1; blank = {}."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return {}
+    if isinstance(value, str):
+        if not value.strip():
+            return {}
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise ValueError(
+                f"column '{POLARITY_COLUMN}', row {row}: {value!r} is not a JSON object"
+            ) from None
+    if not isinstance(value, dict):
+        raise ValueError(
+            f"column '{POLARITY_COLUMN}', row {row}: {value!r} is not an object of topic -> polarity"
+        )
+    out = {}
+    for key, polarity in value.items():
+        if polarity not in (COMPLAINT, NEUTRAL, PRAISE) or isinstance(polarity, bool):
+            raise ValueError(
+                f"column '{POLARITY_COLUMN}', row {row}: polarity {polarity!r} of {key!r} is not -1, 0 or 1"
+            )
+        out[str(key).strip()] = int(polarity)
+    return out
+
+
+def _split_by_polarity(
+    frame: pd.DataFrame, positions: dict[str, np.ndarray]
+) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """Each topic's complaint positions and its number of praise mentions. Without the column
+    every mention is a complaint; a topic the row's object does not name counts as a complaint."""
+    if POLARITY_COLUMN not in frame.columns:
+        return positions, {}
+    cells = frame[POLARITY_COLUMN].to_numpy(dtype=object)
+    parsed: dict[int, dict] = {}
+    complaints, praise = {}, {}
+    for key, rows in positions.items():
+        keep = []
+        praised = 0
+        for row in rows.tolist():
+            if row not in parsed:
+                parsed[row] = _polarity_cell(cells[row], row)
+            polarity = parsed[row].get(key, COMPLAINT)
+            if polarity == COMPLAINT:
+                keep.append(row)
+            elif polarity == PRAISE:
+                praised += 1
+        complaints[key] = np.asarray(keep, dtype=np.int64)
+        praise[key] = praised
+    return complaints, praise
+
+
+def _reduce(
+    frame: pd.DataFrame, metric: str | None
+) -> tuple[Counts, dict[str, Counts], dict[str, np.ndarray]]:
+    """The frame's totals, each topic's counts (its complaint mentions) and their positions."""
+    is_comment = _comment_mask(frame)
+    positions, praise = _split_by_polarity(frame, _topic_positions(frame, is_comment))
+    rows = _Rows(frame, metric, is_comment)
+    n_comments = int(np.count_nonzero(is_comment))
+    total = rows.counts(np.arange(len(frame)), comments=n_comments, mentions=0, total=True)
+    topics = {
+        key: rows.counts(found, comments=len(found), mentions=len(found), praise=praise.get(key, 0))
+        for key, found in positions.items()
+    }
+    return total, topics, positions
 
 
 def impact_of(scores_all, mask_topic, *, metric: str) -> float:
@@ -124,43 +223,15 @@ def impact_of(scores_all, mask_topic, *, metric: str) -> float:
     mask = np.asarray(mask_topic, dtype=bool)
     if mask.shape != scores.shape:
         raise ValueError(f"mask_topic has {mask.shape[0]} entries but there are {scores.shape[0]} scores")
-    return _impact_from_terms(_metric_terms(scores, metric), mask)
+    frame = pd.DataFrame({"score": scores})
+    rows = _Rows(frame, metric, np.ones(len(scores), dtype=bool))
+    total = rows.counts(np.arange(len(scores)), comments=len(scores), mentions=0, total=True)
+    topic = rows.counts(np.flatnonzero(mask), comments=0, mentions=0)
+    value = counts.impact(total, topic, metric)
+    return math.nan if value is None else value
 
 
-def _detractor_values(frame: pd.DataFrame, scores: np.ndarray, metric: str | None) -> np.ndarray:
-    values = np.full(len(frame), np.nan)
-    if "detractor_likelihood" in frame.columns:
-        try:
-            likelihood = metrics.to_float_array(frame["detractor_likelihood"])
-        except ValueError as exc:
-            raise ValueError(f"column 'detractor_likelihood': {exc}") from None
-        bad = likelihood[(likelihood < 0) | (likelihood > 1)]
-        if len(bad):
-            raise ValueError(f"detractor_likelihood must lie in 0..1, found {bad[0]:g}")
-        values = likelihood
-    if metric is not None and metrics.spec_for(metric).detractor_max is not None:
-        scored = ~np.isnan(scores)
-        observed = metrics.detractor_mask(scores, metric=metric).astype(float)
-        values = np.where(scored, observed, values)
-    return values
-
-
-def _rate(values: np.ndarray) -> float | None:
-    known = values[~np.isnan(values)]
-    return float(np.mean(known)) if len(known) else None
-
-
-def _trend(mentions: int, comments: int, previous_mentions: int, previous_comments: int) -> Trend | None:
-    if previous_comments == 0 or comments == 0:
-        return None
-    share = mentions / comments
-    previous_share = previous_mentions / previous_comments
-    test = stats.two_proportion_test(mentions, comments, previous_mentions, previous_comments)
-    significant = test.p_value is not None and test.p_value < ALPHA
-    return Trend(previous_mentions, previous_share, share, share - previous_share, test.p_value, significant)
-
-
-def painpoint_rank(
+def painpoint_analyse(
     comments: pd.DataFrame,
     *,
     metric: str | None,
@@ -168,10 +239,10 @@ def painpoint_rank(
     previous: pd.DataFrame | None = None,
     min_mentions: int = 1,
     max_segments: int = 5,
-) -> tuple[TopicImpact, ...]:
-    """Every topic with at least ``min_mentions`` comments, ranked by what it costs the metric.
+) -> Ranking:
+    """The ranked pain points (``topics``) and the topics mostly praised (``strengths``).
 
-    An empty frame, or one with no topic, gives an empty tuple. ValueError for a missing column,
+    An empty frame, or one with no topic, gives empty tuples. ValueError for a missing column,
     an unknown metric or a score outside the metric's scale.
     """
     segment_columns = list(dict.fromkeys(segment_columns))
@@ -184,84 +255,52 @@ def painpoint_rank(
     if metric is not None:
         metrics.spec_for(metric)
     frame = comments.reset_index(drop=True)
-    is_comment = _comment_mask(frame)
-    positions = _topic_positions(frame, is_comment)
-    n_comments = int(np.count_nonzero(is_comment))
-    if not positions or n_comments == 0:
-        return ()
-
-    scores = _scores(frame)
-    terms = _metric_terms(scores, metric) if metric is not None else None
-    detractor = _detractor_values(frame, scores, metric)
-    overall_rate = _rate(detractor[is_comment])
-
-    previous_counts: dict[str, int] = {}
-    previous_comments = 0
+    total, topics, positions = _reduce(frame, metric)
+    if not topics or total.comments == 0:
+        return Ranking((), ())
+    previous_total = previous_topics = None
     if previous is not None:
         previous_frame = previous.reset_index(drop=True)
-        previous_is_comment = _comment_mask(previous_frame)
-        previous_comments = int(np.count_nonzero(previous_is_comment))
-        previous_counts = {
-            k: len(v) for k, v in _topic_positions(previous_frame, previous_is_comment).items()
-        }
-
-    coded_segments = segment_codes(frame, segment_columns, is_comment)
-    comment_index = np.flatnonzero(is_comment)
-
-    results = []
-    for key, rows in positions.items():
-        mentions = len(rows)
-        if mentions < max(1, min_mentions):
-            continue
-        mask = np.zeros(len(frame), dtype=bool)
-        mask[rows] = True
-        impact = None
-        if terms is not None:
-            value = _impact_from_terms(terms, mask)
-            impact = None if math.isnan(value) else value
-        trend = None
-        if previous is not None:
-            trend = _trend(mentions, n_comments, previous_counts.get(key, 0), previous_comments)
-        segments = ()
-        if segment_columns:
-            segments = segment_lifts(mask[comment_index], coded_segments, max_segments)
-        results.append(
-            TopicImpact(
-                key=key,
-                mentions=mentions,
-                share=mentions / n_comments,
-                detractor_rate=_rate(detractor[rows]),
-                overall_detractor_rate=overall_rate,
-                impact=impact,
-                trend=trend,
-                segments=segments,
-            )
-        )
-    results.sort(key=lambda t: (t.impact is None, -(t.impact or 0.0), -t.mentions, t.key))
-    return tuple(results)
+        previous_total, previous_topics, _ = _reduce(previous_frame, None)
+    cells = {}
+    if segment_columns:
+        is_comment = _comment_mask(frame)
+        coded = segment_codes(frame, segment_columns, is_comment)
+        comment_index = np.flatnonzero(is_comment)
+        for key, found in positions.items():
+            if len(found) < max(1, min_mentions):
+                continue
+            mask = np.zeros(len(frame), dtype=bool)
+            mask[found] = True
+            cells[key] = segment_cells(mask[comment_index], coded)
+    return counts.topics_rank(
+        total=total,
+        topics=topics,
+        metric=metric,
+        cells=cells,
+        previous_total=previous_total,
+        previous_topics=previous_topics,
+        min_mentions=min_mentions,
+        max_segments=max_segments,
+    )
 
 
-def topic_impact_as_dict(topic: TopicImpact) -> dict:
-    """The ranking fields of a report topic (``key``, ``mentions``, ``share``, ``detractor_rate``,
-    ``overall_detractor_rate``, ``impact``, ``trend``, ``segments``); the caller adds ``label``,
-    ``keywords`` and ``examples``."""
-    trend = None
-    if topic.trend is not None:
-        trend = {
-            "previous_mentions": topic.trend.previous_mentions,
-            "previous_share": topic.trend.previous_share,
-            "share": topic.trend.share,
-            "change": topic.trend.change,
-            "p_value": topic.trend.p_value,
-            "significant": topic.trend.significant,
-        }
-    return {
-        "key": topic.key,
-        "mentions": topic.mentions,
-        "share": topic.share,
-        "detractor_rate": topic.detractor_rate,
-        "overall_detractor_rate": topic.overall_detractor_rate,
-        "impact": topic.impact,
-        "trend": trend,
-        "segments": [segment_lift_as_dict(s) for s in topic.segments],
-    }
+def painpoint_rank(
+    comments: pd.DataFrame,
+    *,
+    metric: str | None,
+    segment_columns: Sequence[str] = (),
+    previous: pd.DataFrame | None = None,
+    min_mentions: int = 1,
+    max_segments: int = 5,
+) -> tuple[TopicImpact, ...]:
+    """``painpoint_analyse(...).topics``: every topic with at least ``min_mentions`` complaint
+    mentions, ranked."""
+    return painpoint_analyse(
+        comments,
+        metric=metric,
+        segment_columns=segment_columns,
+        previous=previous,
+        min_mentions=min_mentions,
+        max_segments=max_segments,
+    ).topics

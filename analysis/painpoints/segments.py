@@ -1,5 +1,7 @@
-"""Where a topic concentrates: lift per segment value and per pair of values, with the
-one-sided Fisher test and the false-discovery-rate adjustment (rules in the package docstring)."""
+"""Where a topic concentrates: lift per segment value and per pair of values over counts per
+cell (``segment_lifts``), with the one-sided Fisher test and the false-discovery-rate
+adjustment; and the reduction of a per-row frame to those cells (``segment_cells``). Rules in
+the package docstring."""
 
 from __future__ import annotations
 
@@ -27,6 +29,17 @@ class SegmentLift:
     share_overall: float
     lift: float
     p_value: float | None
+
+
+@dataclass(frozen=True)
+class SegmentCell:
+    """One segment value (``columns`` one name) or pair of values (two names) with the comments
+    in it and the topic's mentions among them."""
+
+    columns: tuple[str, ...]
+    values: tuple[str, ...]
+    comments: float
+    mentions: float
 
 
 @dataclass(frozen=True)
@@ -70,75 +83,20 @@ def segment_codes(frame: pd.DataFrame, columns: Sequence[str], is_comment: np.nd
     return segments
 
 
-def segment_lifts(
-    topic_mask: np.ndarray, segments: list[SegmentCodes], max_segments: int
-) -> tuple[SegmentLift, ...]:
-    """The topic's significant segments, highest lift first, at most ``max_segments``."""
-    total = len(topic_mask)
-    mentions = int(np.count_nonzero(topic_mask))
-    if mentions == 0 or total == 0:
-        return ()
-    in_topic: dict[tuple[str, ...], np.ndarray] = {}
-    candidates = []
+def segment_cells(topic_mask: np.ndarray, segments: list[SegmentCodes]) -> list[SegmentCell]:
+    """The cells (value or pair of values) in which the topic has at least one mention, with
+    the comments in each and the topic's mentions among them."""
+    cells = []
     for segment in segments:
         codes = segment.codes[topic_mask]
         counts = np.bincount(codes[codes >= 0], minlength=len(segment.values))
-        in_topic[segment.columns] = counts
         for code in np.flatnonzero(counts):
-            in_both, in_segment = int(counts[code]), int(segment.totals[code])
-            if in_both < MIN_SEGMENT_MENTIONS or in_segment < MIN_SEGMENT_SIZE:
-                continue
-            share_in_topic, share_overall = in_both / mentions, in_segment / total
-            lift = share_in_topic / share_overall
-            # Values with lift <= 1 stay in the family the false discovery rate is controlled
-            # over; they are dropped after the adjustment.
-            if segment.parts is not None and not _pair_adds(
-                segment, code, in_both, in_segment, in_topic, segments
-            ):
-                continue
-            p = stats.fisher_greater(in_both, mentions, in_segment, total)
-            candidates.append((segment, code, in_both, share_in_topic, share_overall, lift, p))
-    adjusted = stats.benjamini_hochberg([c[6] for c in candidates])
-    found = [
-        SegmentLift(
-            COMBINATION_SEPARATOR.join(segment.columns),
-            COMBINATION_SEPARATOR.join(segment.values[code]),
-            in_both,
-            share_in_topic,
-            share_overall,
-            lift,
-            p,
-        )
-        for (segment, code, in_both, share_in_topic, share_overall, lift, _), p in zip(
-            candidates, adjusted, strict=True
-        )
-        if p < ALPHA and lift > 1.0
-    ]
-    found.sort(key=lambda s: (-s.lift, -s.mentions, s.column, s.value))
-    return tuple(found[:max_segments])
-
-
-def _pair_adds(
-    pair: SegmentCodes,
-    code: int,
-    in_both: int,
-    in_segment: int,
-    in_topic: dict[tuple[str, ...], np.ndarray],
-    segments: list[SegmentCodes],
-) -> bool:
-    """A pair is worth reporting only if, inside each of its two values alone, the other value
-    still concentrates the topic (one-sided Fisher test within that value, p < ALPHA): otherwise
-    "peak & office" would merely repeat "peak"."""
-    singles = {s.columns: s for s in segments if s.parts is None}
-    for index, column in enumerate(pair.columns):
-        parent = singles[(column,)]
-        parent_code = int(pair.parts[code][index])
-        parent_total = int(parent.totals[parent_code])
-        parent_in_topic = int(in_topic[(column,)][parent_code])
-        p = stats.fisher_greater(in_both, parent_in_topic, in_segment, parent_total)
-        if p >= ALPHA:
-            return False
-    return True
+            cells.append(
+                SegmentCell(
+                    segment.columns, segment.values[code], int(segment.totals[code]), int(counts[code])
+                )
+            )
+    return cells
 
 
 def segment_lift_as_dict(segment: SegmentLift) -> dict:
@@ -151,3 +109,63 @@ def segment_lift_as_dict(segment: SegmentLift) -> dict:
         "lift": segment.lift,
         "p_value": segment.p_value,
     }
+
+
+def segment_lifts(
+    cells: Sequence[SegmentCell], topic_mentions: float, comments: float, max_segments: int
+) -> tuple[SegmentLift, ...]:
+    """The topic's significant segments, highest lift first, at most ``max_segments``."""
+    if not comments or not topic_mentions:
+        return ()
+    supported = [c for c in cells if c.mentions >= MIN_SEGMENT_MENTIONS and c.comments >= MIN_SEGMENT_SIZE]
+    # Values with lift <= 1 stay in the family the false discovery rate is controlled over;
+    # they are dropped after the adjustment.
+    rows = _pairs_that_add(supported, cells)
+    p_values = stats.fisher_greater_many(
+        [int(c.mentions) for c in rows], int(topic_mentions), [int(c.comments) for c in rows], int(comments)
+    )
+    adjusted = stats.benjamini_hochberg(p_values)
+    found = []
+    for cell, p in zip(rows, adjusted, strict=True):
+        share_in_topic, share_overall = cell.mentions / topic_mentions, cell.comments / comments
+        lift = share_in_topic / share_overall
+        if p < ALPHA and lift > 1.0:
+            found.append(
+                SegmentLift(
+                    COMBINATION_SEPARATOR.join(cell.columns),
+                    COMBINATION_SEPARATOR.join(cell.values),
+                    int(cell.mentions),
+                    share_in_topic,
+                    share_overall,
+                    lift,
+                    p,
+                )
+            )
+    found.sort(key=lambda s: (-s.lift, -s.mentions, s.column, s.value))
+    return tuple(found[:max_segments])
+
+
+def _pairs_that_add(supported: list[SegmentCell], cells: Sequence[SegmentCell]) -> list[SegmentCell]:
+    """The single values, and the pairs worth reporting: only if, inside each of its two values
+    alone, the other value still concentrates the topic (one-sided Fisher test within that
+    value, p < ALPHA); otherwise "peak & office" would merely repeat "peak". One vectorised
+    test for every pair's two halves."""
+    singles = {(c.columns[0], c.values[0]): c for c in cells if len(c.columns) == 1}
+    pairs, halves = [], []
+    for cell in supported:
+        if len(cell.columns) != 2:
+            continue
+        parents = [singles.get(key) for key in zip(cell.columns, cell.values, strict=True)]
+        if all(parents):
+            pairs.append(cell)
+            halves.extend((cell, parent) for parent in parents)
+    p_values = stats.fisher_greater_each(
+        [int(pair.mentions) for pair, _ in halves],
+        [int(parent.mentions) for _, parent in halves],
+        [int(pair.comments) for pair, _ in halves],
+        [int(parent.comments) for _, parent in halves],
+    )
+    adds = {
+        id(pair) for i, pair in enumerate(pairs) if p_values[2 * i] < ALPHA and p_values[2 * i + 1] < ALPHA
+    }
+    return [c for c in supported if len(c.columns) == 1 or id(c) in adds]

@@ -15,9 +15,15 @@ SCORE_KINDS = {"nps": "nps", "csat": "csat", "ces": "ces", "rating": "rating"}
 
 
 def taxonomy_digest(topics: list[dict]) -> str:
-    """A fingerprint of the active topics' matching content (keys, terms, exclusions)."""
+    """A fingerprint of the active topics' matching content (keys, terms, exclusions, ambiguous
+    terms)."""
     content = [
-        {"key": t["key"], "terms": t["terms"], "exclusions": t["exclusions"]}
+        {
+            "key": t["key"],
+            "terms": t["terms"],
+            "exclusions": t["exclusions"],
+            "ambiguous": t.get("ambiguous") or {},
+        }
         for t in sorted(topics, key=lambda t: t["key"])
     ]
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
@@ -41,7 +47,7 @@ def taxonomy_snapshot_for_survey(*, survey_id: int) -> TaxonomySnapshot:
     rows = list(
         Topic.objects.filter(taxonomy=taxonomy, is_active=True)
         .order_by("position", "key")
-        .values("id", "key", "label", "stage", "team", "terms", "exclusions")
+        .values("id", "key", "label", "stage", "team", "terms", "exclusions", "ambiguous")
     )
     usable = [r for r in rows if any((r["terms"] or {}).values())]
     pure = taxonomy_from_dict(
@@ -49,7 +55,8 @@ def taxonomy_snapshot_for_survey(*, survey_id: int) -> TaxonomySnapshot:
             "key": taxonomy.key,
             "label": taxonomy.name,
             "topics": [
-                {k: r[k] for k in ("key", "label", "stage", "team", "terms", "exclusions")} for r in usable
+                {k: r[k] for k in ("key", "label", "stage", "team", "terms", "exclusions", "ambiguous")}
+                for r in usable
             ],
         }
     )

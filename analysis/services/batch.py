@@ -201,7 +201,7 @@ def _comments_store(pending: list[_Pending], stored, plans, contexts, now) -> No
         for (item, key, doc), likelihood in zip(work, likelihoods, strict=True):
             matches = context.tagger.tag(doc) if context.tagger is not None else ()
             keys = [m.key for m in matches]
-            fields = comment_fields(item.response, doc, keys, item.segments, context, likelihood, now)
+            fields = comment_fields(item.response, doc, matches, item.segments, context, likelihood, now)
             rows.append(CommentAnalysis(response_id=item.response.pk, question_key=key, **fields))
             matches_of.append((context, matches))
             item.topics[key] = keys

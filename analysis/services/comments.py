@@ -24,7 +24,9 @@ from analysis.selectors.taxonomy import QuestionPlan, question_plan
 from analysis.services.aggregates import FactValues, aggregate_deltas_add, aggregates_add, aggregates_apply
 from analysis.services.context import AnalysisContext, analysis_context_for_survey
 from analysis.services.detractor import detractor_model_for_survey
+from analysis.taxonomy import TopicMatch
 from analysis.text.pipeline import ProcessedComment
+from analysis.text.polarity import topic_polarity
 from responses.models import Response
 
 logger = logging.getLogger(__name__)
@@ -39,6 +41,7 @@ COMMENT_COLUMNS = (
     "tokens",
     "phrases",
     "topics",
+    "topic_polarity",
     "segments",
     "truncated",
     "pipeline_version",
@@ -126,7 +129,7 @@ def comment_likelihoods(model: DetractorModel | None, docs: list[ProcessedCommen
 def comment_fields(
     response: Response,
     doc: ProcessedComment,
-    keys: list[str],
+    matches: tuple[TopicMatch, ...],
     segments: dict[str, str],
     context: AnalysisContext,
     likelihood: float | None,
@@ -140,7 +143,9 @@ def comment_fields(
         "language": doc.language,
         "tokens": list(doc.tokens),
         "phrases": list(doc.phrases),
-        "topics": keys,
+        "topics": [m.key for m in matches],
+        # topic key -> -1 complaint, 0 neutral, 1 praise (as ``manage.py painpoints`` gives it)
+        "topic_polarity": topic_polarity(doc.text, matches, neutral_from_comment=True),
         "segments": segments,
         "truncated": doc.truncated,
         "pipeline_version": context.pipeline_version,
@@ -220,7 +225,7 @@ def _comments_store(
         comment, _created = CommentAnalysis.objects.update_or_create(
             response=response,
             question_key=key,
-            defaults=comment_fields(response, doc, keys, segments, context, likelihood, now),
+            defaults=comment_fields(response, doc, matches, segments, context, likelihood, now),
         )
         CommentTopic.objects.filter(comment=comment).delete()
         CommentTopic.objects.bulk_create(

@@ -60,6 +60,7 @@ def taxonomy_load_starter(*, names: list[str] | None = None) -> StarterLoadResul
                         "team": raw.get("team") or "",
                         "terms": {k: list(v) for k, v in (raw.get("terms") or {}).items()},
                         "exclusions": {k: list(v) for k, v in (raw.get("exclusions") or {}).items()},
+                        "ambiguous": {k: list(v) for k, v in (raw.get("ambiguous") or {}).items()},
                     },
                 )
                 topics_created += int(topic_created)

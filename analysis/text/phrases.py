@@ -8,6 +8,7 @@ A comment's tokens arrive as clauses (split at punctuation) of ``Item``s. Inside
 - phrases are adjacent content words (bigrams, with at most one stopword or number between
   them, kept in the Chinese surface: 等 了 很久 -> 等了很久) and trigrams of three adjacent
   content words. English phrases join lemmas with a space ("cold food", "take forever").
+  A phrase never repeats a token ("broadband broadband" says no more than "broadband").
 
 ``collocations`` ranks adjacent token pairs over a whole corpus by pointwise mutual
 information, for keyword lists and cluster names.
@@ -82,7 +83,7 @@ def clause_phrases(clause: Sequence[Item], joined: Sequence[tuple[Item, int, int
         a, _a_start, a_end = content[k]
         b, b_start, b_end = content[k + 1]
         gap = b_start - a_end - 1
-        if gap > 1 or (a.is_intensifier and b.is_intensifier):
+        if gap > 1 or (a.is_intensifier and b.is_intensifier) or a.text == b.text:
             continue
         if a.is_han and b.is_han:
             middle = clause[a_end + 1].text if gap else ""
@@ -91,7 +92,7 @@ def clause_phrases(clause: Sequence[Item], joined: Sequence[tuple[Item, int, int
             phrases.append(_join(a.text, b.text, han=False))
         if gap == 0 and k + 2 < len(content):
             c, c_start, _ = content[k + 2]
-            if c_start == b_end + 1:
+            if c_start == b_end + 1 and c.text != a.text and c.text != b.text:
                 if a.is_han and b.is_han and c.is_han:
                     phrases.append(a.text + b.text + c.text)
                 elif not (a.is_han or b.is_han or c.is_han):
@@ -116,7 +117,7 @@ def clause_terms(clause: Sequence[Item], tokens: list[str], phrases: list[str]) 
         a_at, a = content[k]
         b_at, b = content[k + 1]
         gap = b_at - a_at - 1
-        if gap > 1 or (a.is_intensifier and b.is_intensifier):
+        if gap > 1 or (a.is_intensifier and b.is_intensifier) or a.text == b.text:
             continue
         if a.is_han and b.is_han:
             phrases.append(a.text + clause[a_at + 1].text + b.text if gap else a.text + b.text)
@@ -124,7 +125,7 @@ def clause_terms(clause: Sequence[Item], tokens: list[str], phrases: list[str]) 
             phrases.append(f"{a.text} {b.text}")
         if gap == 0 and k + 1 < last:
             c_at, c = content[k + 2]
-            if c_at == b_at + 1:
+            if c_at == b_at + 1 and c.text != a.text and c.text != b.text:
                 if a.is_han and b.is_han and c.is_han:
                     phrases.append(a.text + b.text + c.text)
                 elif not (a.is_han or b.is_han or c.is_han):

@@ -192,10 +192,10 @@ def test_large_clusters_are_split_into_their_subtopics(nested):
         ("emerging-外卖-配送", "emerging-微笑-热情", 12, tuple(range(12, 24))),
     ]
     # each sub-topic keeps its own keywords (what sets it apart from its siblings first) and
-    # its examples, closest to its own centroid
+    # its examples, nearest its own normalised centroid (cosine)
     speed = result.clusters[3]
     assert speed.keywords == ("准时", "及时", "很快", "外卖", "配送")
-    assert speed.examples == (0, 1, 5, 2, 3)
+    assert speed.examples == (0, 1, 5, 6, 9)
     assert result.assignments[0] == "emerging-准时-及时"
 
 

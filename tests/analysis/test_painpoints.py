@@ -11,10 +11,13 @@ from scipy import stats as sps
 from analysis import stats
 from analysis.painpoints import (
     SegmentLift,
+    Strength,
     TopicImpact,
     Trend,
     impact_of,
+    painpoint_analyse,
     painpoint_rank,
+    strength_as_dict,
     topic_impact_as_dict,
 )
 
@@ -44,17 +47,36 @@ def test_rank_by_impact_on_a_tiny_table_by_hand():
         key="late",
         mentions=3,
         share=0.5,
-        # rows 0 and 1 are detractors (1 each), row 5 counts its likelihood 0.5: 2.5 / 3
-        detractor_rate=pytest.approx(2.5 / 3),
-        # all six comments: 1 + 1 + 0 + 0 + 0 + 0.5 = 2.5 / 6
-        overall_detractor_rate=pytest.approx(2.5 / 6),
+        # detractors among the scored comments: rows 0 and 1 of 2; row 5 has no score and is
+        # left out (its likelihood counts only when nothing is scored)
+        detractor_rate=1.0,
+        # scored comments 0, 6, 10, 9, 10: 2 detractors of 5
+        overall_detractor_rate=0.4,
         impact=pytest.approx(80.0),
         trend=None,
         segments=(),
+        # both sides are constant (all detractors, all promoters): no spread, a point interval
+        impact_low=pytest.approx(80.0),
+        impact_high=pytest.approx(80.0),
+        # one-sided Fisher: P(both detractors fall in 2 draws of 5) = C(2,2) / C(5,2) = 0.1
+        p_value=pytest.approx(0.1),
+        # Benjamini-Hochberg over (0.1, 0.7): 0.1 x 2 / 1
+        p_adjusted=pytest.approx(0.2),
+        significant=False,
+        small_sample=True,
     )
     assert (cold.mentions, cold.share) == (2, pytest.approx(2 / 6))
     assert cold.impact == pytest.approx(100 / 3 - 20)
     assert cold.detractor_rate == pytest.approx(0.5)
+    # 1 - C(3,2) / C(5,2) = 0.7
+    assert cold.p_value == pytest.approx(0.7)
+    # var (6, 10) = (0.5 + 0.5 - 0) / 2, var (0, 9, 10) = (2/3 + 1/3 - 1/9) / 3, in NPS points^2;
+    # half width = 1.959964 x 2/5 x 100 x sqrt(0.5 + 8/27) = 69.9618
+    half = 1.959964 * 0.4 * 100 * math.sqrt(0.5 + 8 / 27)
+    assert (cold.impact_low, cold.impact_high) == (
+        pytest.approx(100 / 3 - 20 - half, abs=1e-3),
+        pytest.approx(100 / 3 - 20 + half, abs=1e-3),
+    )
 
 
 @pytest.mark.parametrize(
@@ -330,3 +352,121 @@ def test_a_filtered_frame_with_its_own_index_ranks_the_same():
     shuffled = frame.set_axis([50, 10, 40, 30, 20, 60]).iloc[::-1]
     assert painpoint_rank(shuffled, metric="nps") == painpoint_rank(frame.iloc[::-1], metric="nps")
     assert painpoint_rank(shuffled, metric="nps")[0].impact == pytest.approx(80.0)
+
+
+def test_a_topic_whose_detractor_rate_is_not_above_the_rest_never_outranks_a_significant_one():
+    # Given 200 CSAT responses: 40 "taste" comments all scored 3 (no success, no detractor),
+    # 20 "late" comments all scored 1 (detractors), 140 others scored 5
+    frame = pd.DataFrame(
+        {"topics": [["taste"]] * 40 + [["late"]] * 20 + [[]] * 140, "score": [3] * 40 + [1] * 20 + [5] * 140}
+    )
+    # When ranked
+    late, taste = sorted(painpoint_rank(frame, metric="csat"), key=lambda t: t.key)
+    ranked = painpoint_rank(frame, metric="csat")
+    # Then taste costs more (CSAT 70 % -> 140/160 = 87.5 % without it) than late (-> 140/180)
+    assert taste.impact == pytest.approx(17.5)
+    assert late.impact == pytest.approx(140 / 180 * 100 - 70)
+    # but its detractor rate (0) is not above the rest's: one-sided Fisher p = 1
+    assert (taste.detractor_rate, taste.p_value, taste.significant) == (0.0, 1.0, False)
+    # late's 20 detractors are all the detractors: p = 1 / C(200, 20), adjusted x 2 / 1
+    assert late.p_value == pytest.approx(1 / math.comb(200, 20))
+    assert late.p_adjusted == pytest.approx(2 / math.comb(200, 20))
+    assert late.significant is True
+    # so late ranks first
+    assert [t.key for t in ranked] == ["late", "taste"]
+    # 40 mentions, CSAT: var = p(1-p)/n per side in share points^2; taste has no success (0)
+    # and the rest 140 of 160: half width = 1.959964 x 40/200 x 100 x sqrt(0.875 x 0.125 / 160)
+    half = 1.959964 * 0.2 * 100 * math.sqrt(0.875 * 0.125 / 160)
+    assert taste.impact_low == pytest.approx(17.5 - half, abs=1e-4)
+    assert taste.impact_high == pytest.approx(17.5 + half, abs=1e-4)
+    # 40 mentions and an interval of 1.3 points: not a small sample; late's 20 mentions are
+    assert (taste.small_sample, late.small_sample) == (False, True)
+
+
+def test_impact_interval_of_a_mean_metric_from_sums_of_squares():
+    # CES: topic scores 1, 3; the rest 5, 7, 6, 2
+    frame = pd.DataFrame({"topics": [["a"], ["a"], [], [], [], []], "score": [1, 3, 5, 7, 6, 2]})
+    (a,) = painpoint_rank(frame, metric="ces")
+    # impact = 2/6 x (5.0 - 2.0) = 1.0; var_topic = 2 / 2, var_rest = (70/3 - ... ) sample var / 4
+    rest = [5, 7, 6, 2]
+    var_rest = sum((x - 5.0) ** 2 for x in rest) / 3 / 4
+    half = 1.959964 * (2 / 6) * math.sqrt(2.0 / 2 + var_rest)
+    assert a.impact == pytest.approx(1.0)
+    assert (a.impact_low, a.impact_high) == (
+        pytest.approx(1.0 - half, abs=1e-5),
+        pytest.approx(1.0 + half, abs=1e-5),
+    )
+    # fewer than two scores on a side: no interval, so a small sample
+    (b,) = painpoint_rank(pd.DataFrame({"topics": [["b"], [], []], "score": [1, 5, 6]}), metric="ces")
+    assert (b.impact_low, b.impact_high, b.small_sample) == (None, None, True)
+
+
+def polarity_table(polarity) -> pd.DataFrame:
+    """位置好，但隔音差 and friends: location mostly praised, noise a complaint, rooms neutral."""
+    return pd.DataFrame(
+        {
+            "topics": [
+                ["location", "noise"],
+                ["location", "noise"],
+                ["location"],
+                ["location", "room"],
+                ["noise", "room"],
+                ["room"],
+            ],
+            "score": [6, 5, 9, 3, 2, 8],
+            "topic_polarity": polarity,
+        }
+    )
+
+
+POLARITY = [
+    {"location": 1, "noise": -1},
+    '{"location": 1, "noise": -1}',  # as --comments-out writes it
+    {"location": 1},  # noise not named: a complaint
+    {"location": -1, "room": 0},
+    {"noise": -1, "room": -1},
+    None,  # no polarity for this row: a complaint
+]
+
+
+def test_pain_points_count_complaints_and_mostly_praised_topics_are_strengths():
+    # when the frame carries each mention's polarity
+    result = painpoint_analyse(polarity_table(POLARITY), metric="nps")
+    # then location (3 praise, 1 complaint) is a strength, never a pain point
+    assert result.strengths == (Strength(key="location", mentions=3, complaint_mentions=1, share=0.5),)
+    by_key = {t.key: t for t in result.topics}
+    assert sorted(by_key) == ["noise", "room"]
+    # noise: rows 0, 1, 4 complain; room: rows 4 and 5 (row 3's neutral mention counts in neither)
+    assert (by_key["noise"].mentions, by_key["room"].mentions) == (3, 2)
+    # impact over the complaint rows only: noise 6, 5, 2 (all detractors) of NPS (1 - 4) / 6 = -50;
+    # without them 9, 3, 8: (1 - 1) / 3 = 0, so noise costs 50 points
+    assert by_key["noise"].impact == pytest.approx(50.0)
+    assert by_key["noise"].detractor_rate == 1.0
+    # topic_impact_as_dict and the strength's JSON
+    assert strength_as_dict(result.strengths[0]) == {
+        "key": "location",
+        "mentions": 3,
+        "complaint_mentions": 1,
+        "share": 0.5,
+    }
+
+
+def test_without_a_polarity_column_every_mention_is_a_complaint():
+    frame = polarity_table(POLARITY).drop(columns="topic_polarity")
+    result = painpoint_analyse(frame, metric="nps")
+    assert result.strengths == ()
+    assert [(t.key, t.mentions) for t in result.topics if t.key == "location"] == [("location", 4)]
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("{not json", "column 'topic_polarity', row 5: '{not json' is not a JSON object"),
+        ("[1]", "column 'topic_polarity', row 5: [1] is not an object of topic -> polarity"),
+        ({"room": 2}, "column 'topic_polarity', row 5: polarity 2 of 'room' is not -1, 0 or 1"),
+    ],
+)
+def test_a_bad_polarity_cell_is_named(cell, message):
+    frame = polarity_table([*POLARITY[:5], cell])
+    with pytest.raises(ValueError, match=re.escape(message)):
+        painpoint_analyse(frame, metric="nps")

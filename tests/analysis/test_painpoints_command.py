@@ -71,6 +71,10 @@ def read_comments(path):
         return list(csv.DictReader(handle))
 
 
+def taxonomy_only(polarity: dict) -> dict:
+    return {k: v for k, v in polarity.items() if not k.startswith("emerging-")}
+
+
 def test_json_report_and_comments_csv(csv_file, tmp_path):
     # given an export with Chinese, English, mixed, HTML, emoji-only, one-character, very long
     # and empty comments / when
@@ -120,19 +124,63 @@ def test_json_report_and_comments_csv(csv_file, tmp_path):
     assert report["separating_words"]["promoters"][0]["term"] == PROMOTER_WORD
     # and one CSV row per input row
     comments = read_comments(comments_out)
-    assert list(comments[0]) == ["row", "language", "topics", "cluster", "detractor_likelihood"]
+    assert list(comments[0]) == [
+        "row",
+        "language",
+        "topics",
+        "cluster",
+        "detractor_likelihood",
+        "topic_polarity",
+    ]
     assert len(comments) == 33
-    assert [(c["row"], c["language"], c["topics"]) for c in comments[:9]] == [
+    # "the rider was nice" names the rider in praise: no rider complaint
+    taxonomy_keys = [
+        ";".join(k for k in c["topics"].split(";") if k and not k.startswith("emerging-")) for c in comments
+    ]
+    assert [(c["row"], c["language"], k) for c, k in zip(comments[:9], taxonomy_keys, strict=False)] == [
         ("0", "zh", "delivery_time;food_temperature"),
         ("1", "zh", "rider_attitude;packaging_spill"),
         ("2", "en", "delivery_time;food_temperature"),
-        ("3", "mixed", "delivery_time;rider_attitude"),
+        ("3", "mixed", "delivery_time"),
         ("4", "mixed", "taste"),
         ("5", "none", ""),
         ("6", "zh", ""),
         ("7", "zh", "delivery_time"),
         ("8", "none", ""),
     ]
+    # and each topic's polarity from its clause, a JSON object per row
+    assert [taxonomy_only(json.loads(c["topic_polarity"])) for c in comments[:9]] == [
+        {"delivery_time": -1, "food_temperature": -1},
+        {"rider_attitude": -1, "packaging_spill": -1},
+        {"delivery_time": -1, "food_temperature": -1},
+        {"delivery_time": -1},
+        {"taste": -1},
+        {},
+        {},
+        {"delivery_time": -1},
+        {},
+    ]
+    # 味道不错，分量足 and 包装很好，满意: praise
+    assert [taxonomy_only(json.loads(comments[i]["topic_polarity"])) for i in (22, 24)] == [
+        {"taste": 1, "portion_price": 1},
+        {"packaging_spill": 1},
+    ]
+    # the topics discovered in a comment's uncovered clauses follow its taxonomy topics and are
+    # its cluster column
+    for comment, keys in zip(comments, taxonomy_keys, strict=True):
+        discovered = [k for k in comment["topics"].split(";") if k.startswith("emerging-")]
+        assert comment["topics"] == ";".join(k for k in (keys, *discovered) if k)
+        assert comment["cluster"] == ";".join(discovered)
+    # the default taxonomy (auto) covers these delivery comments, so its topics are ranked
+    assert report["summary"]["taxonomy"]["name"] == "food_delivery"
+    assert report["summary"]["taxonomy"]["used"] is True
+    assert report["summary"]["taxonomy"]["reason"] == "covers"
+    assert "Taxonomy food_delivery covers" in err
+    # a discovered topic carries its polarity too, from its own clauses
+    for comment in comments:
+        polarity = json.loads(comment["topic_polarity"])
+        for key in comment["cluster"].split(";") if comment["cluster"] else ():
+            assert polarity[key] in (-1, 0, 1)
     assert comments[8]["detractor_likelihood"] == ""  # no comment, no likelihood
     likelihoods = [float(c["detractor_likelihood"]) for c in comments if c["detractor_likelihood"]]
     assert len(likelihoods) == 32
@@ -152,15 +200,32 @@ def test_xlsx_html_output_escapes_script(tmp_path):
 
 def test_taxonomy_none_clusters_every_comment(csv_file, tmp_path):
     comments_out = tmp_path / "comments.csv"
-    out, _ = run(csv_file, "--taxonomy", "none", "--clusters", "3", "--comments-out", comments_out)
+    out, err = run(csv_file, "--taxonomy", "none", "--clusters", "3", "--comments-out", comments_out)
     report = json.loads(out)
-    assert report["topics"] == []
+    # the three discovered topics are ranked: the complaint as a pain point, the two praised as
+    # strengths; all three are still listed as emerging
     assert len(report["emerging"]) == 3
-    # every comment but the emoji-only one and 好 (no subject word) is in a cluster
-    assert (report["summary"]["uncovered"], sum(c["mentions"] for c in report["emerging"])) == (32, 30)
+    assert [t["key"] for t in report["topics"]] == ["emerging-味道-太慢"]
+    assert sorted(s["key"] for s in report["strengths"]) == ["emerging-包装-包装很", "emerging-好吃-超级"]
+    assert sorted(t["key"] for t in report["topics"] + report["strengths"]) == sorted(
+        c["key"] for c in report["emerging"]
+    )
+    assert {t["source"] for t in report["topics"] + report["strengths"]} == {"discovered"}
+    assert report["summary"]["taxonomy"] == {
+        "name": None,
+        "coverage": None,
+        "clause_coverage": None,
+        "threshold": 0.25,
+        "used": False,
+        "reason": "none_requested",
+    }
+    assert err.splitlines()[-1] == "No taxonomy: 3 topics discovered in the comments are ranked."
+    assert report["summary"]["uncovered"] == 32
     comments = read_comments(comments_out)
-    assert {c["topics"] for c in comments} == {""}
-    assert (comments[5]["cluster"], comments[6]["cluster"]) == ("", "")
+    # every comment but the emoji-only one and 好 (no subject word) is in a topic
+    assert (comments[5]["topics"], comments[6]["topics"]) == ("", "")
+    assert sum(1 for c in comments if c["topics"]) == 30
+    assert all(c["topics"] == c["cluster"] for c in comments)
     assert comments[0]["cluster"].startswith("emerging-")
 
 
@@ -187,7 +252,7 @@ def test_empty_file_gives_an_empty_report(tmp_path, content):
         "metrics": {},
         "summary": {"rows": 0, "comments": 0, "languages": {}, "truncated": 0},
     }
-    assert comments_out.read_bytes() == b"row,language,topics,cluster,detractor_likelihood\r\n"
+    assert comments_out.read_bytes() == b"row,language,topics,cluster,detractor_likelihood,topic_polarity\r\n"
 
 
 @pytest.mark.parametrize(
@@ -237,3 +302,20 @@ def test_scores_without_comments_give_metrics_and_no_topics(tmp_path):
         ("0", "none", "", ""),
         ("1", "none", "", ""),
     ]
+
+
+def test_report_language_follows_the_data_and_language_forces_it(csv_file, tmp_path):
+    # mostly Chinese comments: the HTML report is in Chinese although the user reads English
+    chinese = tmp_path / "zh.html"
+    _, err = run(csv_file, "--text-column", "comment", "--format", "html", "--out", chinese)
+    html = chinese.read_text(encoding="utf-8")
+    assert '<html lang="zh-hans">' in html
+    assert "<h1>痛点报告</h1>" in html
+    assert '<p class="taxonomy">分类体系 food_delivery 覆盖评论中' in html
+    assert "Taxonomy food_delivery covers" in err  # the user's language on stderr
+    # --language forces it
+    english = tmp_path / "en.html"
+    run(csv_file, "--text-column", "comment", "--format", "html", "--language", "en", "--out", english)
+    assert '<html lang="en">' in english.read_text(encoding="utf-8")
+    with pytest.raises(CommandError, match=r"^Unknown language fr: use one of zh-hans, en\.$"):
+        run(csv_file, "--language", "fr")

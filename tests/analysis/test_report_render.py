@@ -29,6 +29,11 @@ def report() -> dict:
                 "segments": [{"column": "scenario", "value": "peak", "lift": 2.5, "mentions": 6}],
                 "overall_detractor_rate": 0.4,
                 "trend": {"change": 0.05, "p_value": 0.031, "significant": True},
+                "impact_low": 3.5,
+                "impact_high": 13.0,
+                "p_value": 0.0042,
+                "significant": True,
+                "small_sample": True,
             },
             {
                 "key": "praise",
@@ -42,6 +47,15 @@ def report() -> dict:
                 "segments": [],
                 "trend": {"change": 0.1, "p_value": None, "significant": False},
             },
+        ],
+        "strengths": [
+            {
+                "key": "location",
+                "label": {"zh-hans": "位置", "en": "Location"},
+                "mentions": 9,
+                "complaint_mentions": 2,
+                "share": 0.225,
+            }
         ],
         "emerging": [
             {"key": "cluster_1", "keywords": ["+1", "退款"], "mentions": 3, "examples": ["-2 stars"]}
@@ -108,6 +122,10 @@ def test_csv_has_one_row_per_topic_and_defuses_respondents_words():
         "overall_detractor_rate",
         "trend_change",
         "trend_p_value",
+        "impact_low",
+        "impact_high",
+        "p_value",
+        "small_sample",
     ]
     assert rows[1] == [
         "topic",
@@ -124,14 +142,21 @@ def test_csv_has_one_row_per_topic_and_defuses_respondents_words():
         "0.4000",
         "0.0500",
         "0.0310",
+        "3.50",
+        "13.00",
+        "0.0042",
+        "true",
     ]
     # the praise topic's only example starts with @; a negative impact stays a number; its change
     # has no p-value, so no change is written
     praise = ["topic", "2", "praise", "Praise", "4", "0.1000", "", "-2.00", "", "'@SUM(A1:A9)", ""]
-    assert rows[2] == [*praise, "", "", ""]
+    assert rows[2] == [*praise, "", "", "", "", "", "", ""]
+    # a strength (mostly praised) has its own kind and no ranking fields
+    strength = ["strength", "1", "location", "Location", "9", "0.2250", "", "", "", "", ""]
+    assert rows[3] == [*strength, "", "", "", "", "", "", ""]
     emerging = ["emerging", "1", "cluster_1", "cluster_1", "3", "", "", "", "'+1 | 退款", "'-2 stars", ""]
-    assert rows[3] == [*emerging, "", "", ""]
-    assert len(rows) == 4
+    assert rows[4] == [*emerging, "", "", "", "", "", "", ""]
+    assert len(rows) == 5
 
 
 def test_csv_cell_starting_with_a_formula_gets_an_apostrophe():
@@ -255,3 +280,41 @@ def test_metrics_table_shows_the_interval_and_the_small_sample_flag():
     assert "<td>NPS</td>" in html
     assert "12.50" in html
     assert "-3.25 – 28.00" in html
+
+
+@pytest.mark.parametrize(
+    ("lang", "interval", "test", "small", "strengths"),
+    [
+        (
+            "en",
+            "Confidence interval (95%): +3.5 – +13.0",
+            "detractors above the rest: p = 0.004 (significant)",
+            "small sample",
+            "Strengths (mostly praised)",
+        ),
+        (
+            "zh-hans",
+            "置信区间 (95%): +3.5 – +13.0",
+            "贬损者比例高于其余评论：p = 0.004 (显著)",
+            "样本量小",
+            "优势（以好评为主）",
+        ),
+    ],
+)
+def test_html_shows_the_impact_interval_the_detractor_test_and_strengths(
+    lang, interval, test, small, strengths
+):
+    html = report_to_html(report(), lang=lang)
+    row = html[html.index('<td class="num">+8.2<br>') :]
+    row = row[: row.index("</td>")]
+    assert interval in row
+    assert test in row
+    assert small in row
+    assert strengths in html
+    # a p-value below 0.001 is shown as such, not rounded to 0
+    data = report()
+    data["topics"][0]["p_value"] = 2e-9
+    assert "p &lt; 0.001" in report_to_html(data, lang=lang)
+    # the praise topic has no interval and no test: nothing is shown for them
+    praise = html[html.rindex('<td class="num">-2.0') :]
+    assert "p =" not in praise[: praise.index("</td>")]

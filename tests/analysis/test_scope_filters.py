@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 import analysis.selectors.scope as scope_module
 from analysis.models import CommentAnalysis, ResponseFacts
-from analysis.selectors import metrics_for_scope, painpoints_for_scope
+from analysis.selectors import metrics_for_scope, painpoints_for_scope, tables
 from analysis.services import aggregates_rebuild, response_analyse
 from tests.analysis.platform_factories import BASE, analysed_survey, completed
 
@@ -114,9 +114,9 @@ def test_filtered_path_equals_the_raw_computation(survey, monkeypatch, filters):
 def test_filtered_path_equals_the_raw_computation_per_day(survey, monkeypatch):
     # when the counts are asked per day
     scope = scope_module.Scope(survey, FROM, TO, THREE)
-    table = scope_module.count_table(scope, by_day=True)
+    table = tables.count_table(scope, by_day=True)
     _raw(monkeypatch)
-    raw = scope_module.count_table(scope, by_day=True)
+    raw = tables.count_table(scope, by_day=True)
 
     # then the same rows (day, segment, topic) with the same counts
     assert len(table) == len(raw) > 0

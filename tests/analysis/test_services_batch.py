@@ -28,6 +28,9 @@ COMMENT_VALUES = (
     *(name for name in COMMENT_COLUMNS if name not in ("survey_id", "analysed_at")),
     "is_mismatch",
 )
+# where a column sits in a snapshot's comment row (the response's position comes first)
+MISMATCH_AT = 1 + COMMENT_VALUES.index("is_mismatch")
+LIKELIHOOD_AT = 1 + COMMENT_VALUES.index("detractor_likelihood")
 FACT_VALUES = tuple(name for name in FACT_COLUMNS if name not in ("survey_id", "survey_version_id"))
 
 # (nps, why, praise, attributes, days after BASE, locale)
@@ -169,8 +172,8 @@ def test_a_batch_stores_exactly_the_rows_of_one_response_at_a_time():
     assert len(expected["comments"]) == 13
     assert len(expected["topics"]) == 18
     # the two promoters whose comments read like a detractor's are flagged
-    assert [row[:2] for row in expected["comments"] if row[13]] == [(3, "why"), (11, "why")]
-    assert all(row[12] is not None for row in expected["comments"])  # scored by the model
+    assert [row[:2] for row in expected["comments"] if row[MISMATCH_AT]] == [(3, "why"), (11, "why")]
+    assert all(row[LIKELIHOOD_AT] is not None for row in expected["comments"])  # scored by the model
     assert len(expected["facts"]) == 12
     # and the batch's aggregates equal a rebuild from its facts
     aggregates_rebuild(survey_id=batch.pk)

@@ -272,3 +272,19 @@ def test_incremental_aggregates_equal_a_rebuild_from_facts():
         (dt.date(2026, 5, 4), 2, 2),
         (dt.date(2026, 5, 5), 1, 1),
     ]
+
+
+def test_the_comment_stores_each_topic_polarity():
+    # given a response praising the taste and complaining of the delivery time
+    _survey, version = analysed_survey()
+    response = completed(version, nps=6, why="味道不错，就是送餐太慢了", attributes={"city": "上海"})
+
+    # when analysed
+    tasks.response_analyse.apply(args=[response.pk])
+
+    # then the comment stores each topic's polarity from its clause
+    comment = CommentAnalysis.objects.get()
+    assert (comment.topics, comment.topic_polarity) == (
+        ["delivery_time", "taste"],
+        {"delivery_time": -1, "taste": 1},
+    )

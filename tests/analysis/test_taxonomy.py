@@ -167,3 +167,75 @@ def test_admin_edited_taxonomy_with_extra_terms(pipeline):
 def test_trie_regex_prefers_the_longest_term():
     regex = trie_regex(["慢", "出餐", "出餐慢"])
     assert [m.group() for m in regex.finditer("出餐慢,送得慢,出餐")] == ["出餐慢", "慢", "出餐"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "rider", "driver", "staff" ... name a person: a complaint only in a negative clause
+        ("The rider was lovely and fast", ()),
+        ("rider", ()),
+        ("The rider was rude", (TopicMatch("rider_attitude", ("rider", "rude")),)),
+        ("The driver never showed up", (TopicMatch("rider_attitude", ("driver",)),)),
+        ("Great food, but the waiter ignored us", (TopicMatch("rider_attitude", ("waiter",)),)),
+        ("The staff were friendly but the food was cold", (TopicMatch("food_temperature", ("cold",)),)),
+        ("The price was reasonable", ()),
+        (
+            "Expensive, and the portion was small",
+            (TopicMatch("portion_price", ("expensive", "portion", "small")),),
+        ),
+    ],
+)
+def test_ambiguous_terms_tag_only_negative_clauses(tagger, pipeline, text, expected):
+    assert tags(tagger, pipeline, text) == expected
+
+
+def test_ambiguous_chinese_terms_tag_only_negative_clauses(pipeline):
+    rental = TopicTagger(taxonomy_load("car_rental"), pipeline)
+    assert rental.tag(pipeline.process("店员很热情，车也干净")) == ()
+    assert rental.tag(pipeline.process("车很新，但是店员很慢")) == (TopicMatch("staff_service", ("店员",)),)
+    # 推销 is no ambiguous term: tagged whatever its clause
+    assert rental.tag(pipeline.process("店员很热情地推销")) == (
+        TopicMatch("staff_service", ("店员", "推销")),
+    )
+
+
+def test_an_ambiguous_term_must_be_a_seed_term():
+    data = {
+        "topics": [
+            {
+                "key": "staff",
+                "label": {"zh-hans": "员工", "en": "Staff"},
+                "terms": {"en": ["rude"]},
+                "ambiguous": {"en": ["rider"]},
+            }
+        ]
+    }
+    with pytest.raises(TaxonomyError) as caught:
+        taxonomy_from_dict(data)
+    assert str(caught.value) == "topics[0].ambiguous.en 'rider' is not one of the topic's terms"
+    data["topics"][0]["terms"]["en"].append("rider")
+    assert taxonomy_from_dict(data).topics[0].ambiguous == {"zh-hans": (), "en": ("rider",)}
+
+
+def test_topic_admin_form_refuses_an_ambiguous_term_that_is_no_seed_term():
+    from django.core.exceptions import ValidationError
+
+    from analysis.models import Topic
+
+    topic = Topic(key="staff", terms={"zh-hans": ["店员"], "en": ["rude"]}, ambiguous={"en": ["rider"]})
+    with pytest.raises(ValidationError) as caught:
+        topic.clean()
+    assert caught.value.message_dict == {
+        "ambiguous": ["Ambiguous terms must also be seed terms of the same language: rider"]
+    }
+    topic.ambiguous = {"zh-hans": ["店员"], "en": []}
+    topic.clean()
+
+
+def test_an_ambiguous_term_in_a_neutral_clause_follows_the_comment(tagger, pipeline):
+    # the waiter's clause holds no sentiment word: the comment decides
+    assert tags(tagger, pipeline, "The waiter brought the bill. It was a terrible evening") == (
+        TopicMatch("rider_attitude", ("waiter",)),
+    )
+    assert tags(tagger, pipeline, "The waiter brought the bill. It was a lovely evening") == ()

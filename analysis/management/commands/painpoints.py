@@ -8,6 +8,7 @@ means Chinese, ``en`` English; otherwise the site default).
 from __future__ import annotations
 
 import csv
+import json
 import os
 import sys
 from pathlib import Path
@@ -18,15 +19,24 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from analysis.discovery import AUTO, NONE
 from analysis.report_io import ReportInputError, read_table
-from analysis.report_render import report_to_csv, report_to_html, report_to_json
+from analysis.report_render import (
+    LANGS,
+    report_language,
+    report_to_csv,
+    report_to_html,
+    report_to_json,
+    taxonomy_statement,
+)
 from analysis.services.emerging import clustering_threads
 from analysis.taxonomy import TaxonomyNotFoundError, taxonomy_load, taxonomy_names
 from analysis.voc_analysis import comments_analyse
 
 METRICS = ("nps", "csat", "ces", "rating")
 FORMATS = ("json", "html", "csv")
-COMMENTS_COLUMNS = ("row", "language", "topics", "cluster", "detractor_likelihood")
+DEFAULT_TAXONOMY = "food_delivery"  # what --taxonomy auto measures, and uses where it covers
+COMMENTS_COLUMNS = ("row", "language", "topics", "cluster", "detractor_likelihood", "topic_polarity")
 # read_table's messages for inputs that hold no response: those give an empty report.
 EMPTY_INPUT_MARKERS = ("the file is empty", "has a header but no rows")
 
@@ -64,7 +74,12 @@ class Command(BaseCommand):
         parser.add_argument("--format", default="json", help="json, html or csv")
         parser.add_argument("--out", help="write the report here instead of the standard output")
         parser.add_argument("--comments-out", help="write one CSV row per input row here")
-        parser.add_argument("--taxonomy", default="food_delivery", help="a taxonomy name, or none")
+        parser.add_argument(
+            "--taxonomy",
+            default=AUTO,
+            help=f"auto (default: {DEFAULT_TAXONOMY} where it covers the comments), a taxonomy name, or none",
+        )
+        parser.add_argument("--language", help="zh-hans or en: the report's language (default: the data's)")
         parser.add_argument("--clusters", help="force the number of emerging topics")
 
     def handle(self, *args, **options) -> None:
@@ -96,13 +111,21 @@ class Command(BaseCommand):
                     _("--clusters must be a whole number of 1 or more, not %(value)s.")
                     % {"value": options["clusters"]}
                 )
+        language = options.get("language")
+        if language is not None and language not in LANGS:
+            raise CommandError(
+                _("Unknown language %(language)s: use one of %(choices)s.")
+                % {"language": language, "choices": ", ".join(LANGS)}
+            )
         taxonomy = None
-        if options["taxonomy"].strip().lower() != "none":
+        requested = options["taxonomy"].strip()
+        mode = requested.lower() if requested.lower() in (AUTO, NONE) else requested
+        if mode != NONE:
             try:
-                taxonomy = taxonomy_load(options["taxonomy"].strip())
+                taxonomy = taxonomy_load(DEFAULT_TAXONOMY if mode == AUTO else requested)
             except TaxonomyNotFoundError:
                 raise CommandError(
-                    _("Unknown taxonomy %(name)s: available are %(names)s, or none.")
+                    _("Unknown taxonomy %(name)s: available are %(names)s, auto or none.")
                     % {"name": options["taxonomy"], "names": ", ".join(taxonomy_names())}
                 ) from None
         segment_columns = [c.strip() for c in options["segment_columns"].split(",") if c.strip()]
@@ -140,6 +163,7 @@ class Command(BaseCommand):
                 metric=metric,
                 segments=segments,
                 taxonomy=taxonomy,
+                taxonomy_mode=mode,
                 clusters=clusters,
                 clustering_threads=clustering_threads(),
                 progress=lambda items: tqdm(
@@ -150,11 +174,15 @@ class Command(BaseCommand):
             raise CommandError(
                 _("Cannot analyse %(path)s: %(reason)s") % {"path": path, "reason": exc}
             ) from None
+        statement = taxonomy_statement(analysis.report)
+        if statement:
+            self.stderr.write(statement)
         self._write(analysis.report, analysis.rows, options, output_format, lang)
 
     def _write(self, report: dict, rows, options: dict, output_format: str, lang: str) -> None:
         render = {"json": report_to_json, "html": report_to_html, "csv": report_to_csv}[output_format]
-        text = render(report, lang=lang)
+        # The report follows the data's language unless --language forces one; messages follow the user's.
+        text = render(report, lang=report_language(report, options.get("language")))
         if options["out"]:
             Path(options["out"]).write_text(text, encoding="utf-8")
         else:
@@ -165,6 +193,8 @@ class Command(BaseCommand):
                 writer.writerow(COMMENTS_COLUMNS)
                 for row in rows:
                     likelihood = "" if row.detractor_likelihood is None else f"{row.detractor_likelihood:.4f}"
+                    # topic key -> -1 complaint, 0 neutral, 1 praise, in the order of ``topics``
+                    polarity = json.dumps(row.topic_polarity, ensure_ascii=False, separators=(",", ":"))
                     writer.writerow(
-                        [row.row, row.language, ";".join(row.topics), row.cluster or "", likelihood]
+                        [row.row, row.language, ";".join(row.topics), row.cluster or "", likelihood, polarity]
                     )

@@ -1,0 +1,223 @@
+"""Whether a taxonomy fits a set of comments, and topics discovered where it does not.
+
+Pure: processed comments in, plain frozen results out; no ORM.
+
+**Coverage.** A taxonomy is written for one domain (``food_delivery``); on another domain its
+generic words still match (价格, 服务…差, 卫生, 小时 in hotel reviews), so "share of comments with
+a topic" rises with comment length and says little: a 70-character hotel review almost always
+holds one such word. Two shares are measured per run:
+
+- ``coverage``: the share of comments (with at least one content token) matched by at least one
+  taxonomy topic;
+- ``clause_coverage``: the same share over their clauses (``analysis.text.clauses``), which does
+  not grow with comment length.
+
+The decision (``--taxonomy auto``) uses ``clause_coverage >= COVERAGE_THRESHOLD``. Measured with
+the food_delivery taxonomy (BENCHMARKS.md, ``benchmarks/domains.py``): waimai_10k 0.30 of clauses
+(0.61 of comments); the ten online_shopping_10_cats categories 0.03 to 0.16 of clauses but up to
+0.56 of comments (酒店 0.56, 计算机 0.55: a comment threshold of 0.5 would take food-delivery
+names to hotels); UCI yelp restaurant sentences 0.19, UCI amazon phone sentences 0.07. 0.25 sits
+between the food-delivery data and the nearest other domain on both sides.
+
+**Discovery on clauses.** The clauses of the comments the taxonomy does not cover (of every
+comment when the taxonomy is not used) are clustered (``analysis.clustering.cluster_comments``);
+a comment mentions a discovered topic when any of its clauses is in it, so one long review feeds
+several topics. A comment the taxonomy covers is explained by its topics and is not clustered:
+on waimai_10k, discovering in the uncovered clauses of covered comments as well gave generic
+complaint clusters (饭 / 全, 真是 / 无语) impacts above four of the seven complaint themes, which
+fell out of the top ten (3 of 7 left).
+
+**Names.** A discovered topic is labelled by its top c-TF-IDF keywords in the data's own words:
+the first keyword (the first of two characters or more, when a single Chinese character such as
+住 or 差 comes first), then the next one that neither contains nor is contained in one already
+chosen and repeats no word of it (``隔音 / 噪音``, not ``隔音 / 隔音差``), at most
+``LABEL_PARTS`` of them. The same text serves both label languages: there is no translation.
+
+**Examples.** The member clauses nearest the topic's normalised centre (cosine), each standing
+for its comment; a comment qualifies when it has at least ``MIN_EXAMPLE_TERMS`` content tokens
+(beyond stopwords) and its text was not shown already. Only when no member qualifies do the
+nearest distinct ones stand in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from analysis.clustering import (
+    DEFAULT_K_RANGE,
+    DEFAULT_THREADS,
+    ClusteringResult,
+    EmergingCluster,
+    cluster_comments,
+    subject_terms,
+)
+from analysis.text.pipeline import ProcessedComment
+
+COVERAGE_THRESHOLD = 0.25  # share of clauses the taxonomy must cover to be used (see above)
+MIN_EXAMPLE_TERMS = 3
+LABEL_PARTS = 2
+MAX_EXAMPLES = 5
+EXAMPLE_CANDIDATES = 60  # nearest member clauses considered for the examples
+
+AUTO = "auto"
+NONE = "none"
+
+# Why a taxonomy was or was not used (``TaxonomyFit.reason``).
+REASON_NONE = "none_requested"  # --taxonomy none
+REASON_FORCED = "forced"  # --taxonomy NAME
+REASON_COVERS = "covers"  # auto, at or above the threshold
+REASON_BELOW = "below_threshold"  # auto, below the threshold
+REASON_NO_COMMENTS = "no_comments"  # auto, nothing to measure
+
+
+@dataclass(frozen=True, slots=True)
+class TaxonomyFit:
+    name: str | None
+    coverage: float | None  # share of comments with a taxonomy topic
+    clause_coverage: float | None  # share of clauses with a taxonomy topic
+    threshold: float
+    used: bool
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveredTopic:
+    key: str
+    label: Mapping[str, str]
+    keywords: tuple[str, ...]
+    mentions: int  # comments with at least one clause in the topic
+    clauses: int
+    members: tuple[int, ...]  # comment positions, ascending
+    clause_members: tuple[int, ...]  # positions in the clauses given to the clustering
+    examples: tuple[int, ...]  # comment positions, nearest the centre first
+    parent: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    topics: tuple[DiscoveredTopic, ...]
+    parents: tuple[EmergingCluster, ...]
+    clustering: ClusteringResult
+    clauses: int  # clauses given to the clustering
+
+
+def share(flags: Sequence[bool]) -> float | None:
+    """The share of true flags (None for none)."""
+    return sum(1 for f in flags if f) / len(flags) if flags else None
+
+
+def taxonomy_fit(
+    *,
+    name: str | None,
+    mode: str,
+    comments_matched: Sequence[bool],
+    clauses_matched: Sequence[bool],
+    threshold: float = COVERAGE_THRESHOLD,
+) -> TaxonomyFit:
+    """Whether to rank a taxonomy's topics: ``mode`` is ``auto`` (decide by clause coverage),
+    ``none`` (never) or anything else (forced: always). The ``*_matched`` flags are one per
+    comment / clause with content, true where a taxonomy topic matched."""
+    coverage, clause_coverage = share(comments_matched), share(clauses_matched)
+    if mode == NONE or name is None:
+        return TaxonomyFit(None, None, None, threshold, False, REASON_NONE)
+    if mode != AUTO:
+        return TaxonomyFit(name, coverage, clause_coverage, threshold, True, REASON_FORCED)
+    if clause_coverage is None:
+        return TaxonomyFit(name, coverage, clause_coverage, threshold, False, REASON_NO_COMMENTS)
+    used = clause_coverage >= threshold
+    return TaxonomyFit(
+        name, coverage, clause_coverage, threshold, used, REASON_COVERS if used else REASON_BELOW
+    )
+
+
+def _words(term: str) -> set[str]:
+    return set(term.split()) if " " in term else {term}
+
+
+def _vague(term: str) -> bool:
+    """A single Chinese character (住, 差, 想): too vague to lead a name."""
+    return len(term) == 1 and "\u3400" <= term <= "\u9fff"
+
+
+def topic_label(keywords: Sequence[str], *, parts: int = LABEL_PARTS) -> dict[str, str]:
+    """A readable name from a topic's keywords, best first (see the module docstring); a single
+    Chinese character never leads it while a longer keyword is there."""
+    usable = []
+    for keyword in keywords:
+        words = keyword.split()
+        if keyword and len(words) == len(set(words)):  # not "broadband broadband"
+            usable.append(keyword)
+    ordered = [k for k in usable if not _vague(k)][:1] + usable
+    chosen: list[str] = []
+    for keyword in ordered:
+        if any(keyword in c or c in keyword or _words(keyword) & _words(c) for c in chosen):
+            continue
+        chosen.append(keyword)
+        if len(chosen) == parts:
+            break
+    text = " / ".join(chosen)
+    return {"zh-hans": text, "en": text}
+
+
+def content_terms(doc: ProcessedComment) -> int:
+    """How many content tokens (subject words, no phrases) a comment has."""
+    tokens = set(doc.tokens)
+    return sum(1 for t in subject_terms(doc) if t in tokens)
+
+
+def examples_pick(
+    candidates: Sequence[int], docs: Sequence[ProcessedComment], *, limit: int = MAX_EXAMPLES
+) -> tuple[int, ...]:
+    """Up to ``limit`` comment positions from ``candidates`` (nearest first, repeats allowed):
+    distinct texts with at least ``MIN_EXAMPLE_TERMS`` content tokens; only when none has that
+    much content, the nearest distinct ones."""
+    picked: list[int] = []
+    fallback: list[int] = []
+    seen: set[str] = set()
+    for position in candidates:
+        text = docs[position].text.strip()
+        if not text or text in seen:
+            continue
+        seen.add(text)
+        if content_terms(docs[position]) >= MIN_EXAMPLE_TERMS:
+            picked.append(position)
+            if len(picked) == limit:
+                break
+        elif len(fallback) < limit:
+            fallback.append(position)
+    return tuple(picked or fallback)
+
+
+def topics_discover(
+    clauses: Sequence[ProcessedComment],
+    owners: Sequence[int],
+    comments: Sequence[ProcessedComment],
+    *,
+    k: int | None = None,
+    k_range: tuple[int, int] = DEFAULT_K_RANGE,
+    seed: int = 0,
+    threads: int | None = DEFAULT_THREADS,
+) -> Discovery:
+    """Cluster ``clauses`` (``owners[i]``: the position in ``comments`` of clause i's comment)
+    into topics of comments."""
+    result = cluster_comments(
+        clauses, k=k, k_range=k_range, seed=seed, threads=threads, n_examples=EXAMPLE_CANDIDATES
+    )
+    topics = []
+    for cluster in result.clusters:
+        members = tuple(sorted({owners[c] for c in cluster.members}))
+        topics.append(
+            DiscoveredTopic(
+                key=cluster.key,
+                label=topic_label(cluster.keywords),
+                keywords=cluster.keywords,
+                mentions=len(members),
+                clauses=cluster.mentions,
+                members=members,
+                clause_members=tuple(cluster.members),
+                examples=examples_pick([owners[c] for c in cluster.examples], comments),
+                parent=cluster.parent,
+            )
+        )
+    return Discovery(tuple(topics), result.parents, result, len(clauses))

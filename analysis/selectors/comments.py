@@ -1,0 +1,66 @@
+"""The comments of a scope that keywords and examples are drawn from: a bounded sample of the
+latest stored comments, their responses' scores, and the respondents' own words."""
+
+from __future__ import annotations
+
+from analysis.models import CommentAnalysis, ResponseFacts
+from analysis.selectors import scope as base
+from responses.models import Answer
+
+SAMPLE_COMMENTS = 3000
+
+
+def comment_sample(scope: base.Scope) -> list[dict]:
+    queryset = CommentAnalysis.objects.filter(
+        survey=scope.survey, completed_day__gte=scope.date_from, completed_day__lte=scope.date_to
+    )
+    if base.in_database():  # the comments' own copy of the segments (GIN index), no join to the facts
+        queryset = base.segment_filter(queryset, scope.filters)
+    else:
+        for key, value in scope.filters.items():
+            queryset = queryset.filter(**{f"response__facts__segments__{key}": value})
+    # The latest comments first (by index), a bounded sample.
+    sample = list(
+        queryset.order_by("-completed_day", "-id").values(
+            "id",
+            "response_id",
+            "question_key",
+            "language",
+            "tokens",
+            "phrases",
+            "topics",
+            "detractor_likelihood",
+        )[:SAMPLE_COMMENTS]
+    )
+    # Their responses' score and class, read by primary key once the sample is chosen.
+    facts = ResponseFacts.objects.filter(pk__in={c["response_id"] for c in sample})
+    scores = {
+        pk: (score, detractor)
+        for pk, score, detractor in (
+            facts.values_list("pk", "primary_score", "is_detractor") if sample else ()
+        )
+    }
+    for comment in sample:
+        comment["primary_score"], comment["is_detractor"] = scores.get(comment["response_id"], (None, None))
+    return sample
+
+
+def originals(comments: list[dict]) -> dict[tuple[int, str], str]:
+    """The respondents' own words (the stored answers) for the chosen example comments."""
+    if not comments:
+        return {}
+    response_ids = {c["response_id"] for c in comments}
+    keys = {c["question_key"] for c in comments}
+    wanted = {(c["response_id"], c["question_key"]) for c in comments}
+    rows = Answer.objects.filter(response_id__in=response_ids, question_key__in=keys).values_list(
+        "response_id", "question_key", "value"
+    )
+    return {(r, q): str(v) for r, q, v in rows if (r, q) in wanted}
+
+
+def example_rank(comment: dict) -> tuple:
+    scored = comment["primary_score"] is not None
+    detractor = 1.0 if comment["is_detractor"] else 0.0
+    if not scored:
+        detractor = comment["detractor_likelihood"] or 0.0
+    return (-detractor, -len(comment["topics"]), -comment["id"])

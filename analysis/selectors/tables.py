@@ -1,0 +1,314 @@
+"""Counts of a scope, in the daily aggregates' shape: columns segment_key, segment_value,
+topic_key [and day] and ``COUNT_FIELDS``; the totals and topics as ``Counts``; each topic's
+segment cells for its lifts (where the rows are found: ``analysis.selectors.scope``)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from django.db import connection
+from django.db.models import Q, Sum
+
+from analysis.painpoints import Counts, SegmentCell
+from analysis.selectors import scope as base
+from analysis.services.aggregates import (
+    COUNT_FIELDS,
+    FACT_FIELDS,
+    MAX_VALUE_LENGTH,
+    facts_table,
+    is_pair_key,
+    pair_key,
+    pair_prefix,
+    pair_suffix,
+    segment_keys,
+    split_pair_value,
+)
+
+
+def count_table(
+    scope: base.Scope, *, by_day: bool = False, segments: bool = True, pairs: bool = False
+) -> pd.DataFrame:
+    """Summed counts per (segment_key, segment_value, topic_key) [and day] in the scope, with the
+    scope's filter applied: from aggregates when possible, else from the facts. Single keys
+    only, unless ``pairs`` on an unfiltered scope (the pair rows, ``district_type|scenario``,
+    for the pair lifts; inside a filtered slice the pair rows are read by ``pair_table``).
+    ``segments=False``: the caller reads only the totals and topic rows (the segment rows may be
+    left out)."""
+    pairs = pairs and segments and not scope.filters
+    keys = ["segment_key", "segment_value", "topic_key"] + (["day"] if by_day else [])
+    if scope.from_aggregates:
+        queryset = base.aggregates(scope)
+        if scope.filters:
+            ((key, value),) = scope.filters.items()
+            queryset = queryset.filter(segment_key=key, segment_value=value)
+        else:
+            queryset = queryset.filter(segment_key__in=_keys_read(segments=segments, pairs=pairs))
+        rows = list(queryset.values(*keys).annotate(**{f: Sum(f) for f in COUNT_FIELDS}).order_by())
+        frame = pd.DataFrame(rows, columns=[*keys, *COUNT_FIELDS])
+        if scope.filters:  # the filtered slice is this scope's totals
+            frame["segment_key"] = ""
+            frame["segment_value"] = ""
+        return frame
+    if base.in_database() and not segments and not by_day and scope.pair_row:
+        # Two aggregated keys: the slice's totals and topics are its pair rows (no facts read).
+        key, value = scope.pair_row
+        rows = (
+            base.aggregates(scope)
+            .filter(segment_key=key, segment_value=value)
+            .values("topic_key")
+            .annotate(**{f: Sum(f) for f in COUNT_FIELDS})
+            .order_by()
+        )
+        frame = pd.DataFrame(list(rows), columns=["topic_key", *COUNT_FIELDS])
+        frame.insert(0, "segment_key", "")
+        frame.insert(1, "segment_value", "")
+        return frame.sort_values("topic_key", ignore_index=True)
+    if base.in_database():
+        return _slice_table(scope, segment_keys() if segments else (), by_day=by_day)
+    frame = facts_table(base.facts(scope).values(*FACT_FIELDS).iterator(chunk_size=5000), pairs=pairs)
+    if not by_day:
+        frame = frame.drop(columns="day").groupby(keys, as_index=False).sum()
+    return frame
+
+
+# What ``aggregate_rows`` counts, per row of the slice x (the total row + one per topic).
+_SLICE_COUNTS = """
+count(*),
+count(*) FILTER (WHERE scored),
+count(*) FILTER (WHERE scored AND is_promoter),
+count(*) FILTER (WHERE scored AND NOT is_promoter AND NOT is_detractor),
+count(*) FILTER (WHERE scored AND is_detractor),
+sum(score),
+sum(score * score),
+count(*) FILTER (WHERE is_topic OR has_comment),
+count(*) FILTER (WHERE scored AND (is_topic OR has_comment)),
+count(*) FILTER (WHERE is_topic),
+count(*) FILTER (WHERE scored AND is_detractor AND (is_topic OR has_comment))
+"""
+
+
+def _slice_table(
+    scope: base.Scope, keys: tuple[str, ...], *, by_day: bool, topics: bool = True
+) -> pd.DataFrame:
+    """PostgreSQL: what ``facts_table(..., pairs=False)`` gives for the scope's facts (summed
+    over days unless ``by_day``), grouped in one SQL query: the slice (found by index) times its
+    topics, ``GROUP BY GROUPING SETS`` ((topic), (key 1, topic), ...). Only the segment rows of
+    ``keys``, and without ``topics`` no topic rows. Segment values are stored as strings
+    (``response_segments``); unknown ones (missing or empty) have no row, as in
+    ``aggregated_segments``."""
+    facts_sql, facts_params = base.facts(scope).values(*FACT_FIELDS).query.sql_with_params()
+    day = ["completed_day"] if by_day else []
+    columns = [f"s{i}" for i in range(len(keys))]
+    extract = "".join(f", left(f.segments ->> %s, {MAX_VALUE_LENGTH}) AS {c}" for c in columns)
+    sets = ", ".join(f"({', '.join([*day, c, 'topic'])})" for c in columns)
+    plain = ", ".join([*day, "topic"])
+    group_by = f"GROUPING SETS (({plain}), {sets})" if keys else plain
+    grouping = f"GROUPING({', '.join(columns)})" if keys else "0"
+    topic_rows = " UNION ALL SELECT value, true FROM jsonb_array_elements_text(f.topics)" if topics else ""
+    # Every identifier is written here; the keys and the filters are parameters.
+    sql = f"""
+        WITH f AS ({facts_sql}),
+        r AS (
+            SELECT f.completed_day, f.primary_score IS NOT NULL AS scored,
+                coalesce(f.primary_score, 0) AS score, f.is_promoter, f.is_detractor, f.has_comment,
+                t.topic, t.is_topic{extract}
+            FROM f CROSS JOIN LATERAL (
+                SELECT '' AS topic, false AS is_topic{topic_rows}
+            ) t
+        )
+        SELECT {grouping}, {", ".join([*day, *columns])}{", " if day or columns else ""}topic, {_SLICE_COUNTS}
+        FROM r GROUP BY {group_by}
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*facts_params, *keys])
+        rows = cursor.fetchall()
+    # GROUPING() has a bit per key column, the first key the most significant; a set of one
+    # key has every bit set but its own.
+    full = (1 << len(keys)) - 1
+    key_of_mask = {full: None} | {full ^ (1 << (len(keys) - 1 - i)): key for i, key in enumerate(keys)}
+    records = []
+    offset = 1 + len(day)
+    for row in rows:
+        key = key_of_mask[row[0]]
+        if key is None:
+            segment_key = segment_value = ""
+        else:
+            segment_value = row[offset + keys.index(key)]
+            if segment_value is None or segment_value == "":
+                continue
+            segment_key = key
+        counts = row[offset + len(keys) + 1 :]
+        records.append((*row[1:offset], segment_key, segment_value, row[offset + len(keys)], *counts))
+    names = ["segment_key", "segment_value", "topic_key"]
+    columns_out = ["day", *names, *COUNT_FIELDS] if by_day else [*names, *COUNT_FIELDS]
+    frame = pd.DataFrame.from_records(records, columns=columns_out)
+    if frame.empty:
+        return frame
+    frame["score_sum"] = frame["score_sum"].astype(float)
+    frame["score_sum_squares"] = frame["score_sum_squares"].astype(float)
+    return frame.sort_values(columns_out[: len(columns_out) - len(COUNT_FIELDS)], ignore_index=True)
+
+
+def pair_table(scope: base.Scope, fields: tuple[str, ...], *, topics: bool = True) -> pd.DataFrame:
+    """Inside a slice filtered on one aggregated key: ``fields`` summed per (other key, its value,
+    topic_key), read from the pair rows that hold the filtered value (no facts read)."""
+    ((key, value),) = scope.filters.items()
+    condition = Q()
+    for other in segment_keys():
+        if other == key:
+            continue
+        if key < other:
+            condition |= Q(segment_key=pair_key(key, other), segment_value__startswith=pair_prefix(value))
+        else:
+            condition |= Q(segment_key=pair_key(other, key), segment_value__endswith=pair_suffix(value))
+    columns = ["segment_key", "segment_value", "topic_key", *fields]
+    if not condition:
+        return pd.DataFrame(columns=columns)
+    queryset = base.aggregates(scope).filter(condition)
+    if not topics:
+        queryset = queryset.filter(topic_key="")
+    rows = queryset.values("segment_key", "segment_value", "topic_key").annotate(
+        **{f: Sum(f) for f in fields}
+    )
+    records = []
+    for row in rows.order_by():
+        first_key, second_key = row["segment_key"].split("|")
+        first_value, second_value = split_pair_value(row["segment_value"])
+        # A LIKE can match more than the value (escapes, SQLite's case folding): check exactly.
+        if first_key == key and first_value == value:
+            other_key, other_value = second_key, second_value
+        elif second_key == key and second_value == value:
+            other_key, other_value = first_key, first_value
+        else:
+            continue
+        records.append((other_key, other_value, row["topic_key"], *(row[f] for f in fields)))
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def segment_table(scope: base.Scope, table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Comments per segment value and topic mentions per segment value inside the scope (what
+    the lifts need): aggregates without filters, the pair rows with one filter; otherwise the
+    breakdown inside the slice is counted from the facts (on PostgreSQL the scope's
+    ``count_table``, given as ``table`` when already read; else one pass per key)."""
+    if not scope.filters:
+        return count_table(scope) if table is None else table
+    if scope.from_aggregates:
+        return pair_table(scope, ("comments", "mentions"))
+    columns = ["segment_key", "segment_value", "topic_key", "comments", "mentions"]
+    if base.in_database():
+        table = count_table(scope) if table is None else table
+        if table.empty:
+            return pd.DataFrame(columns=columns)
+        inside = (table["segment_key"] != "") & ~table["segment_key"].isin(list(scope.filters))
+        return table.loc[inside, columns].reset_index(drop=True)
+    rows = list(base.facts(scope).filter(has_comment=True).values_list("topics", "segments"))
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame({"topics": [r[0] for r in rows]})
+    segments = [r[1] for r in rows]
+    parts = []
+    exploded = frame["topics"].explode().dropna()
+    for key in segment_keys():
+        if key in scope.filters:
+            continue
+        values = pd.Series([str(s.get(key) or "") for s in segments], index=frame.index)
+        known = values != ""
+        totals = values[known].value_counts()
+        parts.append(
+            pd.DataFrame(
+                {
+                    "segment_key": key,
+                    "segment_value": totals.index,
+                    "topic_key": "",
+                    "comments": totals.values,
+                    "mentions": 0,
+                }
+            )
+        )
+        pairs = pd.DataFrame({"value": values.loc[exploded.index].to_numpy(), "topic": exploded.to_numpy()})
+        pairs = pairs[pairs["value"] != ""]
+        counted = pairs.groupby(["value", "topic"]).size().reset_index(name="mentions")
+        parts.append(
+            pd.DataFrame(
+                {
+                    "segment_key": key,
+                    "segment_value": counted["value"],
+                    "topic_key": counted["topic"],
+                    "comments": counted["mentions"],
+                    "mentions": counted["mentions"],
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+def _keys_read(*, segments: bool, pairs: bool) -> list[str]:
+    keys = segment_keys()
+    if not segments:
+        return [""]
+    paired = (
+        [pair_key(a, b) for i, a in enumerate(sorted(keys)) for b in sorted(keys)[i + 1 :]] if pairs else []
+    )
+    return ["", *keys, *paired]
+
+
+def totals_dict(frame: pd.DataFrame) -> dict[str, float]:
+    """The scope's totals as a mapping of ``COUNT_FIELDS``."""
+    rows = frame[(frame["segment_key"] == "") & (frame["topic_key"] == "")]
+    return {f: float(rows[f].sum()) for f in COUNT_FIELDS}
+
+
+def totals(frame: pd.DataFrame) -> Counts:
+    """The scope's totals (its row with no segment and no topic)."""
+    if frame.empty:
+        return Counts()
+    return Counts.of(totals_dict(frame))
+
+
+def topics(frame: pd.DataFrame) -> dict[str, Counts]:
+    """Each topic's counts in the scope (its rows with no segment)."""
+    if frame.empty:
+        return {}
+    rows = frame[(frame["segment_key"] == "") & (frame["topic_key"] != "")]
+    return {
+        row["topic_key"]: Counts.of({f: float(row[f]) for f in COUNT_FIELDS})
+        for row in rows.groupby("topic_key", as_index=False).sum().to_dict("records")
+    }
+
+
+def segment_cells(table: pd.DataFrame) -> dict[str, list[SegmentCell]]:
+    """Each topic's segment cells from a segment table (comments per segment value, from its
+    rows without a topic; the topic's mentions per value): single keys, and pair keys
+    (``a|b`` = ``x|y``) as pairs of values."""
+    if table.empty:
+        return {}
+    segment = table[table["segment_key"] != ""]
+    is_total = segment["topic_key"] == ""
+    comments = {
+        (key, value): count
+        for key, value, count in zip(
+            segment.loc[is_total, "segment_key"].tolist(),
+            segment.loc[is_total, "segment_value"].tolist(),
+            segment.loc[is_total, "comments"].tolist(),
+            strict=True,
+        )
+    }
+    inside = segment[~is_total]
+    cells: dict[str, list[SegmentCell]] = {}
+    for key, value, topic, mentions in zip(
+        inside["segment_key"].tolist(),
+        inside["segment_value"].tolist(),
+        inside["topic_key"].tolist(),
+        inside["mentions"].tolist(),
+        strict=True,
+    ):
+        if not mentions:
+            continue
+        in_segment = comments.get((key, value), 0)
+        if is_pair_key(key):
+            columns, values = tuple(key.split("|")), split_pair_value(value)
+        else:
+            columns, values = (key,), (value,)
+        cells.setdefault(topic, []).append(
+            SegmentCell(columns, tuple(values), float(in_segment), float(mentions))
+        )
+    return cells
