@@ -18,7 +18,7 @@ from responses.models import Answer, Invitation, Response
 from responses.services.lifecycle import invitations_remind_due
 from tests.ops.redis_server import fresh_outages, own_broker, own_redis, redis_cache_settings
 from tests.responses.factories import DistributionRuleFactory, invitation, source_system
-from tests.responses.worker import Worker, sent_message_ids, wait_until
+from tests.responses.worker import Worker, sent_message_ids, wait_until, workers_started
 
 __all__ = ["fresh_outages", "own_broker", "own_redis"]
 
@@ -37,29 +37,18 @@ DETRACTOR = {
 
 @pytest.fixture
 def start_worker(own_broker, tmp_path):
-    """Start a real worker on the test's own Redis; stopped when the test ends."""
-    started: list[Worker] = []
-    mail_dir = tmp_path / "mail"
-    mail_dir.mkdir()
+    """Start a real worker (one process) on the test's own Redis; stopped when the test ends."""
+    starter = workers_started(own_broker.url, tmp_path)
+    start = next(starter)
 
-    def start(**env: str) -> Worker:
-        worker = Worker(
-            redis_url=own_broker.url,
-            mail_dir=mail_dir,
-            log_path=tmp_path / f"worker-{len(started) + 1}.log",
-            env=env,
-            concurrency=1,
-        )
-        started.append(worker)
-        worker.wait_ready()
-        return worker
+    def start_one(**env: str) -> Worker:
+        return start(env=env, concurrency=1)
 
-    start.mail_dir = mail_dir
+    start_one.mail_dir = start.mail_dir
     try:
-        yield start
+        yield start_one
     finally:
-        for worker in started:
-            worker.stop()
+        starter.close()
 
 
 def _outage_warnings(caplog, kind: str) -> list[str]:

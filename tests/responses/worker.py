@@ -154,16 +154,16 @@ def live_broker(redis_url) -> Iterator[str]:
         purge_queues(redis_url)
 
 
-@pytest.fixture
-def start_worker(live_broker, tmp_path) -> Iterator[Callable[..., Worker]]:
-    """Start workers on demand; every one of them is stopped (or killed) when the test ends."""
+def workers_started(redis_url: str, tmp_path: Path) -> Iterator[Callable[..., Worker]]:
+    """A starter of workers on ``redis_url`` writing mail to ``tmp_path / "mail"``; every worker it
+    started is stopped (or killed) when the generator is closed. The body of the fixtures."""
     started: list[Worker] = []
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
 
     def start(*, env: dict | None = None, concurrency: int = 2) -> Worker:
         worker = Worker(
-            redis_url=live_broker,
+            redis_url=redis_url,
             mail_dir=mail_dir,
             log_path=tmp_path / f"worker-{len(started) + 1}.log",
             env=env or {},
@@ -179,6 +179,12 @@ def start_worker(live_broker, tmp_path) -> Iterator[Callable[..., Worker]]:
     finally:
         for worker in started:
             worker.stop()
+
+
+@pytest.fixture
+def start_worker(live_broker, tmp_path) -> Iterator[Callable[..., Worker]]:
+    """Start workers on demand; every one of them is stopped (or killed) when the test ends."""
+    yield from workers_started(live_broker, tmp_path)
 
 
 def sent_message_ids(mail_dir: Path) -> Counter:
