@@ -460,6 +460,7 @@ def _charts(topics: list[dict], lang: str) -> tuple[charts.Chart, charts.Chart]:
         fmt=chart_text.number(0),
         tick_fmt=chart_text.tick,
         words=words,
+        whole_ticks=True,
     )
     return impact, mentions
 

@@ -76,6 +76,14 @@ def test_nice_ticks_cover_the_range_with_round_steps(low, high, ticks):
     assert nice_ticks(low, high) == ticks
 
 
+@pytest.mark.parametrize(
+    ("low", "high", "ticks"),
+    [(0, 12, (0, 5, 10, 15)), (0, 3, (0, 1, 2, 3)), (0, 0, (0, 1)), (0, 240, (0, 50, 100, 150, 200, 250))],
+)
+def test_whole_ticks_for_counts(low, high, ticks):
+    assert nice_ticks(low, high, whole=True) == ticks
+
+
 def test_nice_ticks_need_two_ticks_at_least():
     with pytest.raises(ValueError, match="max_ticks"):
         nice_ticks(0, 1, max_ticks=1)
@@ -90,7 +98,8 @@ def test_bar_chart_geometry_whiskers_and_table():
         bars, title="Impact", label_header="Topic", value_header="Impact", fmt=signed, tick_fmt=whole
     )
 
-    # then the axis runs -5..15 over x 200..568, zero at 292
+    # then the label column narrows to its minimum, 60 px (the longest label, Praise, is 43 px),
+    # and the axis runs -5..15 over x 60..568 (the value column takes the last 72), zero at 187
     root = parse(chart)
     assert (chart.kind, chart.width, chart.height, chart.empty) == ("bar", 640, 80, False)
     assert [t.text for t in root.iter(SVG + "text") if t.get("class") == "chart-tick"] == [
@@ -100,18 +109,18 @@ def test_bar_chart_geometry_whiskers_and_table():
         "10",
         "15",
     ]
-    assert [a["x1"] for a in attrs(root, "line", "chart-grid")] == ["200", "292", "384", "476", "568"]
+    assert [a["x1"] for a in attrs(root, "line", "chart-grid")] == ["60", "187", "314", "441", "568"]
     rects = attrs(root, "rect", "chart-bar")
     assert [(r["x"], r["y"], r["width"], r["height"], r["fill"], r.get("fill-opacity")) for r in rects] == [
-        ("292", "13", "150.9", "14", "#2f6f9f", None),
-        ("255.2", "37", "36.8", "14", "#8a8a8a", "0.45"),
+        ("187", "13", "208.3", "14", "#2f6f9f", None),
+        ("136.2", "37", "50.8", "14", "#8a8a8a", "0.45"),
     ]
     whiskers = [
         [line.attrib for line in g] for g in root.iter(SVG + "g") if g.get("class") == "chart-interval"
     ]
     assert [(w[0]["x1"], w[0]["x2"], w[0]["y1"]) for w in whiskers] == [
-        ("349", "512.8", "20"),
-        ("218.4", "319.6", "44"),
+        ("265.7", "491.8", "20"),
+        ("85.4", "225.1", "44"),
     ]
     # the small sample is pale, hatched and its value marked
     assert 'fill="url(#' in chart.svg and "-small)" in chart.svg
@@ -339,8 +348,8 @@ def test_heat_map_colours_per_column_and_marks_small_samples():
     root = parse(chart)
     cells = attrs(root, "rect", "chart-cell")
     assert [c["fill"] for c in cells] == ["#173f6e", "#849ab4", "#f1f6fb", "#ffffff", "#849ab4", "#587698"]
-    # two cells of 120 px after the 200 px labels; header, three rows, the note
-    assert (chart.width, chart.height) == (440, 4 + 26 + 3 * 26 + 22 + 4)
+    # two cells of 120 px after the 60 px labels; header, three rows, the note
+    assert (chart.width, chart.height) == (300, 4 + 26 + 3 * 26 + 22 + 4)
     texts = ["".join(t.itertext()) for t in root.iter(SVG + "text")]
     assert "50.0% *" in texts and "* small sample" in texts and "–" in texts
     assert len(attrs(root, "rect", "chart-small-sample")) == 1
@@ -368,9 +377,9 @@ def test_funnel_widths_and_rates():
         steps, title="Funnel", step_header="Step", count_fmt=lambda v: f"{v:,}", rate_fmt=pct1
     )
 
-    # bars over 200..512 against the largest step
+    # bars over 81..512 (labels up to Completed, 65 px, plus 16) against the largest step
     root = parse(chart)
-    assert [r["width"] for r in attrs(root, "rect", "chart-bar")] == ["312", "187.2", "0"]
+    assert [r["width"] for r in attrs(root, "rect", "chart-bar")] == ["431", "258.6", "0"]
     assert [t.text for t in root.iter(SVG + "text") if t.get("class") == "chart-value"] == [
         "1,000 · 100.0%",
         "600 · 60.0%",
@@ -408,11 +417,11 @@ def test_grouped_bars_side_by_side_with_intervals_and_a_legend():
     legend = next(g for g in root.iter(SVG + "g") if g.get("class") == "chart-legend")
     assert ["".join(t.itertext()) for t in legend.iter(SVG + "text")] == ["This month", "Last month"]
     bars = attrs(root, "rect", "chart-bar")
-    # axis -20..40 over 200..568: zero at 322.7
+    # axis -20..40 over 60..568: zero at 229.3
     assert [(b["x"], b["width"], b["fill"]) for b in bars] == [
-        ("322.7", "122.7", "#2f6f9f"),
-        ("322.7", "153.3", "#c2612c"),
-        ("292", "30.7", "#2f6f9f"),
+        ("229.3", "169.3", "#2f6f9f"),
+        ("229.3", "211.7", "#c2612c"),
+        ("187", "42.3", "#2f6f9f"),
     ]
     assert len([g for g in root.iter(SVG + "g") if g.get("class") == "chart-interval"]) == 3
     assert chart.table.columns == (
