@@ -1,6 +1,7 @@
 """The pure chart module: ticks, geometry, escaping, tables and empty data (no database)."""
 
 import datetime as dt
+import itertools
 import re
 import xml.etree.ElementTree as ET
 
@@ -24,6 +25,7 @@ from analysis.charts import (
     heat_map,
     nice_ticks,
     sparkline,
+    text_width,
     trend_chart,
 )
 
@@ -466,3 +468,47 @@ def test_two_charts_get_their_own_pattern_ids():
     assert ids[0] != ids[1]
     # the same chart drawn twice is the same markup
     assert a == bar_chart([Bar("a", 1.0)], title="A", label_header="l", value_header="v", fmt=whole)
+
+
+def test_a_year_of_weeks_keeps_its_date_labels_apart():
+    # given 52 weekly points on a 640 px chart, labels like "4 May"
+    start = dt.date(2026, 1, 5)
+    points = [Point(start + dt.timedelta(weeks=i), float(i % 7)) for i in range(52)]
+
+    chart = trend_chart(
+        points,
+        title="t",
+        period_header="p",
+        value_header="v",
+        fmt=whole,
+        date_fmt=lambda d: d.strftime("%-d %b"),
+    )
+
+    # then every week keeps its tick mark; every 5th week is labelled (11.06 px a week: four weeks
+    # are 44 px, less than two 43 px labels need with their 6 px gap), none touching the next
+    dates = [t for t in parse(chart).iter(SVG + "text") if t.get("class") == "chart-tick" and " " in t.text]
+    assert [t.text for t in dates][:4] == ["5 Jan", "9 Feb", "16 Mar", "20 Apr"]
+    assert len(dates) == 11
+    for before, after in itertools.pairwise(dates):
+        gap = float(after.get("x")) - float(before.get("x"))
+        assert gap >= (text_width(before.text) + text_width(after.text)) / 2 + 6
+
+
+def test_a_long_last_date_label_is_aligned_to_the_edge():
+    points = [Point(dt.date(2026, 5, 4), 1.0), Point(dt.date(2026, 5, 11), 2.0)]
+
+    chart = trend_chart(
+        points,
+        title="t",
+        period_header="p",
+        value_header="v",
+        fmt=whole,
+        date_fmt=lambda d: f"{d:%Y}年{d.month}月{d.day}日",
+    )
+
+    # the last point sits at 614; its 79 px label would end at 654, past the 640 px chart
+    dates = [t for t in parse(chart).iter(SVG + "text") if t.get("class") == "chart-tick" and "年" in t.text]
+    assert [(t.text, t.get("x"), t.get("text-anchor")) for t in dates] == [
+        ("2026年5月4日", "50", "middle"),
+        ("2026年5月11日", "638", "end"),
+    ]
