@@ -43,6 +43,8 @@ from analysis import chart_text, charts
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 TEMPLATE_NAME = "analysis/painpoints_report.html"
+# The charts' stylesheet, inlined: the report is one file that needs nothing else.
+CHART_CSS = TEMPLATE_DIR.parent / "static" / "css" / "charts.css"
 METRIC_NAMES = {"nps": "NPS", "csat": "CSAT", "ces": "CES", "ces_share": "CES 5-7", "rating": "★"}
 # Metrics whose value is a share (0..1), shown as a percentage.
 SHARE_METRICS = frozenset({"csat", "ces_share", "rate", "response_rate"})
@@ -487,6 +489,8 @@ def report_to_html(report: dict, *, lang: str = "zh-hans") -> str:
                 for i, t in enumerate(emerging, start=1)
             ],
             "metrics": _metric_rows(report.get("metrics")),
+            # our own stylesheet, not user input; a <style> element's text is not HTML-escaped
+            "chart_css": mark_safe(CHART_CSS.read_text(encoding="utf-8")),
             "impact_chart": impact_chart,
             "mentions_chart": mentions_chart,
         }

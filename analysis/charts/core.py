@@ -218,12 +218,13 @@ def frame(
 ) -> Chart:
     """The ``<svg>`` around ``body`` (which refers to the patterns through ``chart_id``): role
     img, a title and an aria-label, a white background (readable on the admin's dark theme
-    too), and the font."""
+    too), and the font. Presentation attributes only, no ``style``: a Content-Security-Policy
+    without 'unsafe-inline' styles keeps the chart as drawn (static/css/charts.css scales it)."""
     prefix = chart_id(kind, title, table)
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}" role="img" '
         f'aria-label="{esc(title)}" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'font-family="{esc(FONT_FAMILY)}" font-size="{FONT_SIZE}" style="max-width:100%;height:auto">'
+        f'font-family="{esc(FONT_FAMILY)}" font-size="{FONT_SIZE}">'
         f"<title>{esc(title)}</title>"
         + (f"<desc>{esc(desc or words.table_hint)}</desc>" if desc or words.table_hint else "")
         + patterns(prefix)

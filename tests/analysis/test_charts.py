@@ -152,6 +152,8 @@ def test_svg_is_accessible():
     assert root.find(SVG + "desc").text == "The same data is shown as a table."
     # a white background: dark text stays readable on a dark page
     assert attrs(root, "rect", "chart-background")[0]["fill"] == "#ffffff"
+    # presentation attributes only: a Content-Security-Policy without inline styles keeps it
+    assert "style=" not in chart.svg
 
 
 def test_labels_and_titles_are_escaped_everywhere():

@@ -179,6 +179,8 @@ def test_html_is_self_contained_with_svg_charts_followed_by_tables():
     html = report_to_html(report(), lang="en")
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
     assert "<link" not in html
+    # the charts' stylesheet is inlined
+    assert ".chart-figure svg { display: block; max-width: 100%; height: auto; }" in html
     charts = [m.start() for m in re.finditer("<svg", html)]
     assert len(charts) == 2
     for start in charts:
