@@ -10,11 +10,17 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import special
 from scipy import stats as sps
 
 # Below this expected count in any cell of a 2x2 table the normal approximation of the
 # two-proportion z-test is poor; Fisher's exact test is used instead.
 MIN_EXPECTED_FOR_Z = 5.0
+
+# ``fisher_greater_not_below``: how far past the observed count the tail's terms are summed (in
+# standard deviations of the count), and the relative margin its lower bounds must clear.
+TAIL_TERMS_SD = 5.0
+_TAIL_MARGIN = 1e-6
 
 
 @dataclass(frozen=True)
@@ -184,6 +190,68 @@ def fisher_greater_each(
         np.asarray(in_both) - 1, np.asarray(total), np.asarray(in_segment), np.asarray(in_topic)
     )
     return [float(p) for p in tail]
+
+
+def fisher_greater_not_below(
+    alpha: float, in_both: np.ndarray, in_topic: np.ndarray, in_segment: np.ndarray, total: np.ndarray
+) -> np.ndarray:
+    """Where ``fisher_greater`` of the same counts is surely at least ``alpha``, told without the
+    exact tail (whose cost in ``scipy.stats.hypergeom`` grows with the counts). False where it
+    cannot tell; a True is proven, so a caller that skips those tests keeps every outcome.
+
+    The count in both is hypergeometric under independence, with mean m and variance v; p is its
+    tail from ``in_both``. Two lower bounds of p, either suffices: Cantelli's inequality,
+    p >= t^2 / (v + t^2) with t = m - (in_both - 1) > 0 (a count not above its expectation), and
+    the sum of the tail's first terms (up to ``TAIL_TERMS_SD`` standard deviations past
+    ``in_both``, each term from the one before by the ratio of the probability function). Both
+    must exceed ``alpha`` by a margin far above the rounding error of this arithmetic (about
+    1e-8 relative with a million comments) and of the exact tail."""
+    k, draws, good, total = (
+        np.array(a, dtype=float) for a in np.broadcast_arrays(in_both, in_topic, in_segment, total)
+    )
+    threshold = alpha * (1.0 + _TAIL_MARGIN)
+    sure = np.zeros(k.shape, dtype=bool)
+    bad = total - good
+    low, high = np.maximum(0.0, draws - bad), np.minimum(draws, good)
+    valid = (total > 0) & (good >= 0) & (draws >= 0) & (good <= total) & (draws <= total)
+    sure[valid & (k <= low)] = True  # the whole support is at or above in_both: p = 1
+    todo = np.flatnonzero(valid & (k > low) & (k <= high))
+    if not len(todo):
+        return sure
+    k, draws, good, bad, total, high = (a[todo] for a in (k, draws, good, bad, total, high))
+    share = good / total
+    variance = draws * share * (1.0 - share) * np.where(total > 1, (total - draws) / (total - 1), 0.0)
+    t = k - 1.0 - draws * share  # minus the t above
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cantelli = (t < 0) & (t * t >= threshold * (variance + t * t))
+    sure[todo[cantelli]] = True
+    rest = ~cantelli
+    todo, k, draws, good, bad, total, high, variance = (
+        a[rest] for a in (todo, k, draws, good, bad, total, high, variance)
+    )
+    term = np.exp(
+        special.gammaln(good + 1)
+        - special.gammaln(k + 1)
+        - special.gammaln(good - k + 1)
+        + special.gammaln(bad + 1)
+        - special.gammaln(draws - k + 1)
+        - special.gammaln(bad - draws + k + 1)
+        - special.gammaln(total + 1)
+        + special.gammaln(draws + 1)
+        + special.gammaln(total - draws + 1)
+    )
+    tail = term.copy()
+    steps = np.minimum(high - k, np.ceil(TAIL_TERMS_SD * np.sqrt(variance)) + 1.0)
+    j = k.copy()
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for step in range(int(steps.max(initial=0.0))):
+            # P(j + 1) / P(j); while going, j < high and every factor is positive
+            ratio = (good - j) * (draws - j) / ((j + 1.0) * (bad - draws + j + 1.0))
+            term = np.where(step < steps, term * ratio, 0.0)
+            tail += term
+            j += 1.0
+    sure[todo] = tail >= threshold
+    return sure
 
 
 def benjamini_hochberg(p_values: list[float]) -> list[float]:
