@@ -19,7 +19,7 @@ MIN_EXPECTED_FOR_Z = 5.0
 
 # ``fisher_greater_not_below``: how far past the observed count the tail's terms are summed (in
 # standard deviations of the count), and the relative margin its lower bounds must clear.
-TAIL_TERMS_SD = 5.0
+TAIL_TERMS_SD = 3.0
 _TAIL_MARGIN = 1e-6
 
 
@@ -240,16 +240,15 @@ def fisher_greater_not_below(
         + special.gammaln(draws + 1)
         + special.gammaln(total - draws + 1)
     )
-    tail = term.copy()
     steps = np.minimum(high - k, np.ceil(TAIL_TERMS_SD * np.sqrt(variance)) + 1.0)
-    j = k.copy()
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for step in range(int(steps.max(initial=0.0))):
-            # P(j + 1) / P(j); while going, j < high and every factor is positive
-            ratio = (good - j) * (draws - j) / ((j + 1.0) * (bad - draws + j + 1.0))
-            term = np.where(step < steps, term * ratio, 0.0)
-            tail += term
-            j += 1.0
+    # Each further term from the one before by P(j + 1) / P(j), every table at once (a row
+    # each); a row's ratios past its own number of steps are left out (there j may pass the
+    # support's end, where a factor turns zero or negative).
+    j = k[:, None] + np.arange(int(steps.max(initial=0.0)))
+    going = np.arange(j.shape[1]) < steps[:, None]
+    ratio = (good[:, None] - j) * (draws[:, None] - j) / ((j + 1.0) * (bad - draws)[:, None] + (j + 1.0) ** 2)
+    ratio = np.where(going, ratio, 0.0)
+    tail = term * (1.0 + np.cumprod(ratio, axis=1).sum(axis=1))
     sure[todo] = tail >= threshold
     return sure
 
