@@ -250,6 +250,32 @@ def test_tiny_samples_use_an_exact_permutation_test():
     assert (comparison.significant, comparison.test) == (False, "permutation test")
 
 
+@pytest.mark.parametrize(
+    ("sizes", "kind"),
+    [((25, 28), "classes"), ((12, 40), "scores"), ((29, 29), "normal"), ((6, 7), "classes")],
+)
+def test_permutation_test_gives_scipys_p_value_to_the_last_bit(sizes, kind):
+    from scipy import stats as sps
+
+    from analysis import stats
+
+    # given two small samples (Monte Carlo resampling past 9,999 distinct splits; exact below)
+    rng = np.random.default_rng(sum(sizes))
+    draw = {
+        "classes": lambda n: rng.choice([-1.0, 0.0, 1.0], n),
+        "scores": lambda n: rng.integers(1, 6, n).astype(float),
+        "normal": lambda n: rng.normal(0.0, 1.0, n),
+    }[kind]
+    a, b = draw(sizes[0]), draw(sizes[1])
+    # when the difference in means is tested
+    result = stats.permutation_mean_test(a, b)
+    # then the p-value is scipy.stats.permutation_test's with the same seed, exactly
+    expected = sps.permutation_test(
+        (a, b), lambda x, y, axis: np.mean(x, axis=axis) - np.mean(y, axis=axis), vectorized=True, rng=0
+    ).pvalue
+    assert result == stats.TestResult(min(1.0, float(expected)), "permutation test")
+
+
 def test_comparison_with_an_empty_side_has_no_p_value():
     comparison = metric_compare([9, 10], [], metric="nps")
     assert (comparison.difference, comparison.p_value, comparison.significant) == (None, None, False)
