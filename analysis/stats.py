@@ -35,7 +35,8 @@ def z_value(confidence: float) -> float:
     """The two-sided standard normal quantile for a confidence level (0.95 -> 1.959964)."""
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be between 0 and 1 (exclusive), got {confidence!r}")
-    return float(sps.norm.ppf(1.0 - (1.0 - confidence) / 2.0))
+    # scipy.special's quantile directly: what sps.norm.ppf computes, without its per-call checks
+    return float(special.ndtri(1.0 - (1.0 - confidence) / 2.0))
 
 
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -72,7 +73,7 @@ def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, flo
 
 
 def two_sided_normal_p(z: float) -> float:
-    return float(2.0 * sps.norm.sf(abs(z)))
+    return float(2.0 * special.ndtr(-abs(z)))  # sps.norm.sf(|z|), without its per-call checks
 
 
 def two_proportion_test(x1: int, n1: int, x2: int, n2: int) -> TestResult:
