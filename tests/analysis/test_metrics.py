@@ -404,3 +404,25 @@ def test_metric_by_day_buckets_in_the_time_zone_the_dates_carry():
     assert [(r.period, r.result.n) for r in rows] == [(date(2026, 1, 31), 2), (date(2026, 2, 1), 1)]
     assert rows[1].change is not None
     assert rows[1].change.test == "fisher exact test"
+
+
+@pytest.mark.parametrize(
+    ("metric", "a_counts", "b_counts"),
+    [
+        ("nps", (120, 60, 40), (300, 200, 180)),
+        ("nps", (10, 5, 8), (300, 200, 180)),  # a small side: the permutation test
+        ("csat", (80, 30, 20), (500, 100, 90)),
+        ("nps", (1, 0, 0), (5, 5, 5)),  # one score: no comparison
+    ],
+)
+def test_class_counts_give_the_values_of_their_representative_scores(metric, a_counts, b_counts):
+    # given two groups known by their class counts (promoters, passives, detractors)
+    a = dict(zip(("promoters", "passives", "detractors"), a_counts, strict=True))
+    b = dict(zip(("promoters", "passives", "detractors"), b_counts, strict=True))
+    # when the metric and the comparison are computed from the counts
+    result = metrics.class_result(a, metric)
+    comparison = metrics.class_compare_or_none(a, b, metric)
+    # then they are those of one representative score per response, exactly
+    a_scores, b_scores = metrics.class_scores(a, metric), metrics.class_scores(b, metric)
+    assert result == metric_compute(a_scores, metric=metric)
+    assert comparison == metrics.metric_compare_or_none(a_scores, b_scores, metric)
