@@ -10,11 +10,17 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import special
 from scipy import stats as sps
 
 # Below this expected count in any cell of a 2x2 table the normal approximation of the
 # two-proportion z-test is poor; Fisher's exact test is used instead.
 MIN_EXPECTED_FOR_Z = 5.0
+
+# ``fisher_greater_not_below``: how far past the observed count the tail's terms are summed (in
+# standard deviations of the count), and the relative margin its lower bounds must clear.
+TAIL_TERMS_SD = 3.0
+_TAIL_MARGIN = 1e-6
 
 
 @dataclass(frozen=True)
@@ -29,7 +35,8 @@ def z_value(confidence: float) -> float:
     """The two-sided standard normal quantile for a confidence level (0.95 -> 1.959964)."""
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be between 0 and 1 (exclusive), got {confidence!r}")
-    return float(sps.norm.ppf(1.0 - (1.0 - confidence) / 2.0))
+    # scipy.special's quantile directly: what sps.norm.ppf computes, without its per-call checks
+    return float(special.ndtri(1.0 - (1.0 - confidence) / 2.0))
 
 
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -66,7 +73,7 @@ def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, flo
 
 
 def two_sided_normal_p(z: float) -> float:
-    return float(2.0 * sps.norm.sf(abs(z)))
+    return float(2.0 * special.ndtr(-abs(z)))  # sps.norm.sf(|z|), without its per-call checks
 
 
 def two_proportion_test(x1: int, n1: int, x2: int, n2: int) -> TestResult:
@@ -111,17 +118,32 @@ def permutation_mean_test(
     a: np.ndarray, b: np.ndarray, *, n_resamples: int = 9999, seed: int = 0
 ) -> TestResult:
     """Two-sided permutation test of a difference in means (exact when the number of distinct
-    splits is at most n_resamples, otherwise Monte Carlo with a fixed seed, so it repeats)."""
+    splits is at most n_resamples, otherwise Monte Carlo with a fixed seed, so it repeats).
+
+    The Monte Carlo case is ``scipy.stats.permutation_test``'s own procedure (its draws, null
+    distribution, tolerance and p-value, hence the same value to the last bit), except that the
+    permutations are drawn in one call: ``Generator.permuted`` shuffles the rows one after the
+    other as ``Generator.permutation`` does one call at a time, without a Python loop over
+    thousands of resamples."""
     if len(a) == 0 or len(b) == 0:
         return TestResult(None, "permutation test")
-    result = sps.permutation_test(
-        (np.asarray(a, dtype=float), np.asarray(b, dtype=float)),
-        _mean_difference,
-        vectorized=True,
-        n_resamples=n_resamples,
-        rng=seed,
-    )
-    return TestResult(min(1.0, float(result.pvalue)), "permutation test")
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    n = len(x) + len(y)
+    if x.ndim != 1 or y.ndim != 1 or min(len(x), len(y)) < 2 or math.comb(n, len(x)) <= n_resamples:
+        result = sps.permutation_test(
+            (x, y), _mean_difference, vectorized=True, n_resamples=n_resamples, rng=seed
+        )
+        return TestResult(min(1.0, float(result.pvalue)), "permutation test")
+    indices = np.random.default_rng(seed).permuted(np.tile(np.arange(n), (n_resamples, 1)), axis=-1)
+    data = np.concatenate([x, y])[..., indices]
+    null = _mean_difference(data[..., : len(x)], data[..., len(x) :], axis=-1)
+    observed = _mean_difference(x, y, axis=-1)
+    gamma = np.abs(np.finfo(observed.dtype).eps * 100 * observed)
+    # counted with the observed value itself (the "+ 1"), as scipy does for a random sample
+    less = np.float64(np.count_nonzero(null <= observed + gamma) + 1) / (n_resamples + 1)
+    greater = np.float64(np.count_nonzero(null >= observed - gamma) + 1) / (n_resamples + 1)
+    p_value = np.clip(np.minimum(less, greater) * 2, 0.0, 1.0)
+    return TestResult(min(1.0, float(p_value)), "permutation test")
 
 
 def nps_variance(promoters: int, detractors: int, n: int) -> float:
@@ -184,6 +206,67 @@ def fisher_greater_each(
         np.asarray(in_both) - 1, np.asarray(total), np.asarray(in_segment), np.asarray(in_topic)
     )
     return [float(p) for p in tail]
+
+
+def fisher_greater_not_below(
+    alpha: float, in_both: np.ndarray, in_topic: np.ndarray, in_segment: np.ndarray, total: np.ndarray
+) -> np.ndarray:
+    """Where ``fisher_greater`` of the same counts is surely at least ``alpha``, told without the
+    exact tail (whose cost in ``scipy.stats.hypergeom`` grows with the counts). False where it
+    cannot tell; a True is proven, so a caller that skips those tests keeps every outcome.
+
+    The count in both is hypergeometric under independence, with mean m and variance v; p is its
+    tail from ``in_both``. Two lower bounds of p, either suffices: Cantelli's inequality,
+    p >= t^2 / (v + t^2) with t = m - (in_both - 1) > 0 (a count not above its expectation), and
+    the sum of the tail's first terms (up to ``TAIL_TERMS_SD`` standard deviations past
+    ``in_both``, each term from the one before by the ratio of the probability function). Both
+    must exceed ``alpha`` by a margin far above the rounding error of this arithmetic (about
+    1e-8 relative with a million comments) and of the exact tail."""
+    k, draws, good, total = (
+        np.array(a, dtype=float) for a in np.broadcast_arrays(in_both, in_topic, in_segment, total)
+    )
+    threshold = alpha * (1.0 + _TAIL_MARGIN)
+    sure = np.zeros(k.shape, dtype=bool)
+    bad = total - good
+    low, high = np.maximum(0.0, draws - bad), np.minimum(draws, good)
+    valid = (total > 0) & (good >= 0) & (draws >= 0) & (good <= total) & (draws <= total)
+    sure[valid & (k <= low)] = True  # the whole support is at or above in_both: p = 1
+    todo = np.flatnonzero(valid & (k > low) & (k <= high))
+    if not len(todo):
+        return sure
+    k, draws, good, bad, total, high = (a[todo] for a in (k, draws, good, bad, total, high))
+    share = good / total
+    variance = draws * share * (1.0 - share) * np.where(total > 1, (total - draws) / (total - 1), 0.0)
+    t = k - 1.0 - draws * share  # minus the t above
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cantelli = (t < 0) & (t * t >= threshold * (variance + t * t))
+    sure[todo[cantelli]] = True
+    rest = ~cantelli
+    todo, k, draws, good, bad, total, high, variance = (
+        a[rest] for a in (todo, k, draws, good, bad, total, high, variance)
+    )
+    term = np.exp(
+        special.gammaln(good + 1)
+        - special.gammaln(k + 1)
+        - special.gammaln(good - k + 1)
+        + special.gammaln(bad + 1)
+        - special.gammaln(draws - k + 1)
+        - special.gammaln(bad - draws + k + 1)
+        - special.gammaln(total + 1)
+        + special.gammaln(draws + 1)
+        + special.gammaln(total - draws + 1)
+    )
+    steps = np.minimum(high - k, np.ceil(TAIL_TERMS_SD * np.sqrt(variance)) + 1.0)
+    # Each further term from the one before by P(j + 1) / P(j), every table at once (a row
+    # each); a row's ratios past its own number of steps are left out (there j may pass the
+    # support's end, where a factor turns zero or negative).
+    j = k[:, None] + np.arange(int(steps.max(initial=0.0)))
+    going = np.arange(j.shape[1]) < steps[:, None]
+    ratio = (good[:, None] - j) * (draws[:, None] - j) / ((j + 1.0) * (bad - draws)[:, None] + (j + 1.0) ** 2)
+    ratio = np.where(going, ratio, 0.0)
+    tail = term * (1.0 + np.cumprod(ratio, axis=1).sum(axis=1))
+    sure[todo] = tail >= threshold
+    return sure
 
 
 def benjamini_hochberg(p_values: list[float]) -> list[float]:

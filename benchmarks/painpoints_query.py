@@ -196,9 +196,9 @@ def load_data(survey, n: int, today: dt.date) -> None:
         cursor.execute(
             """INSERT INTO analysis_commentanalysis (response_id, survey_id, completed_day, question_key,
                    text, language, tokens, phrases, topics, segments, truncated, pipeline_version,
-                   dictionary_version, is_mismatch, analysed_at)
+                   dictionary_version, is_mismatch, analysed_at, topic_polarity)
                SELECT response_id, survey_id, completed_day, 'why', '送餐太慢了', 'zh', '["送餐", "太慢"]',
-                   '[]', topics, segments, false, 'bench', 'bench', false, completed_at
+                   '[]', topics, segments, false, 'bench', 'bench', false, completed_at, '{}'
                FROM analysis_responsefacts WHERE survey_id = %s AND has_comment AND response_id %% 10 < 3""",
             [survey.pk],
         )

@@ -11,7 +11,15 @@ import numpy as np
 import pandas as pd
 
 from analysis import stats
-from analysis.metrics.core import ALPHA, Comparison, MetricResult, metric_compare, metric_compute
+from analysis.metrics.core import (
+    ALPHA,
+    Comparison,
+    MetricResult,
+    compare_results,
+    metric_compare,
+    metric_compute,
+    metric_compute_classes,
+)
 
 # Metrics whose value, interval and tests depend only on the class counts (promoter / passive /
 # detractor): answered from counts with one representative score per class.
@@ -166,6 +174,26 @@ def class_scores(counts: Mapping[str, float], metric: str) -> np.ndarray:
         [promoter, passive, detractor],
         [int(counts["promoters"]), int(counts["passives"]), int(counts["detractors"])],
     ).astype(float)
+
+
+def class_result(counts: Mapping[str, float], metric: str) -> MetricResult:
+    """``metric_compute`` of ``class_scores(counts, metric)``, from the counts (no score array)."""
+    return metric_compute_classes(
+        int(counts["promoters"]), int(counts["passives"]), int(counts["detractors"]), metric=metric
+    )
+
+
+def class_compare_or_none(
+    a_counts: Mapping[str, float], b_counts: Mapping[str, float], metric: str
+) -> Comparison | None:
+    """``metric_compare_or_none`` of the two sides' ``class_scores``, from the counts: the score
+    arrays are built only for a small sample's permutation test."""
+    a, b = class_result(a_counts, metric), class_result(b_counts, metric)
+    if a.n < 2 or b.n < 2:
+        return None
+    return compare_results(
+        a, b, metric=metric, values=lambda: (class_scores(a_counts, metric), class_scores(b_counts, metric))
+    )
 
 
 def metric_compare_or_none(a: np.ndarray, b: np.ndarray, metric: str) -> Comparison | None:

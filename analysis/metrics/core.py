@@ -162,6 +162,31 @@ def _share_result(spec: MetricSpec, successes: int, n: int, confidence: float, e
     return _result(spec, successes / n, low, high, n, {"successes": successes, **extra})
 
 
+def _nps_result(spec: MetricSpec, promoters: int, detractors: int, n: int, confidence: float) -> MetricResult:
+    components = {"promoters": promoters, "passives": n - promoters - detractors, "detractors": detractors}
+    if n == 0:
+        return _result(spec, None, None, None, 0, components)
+    value = 100.0 * (promoters - detractors) / n
+    half = 100.0 * stats.z_value(confidence) * math.sqrt(stats.nps_variance(promoters, detractors, n))
+    return _result(spec, value, max(-100.0, value - half), min(100.0, value + half), n, components)
+
+
+def metric_compute_classes(
+    promoters: int, passives: int, detractors: int, *, metric: str, confidence: float = CONFIDENCE
+) -> MetricResult:
+    """``metric_compute`` of scores known by their class counts (a metric whose value and
+    interval depend on them only: ``nps`` or a share whose successes are the promoters and whose
+    passives are neither successes nor detractors, as ``csat``), without a score array."""
+    spec = spec_for(metric)
+    n = promoters + passives + detractors
+    if spec.kind == "nps":
+        return _nps_result(spec, promoters, detractors, n, confidence)
+    if spec.kind != "share":
+        raise ValueError(f"the metric {metric!r} is not computed from class counts")
+    extra = {"detractors": detractors} if spec.detractor_max is not None else {}
+    return _share_result(spec, promoters, n, confidence, extra)
+
+
 def metric_compute(
     scores: Iterable[float] | np.ndarray | pd.Series, *, metric: str, confidence: float = CONFIDENCE
 ) -> MetricResult:
@@ -172,16 +197,7 @@ def metric_compute(
     if spec.kind == "nps":
         promoters = int(np.count_nonzero(values >= spec.promoter_min))
         detractors = int(np.count_nonzero(values <= spec.detractor_max))
-        components = {
-            "promoters": promoters,
-            "passives": n - promoters - detractors,
-            "detractors": detractors,
-        }
-        if n == 0:
-            return _result(spec, None, None, None, 0, components)
-        value = 100.0 * (promoters - detractors) / n
-        half = 100.0 * stats.z_value(confidence) * math.sqrt(stats.nps_variance(promoters, detractors, n))
-        return _result(spec, value, max(-100.0, value - half), min(100.0, value + half), n, components)
+        return _nps_result(spec, promoters, detractors, n, confidence)
     if spec.kind == "share":
         successes = int(np.count_nonzero(values >= spec.share_min))
         extra = {}
@@ -282,15 +298,23 @@ def _codes(values: np.ndarray, spec: MetricSpec) -> np.ndarray:
 
 def metric_compare(a_scores, b_scores, *, metric: str, confidence: float = CONFIDENCE) -> Comparison:
     """Compare the metric of a with that of b (difference = a - b) and test it."""
-    spec = spec_for(metric)
     a_values = clean_scores(a_scores, metric=metric)
     b_values = clean_scores(b_scores, metric=metric)
     a = metric_compute(a_values, metric=metric, confidence=confidence)
     b = metric_compute(b_values, metric=metric, confidence=confidence)
+    return compare_results(a, b, metric=metric, values=lambda: (a_values, b_values))
+
+
+def compare_results(a: MetricResult, b: MetricResult, *, metric: str, values) -> Comparison:
+    """The test of ``metric_compare`` on the two sides' results; ``values()`` gives their clean
+    scores, asked for only by the tests that need them (a small sample's permutation test,
+    Welch's t-test), so sides known by their counts need no score array otherwise."""
+    spec = spec_for(metric)
     small = min(a.n, b.n) < SMALL_SAMPLE_N
     if small and spec.kind in ("nps", "mean"):
         # The normal approximations mislead on a handful of scores (2 promoters against 2
         # detractors would be "significant"); a permutation test is exact at this size.
+        a_values, b_values = values()
         test = stats.permutation_mean_test(_codes(a_values, spec), _codes(b_values, spec))
     elif spec.kind == "nps":
         comp_a, comp_b = a.components, b.components
@@ -303,7 +327,7 @@ def metric_compare(a_scores, b_scores, *, metric: str, confidence: float = CONFI
             int(a.components["successes"]), a.n, int(b.components["successes"]), b.n
         )
     else:
-        test = stats.welch_test(a_values, b_values)
+        test = stats.welch_test(*values())
     difference = None if a.value is None or b.value is None else a.value - b.value
     significant = test.p_value is not None and test.p_value < ALPHA
     return Comparison(a, b, difference, test.p_value, significant, test.test)

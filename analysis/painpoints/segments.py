@@ -121,10 +121,19 @@ def segment_lifts(
     # Values with lift <= 1 stay in the family the false discovery rate is controlled over;
     # they are dropped after the adjustment.
     rows = _pairs_that_add(supported, cells)
-    p_values = stats.fisher_greater_many(
-        [int(c.mentions) for c in rows], int(topic_mentions), [int(c.comments) for c in rows], int(comments)
+    in_both = np.array([int(c.mentions) for c in rows], dtype=np.int64)
+    in_segment = np.array([int(c.comments) for c in rows], dtype=np.int64)
+    # A candidate whose p-value is surely at least ALPHA enters the adjustment as 1.0, untested:
+    # its adjusted p stays at least ALPHA either way, and so does each term m * p / rank it adds
+    # to another's minimum, so every adjusted p below ALPHA (all that is reported) is the same.
+    p_values = np.ones(len(rows))
+    tested = np.flatnonzero(
+        ~stats.fisher_greater_not_below(ALPHA, in_both, int(topic_mentions), in_segment, int(comments))
     )
-    adjusted = stats.benjamini_hochberg(p_values)
+    p_values[tested] = stats.fisher_greater_many(
+        in_both[tested].tolist(), int(topic_mentions), in_segment[tested].tolist(), int(comments)
+    )
+    adjusted = stats.benjamini_hochberg(p_values.tolist())
     found = []
     for cell, p in zip(rows, adjusted, strict=True):
         share_in_topic, share_overall = cell.mentions / topic_mentions, cell.comments / comments
@@ -148,24 +157,41 @@ def segment_lifts(
 def _pairs_that_add(supported: list[SegmentCell], cells: Sequence[SegmentCell]) -> list[SegmentCell]:
     """The single values, and the pairs worth reporting: only if, inside each of its two values
     alone, the other value still concentrates the topic (one-sided Fisher test within that
-    value, p < ALPHA); otherwise "peak & office" would merely repeat "peak". One vectorised
-    test for every pair's two halves."""
+    value, p < ALPHA); otherwise "peak & office" would merely repeat "peak".
+
+    Most pairs fail, and the exact tests are the costly part of a ranking with pairs, so they
+    are run only where the outcome is open: a half whose count is not far above its expectation
+    surely fails (``stats.fisher_greater_not_below``, arithmetic on the counts), which settles
+    the pair; the first halves of the others are tested, then the second halves of the pairs
+    whose first half passed (vectorised calls; the same p-values as testing every half)."""
     singles = {(c.columns[0], c.values[0]): c for c in cells if len(c.columns) == 1}
-    pairs, halves = [], []
+    pairs, firsts, seconds = [], [], []
     for cell in supported:
         if len(cell.columns) != 2:
             continue
-        parents = [singles.get(key) for key in zip(cell.columns, cell.values, strict=True)]
-        if all(parents):
+        first, second = (singles.get(key) for key in zip(cell.columns, cell.values, strict=True))
+        if first and second:
             pairs.append(cell)
-            halves.extend((cell, parent) for parent in parents)
-    p_values = stats.fisher_greater_each(
-        [int(pair.mentions) for pair, _ in halves],
-        [int(parent.mentions) for _, parent in halves],
-        [int(pair.comments) for pair, _ in halves],
-        [int(parent.comments) for _, parent in halves],
-    )
-    adds = {
-        id(pair) for i, pair in enumerate(pairs) if p_values[2 * i] < ALPHA and p_values[2 * i + 1] < ALPHA
-    }
+            firsts.append(first)
+            seconds.append(second)
+    open_ = np.ones(len(pairs), dtype=bool)
+    in_pair = np.array([int(pair.mentions) for pair in pairs], dtype=np.int64)
+    pair_comments = np.array([int(pair.comments) for pair in pairs], dtype=np.int64)
+    halves = []
+    for parents in (firsts, seconds):
+        mentions = np.array([int(parent.mentions) for parent in parents], dtype=np.int64)
+        comments = np.array([int(parent.comments) for parent in parents], dtype=np.int64)
+        halves.append((mentions, comments))
+        if len(pairs):
+            open_ &= ~stats.fisher_greater_not_below(ALPHA, in_pair, mentions, pair_comments, comments)
+    for mentions, comments in halves:
+        tested = np.flatnonzero(open_)
+        p_values = stats.fisher_greater_each(
+            in_pair[tested].tolist(),
+            mentions[tested].tolist(),
+            pair_comments[tested].tolist(),
+            comments[tested].tolist(),
+        )
+        open_[tested] = np.asarray(p_values, dtype=float) < ALPHA
+    adds = {id(pair) for pair, passed in zip(pairs, open_, strict=True) if passed}
     return [c for c in supported if len(c.columns) == 1 or id(c) in adds]

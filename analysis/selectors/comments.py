@@ -3,6 +3,8 @@ latest stored comments, their responses' scores, and the respondents' own words.
 
 from __future__ import annotations
 
+from django.db import connection
+
 from analysis.models import CommentAnalysis, ResponseFacts
 from analysis.selectors import scope as base
 from responses.models import Answer
@@ -33,16 +35,28 @@ def comment_sample(scope: base.Scope) -> list[dict]:
         )[:SAMPLE_COMMENTS]
     )
     # Their responses' score and class, read by primary key once the sample is chosen.
-    facts = ResponseFacts.objects.filter(pk__in={c["response_id"] for c in sample})
-    scores = {
-        pk: (score, detractor)
-        for pk, score, detractor in (
-            facts.values_list("pk", "primary_score", "is_detractor") if sample else ()
-        )
-    }
+    scores = _scores({c["response_id"] for c in sample}) if sample else {}
     for comment in sample:
         comment["primary_score"], comment["is_detractor"] = scores.get(comment["response_id"], (None, None))
     return sample
+
+
+def _scores(response_ids: set[int]) -> dict[int, tuple]:
+    """(primary_score, is_detractor) per response. On PostgreSQL the ids go as one array
+    parameter (``= ANY``): a 3,000-item ``IN`` list costs more to plan than to run."""
+    if base.in_database():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT response_id, primary_score, is_detractor FROM {ResponseFacts._meta.db_table} "  # noqa: S608
+                "WHERE response_id = ANY(%s)",
+                [sorted(response_ids)],
+            )
+            return {pk: (score, detractor) for pk, score, detractor in cursor.fetchall()}
+    facts = ResponseFacts.objects.filter(pk__in=response_ids)
+    return {
+        pk: (score, detractor)
+        for pk, score, detractor in facts.values_list("pk", "primary_score", "is_detractor")
+    }
 
 
 def originals(comments: list[dict]) -> dict[tuple[int, str], str]:

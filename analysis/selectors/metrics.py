@@ -106,8 +106,10 @@ def _by_period(days: dict[dt.date, np.ndarray], metric: str, period: str) -> lis
 
 
 def _by_segment(scope: base.Scope, metric: str) -> dict[str, list[dict]]:
-    """Per aggregated segment key: each value's metric against every other scored response."""
-    groups: dict[str, list[tuple[str, np.ndarray, np.ndarray]]] = {}
+    """Per aggregated segment key: each value's metric against every other scored response.
+    Class metrics are computed from the class counts (``metrics.class_result``), the same values
+    as from their representative scores without an array per value and per rest."""
+    groups: dict[str, list[tuple]] = {}
     if metric in CLASS_SCORES and not scope.filters:
         table = tables.count_table(scope)
         totals = table[(table["segment_key"] != "") & (table["topic_key"] == "")]
@@ -116,11 +118,7 @@ def _by_segment(scope: base.Scope, metric: str) -> dict[str, list[dict]]:
             for row in group.to_dict("records"):
                 rest = {f: total[f] - row[f] for f in ("promoters", "passives", "detractors")}
                 groups.setdefault(key, []).append(
-                    (
-                        row["segment_value"],
-                        metrics.class_scores(row, metric),
-                        metrics.class_scores(rest, metric),
-                    )
+                    _classes_versus_rest(row["segment_value"], row, rest, metric)
                 )
     elif metric in CLASS_SCORES and scope.from_aggregates:
         # One filter: class counts per other value from the pair rows.
@@ -130,7 +128,7 @@ def _by_segment(scope: base.Scope, metric: str) -> dict[str, list[dict]]:
         for row in table.to_dict("records"):
             rest = {f: total[f] - row[f] for f in classes}
             groups.setdefault(row["segment_key"], []).append(
-                (row["segment_value"], metrics.class_scores(row, metric), metrics.class_scores(rest, metric))
+                _classes_versus_rest(row["segment_value"], row, rest, metric)
             )
     elif metric in CLASS_SCORES and base.in_database():
         # A filtered slice on PostgreSQL: the class counts of every value of every key, one
@@ -145,11 +143,7 @@ def _by_segment(scope: base.Scope, metric: str) -> dict[str, list[dict]]:
             for row in rows[rows["segment_key"] == key].to_dict("records"):
                 rest = {f: total[f] - row[f] for f in classes}
                 groups.setdefault(key, []).append(
-                    (
-                        row["segment_value"],
-                        metrics.class_scores(row, metric),
-                        metrics.class_scores(rest, metric),
-                    )
+                    _classes_versus_rest(row["segment_value"], row, rest, metric)
                 )
     elif metric in CLASS_SCORES:
         # A filtered slice: class counts per value, grouped in the database (no rows read out).
@@ -175,9 +169,7 @@ def _by_segment(scope: base.Scope, metric: str) -> dict[str, list[dict]]:
                     continue  # unknown: no segment of its own, counted in every "rest"
                 row["passives"] = row["scored"] - row["promoters"] - row["detractors"]
                 rest = {f: total[f] - row[f] for f in ("promoters", "passives", "detractors")}
-                groups.setdefault(key, []).append(
-                    (str(row["value"]), metrics.class_scores(row, metric), metrics.class_scores(rest, metric))
-                )
+                groups.setdefault(key, []).append(_classes_versus_rest(str(row["value"]), row, rest, metric))
     else:
         rows = list(
             base.facts(scope)
@@ -190,22 +182,25 @@ def _by_segment(scope: base.Scope, metric: str) -> dict[str, list[dict]]:
             labels = np.array([str(r[1].get(key) or "") for r in rows], dtype=object)
             for value in sorted(set(labels) - {""}):
                 inside = labels == value
-                groups.setdefault(key, []).append((value, scores[inside], scores[~inside]))
+                a, b = scores[inside], scores[~inside]
+                groups.setdefault(key, []).append(
+                    (
+                        value,
+                        metrics.metric_compute(a, metric=metric),
+                        metrics.metric_compare_or_none(a, b, metric),
+                    )
+                )
     out = {}
     for key, found in groups.items():
-        found = [f for f in found if len(f[1])]
-        found.sort(key=lambda f: (-len(f[1]), f[0]))
-        out[key] = metrics.segment_rows_as_dicts(
-            [
-                (
-                    value,
-                    metrics.metric_compute(a, metric=metric),
-                    metrics.metric_compare_or_none(a, b, metric),
-                )
-                for value, a, b in found
-            ]
-        )
+        found = [f for f in found if f[1].n]
+        found.sort(key=lambda f: (-f[1].n, f[0]))
+        out[key] = metrics.segment_rows_as_dicts(found)
     return out
+
+
+def _classes_versus_rest(value: str, row, rest, metric: str) -> tuple:
+    """(value, its metric, its comparison with the rest) from class counts."""
+    return value, metrics.class_result(row, metric), metrics.class_compare_or_none(row, rest, metric)
 
 
 def _response_rate(scope: base.Scope) -> dict | None:

@@ -42,8 +42,10 @@ def count_table(
             queryset = queryset.filter(segment_key=key, segment_value=value)
         else:
             queryset = queryset.filter(segment_key__in=_keys_read(segments=segments, pairs=pairs))
-        rows = list(queryset.values(*keys).annotate(**{f: Sum(f) for f in COUNT_FIELDS}).order_by())
-        frame = pd.DataFrame(rows, columns=[*keys, *COUNT_FIELDS])
+        grouped = queryset.values(*keys).annotate(**{f: Sum(f) for f in COUNT_FIELDS}).order_by()
+        # a day column needs the ORM's converter (SQLite gives dates as text)
+        rows = [tuple(row.values()) for row in grouped] if by_day else _rows(grouped)
+        frame = pd.DataFrame.from_records(rows, columns=[*keys, *COUNT_FIELDS])
         if scope.filters:  # the filtered slice is this scope's totals
             frame["segment_key"] = ""
             frame["segment_value"] = ""
@@ -68,6 +70,16 @@ def count_table(
     if not by_day:
         frame = frame.drop(columns="day").groupby(keys, as_index=False).sum()
     return frame
+
+
+def _rows(queryset) -> list[tuple]:
+    """A grouped ``values()`` query's rows as tuples, in its columns' order, read on the cursor:
+    thousands of rows (the pair rows of an unfiltered scope) without a dict and the field
+    converters per row (sums come back as int and float either way)."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 # What ``aggregate_rows`` counts, per row of the slice x (the total row + one per topic).
@@ -294,6 +306,7 @@ def segment_cells(table: pd.DataFrame) -> dict[str, list[SegmentCell]]:
     }
     inside = segment[~is_total]
     cells: dict[str, list[SegmentCell]] = {}
+    named: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {}  # each cell once per topic
     for key, value, topic, mentions in zip(
         inside["segment_key"].tolist(),
         inside["segment_value"].tolist(),
@@ -304,11 +317,11 @@ def segment_cells(table: pd.DataFrame) -> dict[str, list[SegmentCell]]:
         if not mentions:
             continue
         in_segment = comments.get((key, value), 0)
-        if is_pair_key(key):
-            columns, values = tuple(key.split("|")), split_pair_value(value)
-        else:
-            columns, values = (key,), (value,)
-        cells.setdefault(topic, []).append(
-            SegmentCell(columns, tuple(values), float(in_segment), float(mentions))
-        )
+        name = named.get((key, value))
+        if name is None:
+            if is_pair_key(key):
+                name = named[key, value] = (tuple(key.split("|")), tuple(split_pair_value(value)))
+            else:
+                name = named[key, value] = ((key,), (value,))
+        cells.setdefault(topic, []).append(SegmentCell(*name, float(in_segment), float(mentions)))
     return cells

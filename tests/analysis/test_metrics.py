@@ -250,6 +250,32 @@ def test_tiny_samples_use_an_exact_permutation_test():
     assert (comparison.significant, comparison.test) == (False, "permutation test")
 
 
+@pytest.mark.parametrize(
+    ("sizes", "kind"),
+    [((25, 28), "classes"), ((12, 40), "scores"), ((29, 29), "normal"), ((6, 7), "classes")],
+)
+def test_permutation_test_gives_scipys_p_value_to_the_last_bit(sizes, kind):
+    from scipy import stats as sps
+
+    from analysis import stats
+
+    # given two small samples (Monte Carlo resampling past 9,999 distinct splits; exact below)
+    rng = np.random.default_rng(sum(sizes))
+    draw = {
+        "classes": lambda n: rng.choice([-1.0, 0.0, 1.0], n),
+        "scores": lambda n: rng.integers(1, 6, n).astype(float),
+        "normal": lambda n: rng.normal(0.0, 1.0, n),
+    }[kind]
+    a, b = draw(sizes[0]), draw(sizes[1])
+    # when the difference in means is tested
+    result = stats.permutation_mean_test(a, b)
+    # then the p-value is scipy.stats.permutation_test's with the same seed, exactly
+    expected = sps.permutation_test(
+        (a, b), lambda x, y, axis: np.mean(x, axis=axis) - np.mean(y, axis=axis), vectorized=True, rng=0
+    ).pvalue
+    assert result == stats.TestResult(min(1.0, float(expected)), "permutation test")
+
+
 def test_comparison_with_an_empty_side_has_no_p_value():
     comparison = metric_compare([9, 10], [], metric="nps")
     assert (comparison.difference, comparison.p_value, comparison.significant) == (None, None, False)
@@ -378,3 +404,25 @@ def test_metric_by_day_buckets_in_the_time_zone_the_dates_carry():
     assert [(r.period, r.result.n) for r in rows] == [(date(2026, 1, 31), 2), (date(2026, 2, 1), 1)]
     assert rows[1].change is not None
     assert rows[1].change.test == "fisher exact test"
+
+
+@pytest.mark.parametrize(
+    ("metric", "a_counts", "b_counts"),
+    [
+        ("nps", (120, 60, 40), (300, 200, 180)),
+        ("nps", (10, 5, 8), (300, 200, 180)),  # a small side: the permutation test
+        ("csat", (80, 30, 20), (500, 100, 90)),
+        ("nps", (1, 0, 0), (5, 5, 5)),  # one score: no comparison
+    ],
+)
+def test_class_counts_give_the_values_of_their_representative_scores(metric, a_counts, b_counts):
+    # given two groups known by their class counts (promoters, passives, detractors)
+    a = dict(zip(("promoters", "passives", "detractors"), a_counts, strict=True))
+    b = dict(zip(("promoters", "passives", "detractors"), b_counts, strict=True))
+    # when the metric and the comparison are computed from the counts
+    result = metrics.class_result(a, metric)
+    comparison = metrics.class_compare_or_none(a, b, metric)
+    # then they are those of one representative score per response, exactly
+    a_scores, b_scores = metrics.class_scores(a, metric), metrics.class_scores(b, metric)
+    assert result == metric_compute(a_scores, metric=metric)
+    assert comparison == metrics.metric_compare_or_none(a_scores, b_scores, metric)

@@ -218,6 +218,38 @@ def test_fisher_for_many_segments_equals_one_at_a_time():
     assert stats.fisher_greater_many([], 20, [], 100) == []
 
 
+def test_fisher_not_below_alpha_tells_only_proven_cases():
+    # given tables (topic comments in the segment, topic comments, comments in the segment, all):
+    # 10 expected in the segment; 5 and 10 below or at it, 14 above, 15 just past the line of
+    # 0.05; 0 in both; a count past the support (p = 0)
+    tables = [(5, 50, 40, 200), (10, 50, 40, 200), (14, 50, 40, 200), (15, 50, 40, 200)]
+    tables += [(0, 50, 40, 200), (41, 50, 40, 200)]
+    exact = [stats.fisher_greater(*t) for t in tables]
+    # when the cheap bound is asked whether each p-value is at least 0.05
+    sure = stats.fisher_greater_not_below(0.05, *(np.array(column) for column in zip(*tables, strict=True)))
+    # then it says so where the exact p-value is at least 0.05, and only there
+    assert [round(p, 4) for p in exact] == [0.9911, 0.5729, 0.079, 0.0359, 1.0, 0.0]
+    assert sure.tolist() == [True, True, True, False, True, False]
+
+
+def test_fisher_not_below_alpha_never_wrong_on_random_tables():
+    # given many random tables, small to a million comments, counts around their expectation
+    rng = np.random.default_rng(11)
+    total = rng.integers(1, 1_000_000, 3000)
+    in_segment = (rng.random(3000) * total).astype(int)
+    in_topic = (rng.random(3000) * total).astype(int)
+    mean = in_topic * in_segment / total
+    in_both = np.maximum(0, mean + rng.normal(0, 3, 3000) * np.sqrt(np.maximum(mean, 1))).astype(int)
+    # when the bound is asked and the exact tails computed
+    sure = stats.fisher_greater_not_below(0.05, in_both, in_topic, in_segment, total)
+    exact = np.asarray(
+        stats.fisher_greater_each(list(in_both), list(in_topic), list(in_segment), list(total))
+    )
+    # then it tells exactly the tables whose p-value is at least 0.05 (1,784 of 3,000)
+    assert (sure == (exact >= 0.05)).all()
+    assert sure.sum() == 1784
+
+
 def test_tiny_segments_do_not_top_the_list():
     # Given a segment of 3 comments, all late: lift 5 but below the support thresholds
     frame = lift_table()
