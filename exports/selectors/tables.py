@@ -1,0 +1,330 @@
+"""What each kind of export holds: a header and an iterator of rows, read as they are written.
+
+Each kind reads through the selectors its page uses: the responses and comments of a scope
+(``analysis.selectors.scope``: the same dates and segment filters as the analysis API), the
+ranked pain points (``painpoints_for_scope``) and the funnel (``funnel_report``). Large kinds
+(responses, comments) are one query each, read in chunks through a server-side cursor on
+PostgreSQL (``QuerySet.iterator``), so memory stays flat whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import F, Func, OuterRef, Subquery, TextField
+from django.db.models.fields.json import KeyTextTransform
+from django.utils import timezone
+
+from analysis.models import CommentAnalysis, SurveyAnalysisSettings
+from analysis.selectors import painpoints_for_scope, question_plan
+from analysis.selectors import scope as base
+from responses.models import Answer, Suppression
+from responses.services.funnel import funnel_report
+from surveys.models import Survey, SurveyVersion
+
+CHUNK_ROWS = 2000
+# Columns the facts hold themselves; the other segment keys get a column each.
+FACT_SEGMENTS = ("locale", "respondent_type", "channel")
+LIST_SEPARATOR = ";"
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: Iterable[tuple]
+    # Rows to expect, when known before reading them (for the progress of a background export).
+    count: int | None = None
+    title: str = "export"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def answer_text(value: Any) -> Any:
+    """An answer as one cell: a list of choices joined by ``;``, an object as JSON."""
+    if isinstance(value, list):
+        return LIST_SEPARATOR.join(str(item) for item in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value
+
+
+def polarity_text(polarities: Iterable[Mapping[str, int] | None]) -> str:
+    """Topic polarity of a response's comments, merged, as compact JSON (what ``manage.py
+    painpoints`` reads in a ``topic_polarity`` column); empty when there is none."""
+    merged: dict[str, int] = {}
+    for polarity in polarities:
+        if isinstance(polarity, dict):
+            merged.update(polarity)
+    return json.dumps(merged, ensure_ascii=False, sort_keys=True, separators=(",", ":")) if merged else ""
+
+
+def local_time(value: dt.datetime | None) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def score_class(score: float | None, is_detractor: bool, is_promoter: bool) -> str:
+    if score is None:
+        return ""
+    return "detractor" if is_detractor else "promoter" if is_promoter else "passive"
+
+
+def _definition(survey: Survey) -> dict:
+    version = SurveyVersion.objects.filter(survey=survey).order_by("-number").only("definition").first()
+    return version.definition if version is not None else {}
+
+
+def segment_columns(facts) -> list[str]:
+    """The segment keys present in the scope, besides the ones the facts hold as columns."""
+    if base.in_database():
+        object_keys = Func(F("segments"), function="jsonb_object_keys", output_field=TextField())
+        keys = facts.order_by().annotate(key=object_keys).values_list("key", flat=True).distinct()
+    else:
+        keys = {key for segments in facts.values_list("segments", flat=True) for key in segments or {}}
+    return sorted(set(keys) - set(FACT_SEGMENTS))
+
+
+def responses_table(*, scope: base.Scope, with_contact: bool) -> Table:
+    """One row per analysed response of the scope: when, who (the respondent's type, locale and
+    channel; email and phone only ``with_contact``), the score and its class, the topics with
+    their polarity, the comment language, every answer and every segment."""
+    definition = _definition(scope.survey)
+    plan = question_plan(definition, SurveyAnalysisSettings.objects.filter(survey=scope.survey).first())
+    questions = [q["key"] for q in definition.get("questions") or []]
+    facts = base.facts(scope)
+    segments = segment_columns(facts)
+    annotations: dict[str, Any] = {}
+    # in the order of the row: the comments' polarity and language, answers, segments
+    for index, key in enumerate(plan.text_keys):
+        comment = CommentAnalysis.objects.filter(response_id=OuterRef("response_id"), question_key=key)
+        annotations[f"polarity_{index}"] = Subquery(comment.values("topic_polarity")[:1])
+        annotations[f"language_{index}"] = Subquery(comment.values("language")[:1])
+    for index, key in enumerate(questions):
+        annotations[f"answer_{index}"] = Subquery(
+            Answer.objects.filter(response_id=OuterRef("response_id"), question_key=key).values("value")[:1]
+        )
+    for index, key in enumerate(segments):
+        annotations[f"segment_{index}"] = KeyTextTransform(key, "segments")
+    contact = ["response__invitation__respondent__email", "response__invitation__respondent__phone"]
+    names = [
+        "response__public_id",
+        "completed_at",
+        "locale",
+        "respondent_type",
+        "channel",
+        *(contact if with_contact else []),
+        "metric",
+        "primary_score",
+        "is_detractor",
+        "is_promoter",
+        "topics",
+        *annotations,
+    ]
+    queryset = facts.annotate(**annotations).order_by("completed_at", "response_id").values_list(*names)
+    header = [
+        "response_id",
+        "completed_at",
+        "locale",
+        "respondent_type",
+        "channel",
+        *(["email", "phone"] if with_contact else []),
+        "metric",
+        "score",
+        "score_class",
+        "topics",
+        "topic_polarity",
+        "comment_language",
+        *(f"answer.{key}" for key in questions),
+        *(f"segment.{key}" for key in segments),
+    ]
+    fixed = 5 + (2 if with_contact else 0)
+    texts = len(plan.text_keys)
+    answers_at = fixed + 5 + 2 * texts
+
+    def rows() -> Iterator[tuple]:
+        for row in queryset.iterator(chunk_size=CHUNK_ROWS):
+            score, is_detractor, is_promoter, topics = row[fixed + 1 : fixed + 5]
+            comment = row[fixed + 5 : answers_at]
+            languages = [language for language in comment[1::2] if language]
+            yield (
+                str(row[0]),
+                local_time(row[1]),
+                *row[2:fixed],
+                row[fixed],
+                score,
+                score_class(score, is_detractor, is_promoter),
+                LIST_SEPARATOR.join(topics or ()),
+                polarity_text(comment[0::2]),
+                LIST_SEPARATOR.join(dict.fromkeys(languages)),
+                *(answer_text(value) for value in row[answers_at : answers_at + len(questions)]),
+                *row[answers_at + len(questions) :],
+            )
+
+    return Table(header=header, rows=rows(), count=facts.count(), title="responses")
+
+
+def comments_matching(*, scope: base.Scope, q: str = ""):
+    """The comments of a scope whose text holds ``q`` (any case), newest first.
+
+    The one place the comments kind selects its rows: the workspace's comment search
+    (``analysis.selectors.search.comment_search``) replaces this body when it lands.
+    """
+    queryset = CommentAnalysis.objects.filter(
+        survey=scope.survey, completed_day__gte=scope.date_from, completed_day__lte=scope.date_to
+    )
+    # the comments' own copy of the response's segments (GIN index on PostgreSQL)
+    queryset = base.segment_filter(queryset, scope.filters)
+    if q:
+        queryset = queryset.filter(text__icontains=q)
+    return queryset.order_by("-completed_day", "-id")
+
+
+def comments_table(*, scope: base.Scope, q: str = "") -> Table:
+    """One row per comment: the respondent's own words, language, topics with polarity, the
+    detractor likelihood and the response's score."""
+    comments = comments_matching(scope=scope, q=q)
+    original = Answer.objects.filter(
+        response_id=OuterRef("response_id"), question_key=OuterRef("question_key")
+    ).values("value")[:1]
+    queryset = comments.annotate(original=Subquery(original)).values_list(
+        "id",
+        "response__public_id",
+        "completed_day",
+        "question_key",
+        "language",
+        "original",
+        "text",
+        "topics",
+        "topic_polarity",
+        "detractor_likelihood",
+        "response__facts__primary_score",
+    )
+    header = [
+        "comment_id",
+        "response_id",
+        "completed_day",
+        "question",
+        "language",
+        "text",
+        "topics",
+        "topic_polarity",
+        "detractor_likelihood",
+        "score",
+    ]
+
+    def rows() -> Iterator[tuple]:
+        for (
+            pk,
+            response,
+            day,
+            question,
+            language,
+            original,
+            text,
+            topics,
+            polarity,
+            likelihood,
+            score,
+        ) in queryset.iterator(chunk_size=CHUNK_ROWS):
+            yield (
+                pk,
+                str(response),
+                day.isoformat() if day else "",
+                question,
+                language,
+                original if isinstance(original, str) else text,
+                LIST_SEPARATOR.join(topics or ()),
+                polarity_text([polarity]),
+                likelihood,
+                score,
+            )
+
+    return Table(header=header, rows=rows(), count=comments.count(), title="comments")
+
+
+def painpoints_table(*, scope: base.Scope) -> Table:
+    """The ranked pain points of the scope, as the pain-points API ranks them."""
+    report = painpoints_for_scope(
+        survey=scope.survey, date_from=scope.date_from, date_to=scope.date_to, filters=scope.filters
+    )
+    header = [
+        "rank",
+        "topic",
+        "label_zh_hans",
+        "label_en",
+        "stage",
+        "team",
+        "mentions",
+        "share",
+        "detractor_rate",
+        "overall_detractor_rate",
+        "impact",
+        "impact_low",
+        "impact_high",
+        "p_value",
+        "significant",
+        "small_sample",
+        "trend_change",
+        "keywords",
+        "example",
+    ]
+    rows = [
+        (
+            rank,
+            topic["key"],
+            topic["label"].get("zh-hans", ""),
+            topic["label"].get("en", ""),
+            topic["stage_label"],
+            topic["team"],
+            topic["mentions"],
+            topic["share"],
+            topic["detractor_rate"],
+            topic["overall_detractor_rate"],
+            topic["impact"],
+            topic["impact_low"],
+            topic["impact_high"],
+            topic["p_value"],
+            topic["significant"],
+            topic["small_sample"],
+            (topic["trend"] or {}).get("change"),
+            LIST_SEPARATOR.join(k["term"] for k in topic["keywords"]),
+            topic["examples"][0]["text"] if topic["examples"] else "",
+        )
+        for rank, topic in enumerate(report["topics"], start=1)
+    ]
+    return Table(header=header, rows=rows, count=len(rows), title="pain-points")
+
+
+FUNNEL_COUNTS = ("events", "invitations", "suppressed", "sent", "opened", "started", "completed")
+FUNNEL_ENDS = ("failed", "bounced", "expired")
+
+
+def funnel_table(
+    *, survey: Survey, date_from: dt.date | None, date_to: dt.date | None, group_by: str = ""
+) -> Table:
+    """The invitation funnel, one row per group and a total row, suppressions by reason."""
+    report = funnel_report(survey=survey, group_by=group_by, date_from=date_from, date_to=date_to)
+    reasons = list(Suppression.Reason.values)
+    header = [
+        "group",
+        "label",
+        *FUNNEL_COUNTS,
+        *FUNNEL_ENDS,
+        "response_rate",
+        *(f"suppressed.{reason}" for reason in reasons),
+    ]
+
+    def line(row, key: str) -> tuple:
+        return (
+            key,
+            row.label,
+            *(getattr(row, name) for name in (*FUNNEL_COUNTS, *FUNNEL_ENDS)),
+            row.response_rate,
+            *(row.suppressions.get(reason, 0) for reason in reasons),
+        )
+
+    rows = [line(row, row.key) for row in report.rows]
+    rows.append(line(report.total, "*"))
+    return Table(header=header, rows=rows, count=len(rows), title="funnel")
