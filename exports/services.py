@@ -204,7 +204,7 @@ def export_start(
 
 
 def _progress(export: Export, rows: Iterable, total: int | None, counter: list[int]) -> Iterator:
-    step = max(1, min(PROGRESS_EVERY_ROWS, (total or 0) // 100 or PROGRESS_EVERY_ROWS))
+    step = max(1, min(PROGRESS_EVERY_ROWS, (total or 0) // 100))  # at most every percent
     for row in rows:
         counter[0] += 1
         if total and counter[0] % step == 0:

@@ -36,13 +36,16 @@ def neutralise(text: str) -> str:
 
 def cell(value: Any) -> Any:
     """A value ready for a cell: text neutralised, None empty, booleans as true/false."""
+    kind = value.__class__
+    if kind is str:
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if kind is bool:
         return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
+    if kind is float and value.is_integer():
         return int(value)  # a score of 9, not 9.0
-    if isinstance(value, int | float):
+    if kind is int or kind is float:
         return value
     return neutralise(str(value))
 
@@ -84,9 +87,15 @@ def xlsx_write(
     sheet = workbook.create_sheet(title=title[:31] or "export")
     sheet.append([_xlsx_cell(name) for name in header])
     written = 1
-    for row in rows:
-        written += 1
-        if written > XLSX_MAX_ROWS:
-            raise TooManyRows(XLSX_MAX_ROWS - 1)
-        sheet.append([_xlsx_cell(value) for value in row])
+    try:
+        for row in rows:
+            written += 1
+            if written > XLSX_MAX_ROWS:
+                raise TooManyRows(XLSX_MAX_ROWS - 1)
+            sheet.append([_xlsx_cell(value) for value in row])
+    except BaseException:
+        # Finish the sheet's temporary file and remove it: a worker lives long.
+        sheet.close()
+        sheet._writer.cleanup()
+        raise
     workbook.save(target)

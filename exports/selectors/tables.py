@@ -12,17 +12,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Func, OuterRef, Subquery, TextField
+from django.db.models import F, FilteredRelation, Func, Q, TextField
 from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from analysis.models import CommentAnalysis, SurveyAnalysisSettings
 from analysis.selectors import painpoints_for_scope, question_plan
 from analysis.selectors import scope as base
-from responses.models import Answer, Suppression
+from responses.models import Suppression
 from responses.services.funnel import funnel_report
 from surveys.models import Survey, SurveyVersion
 
@@ -39,7 +40,8 @@ class Table:
     # Rows to expect, when known before reading them (for the progress of a background export).
     count: int | None = None
     title: str = "export"
-    extra: dict[str, Any] = field(default_factory=dict)
+    # The query the rows are read from, when there is one (the benchmark copies it with psql).
+    queryset: Any = None
 
 
 def answer_text(value: Any) -> Any:
@@ -51,18 +53,42 @@ def answer_text(value: Any) -> Any:
     return value
 
 
-def polarity_text(polarities: Iterable[Mapping[str, int] | None]) -> str:
-    """Topic polarity of a response's comments, merged, as compact JSON (what ``manage.py
-    painpoints`` reads in a ``topic_polarity`` column); empty when there is none."""
+def json_cell(text: str | None) -> Any:
+    """A JSON value read as its text (no decoding by the ORM) as one cell. Most answers are a
+    number or a plain string, which need no JSON parser."""
+    if text is None:
+        return None
+    first = text[:1]
+    if first == '"' and "\\" not in text:
+        return text[1:-1]
+    if first.isdigit() or first == "-":
+        try:
+            return int(text)
+        except ValueError:
+            pass
+    return answer_text(json.loads(text))
+
+
+def list_text(text: str | None) -> str:
+    """A JSON list's text as its items joined by ``;``."""
+    return "" if not text or text == "[]" else LIST_SEPARATOR.join(map(str, json.loads(text)))
+
+
+def polarity_text(polarities: Iterable[Mapping[str, int] | str | None]) -> str:
+    """Topic polarity of a response's comments (objects or their JSON text), merged, as compact
+    JSON (what ``manage.py painpoints`` reads in a ``topic_polarity`` column); empty for none."""
     merged: dict[str, int] = {}
     for polarity in polarities:
+        if isinstance(polarity, str):
+            polarity = json.loads(polarity) if polarity != "{}" else None
         if isinstance(polarity, dict):
             merged.update(polarity)
     return json.dumps(merged, ensure_ascii=False, sort_keys=True, separators=(",", ":")) if merged else ""
 
 
-def local_time(value: dt.datetime | None) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+def local_time(value: dt.datetime | None, zone: dt.tzinfo) -> str:
+    """A moment as the site's wall-clock time, ``YYYY-MM-DD HH:MM:SS`` (spreadsheets read it)."""
+    return value.astimezone(zone).replace(tzinfo=None, microsecond=0).isoformat(" ") if value else ""
 
 
 def score_class(score: float | None, is_detractor: bool, is_promoter: bool) -> str:
@@ -95,18 +121,27 @@ def responses_table(*, scope: base.Scope, with_contact: bool) -> Table:
     questions = [q["key"] for q in definition.get("questions") or []]
     facts = base.facts(scope)
     segments = segment_columns(facts)
-    annotations: dict[str, Any] = {}
-    # in the order of the row: the comments' polarity and language, answers, segments
+    # One LEFT JOIN per question (at most one answer and one analysed comment per response and
+    # question: unique constraints), so PostgreSQL joins whole tables instead of probing an
+    # index once per row and column.
+    relations: dict[str, FilteredRelation] = {}
+    # JSON columns are read as their text: parsed here only when needed (json_cell), not per
+    # value by the ORM.
+    texts: dict[str, Cast] = {"topics_text": Cast("topics", TextField())}
+    values: list[str] = []  # in the order of the row: polarity and language, answers, segments
     for index, key in enumerate(plan.text_keys):
-        comment = CommentAnalysis.objects.filter(response_id=OuterRef("response_id"), question_key=key)
-        annotations[f"polarity_{index}"] = Subquery(comment.values("topic_polarity")[:1])
-        annotations[f"language_{index}"] = Subquery(comment.values("language")[:1])
-    for index, key in enumerate(questions):
-        annotations[f"answer_{index}"] = Subquery(
-            Answer.objects.filter(response_id=OuterRef("response_id"), question_key=key).values("value")[:1]
+        relations[f"comment_{index}"] = FilteredRelation(
+            "response__comment_analyses", condition=Q(response__comment_analyses__question_key=key)
         )
-    for index, key in enumerate(segments):
-        annotations[f"segment_{index}"] = KeyTextTransform(key, "segments")
+        texts[f"polarity_{index}"] = Cast(f"comment_{index}__topic_polarity", TextField())
+        values += [f"polarity_{index}", f"comment_{index}__language"]
+    for index, key in enumerate(questions):
+        relations[f"answer_{index}"] = FilteredRelation(
+            "response__answers", condition=Q(response__answers__question_key=key)
+        )
+        texts[f"answer_{index}"] = Cast(f"answer_{index}__value", TextField())
+        values.append(f"answer_{index}")
+    segment_values = {f"segment_{i}": KeyTextTransform(key, "segments") for i, key in enumerate(segments)}
     contact = ["response__invitation__respondent__email", "response__invitation__respondent__phone"]
     names = [
         "response__public_id",
@@ -119,10 +154,16 @@ def responses_table(*, scope: base.Scope, with_contact: bool) -> Table:
         "primary_score",
         "is_detractor",
         "is_promoter",
-        "topics",
-        *annotations,
+        "topics_text",
+        *values,
+        *segment_values,
     ]
-    queryset = facts.annotate(**annotations).order_by("completed_at", "response_id").values_list(*names)
+    queryset = (
+        facts.annotate(**relations)
+        .annotate(**texts, **segment_values)
+        .order_by("completed_at", "response_id")
+        .values_list(*names)
+    )
     header = [
         "response_id",
         "completed_at",
@@ -140,8 +181,9 @@ def responses_table(*, scope: base.Scope, with_contact: bool) -> Table:
         *(f"segment.{key}" for key in segments),
     ]
     fixed = 5 + (2 if with_contact else 0)
-    texts = len(plan.text_keys)
-    answers_at = fixed + 5 + 2 * texts
+    answers_at = fixed + 5 + 2 * len(plan.text_keys)
+    segments_at = answers_at + len(questions)
+    zone = timezone.get_current_timezone()
 
     def rows() -> Iterator[tuple]:
         for row in queryset.iterator(chunk_size=CHUNK_ROWS):
@@ -150,19 +192,19 @@ def responses_table(*, scope: base.Scope, with_contact: bool) -> Table:
             languages = [language for language in comment[1::2] if language]
             yield (
                 str(row[0]),
-                local_time(row[1]),
+                local_time(row[1], zone),
                 *row[2:fixed],
                 row[fixed],
                 score,
                 score_class(score, is_detractor, is_promoter),
-                LIST_SEPARATOR.join(topics or ()),
+                list_text(topics),
                 polarity_text(comment[0::2]),
                 LIST_SEPARATOR.join(dict.fromkeys(languages)),
-                *(answer_text(value) for value in row[answers_at : answers_at + len(questions)]),
-                *row[answers_at + len(questions) :],
+                *map(json_cell, row[answers_at:segments_at]),
+                *row[segments_at:],
             )
 
-    return Table(header=header, rows=rows(), count=facts.count(), title="responses")
+    return Table(header=header, rows=rows(), count=facts.count(), title="responses", queryset=queryset)
 
 
 def comments_matching(*, scope: base.Scope, q: str = ""):
@@ -185,16 +227,17 @@ def comments_table(*, scope: base.Scope, q: str = "") -> Table:
     """One row per comment: the respondent's own words, language, topics with polarity, the
     detractor likelihood and the response's score."""
     comments = comments_matching(scope=scope, q=q)
-    original = Answer.objects.filter(
-        response_id=OuterRef("response_id"), question_key=OuterRef("question_key")
-    ).values("value")[:1]
-    queryset = comments.annotate(original=Subquery(original)).values_list(
+    # the respondent's own words: the answer to the comment's question (one at most)
+    original = FilteredRelation(
+        "response__answers", condition=Q(response__answers__question_key=F("question_key"))
+    )
+    queryset = comments.annotate(original=original).values_list(
         "id",
         "response__public_id",
         "completed_day",
         "question_key",
         "language",
-        "original",
+        "original__value",
         "text",
         "topics",
         "topic_polarity",
@@ -241,7 +284,7 @@ def comments_table(*, scope: base.Scope, q: str = "") -> Table:
                 score,
             )
 
-    return Table(header=header, rows=rows(), count=comments.count(), title="comments")
+    return Table(header=header, rows=rows(), count=comments.count(), title="comments", queryset=queryset)
 
 
 def painpoints_table(*, scope: base.Scope) -> Table:
