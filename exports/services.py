@@ -15,7 +15,8 @@ import logging
 import os
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -203,14 +204,41 @@ def export_start(
     return export
 
 
-def _progress(export: Export, rows: Iterable, total: int | None, counter: list[int]) -> Iterator:
-    step = max(1, min(PROGRESS_EVERY_ROWS, (total or 0) // 100))  # at most every percent
+def _progress(
+    rows: Iterable, total: int | None, counter: list[int], write: Callable[[int], None]
+) -> Iterator:
+    """``rows``, counted; ``write(percent)`` at most once a percent (and every PROGRESS_EVERY_ROWS)."""
+    step = max(1, min(PROGRESS_EVERY_ROWS, (total or 0) // 100))
     for row in rows:
         counter[0] += 1
         if total and counter[0] % step == 0:
-            percent = min(99, counter[0] * 100 // total)
-            Export.objects.filter(pk=export.pk, status=Export.Status.RUNNING).update(progress=percent)
+            write(min(99, counter[0] * 100 // total))
         yield row
+
+
+@contextmanager
+def _progress_writer(export: Export) -> Iterator[Callable[[int], None]]:
+    """Writes an export's progress, committed at once so the status API shows it. While the
+    rows stream through COPY the connection serves nothing else: the progress then goes through
+    a second connection of its own, closed afterwards."""
+    query = f"UPDATE {Export._meta.db_table} SET progress = %s WHERE id = %s AND status = %s"  # noqa: S608
+    if not selectors.reads_block_the_connection():
+
+        def write(percent: int) -> None:
+            Export.objects.filter(pk=export.pk, status=Export.Status.RUNNING).update(progress=percent)
+
+        yield write
+        return
+    side = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+
+        def write(percent: int) -> None:
+            with side.cursor() as cursor:
+                cursor.execute(query, [percent, export.pk, Export.Status.RUNNING])
+
+        yield write
+    finally:
+        side.close()
 
 
 def export_run(*, export_id: int) -> Export | None:
@@ -239,13 +267,14 @@ def export_run(*, export_id: int) -> Export | None:
         )
         if export.format == Export.Format.XLSX and (table.count or 0) > XLSX_MAX_ROWS - 1:
             raise TooManyRows(table.count)
-        rows = _progress(export, table.rows, table.count, counter)
-        if export.format == Export.Format.XLSX:
-            xlsx_write(str(partial_path), table.header, rows, title=table.title)
-        else:
-            with open(partial_path, "wb") as out:
-                for chunk in csv_chunks(table.header, rows):
-                    out.write(chunk)
+        with _progress_writer(export) as write:
+            rows = _progress(table.rows, table.count, counter, write)
+            if export.format == Export.Format.XLSX:
+                xlsx_write(str(partial_path), table.header, rows, title=table.title)
+            else:
+                with open(partial_path, "wb") as out:
+                    for chunk in csv_chunks(table.header, rows):
+                        out.write(chunk)
         os.replace(partial_path, root / file_name)
     except TooManyRows:
         partial_path.unlink(missing_ok=True)

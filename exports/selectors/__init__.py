@@ -7,6 +7,7 @@ from exports.selectors.tables import (
     comments_table,
     funnel_table,
     painpoints_table,
+    reads_block_the_connection,
     responses_table,
 )
 
@@ -18,5 +19,6 @@ __all__ = [
     "export_visible_to",
     "funnel_table",
     "painpoints_table",
+    "reads_block_the_connection",
     "responses_table",
 ]

@@ -15,7 +15,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, FilteredRelation, Func, Q, TextField
+from django.db import connection
+from django.db.models import F, FilteredRelation, Q, TextField
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -23,6 +24,7 @@ from django.utils import timezone
 from analysis.models import CommentAnalysis, SurveyAnalysisSettings
 from analysis.selectors import painpoints_for_scope, question_plan
 from analysis.selectors import scope as base
+from analysis.services.aggregates import segment_keys
 from responses.models import Suppression
 from responses.services.funnel import funnel_report
 from surveys.models import Survey, SurveyVersion
@@ -102,14 +104,49 @@ def _definition(survey: Survey) -> dict:
     return version.definition if version is not None else {}
 
 
-def segment_columns(facts) -> list[str]:
-    """The segment keys present in the scope, besides the ones the facts hold as columns."""
-    if base.in_database():
-        object_keys = Func(F("segments"), function="jsonb_object_keys", output_field=TextField())
-        keys = facts.order_by().annotate(key=object_keys).values_list("key", flat=True).distinct()
-    else:
-        keys = {key for segments in facts.values_list("segments", flat=True) for key in segments or {}}
-    return sorted(set(keys) - set(FACT_SEGMENTS))
+def segment_columns() -> list[str]:
+    """The segment keys that get a column each: the aggregated ones (``ANALYSIS_SEGMENT_KEYS``)
+    besides those the facts hold as columns. Every attribute is also in the ``segments`` column
+    (JSON), so a key outside them (store_id, rider_id) is exported without a scan for keys."""
+    return [key for key in segment_keys() if key not in FACT_SEGMENTS]
+
+
+def json_text(text: str | None) -> str:
+    """A JSON object's text as the database prints it, with non-ASCII characters as themselves
+    (SQLite stores them escaped)."""
+    if not text:
+        return ""
+    if "\\u" in text:
+        return json.dumps(json.loads(text), ensure_ascii=False)
+    return text
+
+
+def queryset_rows(queryset) -> Iterator[tuple]:
+    """The rows of a ``values_list`` query, streamed with flat memory.
+
+    PostgreSQL: ``COPY (query) TO STDOUT``, read row by row by psycopg. COPY is planned for all
+    the rows (a cursor is planned for the first ones) and streams them as the query produces
+    them; a server-side cursor outside a transaction would first store every row (``WITH
+    HOLD``). While it runs, the connection serves nothing else. Elsewhere: the ORM's chunked
+    iterator. Values come as the database sends them, so the query casts JSON to text and the
+    rows are the same on both paths; columns needing the ORM's conversion must not be read here.
+    """
+    if connection.vendor != "postgresql":
+        yield from queryset.iterator(chunk_size=CHUNK_ROWS)
+        return
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM ({sql}) AS export LIMIT 0", params)  # noqa: S608 - the ORM's SQL
+        types = [column.type_code for column in cursor.description]
+        bound = cursor.mogrify(sql, params)  # COPY takes no parameters
+        with cursor.copy(f"COPY ({bound}) TO STDOUT") as copy:
+            copy.set_types(types)
+            yield from copy.rows()
+
+
+def reads_block_the_connection() -> bool:
+    """Whether ``queryset_rows`` holds the connection while it streams (COPY)."""
+    return connection.vendor == "postgresql"
 
 
 def responses_table(*, scope: base.Scope, with_contact: bool) -> Table:
@@ -120,14 +157,17 @@ def responses_table(*, scope: base.Scope, with_contact: bool) -> Table:
     plan = question_plan(definition, SurveyAnalysisSettings.objects.filter(survey=scope.survey).first())
     questions = [q["key"] for q in definition.get("questions") or []]
     facts = base.facts(scope)
-    segments = segment_columns(facts)
+    segments = segment_columns()
     # One LEFT JOIN per question (at most one answer and one analysed comment per response and
     # question: unique constraints), so PostgreSQL joins whole tables instead of probing an
     # index once per row and column.
     relations: dict[str, FilteredRelation] = {}
     # JSON columns are read as their text: parsed here only when needed (json_cell), not per
     # value by the ORM.
-    texts: dict[str, Cast] = {"topics_text": Cast("topics", TextField())}
+    texts: dict[str, Cast] = {
+        "topics_text": Cast("topics", TextField()),
+        "segments_text": Cast("segments", TextField()),
+    }
     values: list[str] = []  # in the order of the row: polarity and language, answers, segments
     for index, key in enumerate(plan.text_keys):
         relations[f"comment_{index}"] = FilteredRelation(
@@ -157,6 +197,7 @@ def responses_table(*, scope: base.Scope, with_contact: bool) -> Table:
         "topics_text",
         *values,
         *segment_values,
+        "segments_text",
     ]
     queryset = (
         facts.annotate(**relations)
@@ -179,6 +220,7 @@ def responses_table(*, scope: base.Scope, with_contact: bool) -> Table:
         "comment_language",
         *(f"answer.{key}" for key in questions),
         *(f"segment.{key}" for key in segments),
+        "segments",
     ]
     fixed = 5 + (2 if with_contact else 0)
     answers_at = fixed + 5 + 2 * len(plan.text_keys)
@@ -186,7 +228,7 @@ def responses_table(*, scope: base.Scope, with_contact: bool) -> Table:
     zone = timezone.get_current_timezone()
 
     def rows() -> Iterator[tuple]:
-        for row in queryset.iterator(chunk_size=CHUNK_ROWS):
+        for row in queryset_rows(queryset):
             score, is_detractor, is_promoter, topics = row[fixed + 1 : fixed + 5]
             comment = row[fixed + 5 : answers_at]
             languages = [language for language in comment[1::2] if language]
@@ -201,7 +243,8 @@ def responses_table(*, scope: base.Scope, with_contact: bool) -> Table:
                 polarity_text(comment[0::2]),
                 LIST_SEPARATOR.join(dict.fromkeys(languages)),
                 *map(json_cell, row[answers_at:segments_at]),
-                *row[segments_at:],
+                *row[segments_at:-1],
+                json_text(row[-1]),
             )
 
     return Table(header=header, rows=rows(), count=facts.count(), title="responses", queryset=queryset)
@@ -231,18 +274,26 @@ def comments_table(*, scope: base.Scope, q: str = "") -> Table:
     original = FilteredRelation(
         "response__answers", condition=Q(response__answers__question_key=F("question_key"))
     )
-    queryset = comments.annotate(original=original).values_list(
-        "id",
-        "response__public_id",
-        "completed_day",
-        "question_key",
-        "language",
-        "original__value",
-        "text",
-        "topics",
-        "topic_polarity",
-        "detractor_likelihood",
-        "response__facts__primary_score",
+    queryset = (
+        comments.annotate(original=original)
+        .annotate(
+            original_text=Cast("original__value", TextField()),
+            topics_text=Cast("topics", TextField()),
+            polarity_text=Cast("topic_polarity", TextField()),
+        )
+        .values_list(
+            "id",
+            "response__public_id",
+            "completed_day",
+            "question_key",
+            "language",
+            "original_text",
+            "text",
+            "topics_text",
+            "polarity_text",
+            "detractor_likelihood",
+            "response__facts__primary_score",
+        )
     )
     header = [
         "comment_id",
@@ -270,7 +321,8 @@ def comments_table(*, scope: base.Scope, q: str = "") -> Table:
             polarity,
             likelihood,
             score,
-        ) in queryset.iterator(chunk_size=CHUNK_ROWS):
+        ) in queryset_rows(queryset):
+            original = json_cell(original)  # the respondent's own words; else the normalised text
             yield (
                 pk,
                 str(response),
@@ -278,7 +330,7 @@ def comments_table(*, scope: base.Scope, q: str = "") -> Table:
                 question,
                 language,
                 original if isinstance(original, str) else text,
-                LIST_SEPARATOR.join(topics or ()),
+                list_text(topics),
                 polarity_text([polarity]),
                 likelihood,
                 score,

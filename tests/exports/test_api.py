@@ -350,8 +350,28 @@ def test_a_run_interrupted_before_it_finished_is_run_again_from_the_start(world,
     assert (done.status, done.progress, done.rows) == ("done", 100, 5)
 
 
-def test_progress_is_written_while_the_rows_are_written(world, owner) -> None:
-    _client, user = owner
+def test_progress_is_written_once_a_percent_while_the_rows_are_written() -> None:
+    # given four rows, and a progress writer that records what it is given
+    written, seen = [], []
+
+    def rows():
+        for n in range(4):
+            seen.append(list(written))
+            yield (n,)
+
+    # when they pass through the progress counter
+    counter = [0]
+    list(services._progress(rows(), 4, counter, written.append))
+
+    # then each row moved the progress by a quarter (99 at most: 100 is written with the file)
+    assert (written, counter) == ([25, 50, 75, 99], [4])
+    assert seen == [[], [25], [25, 50], [25, 50, 75]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_is_committed_at_once_while_the_rows_stream(world) -> None:
+    # given a committed, running export (as a worker sees it)
+    _client, user = client_for("process_owners")
     export = services.export_record(
         user=user,
         kind="funnel",
@@ -362,16 +382,14 @@ def test_progress_is_written_while_the_rows_are_written(world, owner) -> None:
         with_contact=False,
     )
     Export.objects.filter(pk=export.pk).update(status="running")
-    seen = []
 
-    def rows():
-        for n in range(4):
-            seen.append(Export.objects.get(pk=export.pk).progress)
-            yield (n,)
+    # when progress is written while the connection streams rows (COPY on PostgreSQL)
+    with services._progress_writer(export) as write:
+        write(42)
+        seen = Export.objects.get(pk=export.pk).progress
 
-    list(services._progress(export, rows(), 4, [0]))
-
-    assert seen == [0, 25, 50, 75]
+    # then the status API reads it at once
+    assert seen == 42
 
 
 def test_a_missing_export_is_logged_not_raised(db, caplog) -> None:

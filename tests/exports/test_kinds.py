@@ -14,6 +14,13 @@ pytestmark = pytest.mark.django_db
 MAY = "from=2026-05-01&to=2026-05-31"
 R1, R2, R3 = (f"00000000-0000-4000-8000-00000000000{n}" for n in (1, 2, 3))
 NEUTRALISED = "'" + HYPERLINK
+# every attribute, as PostgreSQL prints the JSON object
+SEGMENTS_1 = (
+    '{"city": "上海", "locale": "zh-hans", "channel": "email", "district_type": "office", '
+    '"respondent_type": "customer"}'
+)
+SEGMENTS_2 = '{"city": "北京", "locale": "zh-hans", "channel": "link", "respondent_type": "customer"}'
+SEGMENTS_3 = '{"city": "上海", "locale": "en", "channel": "link", "respondent_type": "customer"}'
 
 
 def body(response) -> bytes:
@@ -88,6 +95,9 @@ RESPONSE_HEADER = [
     "answer.praise",
     "segment.city",
     "segment.district_type",
+    "segment.merchant_type",
+    "segment.scenario",
+    "segments",
 ]
 
 
@@ -122,6 +132,9 @@ def test_responses_hold_answers_scores_topics_polarity_segments_and_language(wor
             "",
             "上海",
             "office",
+            "",
+            "",
+            SEGMENTS_1,
         ],
         [
             R2,
@@ -144,6 +157,9 @@ def test_responses_hold_answers_scores_topics_polarity_segments_and_language(wor
             "'+1",
             "北京",
             "",
+            "",
+            "",
+            SEGMENTS_2,
         ],
         [
             R3,
@@ -166,6 +182,9 @@ def test_responses_hold_answers_scores_topics_polarity_segments_and_language(wor
             "'-2",
             "上海",
             "",
+            "",
+            "",
+            SEGMENTS_3,
         ],
     ]
 
