@@ -255,6 +255,9 @@ class ExportStartApi(APIView):
             child=serializers.CharField(allow_blank=True, max_length=255), required=False, default=dict
         )
 
+        class Meta:
+            ref_name = "ExportStart"
+
     @extend_schema(
         tags=TAG,
         operation_id="export_start",

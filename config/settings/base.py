@@ -311,6 +311,8 @@ SPECTACULAR_SETTINGS = {
         "RespondentTypeEnum": "surveys.models.Audience",
         # A respondent's locale and a survey's locales: one choice set, one name.
         "LocaleEnum": [(code, code) for code in SURVEY_LOCALES],
+        # A question's kind keeps its name beside the kind of an export.
+        "KindEnum": "surveys.models.Question.Kind",
     },
     # 401, 403, 404, 429 (and 400) with the error body on every operation.
     "POSTPROCESSING_HOOKS": [
