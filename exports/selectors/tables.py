@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, FilteredRelation, Q, TextField
+from django.db.models import F, FilteredRelation, Func, Q, TextField
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -106,19 +106,37 @@ def _definition(survey: Survey) -> dict:
 
 def segment_columns() -> list[str]:
     """The segment keys that get a column each: the aggregated ones (``ANALYSIS_SEGMENT_KEYS``)
-    besides those the facts hold as columns. Every attribute is also in the ``segments`` column
-    (JSON), so a key outside them (store_id, rider_id) is exported without a scan for keys."""
+    besides those the facts hold as columns. The other attributes (store_id, rider_id) are in
+    one ``other_segments`` column (JSON), so no scan for keys is needed before the rows."""
     return [key for key in segment_keys() if key not in FACT_SEGMENTS]
 
 
+class JSONWithout(Func):
+    """A JSON object without some keys, as text: PostgreSQL ``jsonb - text[]``, SQLite
+    ``json_remove``."""
+
+    output_field = TextField()
+
+    def __init__(self, expression, keys: list[str]):
+        self.keys = list(keys)
+        super().__init__(expression)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(({sql}) - %s::text[])::text", [*params, self.keys]
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        paths = "".join(", %s" for _key in self.keys)
+        return f"json_remove({sql}{paths})", [*params, *(f'$."{key}"' for key in self.keys)]
+
+
 def json_text(text: str | None) -> str:
-    """A JSON object's text as the database prints it, with non-ASCII characters as themselves
-    (SQLite stores them escaped)."""
-    if not text:
+    """A JSON object's text, compact with sorted keys (as ``topic_polarity``) whatever the
+    database printed; empty for ``{}``."""
+    if not text or text == "{}":
         return ""
-    if "\\u" in text:
-        return json.dumps(json.loads(text), ensure_ascii=False)
-    return text
+    return json.dumps(json.loads(text), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def queryset_rows(queryset) -> Iterator[tuple]:
@@ -166,7 +184,7 @@ def responses_table(*, scope: base.Scope, with_contact: bool) -> Table:
     # value by the ORM.
     texts: dict[str, Cast] = {
         "topics_text": Cast("topics", TextField()),
-        "segments_text": Cast("segments", TextField()),
+        "segments_text": JSONWithout("segments", [*FACT_SEGMENTS, *segments]),
     }
     values: list[str] = []  # in the order of the row: polarity and language, answers, segments
     for index, key in enumerate(plan.text_keys):
@@ -220,7 +238,7 @@ def responses_table(*, scope: base.Scope, with_contact: bool) -> Table:
         "comment_language",
         *(f"answer.{key}" for key in questions),
         *(f"segment.{key}" for key in segments),
-        "segments",
+        "other_segments",
     ]
     fixed = 5 + (2 if with_contact else 0)
     answers_at = fixed + 5 + 2 * len(plan.text_keys)

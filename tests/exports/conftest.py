@@ -74,7 +74,7 @@ def world(db) -> dict:
         nps=6,
         why=HYPERLINK,
         praise="+1",
-        attributes={"city": "北京"},
+        attributes={"city": "北京", "store_id": "1024"},
         completed_at=BASE + dt.timedelta(days=1),
     )
     third = completed(
