@@ -16,6 +16,12 @@ respondents' contact details. Process owners read responses, comments, the funne
 points and manage the taxonomy and emerging topics. Survey designers manage surveys, rules,
 starter templates and open links, and read events, invitations and the funnel.
 
+Exports take respondents' data out: process owners and survey designers may export what they
+may read (each kind of export needs ``exports.export_data`` and the permissions of reading its
+content, ``api:export-<kind>`` below; a background export of a kind needs the same). Viewers
+may not export. Respondents' email and phone are only in an export made by a user who may read
+contact details (``READ_CONTACT_DETAILS``). The export records are read-only in the admin.
+
 This module imports nothing from the apps; it is plain data.
 """
 
@@ -56,6 +62,9 @@ READ_PAINPOINTS = need("analysis.view_painpoints")
 READ_EMERGING = need("analysis.view_emergingtopic")
 ACT_ON_EMERGING = need("analysis.change_emergingtopic", "analysis.change_topic")
 DISCOVER_EMERGING = need("analysis.change_emergingtopic")
+EXPORT = need("exports.export_data")
+# Respondents' contact details (email, phone): viewers never hold it.
+READ_CONTACT_DETAILS = need("responses.view_respondent")
 
 # (URL name, HTTP method) -> need. HEAD follows GET; OPTIONS is allowed to whoever may do one
 # of the endpoint's operations. An operation missing here is refused.
@@ -87,6 +96,16 @@ API_OPERATIONS: dict[tuple[str, str], Need] = {
     ("api:survey-pain-points", "GET"): READ_PAINPOINTS,
     ("api:survey-emerging-topics", "GET"): READ_EMERGING,
     ("api:survey-emerging-topic-action", "POST"): ACT_ON_EMERGING,
+    # One entry per kind of export: what streaming it needs, and starting it in the background.
+    ("api:export-responses", "GET"): need(
+        "exports.export_data", "responses.view_response", "responses.view_answer"
+    ),
+    ("api:export-pain-points", "GET"): need("exports.export_data", "analysis.view_painpoints"),
+    ("api:export-funnel", "GET"): need("exports.export_data", "responses.view_funnel"),
+    ("api:export-comments", "GET"): need("exports.export_data", "analysis.view_commentanalysis"),
+    ("api:export-start", "POST"): EXPORT,
+    ("api:export-detail", "GET"): EXPORT,
+    ("api:export-download", "GET"): EXPORT,
 }
 
 # (model label, action name) -> need. Django's own "delete_selected" needs the model's delete
@@ -160,6 +179,7 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
             "analysis.change_emergingtopic",
             "analysis.view_commentanalysis",
             "analysis.view_detractormodelversion",
+            "exports.export_data",
         }
     ),
     PROCESS_OWNERS: frozenset(
@@ -170,6 +190,7 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
             *_READ_ANALYSIS,
             *_crud("analysis", "taxonomy", "topic"),
             "analysis.change_emergingtopic",
+            "exports.export_data",
         }
     ),
     VIEWERS: frozenset({*_READ_SURVEYS, *_READ_ANSWERS, *_READ_ANALYSIS}),
@@ -178,6 +199,11 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
 
 def api_need(view_name: str, method: str) -> Need | None:
     return API_OPERATIONS.get((view_name, "GET" if method == "HEAD" else method))
+
+
+def export_kind_need(kind: str) -> Need | None:
+    """What exporting ``kind`` needs: its streaming endpoint's entry, also for the background."""
+    return API_OPERATIONS.get((f"api:export-{kind}", "GET"))
 
 
 def admin_action_need(model_label: str, action: str) -> Need | None:

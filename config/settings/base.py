@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "surveys",
     "responses",
     "analysis",
+    "exports",
     "ops",
 ]
 
@@ -154,6 +155,9 @@ STORAGES = {
 }
 MEDIA_ROOT = BASE_DIR / "media"
 MEDIA_URL = "/media/"
+# Files of background exports (exports app). Never under a URL: each file is served by the API
+# to the user who made it. Shared by the web and worker machines (a network volume) at scale.
+EXPORTS_ROOT = Path(env("EXPORTS_ROOT", default=str(MEDIA_ROOT / "exports")))
 
 LOGIN_URL = "admin:login"
 
@@ -209,6 +213,7 @@ CELERY_TASK_ROUTES = {
     "responses.*": {"queue": "distribution"},
     "analysis.*": {"queue": "analysis"},
     "surveys.*": {"queue": "default"},
+    "exports.*": {"queue": "default"},
 }
 # Periodic tasks, all in one place. Apps add their entries here, never elsewhere.
 CELERY_BEAT_SCHEDULE: dict = {
@@ -306,6 +311,8 @@ SPECTACULAR_SETTINGS = {
         "RespondentTypeEnum": "surveys.models.Audience",
         # A respondent's locale and a survey's locales: one choice set, one name.
         "LocaleEnum": [(code, code) for code in SURVEY_LOCALES],
+        # A question's kind keeps its name beside the kind of an export.
+        "KindEnum": "surveys.models.Question.Kind",
     },
     # 401, 403, 404, 429 (and 400) with the error body on every operation.
     "POSTPROCESSING_HOOKS": [
