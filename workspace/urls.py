@@ -9,6 +9,7 @@ app_name = "workspace"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("painpoints/", views.painpoints, name="painpoints"),
-    path("topics/<slug:key>/", views.topic, name="topic"),
+    # a taxonomy topic's key, or a discovered topic's (``~<id>``)
+    path("topics/<str:key>/", views.topic, name="topic"),
     path("responses/<int:response_id>/", views.response, name="response"),
 ]
