@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from analysis import metrics as metric_maths
 from analysis.models import CommentAnalysis, CommentTopic, ResponseFacts, Taxonomy, Topic
 from analysis.painpoints.counts import MIN_RANKED_MENTIONS, Counts, detractor_rate, rate_from_scores
+from analysis.painpoints.segments import COMBINATION_SEPARATOR
 from analysis.selectors import comments as comment_selectors
 from analysis.selectors import metrics_for_scope, painpoints_for_scope, tables
 from analysis.selectors import scope as base
@@ -178,15 +179,16 @@ def metric_name(metric: str | None) -> str:
 
 
 def _segment_text(segment: dict) -> str:
-    """``district_type=office`` (or a pair ``city|district_type``) in words."""
-    keys = str(segment.get("column", "")).split("|")
-    values = segment.get("value")
-    values = values if isinstance(values, list | tuple) else str(values or "").split("|")
-    parts = [
-        f"{labels.segment_key_label(k)}: {labels.segment_value_label(k, str(v))}"
-        for k, v in zip(keys, values, strict=False)
-    ]
-    return " + ".join(parts)
+    """A lift's segment in words: ``district_type`` = ``office``, or a combination
+    (``locale & scenario`` = ``en & peak``) as "Language: English + Scenario: Peak hours"."""
+    keys = str(segment.get("column", "")).split(COMBINATION_SEPARATOR)
+    values = str(segment.get("value", "")).split(COMBINATION_SEPARATOR)
+    if len(keys) != len(values):  # a value holding the separator itself: shown as it is
+        values = [str(segment.get("value", ""))] + [""] * (len(keys) - 1)
+    return " + ".join(
+        f"{labels.segment_key_label(k)}: {labels.segment_value_label(k, v)}"
+        for k, v in zip(keys, values, strict=True)
+    )
 
 
 def painpoints_page_for(*, filters: Filters, lang: str) -> dict[str, Any]:
