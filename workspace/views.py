@@ -23,7 +23,7 @@ def overview(request):
             context["trend_chart"] = charts.metric_trend_chart(
                 context["metric"]["by_period"], context["metric_name"]
             )
-        if context["funnel"]:
+        if context["funnel"] and context["funnel"]["events"]:
             context["funnel_chart"] = charts.funnel_steps_chart(context["funnel"])
     return page_render(
         request,
