@@ -90,6 +90,13 @@ def test_overview_metric_funnel_and_top_pain_points(data, client_for):
     assert 'id="chart-trend"' in html and 'id="chart-funnel"' in html
 
 
+def test_overview_without_events_says_so(data, client_for):
+    response = _get(client_for("owner"), "/workspace/", survey=data["survey"].key, **PERIOD)
+    assert response.context["funnel"]["events"] == 0
+    assert "No service event reached this survey in this period." in response.content.decode()
+    assert "funnel_chart" not in response.context
+
+
 def test_overview_funnel_follows_the_segment_filter(data, client_for):
     _funnel(data)
     response = _get(
