@@ -206,7 +206,7 @@ def test_topic_page_trend_heat_map_keywords_and_verbatims(data, client_for):
     assert sorted(texts) == sorted(
         [
             "午高峰送餐太慢了",
-            "等了一个小时才送到",
+            "等了一个小时才送到，太慢了",
             "饭都凉了，还等了很久",
             "The food arrived cold and very late",
         ]
