@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, TextField
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from responses.models import Invitation, Suppression
@@ -122,13 +123,14 @@ def _filtered(invitations, suppressions, filters: Mapping[str, str]):
             invitations = invitations.filter(channel=value)
             suppressions = suppressions.none()
         else:
-            # Attribute values are compared as text (a posted 3 matches the filter "3").
+            # Attribute values are compared as text (a posted 3 matches the filter "3"); the cast
+            # makes the key's value plain text on SQLite too.
             invitations = invitations.alias(
-                **{name: KeyTextTransform(key, KeyTransform("attributes", "context"))}
+                **{name: Cast(KeyTextTransform(key, "context__attributes"), TextField())}
             ).filter(**{name: value})
-            suppressions = suppressions.alias(**{name: KeyTextTransform(key, "event__attributes")}).filter(
-                **{name: value}
-            )
+            suppressions = suppressions.alias(
+                **{name: Cast(KeyTextTransform(key, "event__attributes"), TextField())}
+            ).filter(**{name: value})
     return invitations, suppressions
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.utils import translation
 
 from workspace.labels import humanise, segment_value_label
-from workspace.selectors import _segment_text
+from workspace.selectors import segment_text
 from workspace.templatetags.workspace_format import highlight_text, num, pct, signed_pct
 
 
@@ -44,7 +44,7 @@ def test_segment_values_in_chinese():
 )
 def test_a_lift_segment_in_words(segment, words):
     with translation.override("en"):
-        assert _segment_text(segment) == words
+        assert segment_text(segment) == words
 
 
 def test_humanise():

@@ -335,7 +335,7 @@ def test_discovered_topics_strengths_and_coverage_are_shown_as_the_ranking_gives
     data, client_for, monkeypatch
 ):
     # given a ranking that also holds a discovered topic, a strength and the taxonomy's coverage
-    from workspace import selectors
+    from workspace.selectors import painpoints as selectors
 
     real = selectors.painpoints_for_scope
 
@@ -416,11 +416,13 @@ def test_the_filter_form_offers_presets_that_keep_the_other_filters(data, client
     ],
 )
 @pytest.mark.parametrize("in_database", [True, False])
-def test_topic_heat_map_inside_a_filtered_slice(data, client_for, filters, in_database, monkeypatch):
+def test_topic_heat_map_inside_a_filtered_slice(data, client_for, filters, in_database, monkeypatch, request):
     # given one filter (read from the pair rows) or two (read from the facts), grouped in SQL or
     # counted in Python (as on SQLite)
     from analysis.selectors import scope
 
+    if in_database:
+        request.getfixturevalue("postgres")  # the SQL path is PostgreSQL's
     monkeypatch.setattr(scope, "in_database", lambda: in_database)
     response = _get(
         client_for("owner"),
