@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 from analysis.apis import SCOPE_PARAMETERS, scope_from_params, survey_for_key
 from config.access import ApiPermission
 from config.dates import DAY_OR_EMPTY
-from config.permissions import READ_CONTACT_DETAILS, export_kind_need, user_meets
+from config.permissions import READ_CONTACTS, export_kind_need, user_meets
 from exports import selectors, services
 from exports.errors import ExportErrorCode as Code
 from exports.models import Export
@@ -166,7 +166,7 @@ class ExportStreamApi(APIView):
             survey=survey,
             format=format,
             filters=filters,
-            with_contact=user_meets(request.user, READ_CONTACT_DETAILS),
+            with_contact=user_meets(request.user, READ_CONTACTS),
         )
         return _file_response(result)
 
@@ -290,7 +290,7 @@ class ExportStartApi(APIView):
             survey=survey,
             format=values["format"],
             filters=filters,
-            with_contact=user_meets(request.user, READ_CONTACT_DETAILS),
+            with_contact=user_meets(request.user, READ_CONTACTS),
         )
         export.refresh_from_db()
         body = ExportOutputSerializer(export, context={"request": request}).data

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "responses",
     "analysis",
     "exports",
+    "workspace",
     "ops",
 ]
 
