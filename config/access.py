@@ -1,13 +1,14 @@
-"""Where the permission map (``config.permissions``) is enforced: the API, the admin's actions
-and the admin's own pages. Each looks its operation up in the map; an operation missing from
-the map is refused."""
+"""Where the permission map (``config.permissions``) is enforced: the API, the admin's actions,
+the admin's own pages and the workspace's pages. Each looks its operation up in the map; an
+operation missing from the map is refused."""
 
 from __future__ import annotations
 
 import functools
 
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.permissions import BasePermission
 
 from config.permissions import (
@@ -20,6 +21,7 @@ from config.permissions import (
     api_need,
     role_meets,
     user_meets,
+    workspace_page_need,
 )
 
 API_PREFIX = "api/v1/"
@@ -180,3 +182,24 @@ def permissions_markdown() -> str:
         cells = " | ".join(_yes(role, requirement) for role in ROLE_COLUMNS)
         lines.append(f"| `{url_name}` | {requirement} | {cells} |")
     return "\n".join(lines) + "\n"
+
+
+def workspace_page(url_name: str):
+    """A workspace view decorator: staff login (else the admin's login page, back here after),
+    then the page's need in the map (else 403)."""
+    requirement = workspace_page_need(url_name)
+
+    def decorator(view):
+        @functools.wraps(view)
+        def checked(request, *args, **kwargs):
+            user = request.user
+            if not (user.is_authenticated and user.is_active and user.is_staff):
+                return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+            if not user_meets(user, requirement):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        checked.workspace_url_name = url_name
+        return checked
+
+    return decorator

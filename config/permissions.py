@@ -1,10 +1,11 @@
 """Who may do what: the one permission map of the API and the admin, and the roles' grants.
 
 Every operation of the staff API (URL name under ``/api/v1/`` and HTTP method), every admin
-action and every custom admin page names the Django permissions it needs here; the DRF
-permission class and the admin (``config.access``) read this map and nothing else. A user
-must be active staff and hold every permission listed (a superuser holds them all). The events
-API is the one operation for a source system's API key instead of a user.
+action, every custom admin page and every workspace page names the Django permissions it needs
+here; the DRF permission class, the admin and the workspace (``config.access``) read this map
+and nothing else. A user must be active staff and hold every permission listed (a superuser
+holds them all). The events API is the one operation for a source system's API key instead of
+a user.
 
 ``ROLE_GRANTS`` is the single source of what each role (a Django group) holds; the groups are
 brought in line with it after every ``migrate`` and ``flush`` and by ``demo_load``
@@ -56,6 +57,9 @@ READ_PAINPOINTS = need("analysis.view_painpoints")
 READ_EMERGING = need("analysis.view_emergingtopic")
 ACT_ON_EMERGING = need("analysis.change_emergingtopic", "analysis.change_topic")
 DISCOVER_EMERGING = need("analysis.change_emergingtopic")
+READ_RESPONSES = need("responses.view_response", "responses.view_answer")
+# A respondent's email and phone (and only with the response's consent to be contacted).
+READ_CONTACTS = need("responses.view_respondent")
 
 # (URL name, HTTP method) -> need. HEAD follows GET; OPTIONS is allowed to whoever may do one
 # of the endpoint's operations. An operation missing here is refused.
@@ -120,6 +124,17 @@ ADMIN_VIEWS: dict[str, Need] = {
     "admin:analysis_painpointreport_changelist": READ_PAINPOINTS,
     "admin:analysis_painpoints_surveys": READ_PAINPOINTS,
     "admin:analysis_painpoints_survey": READ_PAINPOINTS,
+}
+
+
+# Workspace URL name -> need: the process owners' pages under /workspace/ (staff login; the
+# check is ``config.access.workspace_page``). A section of a page may need more (the funnel
+# READ_FUNNEL, contact details READ_CONTACTS); the page checks it with ``user_meets``.
+WORKSPACE_PAGES: dict[str, Need] = {
+    "workspace:overview": READ_PAINPOINTS,
+    "workspace:painpoints": READ_PAINPOINTS,
+    "workspace:topic": READ_PAINPOINTS,
+    "workspace:response": READ_RESPONSES,
 }
 
 
@@ -189,6 +204,10 @@ def admin_action_need(model_label: str, action: str) -> Need | None:
 
 def admin_view_need(url_name: str) -> Need | None:
     return ADMIN_VIEWS.get(url_name)
+
+
+def workspace_page_need(url_name: str) -> Need | None:
+    return WORKSPACE_PAGES.get(url_name)
 
 
 def user_meets(user, requirement: Need | None) -> bool:

@@ -1,4 +1,4 @@
-"""Root URLs: admin, the API under /api/v1/, its schema and docs, language switching."""
+"""Root URLs: the workspace, admin, the API under /api/v1/, its schema and docs, language switching."""
 
 from django.conf import settings
 from django.contrib import admin
@@ -18,8 +18,10 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    # Process owners land in the workspace (its login is the admin's); the admin stays at /admin/.
+    path("", RedirectView.as_view(pattern_name="workspace:overview", permanent=False)),
     path("admin/", admin.site.urls),
+    path("workspace/", include("workspace.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "surveys",
     "responses",
     "analysis",
+    "workspace",
     "ops",
 ]
 

@@ -5,12 +5,18 @@ Reads only (two grouped queries, whatever the number of rows). The window is the
 day (when the event was turned into an invitation or a suppression) in the site's time zone,
 both ends inclusive. Stages count timestamps, not the current status, so an invitation that
 was opened and later expired still counts as opened; the response rate is completed / sent.
+
+``filters`` narrows both sides to one segment, named as the responses' segments are
+(``analysis``' facts): ``respondent_type`` (the respondent's type), ``locale`` (the invitation's
+language; for a suppression, the respondent's), ``channel`` (invitations only: a suppressed
+event has no channel) and any event attribute (``city``, ``district_type``...).
 """
 
 import datetime as dt
 import re
 import zoneinfo
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -103,6 +109,29 @@ def _window(qs, *, date_from: dt.date | None, date_to: dt.date | None):
     return qs
 
 
+def _filtered(invitations, suppressions, filters: Mapping[str, str]):
+    for index, (key, value) in enumerate(filters.items()):
+        name = f"segment_filter_{index}"  # not the key itself: a key may hold "__"
+        if key == "respondent_type":
+            invitations = invitations.filter(respondent__type=value)
+            suppressions = suppressions.filter(respondent__type=value)
+        elif key == "locale":
+            invitations = invitations.filter(locale=value)
+            suppressions = suppressions.filter(respondent__locale=value)
+        elif key == "channel":
+            invitations = invitations.filter(channel=value)
+            suppressions = suppressions.none()
+        else:
+            # Attribute values are compared as text (a posted 3 matches the filter "3").
+            invitations = invitations.alias(
+                **{name: KeyTextTransform(key, KeyTransform("attributes", "context"))}
+            ).filter(**{name: value})
+            suppressions = suppressions.alias(**{name: KeyTextTransform(key, "event__attributes")}).filter(
+                **{name: value}
+            )
+    return invitations, suppressions
+
+
 def _group_expressions(group_by: str) -> tuple:
     """(expression for invitations, expression for suppressions) of the group key."""
     if group_by == "channel":
@@ -118,12 +147,28 @@ def _group_expressions(group_by: str) -> tuple:
 
 
 def funnel_report(
-    *, survey: Survey, group_by: str = "", date_from: dt.date | None = None, date_to: dt.date | None = None
+    *,
+    survey: Survey,
+    group_by: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    filters: Mapping[str, str] | None = None,
 ) -> FunnelReport:
     group_by = funnel_group_by_validate(group_by)
     invitation_key, suppression_key = _group_expressions(group_by)
 
     invitations = _window(Invitation.objects.filter(survey=survey), date_from=date_from, date_to=date_to)
+    suppressions = _window(Suppression.objects.filter(survey=survey), date_from=date_from, date_to=date_to)
+    for key in filters or {}:
+        if not ATTRIBUTE_PATTERN.fullmatch(key):
+            raise ValidationError(
+                {
+                    "filters": [
+                        ValidationError(_("Use an attribute name (letters, digits, _)."), code="invalid")
+                    ]
+                }
+            )
+    invitations, suppressions = _filtered(invitations, suppressions, filters or {})
     invitations = invitations.annotate(group=invitation_key) if invitation_key is not None else invitations
     invitation_rows = invitations.values(*(["group"] if invitation_key is not None else [])).annotate(
         invitations=Count("id"),
@@ -135,7 +180,6 @@ def funnel_report(
         bounced=Count("id", filter=Q(status=Invitation.Status.BOUNCED)),
         expired=Count("id", filter=Q(status=Invitation.Status.EXPIRED)),
     )
-    suppressions = _window(Suppression.objects.filter(survey=survey), date_from=date_from, date_to=date_to)
     if suppression_key is not None:
         suppressions = suppressions.annotate(group=suppression_key)
     grouped = group_by and suppression_key is not None

@@ -1,0 +1,85 @@
+"""The workspace's pages: each parses the one filter (``workspace.filters``), reads through the
+selectors and renders inside the shell (``workspace.page``)."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from config.access import workspace_page
+from workspace import selectors
+from workspace.filters import filters_parse
+from workspace.page import page_render
+
+
+@workspace_page("workspace:overview")
+def overview(request):
+    filters, form = filters_parse(request.GET)
+    context = {}
+    if filters.is_valid and filters.survey is not None:
+        context = selectors.overview_for(filters=filters, user=request.user, lang=get_language())
+    return page_render(
+        request,
+        "workspace/overview.html",
+        url_name="workspace:overview",
+        title=_("Overview"),
+        filters=filters,
+        form=form,
+        context=context,
+    )
+
+
+@workspace_page("workspace:painpoints")
+def painpoints(request):
+    filters, form = filters_parse(request.GET)
+    context = {}
+    if filters.is_valid and filters.survey is not None:
+        context = selectors.painpoints_page_for(filters=filters, lang=get_language())
+    return page_render(
+        request,
+        "workspace/painpoints.html",
+        url_name="workspace:painpoints",
+        title=_("Pain points"),
+        filters=filters,
+        form=form,
+        context=context,
+    )
+
+
+@workspace_page("workspace:topic")
+def topic(request, key: str):
+    filters, form = filters_parse(request.GET)
+    context = {"topic_key": key}
+    title = _("Topic")
+    if filters.is_valid and filters.survey is not None:
+        context = selectors.topic_page_for(filters=filters, key=key, lang=get_language())
+        if context is None:
+            raise Http404(_("No topic %(key)s in this survey.") % {"key": key})
+        title = context["label"]
+    return page_render(
+        request,
+        "workspace/topic.html",
+        url_name="workspace:painpoints",
+        title=title,
+        filters=filters,
+        form=form,
+        context=context,
+    )
+
+
+@workspace_page("workspace:response")
+def response(request, response_id: int):
+    found = selectors.response_page_for(response_id=response_id, user=request.user, lang=get_language())
+    if found is None:
+        raise Http404(_("No response %(id)s.") % {"id": response_id})
+    filters, form = filters_parse(request.GET)
+    return page_render(
+        request,
+        "workspace/response.html",
+        url_name="workspace:response",
+        title=_("Response %(id)s") % {"id": response_id},
+        filters=filters,
+        form=form,
+        context=found,
+    )
