@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from workspace import views
+from workspace import explore_views, views
 
 app_name = "workspace"
 
@@ -11,4 +11,7 @@ urlpatterns = [
     path("painpoints/", views.painpoints, name="painpoints"),
     path("topics/<slug:key>/", views.topic, name="topic"),
     path("responses/<int:response_id>/", views.response, name="response"),
+    path("segments/", explore_views.segments, name="segments"),
+    path("comments/", explore_views.comments, name="comments"),
+    path("drivers/", explore_views.drivers, name="drivers"),
 ]
