@@ -8,7 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from config.access import workspace_page
-from workspace import selectors
+from workspace import charts, selectors
 from workspace.filters import filters_parse
 from workspace.page import page_render
 
@@ -19,6 +19,12 @@ def overview(request):
     context = {}
     if filters.is_valid and filters.survey is not None:
         context = selectors.overview_for(filters=filters, user=request.user, lang=get_language())
+        if context["metric"]["by_period"]:
+            context["trend_chart"] = charts.metric_trend_chart(
+                context["metric"]["by_period"], context["metric_name"]
+            )
+        if context["funnel"]:
+            context["funnel_chart"] = charts.funnel_steps_chart(context["funnel"])
     return page_render(
         request,
         "workspace/overview.html",
@@ -36,6 +42,10 @@ def painpoints(request):
     context = {}
     if filters.is_valid and filters.survey is not None:
         context = selectors.painpoints_page_for(filters=filters, lang=get_language())
+        for row in context["rows"]:
+            row["sparkline"] = charts.share_sparkline(row["weekly"], row["label_text"])
+        if context["rows"]:
+            context["impact_chart"] = charts.impact_chart(context["rows"])
     return page_render(
         request,
         "workspace/painpoints.html",
@@ -57,6 +67,9 @@ def topic(request, key: str):
         if context is None:
             raise Http404(_("No topic %(key)s in this survey.") % {"key": key})
         title = context["label"]
+        context["trend_chart"] = charts.share_trend_chart(context["weekly"], title)
+        if context["heat"]:
+            context["heat_chart"] = charts.segment_heat_map(context["heat"], title)
     return page_render(
         request,
         "workspace/topic.html",
