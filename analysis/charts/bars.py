@@ -84,17 +84,16 @@ def _value_text(x: float, y: float, value: float | None, fmt: Format, small: boo
 
 
 def _bar_rect(prefix: str, scale: Scale, value: float, y: float, height: float, fill: str, overlay: str):
+    """A bar from zero to ``value``; ``overlay`` "small" draws it pale, outlined and hatched (a
+    small sample), any other overlay is the series' pattern."""
     x0, x1 = scale(0.0), scale(value)
     left, size = min(x0, x1), abs(x1 - x0)
-    out = (
-        f'<rect class="chart-bar{" chart-bar-negative" if value < 0 else ""}" x="{num(left)}" y="{num(y)}" '
-        f'width="{num(size)}" height="{num(height)}" fill="{fill}"/>'
-    )
+    geometry = f'x="{num(left)}" y="{num(y)}" width="{num(size)}" height="{num(height)}"'
+    pale = f' fill-opacity="0.45" stroke="{fill}"' if overlay == "small" else ""
+    classes = "chart-bar chart-bar-negative" if value < 0 else "chart-bar"
+    out = f'<rect class="{classes}" {geometry} fill="{fill}"{pale}/>'
     if overlay:
-        out += (
-            f'<rect x="{num(left)}" y="{num(y)}" width="{num(size)}" height="{num(height)}" '
-            f'fill="url(#{prefix}-{overlay})"/>'
-        )
+        out += f'<rect {geometry} fill="url(#{prefix}-{overlay})"/>'
     return out
 
 
@@ -111,11 +110,13 @@ def bar_chart(
     label_width: int = 200,
 ) -> Chart:
     """Horizontal bars in the given order (rank them before), negative values left of the zero
-    line, each interval as a whisker; a small sample is hatched and its value marked ``*``."""
+    line, each interval as a whisker; a small sample is hatched and its value marked ``*``. The
+    table has an interval column when any bar has an interval."""
     rows = [Bar(b.label, finite(b.value), finite(b.low), finite(b.high), b.small_sample) for b in bars]
+    kept = 3 if any(b.low is not None and b.high is not None for b in rows) else 2
     table = Table(
         caption=title,
-        columns=(label_header, value_header, words.interval),
+        columns=(label_header, value_header, words.interval)[:kept],
         rows=tuple(
             (
                 b.label,
@@ -123,7 +124,7 @@ def bar_chart(
                 if b.value is None
                 else fmt(b.value) + (f" ({words.small_sample})" if b.small_sample else ""),
                 interval_text(b.low, b.high, fmt),
-            )
+            )[:kept]
             for b in rows
         ),
     )

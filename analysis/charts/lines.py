@@ -121,6 +121,16 @@ def trend_chart(
         f'stroke="{MUTED}"/>',
     ]
     for run in _runs(rows, lambda p: p.low is not None and p.high is not None):
+        if len(run) == 1:  # a band needs two periods: a lone one shows its interval as a bar
+            p = run[0]
+            at, low, high = x(p.x), y(p.low), y(p.high)
+            body.append(
+                f'<g class="chart-band" stroke="{INK}" stroke-width="1.5">'
+                f'<line x1="{num(at)}" x2="{num(at)}" y1="{num(low)}" y2="{num(high)}"/>'
+                f'<line x1="{num(at - 5)}" x2="{num(at + 5)}" y1="{num(low)}" y2="{num(low)}"/>'
+                f'<line x1="{num(at - 5)}" x2="{num(at + 5)}" y1="{num(high)}" y2="{num(high)}"/></g>'
+            )
+            continue
         upper = [f"{num(x(p.x))},{num(y(p.high))}" for p in run]
         lower = [f"{num(x(p.x))},{num(y(p.low))}" for p in reversed(run)]
         outline = " ".join(upper + lower)

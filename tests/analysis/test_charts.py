@@ -102,9 +102,9 @@ def test_bar_chart_geometry_whiskers_and_table():
     ]
     assert [a["x1"] for a in attrs(root, "line", "chart-grid")] == ["200", "292", "384", "476", "568"]
     rects = attrs(root, "rect", "chart-bar")
-    assert [(r["x"], r["y"], r["width"], r["height"], r["fill"]) for r in rects] == [
-        ("292", "13", "150.9", "14", "#2f6f9f"),
-        ("255.2", "37", "36.8", "14", "#8a8a8a"),
+    assert [(r["x"], r["y"], r["width"], r["height"], r["fill"], r.get("fill-opacity")) for r in rects] == [
+        ("292", "13", "150.9", "14", "#2f6f9f", None),
+        ("255.2", "37", "36.8", "14", "#8a8a8a", "0.45"),
     ]
     whiskers = [
         [line.attrib for line in g] for g in root.iter(SVG + "g") if g.get("class") == "chart-interval"
@@ -113,7 +113,7 @@ def test_bar_chart_geometry_whiskers_and_table():
         ("349", "512.8", "20"),
         ("218.4", "319.6", "44"),
     ]
-    # the small sample is hatched and its value marked
+    # the small sample is pale, hatched and its value marked
     assert 'fill="url(#' in chart.svg and "-small)" in chart.svg
     assert [
         t.itertext() and "".join(t.itertext())
@@ -239,7 +239,20 @@ def test_no_data_in_the_callers_language():
         words=Words(no_data="暂无数据"),
     )
     assert ">暂无数据</text>" in chart.svg
-    assert chart.table == Table(caption="影响", columns=("主题", "影响", "95% interval"), rows=())
+    assert chart.table == Table(caption="影响", columns=("主题", "影响"), rows=())
+
+
+def test_bar_table_has_no_interval_column_when_no_bar_has_one():
+    chart = bar_chart(
+        [Bar("配送慢", 3), Bar("Cold food", 1)],
+        title="Mentions",
+        label_header="Topic",
+        value_header="n",
+        fmt=whole,
+    )
+    assert chart.table == Table(
+        caption="Mentions", columns=("Topic", "n"), rows=(("配送慢", "3"), ("Cold food", "1"))
+    )
 
 
 def test_trend_ticks_band_points_and_thinned_dates():
