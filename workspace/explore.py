@@ -20,6 +20,7 @@ from analysis.selectors.search import HIGH, LOW, MID, comment_search, score_band
 from analysis.selectors.segments import segment_attributes, segments_for_scope
 from analysis.text.language import EN, MIXED, ZH
 from workspace import labels
+from workspace.charts import words as chart_text_words
 from workspace.filters import Filters
 from workspace.selectors import metric_name
 from workspace.templatetags.workspace_format import number
@@ -37,20 +38,6 @@ class PageError:
     field: str
     label: str
     message: str
-
-
-def chart_words() -> charts.Words:
-    return charts.Words(
-        no_data=_("No data"),
-        value=_("Value"),
-        interval=_("95% interval"),
-        n=_("n"),
-        small_sample=_("small sample"),
-        table_hint=_("The same data is shown as a table."),
-        count=_("Count"),
-        of_first=_("Of the first step"),
-        of_previous=_("Of the previous step"),
-    )
 
 
 def metric_format(metric: str | None) -> Callable[[float], str]:
@@ -117,7 +104,7 @@ def segments_page_for(*, filters: Filters, query: Mapping, lang: str) -> dict[st
     found = segments_for_scope(scope=scope, keys=chosen)
     metric = found["metric"]
     fmt, diff = metric_format(metric), difference_format(metric)
-    words = chart_words()
+    words = chart_text_words()
     sections = []
     for key in chosen:
         rows = []
@@ -348,7 +335,7 @@ def drivers_page_for(*, filters: Filters, lang: str) -> dict[str, Any]:
             label_header=_("Driver"),
             value_header=_("Importance (points of R²)"),
             fmt=lambda value: number(value, 1),
-            words=chart_words(),
+            words=chart_text_words(),
             label_width=260,
         )
     return {
