@@ -143,6 +143,7 @@ WORKSPACE_PAGES |= {
     "workspace:segments": READ_PAINPOINTS,
     "workspace:comments": READ_COMMENTS,
     "workspace:drivers": READ_PAINPOINTS,
+    "workspace:processes": READ_PAINPOINTS,
 }
 
 

@@ -1,4 +1,4 @@
-"""What the segments, comments and key-drivers pages show, read through the analysis selectors
+"""What the segments, comments, key-drivers and process pages show, read through the analysis selectors
 (``analysis.selectors.segments``, ``.search``, ``.drivers``; their maths is the pure modules').
 Here: the page's own parameters, labels in words, numbers for the page's language, the charts."""
 
@@ -15,6 +15,8 @@ from analysis import charts
 from analysis.metrics import spec_for
 from analysis.models import Topic
 from analysis.selectors import drivers as driver_selectors
+from analysis.selectors import painpoints_for_scope
+from analysis.selectors import processes as process_selectors
 from analysis.selectors import scope as base
 from analysis.selectors.search import HIGH, LOW, MID, comment_search, score_band_parse
 from analysis.selectors.segments import segment_attributes, segments_for_scope
@@ -22,7 +24,7 @@ from analysis.text.language import EN, MIXED, ZH
 from workspace import labels
 from workspace.charts import words as chart_text_words
 from workspace.filters import Filters
-from workspace.selectors import metric_name
+from workspace.selectors import metric_name, topic_label
 from workspace.templatetags.workspace_format import number
 
 MAX_ATTRIBUTES = 4
@@ -345,4 +347,131 @@ def drivers_page_for(*, filters: Filters, lang: str) -> dict[str, Any]:
         "r_squared": found["r_squared"],
         "error": found["error"],
         "chart": chart,
+    }
+
+
+# -- process views (the seed's process owners) ----------------------------------------------------------
+
+
+def _percent(value: float) -> str:
+    return f"{number(value * 100, 1)}%"
+
+
+def _rate_text(result: dict) -> dict:
+    return {
+        "value_text": "–" if result["value"] is None else _percent(result["value"]),
+        "interval_text": "–"
+        if result["low"] is None
+        else f"{_percent(result['low'])} – {_percent(result['high'])}",
+    }
+
+
+def processes_page_for(*, filters: Filters, lang: str) -> dict[str, Any]:
+    scope = filters.scope()
+    report = painpoints_for_scope(
+        survey=scope.survey, date_from=scope.date_from, date_to=scope.date_to, filters=scope.filters
+    )
+    names = topic_names(scope.survey, lang)
+    stages = []
+    for row in process_selectors.stages_for_scope(scope=scope, ranked_topics=report["topics"]):
+        score = row["score"]
+        result = score["result"] if score else None
+        stages.append(
+            {
+                "stage": row["stage"],
+                "label": labels.stage_label(row["stage"]),
+                "score": result,
+                "scale_text": f"{score['scale'][0]}–{score['scale'][1]}" if score else "",
+                "value_text": "–" if not result or result["value"] is None else number(result["value"], 2),
+                "interval_text": (
+                    "–"
+                    if not result or result["low"] is None
+                    else f"{number(result['low'], 2)} – {number(result['high'], 2)}"
+                ),
+                "topics": [
+                    {
+                        **t,
+                        "label_text": topic_label(t, lang),
+                        "impact_text": "–" if t.get("impact") is None else number(t["impact"], 1),
+                    }
+                    for t in row["topics"]
+                ],
+            }
+        )
+    riders = process_selectors.rider_experience_for_scope(scope=scope)
+    satisfaction = [
+        {
+            "label": labels.text_in(r["label"], lang, labels.humanise(r["item"] or r["question"])),
+            "n": r["result"]["n"],
+            "small_sample": r["result"]["small_sample"],
+            "top_text": _("%(low)s–%(high)s of %(min)s–%(max)s")
+            % {"low": r["scale"][1] - 1, "high": r["scale"][1], "min": r["scale"][0], "max": r["scale"][1]},
+            **_rate_text(r["result"]),
+        }
+        for r in riders["satisfaction"]
+    ]
+    complaints = riders["complaints"]
+    on_time = riders["on_time"]
+    scenario = process_selectors.complaints_by_scenario(scope=scope)
+    words = chart_text_words()
+    attributes = []
+    for key, rows in scenario["by_attribute"].items():
+        shown = []
+        for row in rows:
+            versus = row["versus_rest"]
+            shown.append(
+                {
+                    "value": row["value"],
+                    "label": labels.segment_value_label(key, row["value"]),
+                    "responses": row["responses"],
+                    "complaints": row["complaints"],
+                    "result": row["result"],
+                    "small_sample": row["result"]["small_sample"],
+                    "difference_text": (
+                        "–"
+                        if not versus or versus["difference"] is None
+                        else difference_format("rate")(versus["difference"])
+                    ),
+                    "p_value": versus["p_value"] if versus else None,
+                    "significant": bool(versus and versus["significant"]),
+                    "topics_text": ", ".join(
+                        f"{names.get(t, labels.humanise(t))} ({number(n, 0)})" for t, n in row["topics"][:3]
+                    ),
+                    **_rate_text(row["result"]),
+                }
+            )
+        chart = charts.bar_chart(
+            [
+                charts.Bar(
+                    r["label"],
+                    r["result"]["value"],
+                    r["result"]["low"],
+                    r["result"]["high"],
+                    r["small_sample"],
+                )
+                for r in shown
+            ],
+            title=_("Complaint rate by %(attribute)s") % {"attribute": labels.segment_key_label(key)},
+            label_header=labels.segment_key_label(key),
+            value_header=_("Complaint rate"),
+            fmt=_percent,
+            words=words,
+        )
+        attributes.append({"key": key, "label": labels.segment_key_label(key), "rows": shown, "chart": chart})
+    return {
+        "stages": stages,
+        "riders": {
+            "satisfaction": satisfaction,
+            "complaints": {
+                **complaints,
+                **_rate_text(complaints["result"]),
+                "topics_text": ", ".join(names.get(t, labels.humanise(t)) for t in complaints["topics"]),
+            },
+            "on_time": {**on_time, **_rate_text(on_time["result"])} if on_time else None,
+        },
+        "scenario": {
+            "responses": scenario["responses"],
+            "complaining": scenario["complaining"],
+            "attributes": attributes,
+        },
     }

@@ -1,4 +1,4 @@
-"""The segments, comments and key-drivers pages (``workspace.explore`` reads their data); each
+"""The segments, comments, key-drivers and process pages (``workspace.explore`` reads their data); each
 parses the one filter, then its own parameters, and renders inside the shell."""
 
 from __future__ import annotations
@@ -58,4 +58,15 @@ def drivers(request):
         context = explore.drivers_page_for(filters=filters, lang=get_language())
     return _render(
         request, "workspace/drivers.html", "workspace:drivers", _("Key drivers"), filters, form, context
+    )
+
+
+@workspace_page("workspace:processes")
+def processes(request):
+    filters, form = filters_parse(request.GET)
+    context: dict = {}
+    if filters.is_valid and filters.survey is not None:
+        context = explore.processes_page_for(filters=filters, lang=get_language())
+    return _render(
+        request, "workspace/processes.html", "workspace:processes", _("Process views"), filters, form, context
     )

@@ -14,4 +14,5 @@ urlpatterns = [
     path("segments/", explore_views.segments, name="segments"),
     path("comments/", explore_views.comments, name="comments"),
     path("drivers/", explore_views.drivers, name="drivers"),
+    path("processes/", explore_views.processes, name="processes"),
 ]

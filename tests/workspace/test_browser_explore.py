@@ -18,7 +18,7 @@ PERIOD = "from=2026-05-04&to=2026-05-10"
 
 def test_owner_compares_segments_and_searches_comments(browser, live_server, screenshot_dir):
     # given the workspace's fixed data set, a comment holding a script, and a process owner
-    survey, version = analysed_survey()
+    _survey, version = analysed_survey()
     for index, (nps, why, city, district, locale) in enumerate(ROWS):
         response = completed(
             version,
