@@ -111,6 +111,8 @@ def main() -> int:
             [
                 "",
                 "The platform is running. Press Ctrl-C to stop it.",
+                f"  Workspace (log in as owner):              {site}/workspace/",
+                f"    pain points of the demo survey:         {site}/workspace/painpoints/?survey=customer-after-delivery",
                 f"  Admin (survey builder, rules, taxonomy):  {site}/admin/",
                 f"  Pain points (log in as owner):            {site}/admin/analysis/painpointreport/",
                 f"  Invitation funnel:                        {site}/admin/responses/funnel/",

@@ -152,4 +152,6 @@ def segment_heat_map(rows: list[dict], label: str) -> Chart:
         title=_("%(topic)s by segment: share of comments and detractor rate") % {"topic": label},
         row_header=_("Segment"),
         words=words(),
+        width=720,
+        label_width=280,
     )

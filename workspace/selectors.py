@@ -11,8 +11,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from analysis import metrics as metric_maths
-from analysis.models import CommentAnalysis, CommentTopic, ResponseFacts, Topic
+from analysis.models import CommentAnalysis, CommentTopic, ResponseFacts, Taxonomy, Topic
 from analysis.painpoints.counts import MIN_RANKED_MENTIONS, Counts, detractor_rate, rate_from_scores
+from analysis.painpoints.segments import COMBINATION_SEPARATOR
 from analysis.selectors import comments as comment_selectors
 from analysis.selectors import metrics_for_scope, painpoints_for_scope, tables
 from analysis.selectors import scope as base
@@ -178,15 +179,16 @@ def metric_name(metric: str | None) -> str:
 
 
 def _segment_text(segment: dict) -> str:
-    """``district_type=office`` (or a pair ``city|district_type``) in words."""
-    keys = str(segment.get("column", "")).split("|")
-    values = segment.get("value")
-    values = values if isinstance(values, list | tuple) else str(values or "").split("|")
-    parts = [
-        f"{labels.segment_key_label(k)}: {labels.segment_value_label(k, str(v))}"
-        for k, v in zip(keys, values, strict=False)
-    ]
-    return " + ".join(parts)
+    """A lift's segment in words: ``district_type`` = ``office``, or a combination
+    (``locale & scenario`` = ``en & peak``) as "Language: English + Scenario: Peak hours"."""
+    keys = str(segment.get("column", "")).split(COMBINATION_SEPARATOR)
+    values = str(segment.get("value", "")).split(COMBINATION_SEPARATOR)
+    if len(keys) != len(values):  # a value holding the separator itself: shown as it is
+        values = [str(segment.get("value", ""))] + [""] * (len(keys) - 1)
+    return " + ".join(
+        f"{labels.segment_key_label(k)}: {labels.segment_value_label(k, v)}"
+        for k, v in zip(keys, values, strict=True)
+    )
 
 
 def painpoints_page_for(*, filters: Filters, lang: str) -> dict[str, Any]:
@@ -219,9 +221,19 @@ def painpoints_page_for(*, filters: Filters, lang: str) -> dict[str, Any]:
         "report": report,
         "rows": rows,
         "strengths": strengths,
-        "coverage": report.get("coverage"),
+        "coverage": coverage_for(report.get("coverage"), lang),
         "weeks": weeks,
     }
+
+
+def coverage_for(coverage: dict | None, lang: str) -> dict | None:
+    """The taxonomy's coverage of the scope's comments (when the ranking reports it), with the
+    taxonomy's name in words."""
+    if not coverage:
+        return None
+    key = coverage.get("taxonomy")
+    name = Taxonomy.objects.filter(key=key).values_list("name", flat=True).first() if key else None
+    return {**coverage, "taxonomy_name": labels.text_in(name, lang) or (labels.humanise(key) if key else "")}
 
 
 # -- a topic ----------------------------------------------------------------------------------------
@@ -282,7 +294,8 @@ def heat_rows(scope: base.Scope, key: str, metric: str | None) -> list[dict]:
     for row in rows:
         if len(by_key[row["key"]]) < MAX_HEAT_VALUES:
             by_key[row["key"]].append(row)
-    return [row for found in by_key.values() for row in found]
+    # A key with one value in the scope compares nothing (every comment is in it).
+    return [row for found in by_key.values() if len(found) > 1 for row in found]
 
 
 def verbatims(scope: base.Scope, key: str, keywords: list[str]) -> list[dict]:

@@ -9,7 +9,8 @@ app_name = "workspace"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("painpoints/", views.painpoints, name="painpoints"),
-    path("topics/<slug:key>/", views.topic, name="topic"),
+    # a taxonomy topic's key, or a discovered topic's (``~<id>``)
+    path("topics/<str:key>/", views.topic, name="topic"),
     path("responses/<int:response_id>/", views.response, name="response"),
     path("segments/", explore_views.segments, name="segments"),
     path("comments/", explore_views.comments, name="comments"),

@@ -189,6 +189,8 @@ def test_topic_page_trend_heat_map_keywords_and_verbatims(data, client_for):
     assert heat[("District type", "Office building")] == (4, 2, 0.5, True)
     assert heat[("District type", "Campus")] == (1, 1, 1.0, True)
     assert heat[("Language", "English")] == (1, 1, 1.0, True)
+    # one channel and one respondent type in the scope: nothing to compare, left out
+    assert {r["key"] for r in context["heat"]} == {"city", "district_type", "locale"}
     assert [len(context["heat_chart"].table.rows), context["heat_chart"].kind] == [
         len(context["heat"]),
         "heatmap",
@@ -320,3 +322,58 @@ def test_bad_filters_are_named_on_the_page(data, client_for, url, query, text):
     assert response.status_code == 400
     assert text in response.content.decode()
     assert "rows" not in response.context and "metric" not in response.context
+
+
+def test_discovered_topics_strengths_and_coverage_are_shown_as_the_ranking_gives_them(
+    data, client_for, monkeypatch
+):
+    # given a ranking that also holds a discovered topic, a strength and the taxonomy's coverage
+    from workspace import selectors
+
+    real = selectors.painpoints_for_scope
+
+    def with_discovered(**kwargs):
+        report = real(**kwargs)
+        discovered = {
+            **report["topics"][0],
+            "key": "~7",
+            "label": {"zh-hans": "发票 · 开票", "en": "invoice · receipt"},
+            "discovered": True,
+            "impact": 0.5,
+        }
+        report["topics"] = [*report["topics"], discovered]
+        report["strengths"] = [
+            {
+                "key": "taste",
+                "label": {"zh-hans": "口味", "en": "Taste"},
+                "mentions": 3,
+                "complaint_mentions": 1,
+                "share": 0.375,
+            }
+        ]
+        report["coverage"] = {
+            "taxonomy": "food_delivery",
+            "comments": 8,
+            "covered_comments": 6,
+            "coverage": 0.75,
+            "clause_coverage": 0.6,
+            "threshold": 0.5,
+            "fits": True,
+            "ranked": "taxonomy_and_discovered",
+        }
+        return report
+
+    monkeypatch.setattr(selectors, "painpoints_for_scope", with_discovered)
+    # when the owner opens the pain points
+    response = _get(client_for("owner"), "/workspace/painpoints/", survey=data["survey"].key, **PERIOD)
+    html = response.content.decode()
+    # then the discovered topic is in the same table, in words, marked, linked to its page
+    last = response.context["rows"][-1]
+    assert (last["label_text"], last["discovered"]) == ("invoice · receipt", True)
+    assert 'href="/workspace/topics/~7/?survey=after-delivery' in html
+    assert html.count('<span class="ws-new">discovered</span>') == 1
+    # and the strength apart, and the coverage in words (the taxonomy's name, not its key)
+    assert [(s["label_text"], s["mentions"]) for s in response.context["strengths"]] == [("Taste", 3)]
+    assert 'id="strengths-table"' in html
+    assert "covers 75.0% of the 8 comments" in html
+    assert "food_delivery" not in html
