@@ -26,6 +26,7 @@ from analysis.charts.core import (
     frame,
     interval_text,
     label,
+    label_column,
     num,
     series_overlay,
     text_width,
@@ -108,10 +109,12 @@ def bar_chart(
     words: Words = Words(),  # noqa: B008 - frozen, shared safely
     width: int = 640,
     label_width: int = 200,
+    whole_ticks: bool = False,
 ) -> Chart:
     """Horizontal bars in the given order (rank them before), negative values left of the zero
     line, each interval as a whisker; a small sample is hatched and its value marked ``*``. The
-    table has an interval column when any bar has an interval."""
+    table has an interval column when any bar has an interval. The label column is as wide as
+    the longest label, at most ``label_width``; ``whole_ticks`` for counts."""
     rows = [Bar(b.label, finite(b.value), finite(b.low), finite(b.high), b.small_sample) for b in bars]
     kept = 3 if any(b.low is not None and b.high is not None for b in rows) else 2
     table = Table(
@@ -130,7 +133,12 @@ def bar_chart(
     )
     if not any(b.value is not None for b in rows):
         return empty_chart("bar", title, table, words, width)
-    ticks = ticks_for([v for b in rows for v in (b.value, b.low, b.high) if v is not None], include_zero=True)
+    ticks = ticks_for(
+        [v for b in rows for v in (b.value, b.low, b.high) if v is not None],
+        include_zero=True,
+        whole=whole_ticks,
+    )
+    label_width = label_column([b.label for b in rows], label_width)
     plot_left, plot_right = label_width, width - VALUE_COLUMN
     scale = Scale(ticks[0], ticks[-1], plot_left, plot_right)
     bottom = TOP + len(rows) * ROW
@@ -232,6 +240,7 @@ def grouped_bar_chart(
     if not known:
         return empty_chart("grouped", title, table, words, width)
     prefix = chart_id("grouped", title, table)
+    label_width = label_column([g.label for g in groups], label_width)
     legend, legend_height = _legend(prefix, series, width, label_width)
     top = TOP + legend_height
     block = len(series) * GROUP_PITCH + GROUP_GAP
@@ -309,6 +318,7 @@ def funnel_chart(
     largest = max((s.count for s in steps), default=0)
     if not largest:
         return empty_chart("funnel", title, table, words, width)
+    label_width = label_column([s.label for s in steps], label_width)
     plot_left, plot_right = label_width, width - FUNNEL_VALUE_COLUMN
     body = []
     for index, step in enumerate(steps):

@@ -132,9 +132,10 @@ def label(x: float, y: float, text: str, width: float, *, anchor: str = "start",
 _STEPS = (1.0, 2.0, 2.5, 5.0)
 
 
-def nice_ticks(low: float, high: float, max_ticks: int = 6) -> tuple[float, ...]:
+def nice_ticks(low: float, high: float, max_ticks: int = 6, *, whole: bool = False) -> tuple[float, ...]:
     """Round tick values covering [low, high]: the smallest step of 1, 2, 2.5 or 5 times a power
-    of ten giving at most ``max_ticks`` ticks; the first tick <= low, the last >= high.
+    of ten giving at most ``max_ticks`` ticks; the first tick <= low, the last >= high. ``whole``
+    keeps to whole-number steps (counts).
 
     (0, 8.2) -> 0, 2, 4, 6, 8, 10; (-2, 8.2) -> -2.5, 0, 2.5, 5, 7.5, 10; a single value v gets
     the ticks around it (0 -> 0 to 1).
@@ -150,9 +151,13 @@ def nice_ticks(low: float, high: float, max_ticks: int = 6) -> tuple[float, ...]
             pad = abs(low) * 0.1
             low, high = low - pad, high + pad
     exponent = math.floor(math.log10((high - low) / (max_ticks - 1)))
+    if whole:
+        exponent = max(exponent, 0)
     while True:
         for base in _STEPS:
             step = base * 10.0**exponent
+            if whole and step != int(step):
+                continue
             first, last = math.floor(low / step + 1e-9), math.ceil(high / step - 1e-9)
             if last - first <= max_ticks - 1:
                 digits = max(0, 1 - exponent)
@@ -213,12 +218,13 @@ def frame(
 ) -> Chart:
     """The ``<svg>`` around ``body`` (which refers to the patterns through ``chart_id``): role
     img, a title and an aria-label, a white background (readable on the admin's dark theme
-    too), and the font."""
+    too), and the font. Presentation attributes only, no ``style``: a Content-Security-Policy
+    without 'unsafe-inline' styles keeps the chart as drawn (static/css/charts.css scales it)."""
     prefix = chart_id(kind, title, table)
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}" role="img" '
         f'aria-label="{esc(title)}" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'font-family="{esc(FONT_FAMILY)}" font-size="{FONT_SIZE}" style="max-width:100%;height:auto">'
+        f'font-family="{esc(FONT_FAMILY)}" font-size="{FONT_SIZE}">'
         f"<title>{esc(title)}</title>"
         + (f"<desc>{esc(desc or words.table_hint)}</desc>" if desc or words.table_hint else "")
         + patterns(prefix)
@@ -244,11 +250,25 @@ def interval_text(low: float | None, high: float | None, fmt: Format) -> str:
     return "" if low is None or high is None else f"{fmt(low)} – {fmt(high)}"
 
 
-def ticks_for(values: Sequence[float], *, include_zero: bool, max_ticks: int = 6) -> tuple[float, ...]:
+def ticks_for(
+    values: Sequence[float], *, include_zero: bool, max_ticks: int = 6, whole: bool = False
+) -> tuple[float, ...]:
     known = [v for v in values if v is not None]
     if include_zero:
         known.append(0.0)
-    return nice_ticks(min(known), max(known), max_ticks) if known else nice_ticks(0.0, 1.0, max_ticks)
+    if not known:
+        known = [0.0, 1.0]
+    return nice_ticks(min(known), max(known), max_ticks, whole=whole)
+
+
+MIN_LABEL_COLUMN = 60
+
+
+def label_column(labels: Sequence[str], limit: float) -> float:
+    """The label column's width: the longest label plus a margin, at most ``limit`` (longer labels
+    are cut, see ``fit``), at least ``MIN_LABEL_COLUMN``."""
+    widest = max((text_width(text) for text in labels), default=0.0)
+    return float(min(limit, max(MIN_LABEL_COLUMN, math.ceil(widest) + 16)))
 
 
 def heat_colour(t: float) -> str:

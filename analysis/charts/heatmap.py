@@ -22,6 +22,7 @@ from analysis.charts.core import (
     frame,
     heat_colour,
     label,
+    label_column,
     num,
     text_on,
 )
@@ -112,6 +113,7 @@ def heat_map(
         low = column.low if column.low is not None else min(values, default=0.0)
         high = column.high if column.high is not None else max(values, default=0.0)
         ranges.append((low, high))
+    label_width = label_column([r.label for r in rows], label_width)
     cell_width = min(MAX_CELL, (width - label_width) / len(columns))
     actual_width = round(label_width + cell_width * len(columns))
     prefix = chart_id("heatmap", title, table)

@@ -4,6 +4,7 @@ table row."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -58,6 +59,20 @@ def _runs(items: Sequence, keep: Callable) -> list[list]:
     return [run for run in runs if run]
 
 
+def _label_stride(ticks: Sequence[tuple[float, str]], width: float, gap: float = 6) -> int:
+    """The smallest k such that labelling every k-th tick (from the first) leaves ``gap`` px
+    between neighbouring labels; a regular rhythm reads better than labels wherever they fit."""
+    for stride in range(1, len(ticks) + 1):
+        shown = ticks[::stride]
+        apart = all(
+            b_at - a_at >= (text_width(a) + text_width(b)) / 2 + gap
+            for (a_at, a), (b_at, b) in itertools.pairwise(shown)
+        )
+        if apart:
+            return stride
+    return max(1, len(ticks))
+
+
 def trend_chart(
     points: Sequence[Point],
     *,
@@ -72,8 +87,8 @@ def trend_chart(
     height: int = 240,
 ) -> Chart:
     """The value per period as a line with a point per period (hollow for a small sample) over a
-    hatched band from low to high; y ticks at round steps, x labels by ``date_fmt``, thinned so
-    that none overlaps the one before."""
+    hatched band from low to high; y ticks at round steps, x labels by ``date_fmt`` on every
+    k-th period, k the smallest that keeps them apart."""
     rows = sorted(
         (Point(p.x, finite(p.value), finite(p.low), finite(p.high), p.n, p.small_sample) for p in points),
         key=lambda p: p.x,
@@ -153,21 +168,22 @@ def trend_chart(
             f'<circle class="chart-point" cx="{num(x(p.x))}" cy="{num(y(p.value))}" r="3.5" fill="{fill}" '
             f'stroke="{PALETTE[0]}" stroke-width="1.5"><title>{esc(tip)}</title></circle>'
         )
-    right_edge = float("-inf")
-    for p in rows:
-        at = x(p.x)
-        text = date_fmt(p.x)
-        half = text_width(text) / 2
+    ticks = [(x(p.x), date_fmt(p.x)) for p in rows]
+    stride = _label_stride(ticks, width)
+    for index, (at, text) in enumerate(ticks):
         body.append(
             f'<line x1="{num(at)}" x2="{num(at)}" y1="{num(plot_bottom)}" y2="{num(plot_bottom + 4)}" '
             f'stroke="{MUTED}"/>'
         )
-        if at - half > right_edge + 6 and at + half <= width:
+        if index % stride == 0:
+            # a long label at either end is aligned to the edge rather than cut off by it
+            half = text_width(text) / 2
+            place, anchor = (width - 2, "end") if at + half > width else (at, "middle")
+            place, anchor = (2, "start") if at - half < 0 else (place, anchor)
             body.append(
-                f'<text class="chart-tick" x="{num(at)}" y="{num(plot_bottom + 18)}" text-anchor="middle" '
-                f'fill="{MUTED}">{esc(text)}</text>'
+                f'<text class="chart-tick" x="{num(place)}" y="{num(plot_bottom + 18)}" '
+                f'text-anchor="{anchor}" fill="{MUTED}">{esc(text)}</text>'
             )
-            right_edge = at + half
     return frame("trend", title, table, width, height, "".join(body), words)
 
 

@@ -1,6 +1,7 @@
 """The pure chart module: ticks, geometry, escaping, tables and empty data (no database)."""
 
 import datetime as dt
+import itertools
 import re
 import xml.etree.ElementTree as ET
 
@@ -24,6 +25,7 @@ from analysis.charts import (
     heat_map,
     nice_ticks,
     sparkline,
+    text_width,
     trend_chart,
 )
 
@@ -76,6 +78,14 @@ def test_nice_ticks_cover_the_range_with_round_steps(low, high, ticks):
     assert nice_ticks(low, high) == ticks
 
 
+@pytest.mark.parametrize(
+    ("low", "high", "ticks"),
+    [(0, 12, (0, 5, 10, 15)), (0, 3, (0, 1, 2, 3)), (0, 0, (0, 1)), (0, 240, (0, 50, 100, 150, 200, 250))],
+)
+def test_whole_ticks_for_counts(low, high, ticks):
+    assert nice_ticks(low, high, whole=True) == ticks
+
+
 def test_nice_ticks_need_two_ticks_at_least():
     with pytest.raises(ValueError, match="max_ticks"):
         nice_ticks(0, 1, max_ticks=1)
@@ -90,7 +100,8 @@ def test_bar_chart_geometry_whiskers_and_table():
         bars, title="Impact", label_header="Topic", value_header="Impact", fmt=signed, tick_fmt=whole
     )
 
-    # then the axis runs -5..15 over x 200..568, zero at 292
+    # then the label column narrows to its minimum, 60 px (the longest label, Praise, is 43 px),
+    # and the axis runs -5..15 over x 60..568 (the value column takes the last 72), zero at 187
     root = parse(chart)
     assert (chart.kind, chart.width, chart.height, chart.empty) == ("bar", 640, 80, False)
     assert [t.text for t in root.iter(SVG + "text") if t.get("class") == "chart-tick"] == [
@@ -100,18 +111,18 @@ def test_bar_chart_geometry_whiskers_and_table():
         "10",
         "15",
     ]
-    assert [a["x1"] for a in attrs(root, "line", "chart-grid")] == ["200", "292", "384", "476", "568"]
+    assert [a["x1"] for a in attrs(root, "line", "chart-grid")] == ["60", "187", "314", "441", "568"]
     rects = attrs(root, "rect", "chart-bar")
     assert [(r["x"], r["y"], r["width"], r["height"], r["fill"], r.get("fill-opacity")) for r in rects] == [
-        ("292", "13", "150.9", "14", "#2f6f9f", None),
-        ("255.2", "37", "36.8", "14", "#8a8a8a", "0.45"),
+        ("187", "13", "208.3", "14", "#2f6f9f", None),
+        ("136.2", "37", "50.8", "14", "#8a8a8a", "0.45"),
     ]
     whiskers = [
         [line.attrib for line in g] for g in root.iter(SVG + "g") if g.get("class") == "chart-interval"
     ]
     assert [(w[0]["x1"], w[0]["x2"], w[0]["y1"]) for w in whiskers] == [
-        ("349", "512.8", "20"),
-        ("218.4", "319.6", "44"),
+        ("265.7", "491.8", "20"),
+        ("85.4", "225.1", "44"),
     ]
     # the small sample is pale, hatched and its value marked
     assert 'fill="url(#' in chart.svg and "-small)" in chart.svg
@@ -141,6 +152,8 @@ def test_svg_is_accessible():
     assert root.find(SVG + "desc").text == "The same data is shown as a table."
     # a white background: dark text stays readable on a dark page
     assert attrs(root, "rect", "chart-background")[0]["fill"] == "#ffffff"
+    # presentation attributes only: a Content-Security-Policy without inline styles keeps it
+    assert "style=" not in chart.svg
 
 
 def test_labels_and_titles_are_escaped_everywhere():
@@ -339,8 +352,8 @@ def test_heat_map_colours_per_column_and_marks_small_samples():
     root = parse(chart)
     cells = attrs(root, "rect", "chart-cell")
     assert [c["fill"] for c in cells] == ["#173f6e", "#849ab4", "#f1f6fb", "#ffffff", "#849ab4", "#587698"]
-    # two cells of 120 px after the 200 px labels; header, three rows, the note
-    assert (chart.width, chart.height) == (440, 4 + 26 + 3 * 26 + 22 + 4)
+    # two cells of 120 px after the 60 px labels; header, three rows, the note
+    assert (chart.width, chart.height) == (300, 4 + 26 + 3 * 26 + 22 + 4)
     texts = ["".join(t.itertext()) for t in root.iter(SVG + "text")]
     assert "50.0% *" in texts and "* small sample" in texts and "–" in texts
     assert len(attrs(root, "rect", "chart-small-sample")) == 1
@@ -368,9 +381,9 @@ def test_funnel_widths_and_rates():
         steps, title="Funnel", step_header="Step", count_fmt=lambda v: f"{v:,}", rate_fmt=pct1
     )
 
-    # bars over 200..512 against the largest step
+    # bars over 81..512 (labels up to Completed, 65 px, plus 16) against the largest step
     root = parse(chart)
-    assert [r["width"] for r in attrs(root, "rect", "chart-bar")] == ["312", "187.2", "0"]
+    assert [r["width"] for r in attrs(root, "rect", "chart-bar")] == ["431", "258.6", "0"]
     assert [t.text for t in root.iter(SVG + "text") if t.get("class") == "chart-value"] == [
         "1,000 · 100.0%",
         "600 · 60.0%",
@@ -408,11 +421,11 @@ def test_grouped_bars_side_by_side_with_intervals_and_a_legend():
     legend = next(g for g in root.iter(SVG + "g") if g.get("class") == "chart-legend")
     assert ["".join(t.itertext()) for t in legend.iter(SVG + "text")] == ["This month", "Last month"]
     bars = attrs(root, "rect", "chart-bar")
-    # axis -20..40 over 200..568: zero at 322.7
+    # axis -20..40 over 60..568: zero at 229.3
     assert [(b["x"], b["width"], b["fill"]) for b in bars] == [
-        ("322.7", "122.7", "#2f6f9f"),
-        ("322.7", "153.3", "#c2612c"),
-        ("292", "30.7", "#2f6f9f"),
+        ("229.3", "169.3", "#2f6f9f"),
+        ("229.3", "211.7", "#c2612c"),
+        ("187", "42.3", "#2f6f9f"),
     ]
     assert len([g for g in root.iter(SVG + "g") if g.get("class") == "chart-interval"]) == 3
     assert chart.table.columns == (
@@ -457,3 +470,47 @@ def test_two_charts_get_their_own_pattern_ids():
     assert ids[0] != ids[1]
     # the same chart drawn twice is the same markup
     assert a == bar_chart([Bar("a", 1.0)], title="A", label_header="l", value_header="v", fmt=whole)
+
+
+def test_a_year_of_weeks_keeps_its_date_labels_apart():
+    # given 52 weekly points on a 640 px chart, labels like "4 May"
+    start = dt.date(2026, 1, 5)
+    points = [Point(start + dt.timedelta(weeks=i), float(i % 7)) for i in range(52)]
+
+    chart = trend_chart(
+        points,
+        title="t",
+        period_header="p",
+        value_header="v",
+        fmt=whole,
+        date_fmt=lambda d: d.strftime("%-d %b"),
+    )
+
+    # then every week keeps its tick mark; every 5th week is labelled (11.06 px a week: four weeks
+    # are 44 px, less than two 43 px labels need with their 6 px gap), none touching the next
+    dates = [t for t in parse(chart).iter(SVG + "text") if t.get("class") == "chart-tick" and " " in t.text]
+    assert [t.text for t in dates][:4] == ["5 Jan", "9 Feb", "16 Mar", "20 Apr"]
+    assert len(dates) == 11
+    for before, after in itertools.pairwise(dates):
+        gap = float(after.get("x")) - float(before.get("x"))
+        assert gap >= (text_width(before.text) + text_width(after.text)) / 2 + 6
+
+
+def test_a_long_last_date_label_is_aligned_to_the_edge():
+    points = [Point(dt.date(2026, 5, 4), 1.0), Point(dt.date(2026, 5, 11), 2.0)]
+
+    chart = trend_chart(
+        points,
+        title="t",
+        period_header="p",
+        value_header="v",
+        fmt=whole,
+        date_fmt=lambda d: f"{d:%Y}年{d.month}月{d.day}日",
+    )
+
+    # the last point sits at 614; its 79 px label would end at 654, past the 640 px chart
+    dates = [t for t in parse(chart).iter(SVG + "text") if t.get("class") == "chart-tick" and "年" in t.text]
+    assert [(t.text, t.get("x"), t.get("text-anchor")) for t in dates] == [
+        ("2026年5月4日", "50", "middle"),
+        ("2026年5月11日", "638", "end"),
+    ]
