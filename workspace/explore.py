@@ -21,6 +21,7 @@ from analysis.selectors import scope as base
 from analysis.selectors.search import HIGH, LOW, MID, comment_search, score_band_parse
 from analysis.selectors.segments import segment_attributes, segments_for_scope
 from analysis.text.language import EN, MIXED, ZH
+from config.permissions import READ_RESPONSES, user_meets
 from workspace import labels
 from workspace.charts import words as chart_text_words
 from workspace.filters import Filters
@@ -187,7 +188,7 @@ def _page_number(raw: str | None, errors: list[PageError]) -> int:
     return page
 
 
-def comments_page_for(*, filters: Filters, query: Mapping, lang: str) -> dict[str, Any]:
+def comments_page_for(*, filters: Filters, query: Mapping, lang: str, user=None) -> dict[str, Any]:
     scope = filters.scope()
     metric = base.survey_metric(scope.survey)
     names = topic_names(scope.survey, lang)
@@ -254,6 +255,8 @@ def comments_page_for(*, filters: Filters, query: Mapping, lang: str) -> dict[st
     return {
         "page_errors": [],
         "options": options,
+        # a survey designer reads the comments but not single responses: no link then
+        "may_open_responses": user_meets(user, READ_RESPONSES),
         "hits": shown,
         "count": total,
         "terms": hits.terms,

@@ -41,7 +41,9 @@ def comments(request):
     filters, form = filters_parse(request.GET)
     context: dict = {}
     if filters.is_valid and filters.survey is not None:
-        context = explore.comments_page_for(filters=filters, query=request.GET, lang=get_language())
+        context = explore.comments_page_for(
+            filters=filters, query=request.GET, lang=get_language(), user=request.user
+        )
         context["keep_params"] = [
             (name, request.GET[name]) for name in COMMENT_PARAMS if request.GET.get(name)
         ]

@@ -238,3 +238,13 @@ def test_non_staff_go_to_the_login_and_staff_without_a_role_are_refused(data, cl
     client = Client()
     client.force_login(User.objects.get(username="nobody"))
     assert _get(client, url, data).status_code == 403
+
+
+def test_survey_designers_read_comments_without_links_to_responses(data, client_for):
+    # survey designers do not read single responses (config.permissions): no link to them
+    designer = _get(client_for("designer"), COMMENTS, data, q="送餐")
+    html = _text(designer)
+    assert "<mark>送餐</mark>" in html
+    assert "/workspace/responses/" not in html
+    owner = _get(client_for("owner"), COMMENTS, data, q="送餐")
+    assert "/workspace/responses/" in _text(owner)
