@@ -6,9 +6,9 @@ by scenario (peak hours, district type, merchant type). The maths is the pure mo
 
 - A stage's score: the matrix rows of the survey whose key is the stage (the onboarding survey
   asks "how easy was each step"), their mean with a t interval on the row's scale.
-- Rider satisfaction: per scored question or matrix row about riders (every one in a survey of
-  riders, else those whose key names the rider), the share of the top two points of its scale
-  with a Wilson interval.
+- Rider satisfaction: per satisfaction question or matrix row about riders (every one in a survey
+  of riders, else those whose key names the rider; not the 0-10 recommendation), the share of the
+  top two points of its scale with a Wilson interval.
 - Complaints about riders: responses complaining about a topic owned by a rider team (the
   taxonomy's ``team`` starts with ``rider``) over all responses.
 - On-time share: responses whose event carried ``on_time`` (true/false, 1/0, yes/no).
@@ -182,7 +182,11 @@ def rider_experience_for_scope(*, scope: base.Scope) -> dict:
     definition = _definition(scope)
     of_riders = scope.survey.audience == Audience.RIDER
     rows = [
-        r for r in _scored_rows(definition) if of_riders or RIDER_TEAM_PREFIX in (r["item"] or r["question"])
+        r
+        for r in _scored_rows(definition)
+        # satisfaction scales only: a 0-10 recommendation (NPS) is no satisfaction score
+        if r["scale"] != SCALED_KINDS["nps"]
+        and (of_riders or RIDER_TEAM_PREFIX in (r["item"] or r["question"]))
     ]
     answers = _answers(scope, {r["question"] for r in rows})
     satisfaction = []
