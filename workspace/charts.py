@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.utils.translation import gettext as _
 
+from analysis.chart_text import chart_words
 from analysis.charts import (
     Bar,
     Chart,
@@ -26,17 +27,8 @@ from workspace.templatetags.workspace_format import number, short_day
 
 
 def words() -> Words:
-    return Words(
-        no_data=_("No data"),
-        value=_("Value"),
-        interval=_("95% interval"),
-        n=_("Responses"),
-        small_sample=_("small sample"),
-        table_hint=_("The same data is shown as a table."),
-        count=_("Count"),
-        of_first=_("Of the first step"),
-        of_previous=_("Of the previous step"),
-    )
+    """The charts' own words in the page's language (the same for every page)."""
+    return chart_words()
 
 
 def _one(value: float) -> str:

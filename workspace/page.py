@@ -15,6 +15,7 @@ from analysis.services.aggregates import segment_keys
 from surveys.models import Audience, Survey
 from workspace import labels
 from workspace.filters import OWN_FIELDS, PRESETS, SEGMENT_PREFIX, FilterForm, Filters
+from workspace.templatetags.workspace_format import day
 
 MAX_FILTER_VALUES = 50
 
@@ -67,6 +68,9 @@ def _segment_values(filters: Filters) -> dict[str, list[str]]:
 def filter_options(request: HttpRequest, filters: Filters) -> dict:
     lang = get_language()
     values = _segment_values(filters)
+    surveys = [
+        {"key": s.key, "label": labels.text_in(s.title, lang, s.key)} for s in Survey.objects.order_by("key")
+    ]
     segments = []
     for key, found in values.items():
         chosen = filters.segments.get(key, "")
@@ -95,11 +99,20 @@ def filter_options(request: HttpRequest, filters: Filters) -> dict:
         for key, value in sorted(filters.segments.items())
         if key not in values
     ]
+    chosen = [
+        f"{labels.segment_key_label(k)}: {labels.segment_value_label(k, v)}"
+        for k, v in filters.scope_filters().items()
+    ]
+    summary = " · ".join(
+        [
+            next((s["label"] for s in surveys if filters.survey and s["key"] == filters.survey.key), ""),
+            f"{day(filters.date_from)} – {day(filters.date_to)}",
+            *chosen,
+        ]
+    )
     return {
-        "surveys": [
-            {"key": s.key, "label": labels.text_in(s.title, lang, s.key)}
-            for s in Survey.objects.order_by("key")
-        ],
+        "summary": summary,
+        "surveys": surveys,
         "presets": [
             {
                 "days": days,

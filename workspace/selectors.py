@@ -129,6 +129,7 @@ def funnel_for(filters: Filters) -> dict:
         step["label"] = names[step["key"]]
     return {
         "steps": steps,
+        "events": total.events,
         "sent": total.sent,
         "suppressions": [
             {"reason": reason, "label": labels.suppression_reason_label(reason), "count": count}

@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from config.access import workspace_page
+from config.permissions import READ_RESPONSES, user_meets
 from workspace import charts, selectors
 from workspace.filters import filters_parse
 from workspace.page import page_render
@@ -23,7 +24,7 @@ def overview(request):
             context["trend_chart"] = charts.metric_trend_chart(
                 context["metric"]["by_period"], context["metric_name"]
             )
-        if context["funnel"]:
+        if context["funnel"] and context["funnel"]["events"]:
             context["funnel_chart"] = charts.funnel_steps_chart(context["funnel"])
     return page_render(
         request,
@@ -67,6 +68,7 @@ def topic(request, key: str):
         if context is None:
             raise Http404(_("No topic %(key)s in this survey.") % {"key": key})
         title = context["label"]
+        context["may_read_responses"] = user_meets(request.user, READ_RESPONSES)
         context["trend_chart"] = charts.share_trend_chart(context["weekly"], title)
         if context["heat"]:
             context["heat_chart"] = charts.segment_heat_map(context["heat"], title)

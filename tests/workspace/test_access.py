@@ -79,3 +79,12 @@ def test_the_site_root_leads_to_the_workspace_and_the_admin_links_to_it(client_f
     admin = client.get("/admin/")
     assert admin.status_code == 200
     assert b'href="/workspace/" id="workspace-link"' in admin.content
+
+
+@pytest.mark.parametrize(("role", "linked"), [("owner", True), ("viewer", True), ("designer", False)])
+def test_verbatims_link_to_responses_only_for_who_may_open_them(data, client_for, role, linked):
+    response = client_for(role).get(
+        "/workspace/topics/delivery_time/", {**PERIOD, "survey": data["survey"].key}
+    )
+    assert ('class="ws-verbatim-link"' in response.content.decode()) is linked
+    assert "午高峰送餐" in response.content.decode()

@@ -47,7 +47,7 @@ def test_owner_filters_pain_points_opens_a_topic_and_a_response(browser, live_se
     assert len(ranked) < all_topics
     page.click("#chart-impact summary")
     charted = [
-        row.locator("td").first.inner_text() for row in page.locator("#chart-impact-table tbody tr").all()
+        row.locator("th").first.inner_text() for row in page.locator("#chart-impact-table tbody tr").all()
     ]
     assert charted == [topic for topic, _impact in ranked]
     assert page.locator("#chart-impact svg").count() == 1

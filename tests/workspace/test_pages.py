@@ -90,6 +90,13 @@ def test_overview_metric_funnel_and_top_pain_points(data, client_for):
     assert 'id="chart-trend"' in html and 'id="chart-funnel"' in html
 
 
+def test_overview_without_events_says_so(data, client_for):
+    response = _get(client_for("owner"), "/workspace/", survey=data["survey"].key, **PERIOD)
+    assert response.context["funnel"]["events"] == 0
+    assert "No service event reached this survey in this period." in response.content.decode()
+    assert "funnel_chart" not in response.context
+
+
 def test_overview_funnel_follows_the_segment_filter(data, client_for):
     _funnel(data)
     response = _get(
@@ -377,3 +384,24 @@ def test_discovered_topics_strengths_and_coverage_are_shown_as_the_ranking_gives
     assert 'id="strengths-table"' in html
     assert "covers 75.0% of the 8 comments" in html
     assert "food_delivery" not in html
+
+
+def test_the_filter_form_offers_presets_that_keep_the_other_filters(data, client_for):
+    response = _get(
+        client_for("owner"),
+        "/workspace/painpoints/",
+        survey=data["survey"].key,
+        days="7",
+        **{"seg.city": "上海"},
+    )
+    presets = response.context["filter_options"]["presets"]
+    assert [(p["days"], p["current"]) for p in presets] == [(7, True), (28, False), (90, False)]
+    assert (
+        presets[2]["url"]
+        == "/workspace/painpoints/?survey=after-delivery&days=90&seg.city=%E4%B8%8A%E6%B5%B7"
+    )
+    # the navigation keeps the filters too
+    nav = {item["name"]: item["url"] for item in response.context["nav"]}
+    assert nav["workspace:overview"] == "/workspace/?survey=after-delivery&days=7&seg.city=%E4%B8%8A%E6%B5%B7"
+    city = next(s for s in response.context["filter_options"]["segments"] if s["key"] == "city")
+    assert [(v["label"], v["selected"]) for v in city["values"]] == [("上海", True)]
