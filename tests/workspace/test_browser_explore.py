@@ -62,7 +62,7 @@ def test_owner_compares_segments_and_searches_comments(browser, live_server, scr
         tuple(cell.inner_text().strip() for cell in row.locator("th, td").all()[:3])
         for row in page.locator("#segment-district_type-table tbody tr").all()
     ]
-    assert rows[0] == ("Office building", "5", "-60.0 small sample")
+    assert rows[0] == ("Office building", "5", "-60.0\nsmall sample")
     assert [r[0] for r in rows] == ["Office building", "Residential", "Campus"]
     assert page.locator("#chart-district_type svg").count() == 1
 

@@ -49,7 +49,7 @@ def test_segments_side_by_side_with_interval_and_test(data, client_for):
     # a chart per attribute with its table view, labels in words
     html = _text(response)
     assert html.count('class="ws-chart"') == 2
-    assert "<td>Office building</td>" in html
+    assert '<th scope="row">Office building</th>' in html
     assert "office" not in sections[1]["chart"].svg
 
 
