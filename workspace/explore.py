@@ -464,6 +464,7 @@ def processes_page_for(*, filters: Filters, lang: str) -> dict[str, Any]:
     return {
         "stages": stages,
         "riders": {
+            "relevant": riders["relevant"] or bool(on_time),
             "satisfaction": satisfaction,
             "complaints": {
                 **complaints,

@@ -35,6 +35,8 @@ TRUE, FALSE = {"true", "1", "yes", "y"}, {"false", "0", "no", "n"}
 RIDER_TEAM_PREFIX = "rider"
 SCALED_KINDS = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7), "rating": (1, 5)}
 TOP_STAGE_TOPICS = 3
+# The metric whose mean keeps its interval inside a scale (a 1-7 ease, a 1-5 rating).
+MEAN_ON_SCALE = {(1, 7): "ces", (1, 5): "rating"}
 MAX_VALUES = 20
 
 
@@ -130,7 +132,9 @@ def stages_for_scope(*, scope: base.Scope, ranked_topics: list[dict]) -> list[di
     for row in rows:
         values = _values(row, answers)
         scores[row["item"]] = {
-            "result": metrics.metric_compute(values, metric="mean").as_dict(),
+            "result": metrics.metric_compute(
+                values, metric=MEAN_ON_SCALE.get(row["scale"], "mean")
+            ).as_dict(),
             "scale": row["scale"],
         }
     by_stage: dict[str, list[dict]] = defaultdict(list)
@@ -205,6 +209,8 @@ def rider_experience_for_scope(*, scope: base.Scope) -> dict:
     about_riders = min(total, sum(1 for topics, _segments in complaining.values() if topics & rider_topics))
     flags = np.repeat([1.0, 0.0], [about_riders, total - about_riders])
     return {
+        # Nothing about riders to show (a merchant survey): the page leaves the section out.
+        "relevant": bool(rows or rider_topics),
         "audience": scope.survey.audience,
         "satisfaction": satisfaction,
         "complaints": {

@@ -126,11 +126,15 @@ def test_onboarding_score_and_pain_points_per_stage(onboarding, client_for):
     ]
     # review: 1 2 3 5 4 6, mean 3.5, sd 1.8708, t(5) 2.5706: 3.5 ± 1.963
     assert stages[1]["interval_text"] == "1.54 – 5.46"
+    # information collection 5 6 4 7 3 7: the interval is cut at the top of the 1-7 scale
+    assert stages[0]["interval_text"] == "3.62 – 7.00"
     assert [t["key"] for t in stages[1]["topics"]] == ["review"]
     assert [t["key"] for t in stages[0]["topics"]] == ["information_collection"]
     html = response.content.decode()
     assert 'data-stage="review"' in html
     assert "/workspace/topics/review/" in html
+    # nothing about riders in a merchant survey: no rider section
+    assert 'id="riders"' not in html
 
 
 @pytest.mark.parametrize(
