@@ -45,33 +45,39 @@ def _week(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
+def _as_totals(frame):
+    """A part of a count table (one week, one segment value) as a scope's own table: its
+    segment columns emptied, so ``tables.totals`` / ``tables.topics`` read it as the ranking
+    reads a scope (the same fields, the same mentions)."""
+    frame = frame.copy()
+    frame["segment_key"] = ""
+    frame["segment_value"] = ""
+    return frame
+
+
 def weekly_topic_counts(
     scope: base.Scope,
-) -> tuple[list[dt.date], dict[str, Counts], dict[str, dict[dt.date, Counts]]]:
-    """The ISO weeks (Mondays) of the scope, the comments' totals per week and each topic's
-    counts per week, read as the ranking reads them (``tables.count_table``)."""
+) -> tuple[list[dt.date], dict[dt.date, Counts], dict[str, dict[dt.date, Counts]]]:
+    """The ISO weeks (Mondays) of the scope, the totals per week and each topic's counts per
+    week, read as the ranking reads them (``tables.count_table``, ``tables.totals``,
+    ``tables.topics``)."""
     weeks = []
     day = _week(scope.date_from)
     while day <= scope.date_to:
         weeks.append(day)
         day += dt.timedelta(days=7)
     table = tables.count_table(scope, by_day=True, segments=False)
-    totals: dict[dt.date, dict[str, float]] = defaultdict(lambda: dict.fromkeys(COUNT_FIELDS, 0.0))
-    by_topic: dict[str, dict[dt.date, dict[str, float]]] = defaultdict(
-        lambda: defaultdict(lambda: dict.fromkeys(COUNT_FIELDS, 0.0))
-    )
+    totals: dict[dt.date, Counts] = {}
+    by_topic: dict[str, dict[dt.date, Counts]] = defaultdict(dict)
     if not table.empty:
-        rows = table[table["segment_key"] == ""]
-        for row in rows.to_dict("records"):
-            week = _week(row["day"])
-            target = totals[week] if row["topic_key"] == "" else by_topic[row["topic_key"]][week]
-            for name in COUNT_FIELDS:
-                target[name] += float(row[name])
-    return (
-        weeks,
-        {week: Counts.of(values) for week, values in totals.items()},
-        {key: {w: Counts.of(v) for w, v in found.items()} for key, found in by_topic.items()},
-    )
+        table = table[table["segment_key"] == ""]
+        week_of = table["day"].map(_week)
+        for week, part in table.groupby(week_of):
+            part = _as_totals(part.drop(columns="day"))
+            totals[week] = tables.totals(part)
+            for key, counts in tables.topics(part).items():
+                by_topic[key][week] = counts
+    return weeks, totals, dict(by_topic)
 
 
 def _share_series(weeks, totals, found: dict[dt.date, Counts]) -> list[dict]:
@@ -265,23 +271,19 @@ def heat_rows(scope: base.Scope, key: str, metric: str | None) -> list[dict]:
         return []
     overall = tables.totals(tables.count_table(scope, segments=False))
     observed = rate_from_scores(overall, metric)
-    totals = {
-        (r["segment_key"], r["segment_value"]): Counts.of(r)
-        for r in table[table["topic_key"] == ""].to_dict("records")
-    }
     rows = []
-    for record in table[table["topic_key"] == key].to_dict("records"):
-        segment = (record["segment_key"], record["segment_value"])
-        counts = Counts.of(record)
-        comments = totals.get(segment, Counts()).comments
-        if not comments:
+    for (segment_key, segment_value), part in table.groupby(["segment_key", "segment_value"], sort=True):
+        part = _as_totals(part)
+        comments = tables.totals(part).comments
+        counts = tables.topics(part).get(key)
+        if not comments or counts is None:
             continue
         rows.append(
             {
-                "key": segment[0],
-                "value": segment[1],
-                "key_label": labels.segment_key_label(segment[0]),
-                "value_label": labels.segment_value_label(*segment),
+                "key": segment_key,
+                "value": segment_value,
+                "key_label": labels.segment_key_label(segment_key),
+                "value_label": labels.segment_value_label(segment_key, segment_value),
                 "comments": int(comments),
                 "mentions": int(counts.mentions),
                 "share": counts.mentions / comments,

@@ -405,3 +405,31 @@ def test_the_filter_form_offers_presets_that_keep_the_other_filters(data, client
     assert nav["workspace:overview"] == "/workspace/?survey=after-delivery&days=7&seg.city=%E4%B8%8A%E6%B5%B7"
     city = next(s for s in response.context["filter_options"]["segments"] if s["key"] == "city")
     assert [(v["label"], v["selected"]) for v in city["values"]] == [("上海", True)]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"seg.city": "上海"},
+        {"seg.city": "上海", "locale": "zh-hans"},
+        {"seg.city": "上海", "seg.district_type": ""},
+    ],
+)
+@pytest.mark.parametrize("in_database", [True, False])
+def test_topic_heat_map_inside_a_filtered_slice(data, client_for, filters, in_database, monkeypatch):
+    # given one filter (read from the pair rows) or two (read from the facts), grouped in SQL or
+    # counted in Python (as on SQLite)
+    from analysis.selectors import scope
+
+    monkeypatch.setattr(scope, "in_database", lambda: in_database)
+    response = _get(
+        client_for("owner"),
+        "/workspace/topics/delivery_time/",
+        survey=data["survey"].key,
+        **PERIOD,
+        **filters,
+    )
+    # then Shanghai's district types: office 3 comments, 2 late; residential 2 comments, 1 late
+    heat = {(r["key"], r["value"]): (r["comments"], r["mentions"]) for r in response.context["heat"]}
+    assert heat == {("district_type", "office"): (3, 2), ("district_type", "residential"): (2, 1)}
+    assert [(w["mentions"], w["comments"]) for w in response.context["weekly"]] == [(3, 5)]
