@@ -11,7 +11,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from analysis import metrics as metric_maths
-from analysis.models import CommentAnalysis, CommentTopic, ResponseFacts, Taxonomy, Topic
+from analysis.discovery import topic_label as discovery_label
+from analysis.models import CommentAnalysis, CommentTopic, EmergingTopic, ResponseFacts, Taxonomy, Topic
 from analysis.painpoints.counts import MIN_RANKED_MENTIONS, Counts, detractor_rate, rate_from_scores
 from analysis.painpoints.segments import COMBINATION_SEPARATOR
 from analysis.selectors import comments as comment_selectors
@@ -305,7 +306,8 @@ def verbatims(scope: base.Scope, key: str, keywords: list[str]) -> list[dict]:
     """The topic's comments in the scope (the latest sample, most telling first) with the
     respondents' own words and the terms that tagged the topic (its keywords for a discovered
     topic)."""
-    sample = [c for c in comment_selectors.comment_sample(scope) if key in c["topics"]]
+    # ``keys``: taxonomy topics and discovered topics where the sample carries both
+    sample = [c for c in comment_selectors.comment_sample(scope) if key in c.get("keys", c["topics"])]
     chosen = sorted(sample, key=comment_selectors.example_rank)[:MAX_VERBATIMS]
     originals = comment_selectors.originals(chosen)
     matched: dict[int, list[str]] = defaultdict(list)
@@ -339,9 +341,12 @@ def topic_page_for(*, filters: Filters, key: str, lang: str) -> dict[str, Any] |
         .values("key", "label", "stage", "team")
         .first()
     )
-    if found is None and strength is None and row is None:
+    discovered = discovered_names([key]) if key.startswith("~") else {}
+    if found is None and strength is None and row is None and not discovered:
         return None
     topic = found or strength or {"key": key, "label": row["label"] if row else {}, "keywords": []}
+    if discovered and not topic.get("label"):
+        topic = {**topic, "label": discovered[key], "discovered": True}
     if row and not topic.get("label"):
         topic = {**topic, "label": row["label"]}
     weeks, totals, by_topic = weekly_topic_counts(scope)
@@ -413,18 +418,21 @@ def response_page_for(*, response_id: int, user, lang: str) -> dict[str, Any] | 
     facts = ResponseFacts.objects.filter(pk=response.pk).first()
     topic_keys: dict[str, int] = {}
     languages = set()
-    for topics, polarity, language in CommentAnalysis.objects.filter(response=response).values_list(
-        "topics", "topic_polarity", "language"
-    ):
-        languages.add(language)
-        for key in topics or []:
-            topic_keys[key] = (polarity or {}).get(key, topic_keys.get(key, -1))
+    for comment in CommentAnalysis.objects.filter(response=response):
+        languages.add(comment.language)
+        polarity = comment.topic_polarity or {}
+        for key in comment.topics or []:
+            topic_keys[key] = polarity.get(key, topic_keys.get(key, -1))
+        # discovered topics, where comments carry them (topic key -> polarity)
+        for key, value in (getattr(comment, "clusters", None) or {}).items():
+            topic_keys[key] = value
     names = {
         t["key"]: t["label"]
         for t in Topic.objects.filter(
             key__in=list(topic_keys), taxonomy__in=base.taxonomy_ids(response.survey)
         ).values("key", "label")
     }
+    names |= discovered_names([k for k in topic_keys if k.startswith("~")])
     polarity_words = polarity_labels()
     topics = [
         {
@@ -432,6 +440,7 @@ def response_page_for(*, response_id: int, user, lang: str) -> dict[str, Any] | 
             "label": labels.text_in(names.get(key), lang) or labels.humanise(key),
             "polarity": polarity,
             "polarity_text": polarity_words.get(polarity, ""),
+            "discovered": key.startswith("~"),
         }
         for key, polarity in sorted(topic_keys.items())
     ]
@@ -459,6 +468,18 @@ def response_page_for(*, response_id: int, user, lang: str) -> dict[str, Any] | 
         "contact": contact,
         "contact_hidden_reason": _contact_hidden_reason(may_read_contacts, response, respondent),
     }
+
+
+def discovered_names(keys: list[str]) -> dict[str, dict]:
+    """Names of discovered topics (``~<id>``, an EmergingTopic): the name a person gave, else
+    one made from its keywords (``analysis.discovery.topic_label``)."""
+    ids = {int(k[1:]): k for k in keys if k[1:].isdigit()}
+    found = {}
+    for pk, label, keywords in EmergingTopic.objects.filter(pk__in=list(ids)).values_list(
+        "pk", "label", "keywords"
+    ):
+        found[ids[pk]] = {"zh-hans": label, "en": label} if label else discovery_label(list(keywords))
+    return found
 
 
 def _contact_hidden_reason(may_read: bool, response: Response, respondent) -> str:

@@ -17,7 +17,7 @@ from tests.analysis.platform_factories import BASE, analysed_survey, completed
 # (nps, why, city, district_type, locale)
 ROWS = [
     (2, "午高峰送餐太慢了", "上海", "office", "zh-hans"),
-    (3, "等了一个小时才送到", "上海", "office", "zh-hans"),
+    (3, "等了一个小时才送到，太慢了", "上海", "office", "zh-hans"),
     (1, "饭都凉了，还等了很久", "上海", "residential", "zh-hans"),
     (6, "奶茶洒了一半", "上海", "residential", "zh-hans"),
     (9, "很好吃", "上海", "office", "zh-hans"),

@@ -206,7 +206,7 @@ def test_topic_page_trend_heat_map_keywords_and_verbatims(data, client_for):
     assert sorted(texts) == sorted(
         [
             "午高峰送餐太慢了",
-            "等了一个小时才送到",
+            "等了一个小时才送到，太慢了",
             "饭都凉了，还等了很久",
             "The food arrived cold and very late",
         ]
@@ -433,3 +433,25 @@ def test_topic_heat_map_inside_a_filtered_slice(data, client_for, filters, in_da
     heat = {(r["key"], r["value"]): (r["comments"], r["mentions"]) for r in response.context["heat"]}
     assert heat == {("district_type", "office"): (3, 2), ("district_type", "residential"): (2, 1)}
     assert [(w["mentions"], w["comments"]) for w in response.context["weekly"]] == [(3, 5)]
+
+
+def test_a_discovered_topic_outside_the_ranking_has_a_page(data, client_for):
+    # given a discovered topic named from its keywords, outside the period's ranking
+    from analysis.models import EmergingTopic
+
+    emerging = EmergingTopic.objects.create(
+        survey=data["survey"],
+        key="c1",
+        keywords=["发票", "开票"],
+        mentions=2,
+        example_comment_ids=[],
+        discovered_at=IN_PERIOD,
+    )
+    # when the owner opens its page
+    page = _get(
+        client_for("owner"), f"/workspace/topics/~{emerging.pk}/", survey=data["survey"].key, **PERIOD
+    )
+    # then it is named from its keywords and marked discovered
+    assert page.context["discovered"] is True
+    assert page.context["label"] == "发票 / 开票"  # analysis.discovery.topic_label
+    assert page.context["verbatims"] == []
