@@ -101,13 +101,13 @@ def test_comments_by_band_topic_and_language_newest_first(data, client_for):
         "骑手态度很差",
         "奶茶洒了一半",
         "饭都凉了，还等了很久",
-        "等了一个小时才送到",
+        "等了一个小时才送到，太慢了",
         "午高峰送餐太慢了",
     ]
     late = _get(client, COMMENTS, data, topic="delivery_time", language="zh")
     assert [h["hit"].text for h in late.context["hits"]] == [
         "饭都凉了，还等了很久",
-        "等了一个小时才送到",
+        "等了一个小时才送到，太慢了",
         "午高峰送餐太慢了",
     ]
     english = _get(client, COMMENTS, data, q="Late", language="en")
