@@ -64,6 +64,8 @@ READ_EMERGING = need("analysis.view_emergingtopic")
 ACT_ON_EMERGING = need("analysis.change_emergingtopic", "analysis.change_topic")
 DISCOVER_EMERGING = need("analysis.change_emergingtopic")
 EXPORT = need("exports.export_data")
+# The respondents' comments, searched in the workspace.
+READ_COMMENTS = need("analysis.view_painpoints", "analysis.view_commentanalysis")
 READ_RESPONSES = need("responses.view_response", "responses.view_answer")
 # A respondent's email and phone (and only with the response's consent to be contacted); viewers
 # never hold it.
@@ -153,6 +155,13 @@ WORKSPACE_PAGES: dict[str, Need] = {
     "workspace:painpoints": READ_PAINPOINTS,
     "workspace:topic": READ_PAINPOINTS,
     "workspace:response": READ_RESPONSES,
+}
+# The segments, comments and key-drivers pages (workspace/explore_views.py).
+WORKSPACE_PAGES |= {
+    "workspace:segments": READ_PAINPOINTS,
+    "workspace:comments": READ_COMMENTS,
+    "workspace:drivers": READ_PAINPOINTS,
+    "workspace:processes": READ_PAINPOINTS,
 }
 
 

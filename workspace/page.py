@@ -26,6 +26,7 @@ NAVIGATION = (
     ("workspace:segments", _("Segments")),
     ("workspace:comments", _("Comments")),
     ("workspace:drivers", _("Key drivers")),
+    ("workspace:processes", _("Process views")),
 )
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from workspace import views
+from workspace import explore_views, views
 
 app_name = "workspace"
 
@@ -12,4 +12,8 @@ urlpatterns = [
     # a taxonomy topic's key, or a discovered topic's (``~<id>``)
     path("topics/<str:key>/", views.topic, name="topic"),
     path("responses/<int:response_id>/", views.response, name="response"),
+    path("segments/", explore_views.segments, name="segments"),
+    path("comments/", explore_views.comments, name="comments"),
+    path("drivers/", explore_views.drivers, name="drivers"),
+    path("processes/", explore_views.processes, name="processes"),
 ]

@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from analysis.demo_history import demo_history_load
+from analysis.demo_processes import demo_processes_load
 from config.demo import demo_data_refuse_unless_allowed
 
 
@@ -20,3 +21,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo history: {result.responses} responses analysed in {seconds:.1f} s.")
         else:
             self.stdout.write(f"Demo history: already there ({result.responses} responses).")
+        # The merchant-onboarding and rider surveys, for the workspace's process views.
+        written = demo_processes_load()
+        if written:
+            self.stdout.write(f"Demo process views: {written} merchant and rider responses analysed.")
