@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("analysis", "0009_topic_polarity_ambiguous_terms"),
+        ("analysis", "0010_aggregate_cell_statistics"),
     ]
 
     operations = [migrations.RunPython(create_index, drop_index)]
