@@ -200,6 +200,15 @@ class CommentAnalysis(models.Model):
     # A copy of the response's segments (ResponseFacts.segments), so the comment sample of a
     # filtered scope reads the comments alone (PostgreSQL: GIN index, migration 0007).
     segments = models.JSONField(_("segments"), default=dict, blank=True)
+    # The discovered (emerging) topics this comment belongs to: topic key in the discovered
+    # namespace (``analysis.services.emerging.discovered_key``) -> polarity, written by
+    # ``cluster_discover`` and counted into the facts beside the taxonomy topics.
+    clusters = models.JSONField(_("discovered topics"), default=dict, blank=True)
+    # Taxonomy coverage of the comment's clauses (``analysis.text.clauses``): how many clauses it
+    # has and how many hold a matched taxonomy term; null for comments analysed before both were
+    # stored (left out of the clause coverage).
+    clauses = models.PositiveIntegerField(_("clauses"), null=True, blank=True)
+    covered_clauses = models.PositiveIntegerField(_("clauses a taxonomy topic covers"), null=True, blank=True)
     truncated = models.BooleanField(_("truncated"), default=False)
     # What produced the tokens (jieba dictionaries, dictionary terms, pipeline code) ...
     pipeline_version = models.CharField(_("segmentation version"), max_length=32)
@@ -262,6 +271,9 @@ class ResponseFacts(models.Model):
     is_promoter = models.BooleanField(_("promoter"), default=False)
     has_comment = models.BooleanField(_("has a comment"), default=False)
     topics = models.JSONField(_("topics"), default=list)
+    # topic key -> -1 complaint, 0 neutral, 1 praise over the response's comments
+    # (``analysis.text.polarity.polarity_combine``); a topic it does not name is a complaint.
+    topic_polarity = models.JSONField(_("topic polarity"), default=dict, blank=True)
     segments = models.JSONField(_("segments"), default=dict)
     locale = models.CharField(_("locale"), max_length=16, blank=True)
     channel = models.CharField(_("channel"), max_length=32, blank=True)
@@ -283,7 +295,10 @@ class ResponseFacts(models.Model):
 class DailyAggregate(models.Model):
     """Counts per (survey, day, segment, topic). ``segment_key=""`` and ``topic_key=""`` are the
     totals; a pair of segment keys is a segment of its own (the cross-tabulation). On a topic
-    row the counts are over the responses that mention the topic."""
+    row ``mentions`` counts every response that mentions the topic, ``complaint_mentions`` and
+    ``praise_mentions`` those whose mention is a complaint or praise (a neutral one is in
+    neither), and the other counts are over the complaint mentions only: a pain point's counts,
+    as ``manage.py painpoints`` reduces its rows (``analysis.painpoints``)."""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
     day = models.DateField(_("day"))
@@ -302,6 +317,9 @@ class DailyAggregate(models.Model):
     scored_comments = models.IntegerField(default=0)
     mentions = models.IntegerField(default=0)
     detractor_mentions = models.IntegerField(default=0)
+    # A database default too, so rows written by raw SQL that predates the columns still insert.
+    complaint_mentions = models.IntegerField(default=0, db_default=0)
+    praise_mentions = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = _("daily aggregate")
