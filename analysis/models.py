@@ -201,8 +201,8 @@ class CommentAnalysis(models.Model):
     # filtered scope reads the comments alone (PostgreSQL: GIN index, migration 0007).
     segments = models.JSONField(_("segments"), default=dict, blank=True)
     # The discovered (emerging) topics this comment belongs to: topic key in the discovered
-    # namespace (``analysis.services.emerging.discovered_key``) -> polarity, written by
-    # ``cluster_discover`` and counted into the facts beside the taxonomy topics.
+    # namespace (``discovered_topic_key``) -> polarity, written by ``cluster_discover`` and
+    # counted into the facts beside the taxonomy topics.
     clusters = models.JSONField(_("discovered topics"), default=dict, blank=True)
     # Taxonomy coverage of the comment's clauses (``analysis.text.clauses``): how many clauses it
     # has and how many hold a matched taxonomy term; null for comments analysed before both were
@@ -336,10 +336,34 @@ class DailyAggregate(models.Model):
         return f"{self.survey_id} {self.day} {self.segment_key}={self.segment_value} {self.topic_key}"
 
 
+# Topic keys of discovered (emerging) topics in the facts and aggregates: ``~`` and the
+# EmergingTopic's id. A taxonomy key is a slug, so it never starts with ``~``.
+DISCOVERED_TOPIC_PREFIX = "~"
+
+
+def discovered_topic_key(emerging_id: int) -> str:
+    return f"{DISCOVERED_TOPIC_PREFIX}{emerging_id}"
+
+
+def discovered_topic_id(topic_key: str) -> int | None:
+    """The EmergingTopic id of a discovered topic key; None for a taxonomy key."""
+    if not topic_key.startswith(DISCOVERED_TOPIC_PREFIX):
+        return None
+    number = topic_key[len(DISCOVERED_TOPIC_PREFIX) :]
+    return int(number) if number.isdigit() else None
+
+
 class EmergingTopic(models.Model):
     """A cluster of comments no taxonomy topic covers; ops staff promote, merge, rename, dismiss.
 
     A cluster too broad to act on is stored as its sub-topics, each naming the broader cluster.
+
+    Its comments carry it (``CommentAnalysis.clusters``) and their responses' facts count it
+    like a taxonomy topic, under the key ``~<id>`` (``discovered_topic_key``): the daily
+    aggregates, the filters, the trend and the segment lifts then treat it as any topic, with no
+    table of its own. The id, not the key, names it there: the key can be long and a rename or a
+    re-discovery that keeps the row keeps the counts. Only a new or renamed topic is ranked; a
+    dismissed, promoted or merged one stays counted but is left out when read.
     """
 
     class Status(models.TextChoices):

@@ -34,9 +34,12 @@ def comment_sample(scope: base.Scope) -> list[dict]:
             "tokens",
             "phrases",
             "topics",
+            "clusters",
             "detractor_likelihood",
         )[:SAMPLE_COMMENTS]
     )
+    for comment in sample:  # taxonomy topics, then discovered ones (keys ``~<id>``)
+        comment["keys"] = [*comment["topics"], *comment.pop("clusters")]
     # Their responses' score and class, read by primary key once the sample is chosen.
     facts = ResponseFacts.objects.filter(pk__in={c["response_id"] for c in sample})
     scores = {

@@ -370,3 +370,50 @@ def response_analyse(*, response_id: int) -> AnalyseResult | None:
                 aggregates_apply(survey_id=response.survey_id, values=FactValues.of(facts), sign=1)
                 counted = True
     return AnalyseResult(response.pk, segmented, retagged, unchanged, counted)
+
+
+def facts_topics_refresh(*, response_ids) -> int:
+    """Count the topics of the responses' stored comments (taxonomy and discovered, with their
+    polarity, ``comment_topics``) into their facts again, moving their aggregate counts (old
+    out, new in) when a counted response changed; how many responses moved. Locks the
+    responses in id order, as the analysis does, so it waits for (never races) an analysis of
+    the same responses."""
+    ids = sorted(set(response_ids))
+    if not ids:
+        return 0
+    moved = 0
+    with transaction.atomic():
+        list(
+            Response.objects.select_for_update()
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        facts = list(ResponseFacts.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        topics: dict[int, dict[str, list[str]]] = {pk: {} for pk in ids}
+        polarity: dict[int, dict[str, dict[str, int]]] = {pk: {} for pk in ids}
+        for comment in CommentAnalysis.objects.filter(response_id__in=ids).values(
+            "response_id", "question_key", "topics", "topic_polarity", "clusters"
+        ):
+            question = comment["question_key"]
+            topics[comment["response_id"]][question], polarity[comment["response_id"]][question] = (
+                comment_topics(comment)
+            )
+        changed: list[ResponseFacts] = []
+        deltas: dict = {}
+        for row in facts:
+            new_topics = sorted({key for keys in topics[row.pk].values() for key in keys})
+            new_polarity = facts_polarity(topics[row.pk], polarity[row.pk])
+            if new_topics == list(row.topics) and new_polarity == dict(row.topic_polarity or {}):
+                continue
+            before = FactValues.of(row)
+            row.topics, row.topic_polarity = new_topics, new_polarity
+            changed.append(row)
+            after = FactValues.of(row)
+            if row.counted_at is not None and before != after:
+                aggregate_deltas_add(deltas, survey_id=row.survey_id, values=before, sign=-1)
+                aggregate_deltas_add(deltas, survey_id=row.survey_id, values=after, sign=1)
+                moved += 1
+        ResponseFacts.objects.bulk_update(changed, ["topics", "topic_polarity"], batch_size=1000)
+        aggregates_add(deltas)
+    return moved
