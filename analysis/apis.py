@@ -232,7 +232,10 @@ class EmergingTopicListApi(PaginatedApiMixin, APIView):
             "is left out; without them, the mentions found by the last discovery run."
         ),
         parameters=[p for p in SCOPE_PARAMETERS if p.name != "lang"],
-        responses={200: EmergingTopicOutputSerializer(many=True)},
+        responses={
+            200: EmergingTopicOutputSerializer(many=True),
+            400: OpenApiResponse(description="A bad parameter"),
+        },
     )
     def get(self, request, key: str):
         survey = survey_for_key(key)

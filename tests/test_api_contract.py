@@ -56,8 +56,9 @@ CHECKS = [
 NEGATIVE_CHECKS = [*CHECKS, negative_data_rejection]
 # Rules the schema cannot state: from <= to and at most 731 days apart; writes refused by the
 # state of the rows (a key taken, nothing to publish, a default locale not among the locales).
-# On these operations a schema-valid request may rightly be a 400.
-CROSS_FIELD_RULES = re.compile(r"/(metrics|pain-points|funnel)/$")
+# On these operations a schema-valid request may rightly be a 400 (the emerging-topic list
+# takes the same scope as the pain points).
+CROSS_FIELD_RULES = re.compile(r"/(metrics|pain-points|funnel|emerging-topics)/$")
 ROLES = ["superuser", "survey_designers", "process_owners", "viewers"]
 # Examples per operation and generation mode. Roles other than the superuser mostly meet a
 # 403 or the same code paths, so they get fewer.

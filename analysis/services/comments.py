@@ -372,12 +372,12 @@ def response_analyse(*, response_id: int) -> AnalyseResult | None:
     return AnalyseResult(response.pk, segmented, retagged, unchanged, counted)
 
 
-def facts_topics_refresh(*, response_ids) -> int:
+def facts_topics_refresh(*, response_ids, move_counts: bool = True) -> int:
     """Count the topics of the responses' stored comments (taxonomy and discovered, with their
     polarity, ``comment_topics``) into their facts again, moving their aggregate counts (old
-    out, new in) when a counted response changed; how many responses moved. Locks the
+    out, new in) when a counted response changed; how many responses changed. Locks the
     responses in id order, as the analysis does, so it waits for (never races) an analysis of
-    the same responses."""
+    the same responses. ``move_counts=False`` leaves the aggregates alone (a rebuild follows)."""
     ids = sorted(set(response_ids))
     if not ids:
         return 0
@@ -411,9 +411,10 @@ def facts_topics_refresh(*, response_ids) -> int:
             changed.append(row)
             after = FactValues.of(row)
             if row.counted_at is not None and before != after:
-                aggregate_deltas_add(deltas, survey_id=row.survey_id, values=before, sign=-1)
-                aggregate_deltas_add(deltas, survey_id=row.survey_id, values=after, sign=1)
                 moved += 1
+                if move_counts:
+                    aggregate_deltas_add(deltas, survey_id=row.survey_id, values=before, sign=-1)
+                    aggregate_deltas_add(deltas, survey_id=row.survey_id, values=after, sign=1)
         ResponseFacts.objects.bulk_update(changed, ["topics", "topic_polarity"], batch_size=1000)
         aggregates_add(deltas)
     return moved

@@ -4,8 +4,10 @@ PostgreSQL slice query and the Python fallback give the same counts, and the pai
 complaint mentions while the mostly praised topics are strengths."""
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.management import call_command
 from django.db.models import Sum
 
 import analysis.selectors.scope as scope_module
@@ -203,3 +205,22 @@ def test_facts_combine_the_polarity_of_a_responses_comments(polarity, expected):
 
     # then
     assert combined == expected
+
+
+def test_rebuild_command_takes_the_comments_polarity_into_older_facts(survey):
+    # given facts written before they held a polarity: every mention counts as a complaint
+    ResponseFacts.objects.filter(survey=survey).update(topic_polarity={})
+    aggregates_rebuild(survey_id=survey.pk)
+    assert (
+        _aggregated(survey)["taste"]["complaint_mentions"],
+        _aggregated(survey)["taste"]["responses"],
+    ) == (
+        2,
+        2,
+    )
+
+    # when the aggregates are rebuilt by the command
+    call_command("aggregates_rebuild", "--survey", survey.key, stdout=io.StringIO())
+
+    # then the facts hold the comments' polarity again, and the counts are the hand-counted ones
+    assert _aggregated(survey) == EXPECTED
