@@ -6,7 +6,9 @@ and the taxonomy's coverage follow the scope."""
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db.models import Sum
+from rest_framework.test import APIClient
 
 from analysis.discovery import topic_label
 from analysis.models import CommentAnalysis, DailyAggregate, EmergingTopic, ResponseFacts
@@ -19,6 +21,7 @@ from analysis.services import (
     response_analyse,
 )
 from tests.analysis.platform_factories import BASE, analysed_survey, completed
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -209,3 +212,27 @@ def test_coverage_states_what_the_taxonomy_covers(survey):
     }
     # in Shanghai 3 of 8
     assert (shanghai["clause_coverage"], shanghai["fits"], shanghai["reason"]) == (3 / 8, True, "covers")
+
+
+def test_emerging_list_api_takes_the_pages_scope(survey):
+    # given a process owner
+    client = APIClient()
+    user = UserFactory(is_staff=True)
+    user.groups.add(Group.objects.get(name="process_owners"))
+    client.force_authenticate(user)
+    url = f"/api/v1/surveys/{survey.key}/emerging-topics/"
+
+    # when the list is asked for the week in Beijing, for no scope, and for a reversed range
+    scoped = client.get(url, {"from": "2026-05-04", "to": "2026-05-10", "city": "北京"}).json()
+    whole = client.get(url).json()
+    reversed_range = client.get(url, {"from": "2026-05-10", "to": "2026-05-04"})
+
+    # then the scoped list counts Beijing's comments, the plain one the discovery run's, and a
+    # reversed range is a 400 naming the field
+    parking, invoice = emerging("停车"), emerging("发票")
+    assert [(r["key"], r["mentions"]) for r in scoped["results"]] == [(parking.key, 4), (invoice.key, 1)]
+    assert sorted((r["key"], r["mentions"]) for r in whole["results"]) == sorted(
+        [(parking.key, 5), (invoice.key, 5)]
+    )
+    assert reversed_range.status_code == 400
+    assert reversed_range.json()["details"]["from"][0]["code"] == "date_range_reversed"
