@@ -108,6 +108,53 @@ def _filter_options(survey: Survey) -> list[dict]:
     return [{"key": k, "label": SEGMENT_LABELS.get(k, k), "values": v} for k, v in options.items() if v]
 
 
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.0f}%"
+
+
+def coverage_sentences(coverage: dict) -> list[str]:
+    """The taxonomy's coverage of the scope's comments and what was ranked, in words."""
+    values = {
+        "taxonomy": coverage["taxonomy"] or "",
+        "share": _percent(coverage["clause_coverage"]),
+        "covered": coverage["covered_clauses"],
+        "clauses": coverage["clauses"],
+        "comment_share": _percent(coverage["coverage"]),
+        "threshold": _percent(coverage["threshold"]),
+    }
+    reason = coverage["reason"]
+    if coverage["taxonomy"] is None:
+        out = [_("No taxonomy is linked to this survey.")]
+    elif reason == "no_comments":
+        out = [_("No analysed comment in this period: the taxonomy's coverage cannot be measured.")]
+    elif coverage["fits"]:
+        out = [
+            _(
+                "The taxonomy %(taxonomy)s covers %(share)s of the comments' clauses (%(covered)s of "
+                "%(clauses)s; %(comment_share)s of the comments): at least the threshold of %(threshold)s, "
+                "so it fits these comments."
+            )
+            % values
+        ]
+    else:
+        out = [
+            _(
+                "The taxonomy %(taxonomy)s covers only %(share)s of the comments' clauses (%(covered)s of "
+                "%(clauses)s; %(comment_share)s of the comments): below the threshold of %(threshold)s, "
+                "so it does not fit these comments well. Read the discovered topics beside its topics."
+            )
+            % values
+        ]
+    ranked = {
+        "taxonomy": _("Ranked: the taxonomy's topics."),
+        "taxonomy_and_discovered": _(
+            "Ranked: the taxonomy's topics and the topics discovered in the comments it does not cover."
+        ),
+        "discovered": _("Ranked: the topics discovered in the comments."),
+    }.get(coverage["ranked"])
+    return [*out, ranked] if ranked else out
+
+
 def survey_page(request, key: str):
     survey = Survey.objects.filter(key=key).first()
     if survey is None:
@@ -135,13 +182,16 @@ def survey_page(request, key: str):
         filters=scope["filters"],
         period=scope["period"],
     )
-    for topic in report["topics"]:
+    for topic in [*report["topics"], *report["strengths"]]:
         topic["label_text"] = topic["label"].get(lang) or topic["key"]
+    for row in report["emerging"]:
+        row["name_text"] = row["name"].get(lang) or row["key"]
     context = {
         **admin.site.each_context(request),
         "title": _("Pain points: %(survey)s") % {"survey": (survey.title or {}).get(lang) or survey.key},
         "survey": survey,
         "report": report,
+        "coverage_sentences": coverage_sentences(report["coverage"]),
         "metrics": metrics,
         "scope": scope,
         "errors": errors,

@@ -32,6 +32,7 @@ TAG = ["analysis"]
 DEFAULT_DAYS = 28
 MAX_DAYS = 731
 RESERVED = {"from", "to", "period", "lang", "format"}
+PAGE_PARAMETERS = ("page", "page_size")
 _FILTER_KEY = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 LANGS = {code for code, _name in settings.LANGUAGES}
 
@@ -206,6 +207,10 @@ class EmergingTopicOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     key = serializers.CharField()
     label = serializers.CharField(allow_blank=True)
+    name = serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        help_text='{"zh-hans", "en"}: the label a person gave, else a name from the top phrases.',
+    )
     keywords = serializers.ListField(child=serializers.CharField())
     mentions = serializers.IntegerField()
     status = serializers.CharField()
@@ -222,13 +227,28 @@ class EmergingTopicListApi(PaginatedApiMixin, APIView):
         description=(
             "Largest first. A sub-topic, split from a cluster too broad to act on, names that "
             'cluster in "parent" ({"key", "keywords"}); a topic found at the first level has '
-            '"parent": null.'
+            '"parent": null. With `from`, `to` or an attribute filter, `mentions` counts the '
+            "topic's comments in that scope (as the pain points do) and a topic with none there "
+            "is left out; without them, the mentions found by the last discovery run."
         ),
-        responses={200: EmergingTopicOutputSerializer(many=True)},
+        parameters=[p for p in SCOPE_PARAMETERS if p.name != "lang"],
+        responses={
+            200: EmergingTopicOutputSerializer(many=True),
+            400: OpenApiResponse(description="A bad parameter"),
+        },
     )
     def get(self, request, key: str):
         survey = survey_for_key(key)
-        return self.paginated(selectors.emerging_for_survey(survey=survey), EmergingTopicOutputSerializer)
+        params = request.query_params.copy()
+        for name in PAGE_PARAMETERS:
+            params.pop(name, None)
+        if not any(value for value in params.values()):
+            return self.paginated(selectors.emerging_for_survey(survey=survey), EmergingTopicOutputSerializer)
+        scope = scope_from_params(params)
+        rows = selectors.emerging_for_survey(
+            survey=survey, date_from=scope["date_from"], date_to=scope["date_to"], filters=scope["filters"]
+        )
+        return self.paginated(rows, EmergingTopicOutputSerializer)
 
 
 class EmergingTopicActionApi(APIView):

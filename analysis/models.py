@@ -200,6 +200,15 @@ class CommentAnalysis(models.Model):
     # A copy of the response's segments (ResponseFacts.segments), so the comment sample of a
     # filtered scope reads the comments alone (PostgreSQL: GIN index, migration 0007).
     segments = models.JSONField(_("segments"), default=dict, blank=True)
+    # The discovered (emerging) topics this comment belongs to: topic key in the discovered
+    # namespace (``discovered_topic_key``) -> polarity, written by ``cluster_discover`` and
+    # counted into the facts beside the taxonomy topics.
+    clusters = models.JSONField(_("discovered topics"), default=dict, blank=True)
+    # Taxonomy coverage of the comment's clauses (``analysis.text.clauses``): how many clauses it
+    # has and how many hold a matched taxonomy term; null for comments analysed before both were
+    # stored (left out of the clause coverage).
+    clauses = models.PositiveIntegerField(_("clauses"), null=True, blank=True)
+    covered_clauses = models.PositiveIntegerField(_("clauses a taxonomy topic covers"), null=True, blank=True)
     truncated = models.BooleanField(_("truncated"), default=False)
     # What produced the tokens (jieba dictionaries, dictionary terms, pipeline code) ...
     pipeline_version = models.CharField(_("segmentation version"), max_length=32)
@@ -262,6 +271,9 @@ class ResponseFacts(models.Model):
     is_promoter = models.BooleanField(_("promoter"), default=False)
     has_comment = models.BooleanField(_("has a comment"), default=False)
     topics = models.JSONField(_("topics"), default=list)
+    # topic key -> -1 complaint, 0 neutral, 1 praise over the response's comments
+    # (``analysis.text.polarity.polarity_combine``); a topic it does not name is a complaint.
+    topic_polarity = models.JSONField(_("topic polarity"), default=dict, blank=True)
     segments = models.JSONField(_("segments"), default=dict)
     locale = models.CharField(_("locale"), max_length=16, blank=True)
     channel = models.CharField(_("channel"), max_length=32, blank=True)
@@ -283,7 +295,10 @@ class ResponseFacts(models.Model):
 class DailyAggregate(models.Model):
     """Counts per (survey, day, segment, topic). ``segment_key=""`` and ``topic_key=""`` are the
     totals; a pair of segment keys is a segment of its own (the cross-tabulation). On a topic
-    row the counts are over the responses that mention the topic."""
+    row ``mentions`` counts every response that mentions the topic, ``complaint_mentions`` and
+    ``praise_mentions`` those whose mention is a complaint or praise (a neutral one is in
+    neither), and the other counts are over the complaint mentions only: a pain point's counts,
+    as ``manage.py painpoints`` reduces its rows (``analysis.painpoints``)."""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
     day = models.DateField(_("day"))
@@ -302,6 +317,9 @@ class DailyAggregate(models.Model):
     scored_comments = models.IntegerField(default=0)
     mentions = models.IntegerField(default=0)
     detractor_mentions = models.IntegerField(default=0)
+    # A database default too, so rows written by raw SQL that predates the columns still insert.
+    complaint_mentions = models.IntegerField(default=0, db_default=0)
+    praise_mentions = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = _("daily aggregate")
@@ -318,10 +336,34 @@ class DailyAggregate(models.Model):
         return f"{self.survey_id} {self.day} {self.segment_key}={self.segment_value} {self.topic_key}"
 
 
+# Topic keys of discovered (emerging) topics in the facts and aggregates: ``~`` and the
+# EmergingTopic's id. A taxonomy key is a slug, so it never starts with ``~``.
+DISCOVERED_TOPIC_PREFIX = "~"
+
+
+def discovered_topic_key(emerging_id: int) -> str:
+    return f"{DISCOVERED_TOPIC_PREFIX}{emerging_id}"
+
+
+def discovered_topic_id(topic_key: str) -> int | None:
+    """The EmergingTopic id of a discovered topic key; None for a taxonomy key."""
+    if not topic_key.startswith(DISCOVERED_TOPIC_PREFIX):
+        return None
+    number = topic_key[len(DISCOVERED_TOPIC_PREFIX) :]
+    return int(number) if number.isdigit() else None
+
+
 class EmergingTopic(models.Model):
     """A cluster of comments no taxonomy topic covers; ops staff promote, merge, rename, dismiss.
 
     A cluster too broad to act on is stored as its sub-topics, each naming the broader cluster.
+
+    Its comments carry it (``CommentAnalysis.clusters``) and their responses' facts count it
+    like a taxonomy topic, under the key ``~<id>`` (``discovered_topic_key``): the daily
+    aggregates, the filters, the trend and the segment lifts then treat it as any topic, with no
+    table of its own. The id, not the key, names it there: the key can be long and a rename or a
+    re-discovery that keeps the row keeps the counts. Only a new or renamed topic is ranked; a
+    dismissed, promoted or merged one stays counted but is left out when read.
     """
 
     class Status(models.TextChoices):

@@ -100,6 +100,7 @@ def facts_rows(n: int, first_id: int, survey_id: int, version_id: int, today: dt
             score >= 9,
             has_comment,
             json.dumps(topics),
+            "{}",  # topic_polarity: every mention a complaint
             json.dumps(segments, ensure_ascii=False),
             segments["locale"],
             segments["channel"],
@@ -111,7 +112,7 @@ def facts_rows(n: int, first_id: int, survey_id: int, version_id: int, today: dt
 AGGREGATE_SQL = """
 INSERT INTO analysis_dailyaggregate (survey_id, day, segment_key, segment_value, topic_key, responses,
     scored, promoters, passives, detractors, score_sum, score_sum_squares, comments, scored_comments,
-    mentions, detractor_mentions)
+    mentions, detractor_mentions, complaint_mentions, praise_mentions)
 WITH f AS (SELECT * FROM analysis_responsefacts WHERE survey_id = %(survey)s),
 seg AS (SELECT f.*, s.key AS seg_key, s.value AS seg_value FROM f
         CROSS JOIN LATERAL jsonb_each_text(f.segments::jsonb) s WHERE s.key = ANY(%(keys)s)
@@ -131,7 +132,8 @@ SELECT %(survey)s, completed_day, seg_key, seg_value, topic, count(*),
     sum(is_detractor::int), sum(primary_score), sum(primary_score * primary_score),
     sum(CASE WHEN is_topic THEN 1 ELSE has_comment::int END),
     sum(CASE WHEN is_topic THEN 1 ELSE has_comment::int END),
-    sum(is_topic::int), sum(CASE WHEN is_topic OR has_comment THEN is_detractor::int ELSE 0 END)
+    sum(is_topic::int), sum(CASE WHEN is_topic OR has_comment THEN is_detractor::int ELSE 0 END),
+    sum(is_topic::int), 0
 FROM rows GROUP BY completed_day, seg_key, seg_value, topic
 """
 
@@ -181,7 +183,8 @@ def load_data(survey, n: int, today: dt.date) -> None:
     rng = random.Random(1)
     columns = (
         "response_id, survey_id, survey_version_id, completed_at, completed_day, metric, primary_score, "
-        "is_detractor, is_promoter, has_comment, topics, segments, locale, channel, respondent_type, "
+        "is_detractor, is_promoter, has_comment, topics, topic_polarity, segments, locale, channel, "
+        "respondent_type, "
         "counted_at"
     )
     raw = connection.connection  # psycopg 3
@@ -195,10 +198,10 @@ def load_data(survey, n: int, today: dt.date) -> None:
         cursor.execute(AGGREGATE_SQL, {"survey": survey.pk, "keys": list(settings.ANALYSIS_SEGMENT_KEYS)})
         cursor.execute(
             """INSERT INTO analysis_commentanalysis (response_id, survey_id, completed_day, question_key,
-                   text, language, tokens, phrases, topics, segments, truncated, pipeline_version,
-                   dictionary_version, is_mismatch, analysed_at, topic_polarity)
+                   text, language, tokens, phrases, topics, topic_polarity, clusters, segments, clauses,
+                   covered_clauses, truncated, pipeline_version, dictionary_version, is_mismatch, analysed_at)
                SELECT response_id, survey_id, completed_day, 'why', '送餐太慢了', 'zh', '["送餐", "太慢"]',
-                   '[]', topics, segments, false, 'bench', 'bench', false, completed_at, '{}'
+                   '[]', topics, '{}', '{}', segments, 1, 1, false, 'bench', 'bench', false, completed_at
                FROM analysis_responsefacts WHERE survey_id = %s AND has_comment AND response_id %% 10 < 3""",
             [survey.pk],
         )

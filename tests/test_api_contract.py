@@ -57,8 +57,9 @@ NEGATIVE_CHECKS = [*CHECKS, negative_data_rejection]
 # Rules the schema cannot state: from <= to and at most 731 days apart (the analysis API, the
 # funnel and the exports that take their filters); writes refused by the state of the rows (a
 # key taken, nothing to publish, a default locale not among the locales).
-# On these operations a schema-valid request may rightly be a 400.
-CROSS_FIELD_RULES = re.compile(r"/(metrics|pain-points|funnel|comments|responses)/$")
+# On these operations a schema-valid request may rightly be a 400 (the emerging-topic list
+# takes the same scope as the pain points).
+CROSS_FIELD_RULES = re.compile(r"/(metrics|pain-points|funnel|comments|responses|emerging-topics)/$")
 ROLES = ["superuser", "survey_designers", "process_owners", "viewers"]
 # Examples per operation and generation mode. Roles other than the superuser mostly meet a
 # 403 or the same code paths, so they get fewer.

@@ -26,6 +26,17 @@ from analysis.painpoints.segments import (
 # minimum as a metric's, ``analysis.metrics.SMALL_SAMPLE_N``).
 MIN_RANKED_MENTIONS = metrics.SMALL_SAMPLE_N
 
+# The polarity of a topic mention (``analysis.text.polarity``).
+COMPLAINT, NEUTRAL, PRAISE = -1, 0, 1
+
+
+def mention_polarity(polarities: Mapping[str, int] | None, key: str) -> int:
+    """The polarity of the mention of ``key`` in a row's ``topic -> polarity`` object: a topic
+    the object does not name is a complaint (so rows without polarity count every mention as
+    one). A pain point counts the complaint mentions, a strength the praise ones; a neutral
+    mention counts in neither."""
+    return (polarities or {}).get(key, COMPLAINT)
+
 
 @dataclass(frozen=True)
 class Counts:

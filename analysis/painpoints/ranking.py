@@ -24,7 +24,7 @@ from analysis.painpoints.segments import segment_cells, segment_codes
 
 TOPIC_SEPARATOR = ";"
 POLARITY_COLUMN = "topic_polarity"
-COMPLAINT, NEUTRAL, PRAISE = -1, 0, 1
+COMPLAINT, NEUTRAL, PRAISE = counts.COMPLAINT, counts.NEUTRAL, counts.PRAISE
 
 __all__ = [
     "TOPIC_SEPARATOR",
@@ -189,7 +189,7 @@ def _split_by_polarity(
         for row in rows.tolist():
             if row not in parsed:
                 parsed[row] = _polarity_cell(cells[row], row)
-            polarity = parsed[row].get(key, COMPLAINT)
+            polarity = counts.mention_polarity(parsed[row], key)
             if polarity == COMPLAINT:
                 keep.append(row)
             elif polarity == PRAISE:

@@ -12,15 +12,20 @@ from responses.models import Answer
 SAMPLE_COMMENTS = 3000
 
 
-def comment_sample(scope: base.Scope) -> list[dict]:
+def scope_comments(scope: base.Scope):
+    """The stored comments of a scope (its days and segment filters)."""
     queryset = CommentAnalysis.objects.filter(
         survey=scope.survey, completed_day__gte=scope.date_from, completed_day__lte=scope.date_to
     )
     if base.in_database():  # the comments' own copy of the segments (GIN index), no join to the facts
-        queryset = base.segment_filter(queryset, scope.filters)
-    else:
-        for key, value in scope.filters.items():
-            queryset = queryset.filter(**{f"response__facts__segments__{key}": value})
+        return base.segment_filter(queryset, scope.filters)
+    for key, value in scope.filters.items():
+        queryset = queryset.filter(**{f"response__facts__segments__{key}": value})
+    return queryset
+
+
+def comment_sample(scope: base.Scope) -> list[dict]:
+    queryset = scope_comments(scope)
     # The latest comments first (by index), a bounded sample.
     sample = list(
         queryset.order_by("-completed_day", "-id").values(
@@ -31,9 +36,12 @@ def comment_sample(scope: base.Scope) -> list[dict]:
             "tokens",
             "phrases",
             "topics",
+            "clusters",
             "detractor_likelihood",
         )[:SAMPLE_COMMENTS]
     )
+    for comment in sample:  # taxonomy topics, then discovered ones (keys ``~<id>``)
+        comment["keys"] = [*comment["topics"], *comment.pop("clusters")]
     # Their responses' score and class, read by primary key once the sample is chosen.
     scores = _scores({c["response_id"] for c in sample}) if sample else {}
     for comment in sample:

@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Q, Sum
 
 from analysis.painpoints import Counts, SegmentCell
+from analysis.painpoints.counts import COMPLAINT, mention_polarity
 from analysis.selectors import scope as base
 from analysis.services.aggregates import (
     COUNT_FIELDS,
@@ -82,19 +83,23 @@ def _rows(queryset) -> list[tuple]:
         return cursor.fetchall()
 
 
-# What ``aggregate_rows`` counts, per row of the slice x (the total row + one per topic).
+# What ``aggregate_rows`` counts, per row of the slice x (the total row + one per topic):
+# ``c`` is the total row or a complaint mention (a praise or neutral one counts in ``mentions``
+# and ``praise_mentions`` only).
 _SLICE_COUNTS = """
-count(*),
-count(*) FILTER (WHERE scored),
-count(*) FILTER (WHERE scored AND is_promoter),
-count(*) FILTER (WHERE scored AND NOT is_promoter AND NOT is_detractor),
-count(*) FILTER (WHERE scored AND is_detractor),
-sum(score),
-sum(score * score),
-count(*) FILTER (WHERE is_topic OR has_comment),
-count(*) FILTER (WHERE scored AND (is_topic OR has_comment)),
+count(*) FILTER (WHERE c),
+count(*) FILTER (WHERE c AND scored),
+count(*) FILTER (WHERE c AND scored AND is_promoter),
+count(*) FILTER (WHERE c AND scored AND NOT is_promoter AND NOT is_detractor),
+count(*) FILTER (WHERE c AND scored AND is_detractor),
+coalesce(sum(score) FILTER (WHERE c), 0),
+coalesce(sum(score * score) FILTER (WHERE c), 0),
+count(*) FILTER (WHERE c AND (is_topic OR has_comment)),
+count(*) FILTER (WHERE c AND scored AND (is_topic OR has_comment)),
 count(*) FILTER (WHERE is_topic),
-count(*) FILTER (WHERE scored AND is_detractor AND (is_topic OR has_comment))
+count(*) FILTER (WHERE c AND scored AND is_detractor AND (is_topic OR has_comment)),
+count(*) FILTER (WHERE is_topic AND c),
+count(*) FILTER (WHERE is_topic AND polarity = 1)
 """
 
 
@@ -115,16 +120,22 @@ def _slice_table(
     plain = ", ".join([*day, "topic"])
     group_by = f"GROUPING SETS (({plain}), {sets})" if keys else plain
     grouping = f"GROUPING({', '.join(columns)})" if keys else "0"
-    topic_rows = " UNION ALL SELECT value, true FROM jsonb_array_elements_text(f.topics)" if topics else ""
+    # A topic the facts' polarity does not name is a complaint (``mention_polarity``).
+    topic_rows = (
+        " UNION ALL SELECT value, true, coalesce((f.topic_polarity ->> value)::int, -1)"
+        " FROM jsonb_array_elements_text(f.topics)"
+        if topics
+        else ""
+    )
     # Every identifier is written here; the keys and the filters are parameters.
     sql = f"""
         WITH f AS ({facts_sql}),
         r AS (
             SELECT f.completed_day, f.primary_score IS NOT NULL AS scored,
                 coalesce(f.primary_score, 0) AS score, f.is_promoter, f.is_detractor, f.has_comment,
-                t.topic, t.is_topic{extract}
+                t.topic, t.is_topic, t.polarity, NOT t.is_topic OR t.polarity = -1 AS c{extract}
             FROM f CROSS JOIN LATERAL (
-                SELECT '' AS topic, false AS is_topic{topic_rows}
+                SELECT '' AS topic, false AS is_topic, -1 AS polarity{topic_rows}
             ) t
         )
         SELECT {grouping}, {", ".join([*day, *columns])}{", " if day or columns else ""}topic, {_SLICE_COUNTS}
@@ -204,18 +215,22 @@ def segment_table(scope: base.Scope, table: pd.DataFrame | None = None) -> pd.Da
     if not scope.filters:
         return count_table(scope) if table is None else table
     if scope.from_aggregates:
-        return pair_table(scope, ("comments", "mentions"))
-    columns = ["segment_key", "segment_value", "topic_key", "comments", "mentions"]
+        return pair_table(scope, ("comments", "complaint_mentions"))
+    columns = ["segment_key", "segment_value", "topic_key", "comments", "complaint_mentions"]
     if base.in_database():
         table = count_table(scope) if table is None else table
         if table.empty:
             return pd.DataFrame(columns=columns)
         inside = (table["segment_key"] != "") & ~table["segment_key"].isin(list(scope.filters))
         return table.loc[inside, columns].reset_index(drop=True)
-    rows = list(base.facts(scope).filter(has_comment=True).values_list("topics", "segments"))
+    rows = list(
+        base.facts(scope).filter(has_comment=True).values_list("topics", "segments", "topic_polarity")
+    )
     if not rows:
         return pd.DataFrame(columns=columns)
-    frame = pd.DataFrame({"topics": [r[0] for r in rows]})
+    # The pain point's mentions are its complaint mentions.
+    complaints = [[k for k in r[0] if mention_polarity(r[2], k) == COMPLAINT] for r in rows]
+    frame = pd.DataFrame({"topics": complaints})
     segments = [r[1] for r in rows]
     parts = []
     exploded = frame["topics"].explode().dropna()
@@ -232,7 +247,7 @@ def segment_table(scope: base.Scope, table: pd.DataFrame | None = None) -> pd.Da
                     "segment_value": totals.index,
                     "topic_key": "",
                     "comments": totals.values,
-                    "mentions": 0,
+                    "complaint_mentions": 0,
                 }
             )
         )
@@ -246,7 +261,7 @@ def segment_table(scope: base.Scope, table: pd.DataFrame | None = None) -> pd.Da
                     "segment_value": counted["value"],
                     "topic_key": counted["topic"],
                     "comments": counted["mentions"],
-                    "mentions": counted["mentions"],
+                    "complaint_mentions": counted["mentions"],
                 }
             )
         )
@@ -277,19 +292,22 @@ def totals(frame: pd.DataFrame) -> Counts:
 
 
 def topics(frame: pd.DataFrame) -> dict[str, Counts]:
-    """Each topic's counts in the scope (its rows with no segment)."""
+    """Each topic's counts in the scope (its rows with no segment): a pain point's, whose
+    ``mentions`` are its complaint mentions, with its ``praise_mentions``."""
     if frame.empty:
         return {}
     rows = frame[(frame["segment_key"] == "") & (frame["topic_key"] != "")]
     return {
-        row["topic_key"]: Counts.of({f: float(row[f]) for f in COUNT_FIELDS})
+        row["topic_key"]: Counts.of(
+            {**{f: float(row[f]) for f in COUNT_FIELDS}, "mentions": float(row["complaint_mentions"])}
+        )
         for row in rows.groupby("topic_key", as_index=False).sum().to_dict("records")
     }
 
 
 def segment_cells(table: pd.DataFrame) -> dict[str, list[SegmentCell]]:
     """Each topic's segment cells from a segment table (comments per segment value, from its
-    rows without a topic; the topic's mentions per value): single keys, and pair keys
+    rows without a topic; the topic's complaint mentions per value): single keys, and pair keys
     (``a|b`` = ``x|y``) as pairs of values."""
     if table.empty:
         return {}
@@ -311,7 +329,7 @@ def segment_cells(table: pd.DataFrame) -> dict[str, list[SegmentCell]]:
         inside["segment_key"].tolist(),
         inside["segment_value"].tolist(),
         inside["topic_key"].tolist(),
-        inside["mentions"].tolist(),
+        inside["complaint_mentions"].tolist(),
         strict=True,
     ):
         if not mentions:

@@ -23,6 +23,7 @@ from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from analysis.models import CommentAnalysis, DailyAggregate, ResponseFacts
+from analysis.painpoints.counts import COMPLAINT, PRAISE, mention_polarity
 
 COUNT_FIELDS = (
     "responses",
@@ -36,6 +37,8 @@ COUNT_FIELDS = (
     "scored_comments",
     "mentions",
     "detractor_mentions",
+    "complaint_mentions",
+    "praise_mentions",
 )
 FACT_FIELDS = (
     "completed_day",
@@ -44,6 +47,7 @@ FACT_FIELDS = (
     "is_promoter",
     "has_comment",
     "topics",
+    "topic_polarity",
     "segments",
 )
 MAX_VALUE_LENGTH = 255
@@ -115,6 +119,8 @@ class FactValues:
     has_comment: bool
     topics: tuple[str, ...]
     segments: tuple[tuple[str, str], ...]
+    # (topic, polarity) for each of ``topics`` (-1 complaint, 0 neutral, 1 praise)
+    polarity: tuple[tuple[str, int], ...] = ()
 
     @classmethod
     def of(cls, facts: ResponseFacts | dict) -> FactValues:
@@ -127,6 +133,7 @@ class FactValues:
             bool(get("has_comment")),
             tuple(sorted(get("topics") or ())),
             tuple(sorted(aggregated_segments(get("segments") or {}).items())),
+            tuple((key, mention_polarity(get("topic_polarity"), key)) for key in sorted(get("topics") or ())),
         )
 
 
@@ -164,14 +171,27 @@ def aggregate_rows(values: FactValues) -> list[tuple[str, str, str, dict[str, fl
         "scored_comments": int(values.has_comment and scored),
         "mentions": 0,
         "detractor_mentions": int(values.has_comment and scored and values.is_detractor),
+        "complaint_mentions": 0,
+        "praise_mentions": 0,
     }
-    topic = {
+    # A complaint mention counts the response in the topic's row (the pain point's counts); a
+    # praise or neutral mention only in ``mentions`` (and ``praise_mentions``).
+    complaint = {
         **base,
         "comments": 1,
         "scored_comments": int(scored),
         "mentions": 1,
         "detractor_mentions": int(scored and values.is_detractor),
+        "complaint_mentions": 1,
+        "praise_mentions": 0,
     }
+    other = {**dict.fromkeys(COUNT_FIELDS, 0), "score_sum": 0.0, "score_sum_squares": 0.0}
+    praise = {**other, "mentions": 1, "praise_mentions": 1}
+    neutral = {**other, "mentions": 1}
+    topic_counts = [
+        (key, complaint if polarity == COMPLAINT else praise if polarity == PRAISE else neutral)
+        for key, polarity in (values.polarity or tuple((key, COMPLAINT) for key in values.topics))
+    ]
     pairs = [
         (pair_key(first_key, second_key), pair_value(first_value, second_value))
         for (first_key, first_value), (second_key, second_value) in combinations(values.segments, 2)
@@ -179,7 +199,7 @@ def aggregate_rows(values: FactValues) -> list[tuple[str, str, str, dict[str, fl
     rows = []
     for segment_key, segment_value in (("", ""), *values.segments, *pairs):
         rows.append((segment_key, segment_value, "", total))
-        rows.extend((segment_key, segment_value, key, topic) for key in values.topics)
+        rows.extend((segment_key, segment_value, key, counts) for key, counts in topic_counts)
     return rows
 
 
@@ -255,12 +275,14 @@ _COLUMN_TYPES = {
     "scored_comments": "integer",
     "mentions": "integer",
     "detractor_mentions": "integer",
+    "complaint_mentions": "integer",
+    "praise_mentions": "integer",
 }
 
 
 def _add_upsert(items: list[tuple[AggregateKey, list]]) -> None:
     """PostgreSQL: every row in one ``INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO
-    UPDATE`` that adds to the existing counts: one round trip and 16 parameters (one array per
+    UPDATE`` that adds to the existing counts: one round trip and 18 parameters (one array per
     column) however many rows a batch has. Keys are unique in ``items`` (one statement may not
     update a row twice)."""
     table = DailyAggregate._meta.db_table
@@ -293,7 +315,8 @@ def facts_table(rows: Iterable[dict], *, pairs: bool = True) -> pd.DataFrame:
         for segment_key, segment_value, topic_key, counts in aggregate_rows(values):
             if not pairs and is_pair_key(segment_key):
                 continue
-            records.append((values.completed_day, segment_key, segment_value, topic_key, *counts.values()))
+            numbers = (counts[f] for f in COUNT_FIELDS)
+            records.append((values.completed_day, segment_key, segment_value, topic_key, *numbers))
     columns = ["day", "segment_key", "segment_value", "topic_key", *COUNT_FIELDS]
     if not records:
         return pd.DataFrame(columns=columns)

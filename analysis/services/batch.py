@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
@@ -41,6 +41,7 @@ from analysis.services.comments import (
     FACT_COLUMNS,
     comment_fields,
     comment_likelihoods,
+    comment_topics,
     comment_work,
     fact_fields,
     response_analyse,
@@ -75,6 +76,8 @@ class _Pending:
     answers: dict
     segments: dict[str, str]
     topics: dict[str, list[str]]
+    polarity: dict[str, dict[str, int]] = field(default_factory=dict)
+    clusters: dict[str, dict[str, int]] = field(default_factory=dict)
     segmented: int = 0
     retagged: int = 0
     unchanged: int = 0
@@ -179,6 +182,8 @@ def _comments_store(pending: list[_Pending], stored, plans, contexts, now) -> No
         gone.extend(work.gone)
         segments_outdated.update(dict.fromkeys(work.segments_outdated, item.segments))
         item.topics.update(work.topics)
+        item.polarity.update(work.polarity)
+        item.clusters.update(work.clusters)
         item.segmented, item.retagged, item.unchanged = work.segmented, work.retagged, len(work.topics)
         work_by_survey[response.survey_id].extend(
             (item, key, doc) for key, doc in zip(work.keys, work.docs, strict=True)
@@ -200,11 +205,12 @@ def _comments_store(pending: list[_Pending], stored, plans, contexts, now) -> No
         likelihoods = comment_likelihoods(detractor_model_for_survey(survey_id), docs)
         for (item, key, doc), likelihood in zip(work, likelihoods, strict=True):
             matches = context.tagger.tag(doc) if context.tagger is not None else ()
-            keys = [m.key for m in matches]
             fields = comment_fields(item.response, doc, matches, item.segments, context, likelihood, now)
             rows.append(CommentAnalysis(response_id=item.response.pk, question_key=key, **fields))
             matches_of.append((context, matches))
-            item.topics[key] = keys
+            item.topics[key], item.polarity[key] = comment_topics(
+                {**fields, "clusters": item.clusters.get(key)}
+            )
     if rows:
         CommentAnalysis.objects.bulk_create(
             rows,
@@ -237,7 +243,7 @@ def _facts_store(pending: list[_Pending], plans, facts: dict[int, ResponseFacts]
     for item in pending:
         response = item.response
         plan = plans[response.survey_version_id]
-        fields = fact_fields(response, plan, item.answers, item.segments, item.topics)
+        fields = fact_fields(response, plan, item.answers, item.segments, item.topics, item.polarity)
         if item.segmented or item.retagged:
             touched.append(response.pk)
             if fields["is_promoter"]:

@@ -20,13 +20,15 @@ from django.utils import timezone
 from analysis import metrics
 from analysis.detractor import MISMATCH_THRESHOLD, DetractorModel
 from analysis.models import CommentAnalysis, CommentTopic, ResponseFacts, SurveyAnalysisSettings
+from analysis.painpoints.counts import mention_polarity
 from analysis.selectors.taxonomy import QuestionPlan, question_plan
 from analysis.services.aggregates import FactValues, aggregate_deltas_add, aggregates_add, aggregates_apply
 from analysis.services.context import AnalysisContext, analysis_context_for_survey
 from analysis.services.detractor import detractor_model_for_survey
 from analysis.taxonomy import TopicMatch
+from analysis.text.clauses import clause_spans
 from analysis.text.pipeline import ProcessedComment
-from analysis.text.polarity import topic_polarity
+from analysis.text.polarity import Clause, mention_clauses, polarity_combine, topic_polarity
 from responses.models import Response
 
 logger = logging.getLogger(__name__)
@@ -43,6 +45,8 @@ COMMENT_COLUMNS = (
     "topics",
     "topic_polarity",
     "segments",
+    "clauses",
+    "covered_clauses",
     "truncated",
     "pipeline_version",
     "dictionary_version",
@@ -60,6 +64,7 @@ FACT_COLUMNS = (
     "is_promoter",
     "has_comment",
     "topics",
+    "topic_polarity",
     "segments",
     "locale",
     "channel",
@@ -126,6 +131,27 @@ def comment_likelihoods(model: DetractorModel | None, docs: list[ProcessedCommen
     return [round(value, 4) for value in model.score_many(docs).tolist()]
 
 
+def clause_coverage(text: str, matches: tuple[TopicMatch, ...]) -> tuple[int, int]:
+    """How many clauses a normalised comment has (``analysis.text.clauses``) and how many of
+    them hold a term of a matched taxonomy topic, located as the polarity of a mention is
+    (``analysis.text.polarity.mention_clauses``): the stored comment's share of the clause
+    coverage (``analysis.discovery``), without tagging each clause again."""
+    clauses = [Clause(start, end, 0.0) for start, end in clause_spans(text)]
+    if not clauses or not matches:
+        return len(clauses), 0
+    terms = [term for match in matches for term in match.terms]
+    return len(clauses), len(mention_clauses(text, clauses, terms))
+
+
+def comment_topics(comment: CommentAnalysis | dict) -> tuple[list[str], dict[str, int]]:
+    """A stored comment's topics as the facts count them: its taxonomy topics, then its
+    discovered topics (``clusters``), with the polarity of each."""
+    get = comment.get if isinstance(comment, dict) else lambda name: getattr(comment, name)
+    clusters = get("clusters") or {}
+    keys = [*get("topics"), *(k for k in clusters if k not in get("topics"))]
+    return keys, {**(get("topic_polarity") or {}), **clusters}
+
+
 def comment_fields(
     response: Response,
     doc: ProcessedComment,
@@ -147,6 +173,7 @@ def comment_fields(
         # topic key -> -1 complaint, 0 neutral, 1 praise (as ``manage.py painpoints`` gives it)
         "topic_polarity": topic_polarity(doc.text, matches, neutral_from_comment=True),
         "segments": segments,
+        **dict(zip(("clauses", "covered_clauses"), clause_coverage(doc.text, matches), strict=True)),
         "truncated": doc.truncated,
         "pipeline_version": context.pipeline_version,
         "dictionary_version": context.dictionary_version,
@@ -161,6 +188,8 @@ class CommentWork:
 
     gone: list[int]  # stored comments whose answer is now empty (deleted)
     topics: dict[str, list[str]]  # question -> topics of the unchanged stored comments
+    polarity: dict[str, dict[str, int]]  # question -> their polarity (``comment_topics``)
+    clusters: dict[str, dict[str, int]]  # question -> discovered topics of a comment tagged again
     segments_outdated: list[int]  # unchanged stored comments whose copy of the segments is outdated
     keys: list[str]  # questions to tag (and segment, unless ``docs`` came from stored tokens)
     docs: list[ProcessedComment]
@@ -179,6 +208,8 @@ def comment_work(
     wanted = {k: _comment_text(answers.get(k)) for k in text_keys}
     wanted = {k: v for k, v in wanted.items() if v}
     topics: dict[str, list[str]] = {}
+    polarity: dict[str, dict[str, int]] = {}
+    clusters: dict[str, dict[str, int]] = {}
     segments_outdated: list[int] = []
     keys: list[str] = []
     docs: list[ProcessedComment] = []
@@ -186,10 +217,12 @@ def comment_work(
     for key, raw in wanted.items():
         stored = existing.get(key)
         if stored is not None and stored.dictionary_version == context.dictionary_version:
-            topics[key] = list(stored.topics)
+            topics[key], polarity[key] = comment_topics(stored)
             if stored.segments != segments:
                 segments_outdated.append(stored.pk)
             continue
+        if stored is not None:  # a discovered topic stays until the next discovery
+            clusters[key] = dict(stored.clusters or {})
         if stored is not None and stored.pipeline_version == context.pipeline_version:
             docs.append(_doc(stored))
             retagged += 1
@@ -198,7 +231,7 @@ def comment_work(
             segmented += 1
         keys.append(key)
     gone = [c.pk for k, c in existing.items() if k not in wanted]
-    return CommentWork(gone, topics, segments_outdated, keys, docs, segmented, retagged)
+    return CommentWork(gone, topics, polarity, clusters, segments_outdated, keys, docs, segmented, retagged)
 
 
 def _comments_store(
@@ -208,9 +241,9 @@ def _comments_store(
     context: AnalysisContext,
     now,
     segments: dict[str, str],
-) -> tuple[dict[str, list[str]], int, int, int]:
+) -> tuple[dict[str, list[str]], dict[str, dict[str, int]], int, int, int]:
     """Upsert the response's CommentAnalysis rows (with the response's segments); returns topics
-    per question and counts."""
+    and their polarity per question, and counts."""
     existing = {c.question_key: c for c in CommentAnalysis.objects.filter(response=response)}
     work = comment_work(answers, existing, text_keys, context, segments)
     if work.gone:
@@ -218,14 +251,13 @@ def _comments_store(
     if work.segments_outdated:
         CommentAnalysis.objects.filter(pk__in=work.segments_outdated).update(segments=segments)
     topics = dict(work.topics)
+    polarity = dict(work.polarity)
     model = detractor_model_for_survey(response.survey_id) if work.docs else None
     for key, doc, likelihood in zip(work.keys, work.docs, comment_likelihoods(model, work.docs), strict=True):
         matches = context.tagger.tag(doc) if context.tagger is not None else ()
-        keys = [m.key for m in matches]
+        fields = comment_fields(response, doc, matches, segments, context, likelihood, now)
         comment, _created = CommentAnalysis.objects.update_or_create(
-            response=response,
-            question_key=key,
-            defaults=comment_fields(response, doc, matches, segments, context, likelihood, now),
+            response=response, question_key=key, defaults=fields
         )
         CommentTopic.objects.filter(comment=comment).delete()
         CommentTopic.objects.bulk_create(
@@ -236,12 +268,31 @@ def _comments_store(
                 for m in matches
             ]
         )
-        topics[key] = keys
-    return topics, work.segmented, work.retagged, len(work.topics)
+        topics[key], polarity[key] = comment_topics({**fields, "clusters": work.clusters.get(key)})
+    return topics, polarity, work.segmented, work.retagged, len(work.topics)
 
 
-def fact_fields(response: Response, plan: QuestionPlan, answers: dict, segments: dict, topics: dict) -> dict:
-    """The ResponseFacts columns (besides response and counted_at) of one analysed response."""
+def facts_polarity(topics: dict[str, list[str]], polarity: dict[str, dict[str, int]]) -> dict[str, int]:
+    """topic -> polarity over a response's comments (question -> topics, question -> polarity):
+    each topic's mentions combined, a complaint winning ties (``polarity_combine``); a mention
+    its comment's polarity does not name is a complaint."""
+    found: dict[str, list[int]] = {}
+    for question, keys in topics.items():
+        for key in keys:
+            found.setdefault(key, []).append(mention_polarity(polarity.get(question), key))
+    return {key: polarity_combine(values) for key, values in sorted(found.items())}
+
+
+def fact_fields(
+    response: Response,
+    plan: QuestionPlan,
+    answers: dict,
+    segments: dict,
+    topics: dict,
+    polarity: dict | None = None,
+) -> dict:
+    """The ResponseFacts columns (besides response and counted_at) of one analysed response
+    (``topics`` and ``polarity`` per question, as ``comment_topics`` gives them)."""
     score = _score(answers.get(plan.score_key)) if plan.score_key else None
     is_detractor = is_promoter = False
     if score is not None and plan.metric is not None:
@@ -261,6 +312,7 @@ def fact_fields(response: Response, plan: QuestionPlan, answers: dict, segments:
         "is_promoter": is_promoter,
         "has_comment": bool(topics),
         "topics": sorted({key for keys in topics.values() for key in keys}),
+        "topic_polarity": facts_polarity(topics, polarity or {}),
         "segments": segments,
         "locale": segments.get("locale", ""),
         "channel": segments.get("channel", ""),
@@ -288,10 +340,10 @@ def response_analyse(*, response_id: int) -> AnalyseResult | None:
         Response.objects.select_for_update().filter(pk=response.pk).values_list("pk", flat=True).get()
         answers = dict(response.answers.values_list("question_key", "value"))
         segments = response_segments(response)
-        topics, segmented, retagged, unchanged = _comments_store(
+        topics, polarity, segmented, retagged, unchanged = _comments_store(
             response, answers, plan.text_keys, context, now, segments
         )
-        fields = fact_fields(response, plan, answers, segments, topics)
+        fields = fact_fields(response, plan, answers, segments, topics, polarity)
         if segmented or retagged:
             CommentAnalysis.objects.filter(response=response).update(is_mismatch=False)
             if fields["is_promoter"]:
@@ -318,3 +370,51 @@ def response_analyse(*, response_id: int) -> AnalyseResult | None:
                 aggregates_apply(survey_id=response.survey_id, values=FactValues.of(facts), sign=1)
                 counted = True
     return AnalyseResult(response.pk, segmented, retagged, unchanged, counted)
+
+
+def facts_topics_refresh(*, response_ids, move_counts: bool = True) -> int:
+    """Count the topics of the responses' stored comments (taxonomy and discovered, with their
+    polarity, ``comment_topics``) into their facts again, moving their aggregate counts (old
+    out, new in) when a counted response changed; how many responses changed. Locks the
+    responses in id order, as the analysis does, so it waits for (never races) an analysis of
+    the same responses. ``move_counts=False`` leaves the aggregates alone (a rebuild follows)."""
+    ids = sorted(set(response_ids))
+    if not ids:
+        return 0
+    moved = 0
+    with transaction.atomic():
+        list(
+            Response.objects.select_for_update()
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        facts = list(ResponseFacts.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        topics: dict[int, dict[str, list[str]]] = {pk: {} for pk in ids}
+        polarity: dict[int, dict[str, dict[str, int]]] = {pk: {} for pk in ids}
+        for comment in CommentAnalysis.objects.filter(response_id__in=ids).values(
+            "response_id", "question_key", "topics", "topic_polarity", "clusters"
+        ):
+            question = comment["question_key"]
+            topics[comment["response_id"]][question], polarity[comment["response_id"]][question] = (
+                comment_topics(comment)
+            )
+        changed: list[ResponseFacts] = []
+        deltas: dict = {}
+        for row in facts:
+            new_topics = sorted({key for keys in topics[row.pk].values() for key in keys})
+            new_polarity = facts_polarity(topics[row.pk], polarity[row.pk])
+            if new_topics == list(row.topics) and new_polarity == dict(row.topic_polarity or {}):
+                continue
+            before = FactValues.of(row)
+            row.topics, row.topic_polarity = new_topics, new_polarity
+            changed.append(row)
+            after = FactValues.of(row)
+            if row.counted_at is not None and before != after:
+                moved += 1
+                if move_counts:
+                    aggregate_deltas_add(deltas, survey_id=row.survey_id, values=before, sign=-1)
+                    aggregate_deltas_add(deltas, survey_id=row.survey_id, values=after, sign=1)
+        ResponseFacts.objects.bulk_update(changed, ["topics", "topic_polarity"], batch_size=1000)
+        aggregates_add(deltas)
+    return moved

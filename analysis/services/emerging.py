@@ -3,6 +3,13 @@ with a cluster (promote to the taxonomy, merge into a topic, rename, dismiss).
 
 Re-clustering goes through ``analysis.clustering.merge_with_previous``: a cluster a person edited
 keeps its key, label and status; only its counts, keywords and examples are refreshed.
+
+Each clustered comment is given its topic (``CommentAnalysis.clusters``: the topic's key in the
+discovered namespace, ``~<id>``, and the comment's polarity, ``analysis.text.polarity``), and
+the facts of the responses whose topics changed are counted again (``facts_topics_refresh``), so
+the pain-point ranking, its filters, trends and segments count discovered topics as they count
+taxonomy topics: stored once per comment, summed by the daily aggregates, never clustered again
+at read time.
 """
 
 from __future__ import annotations
@@ -19,8 +26,16 @@ from django.utils.translation import gettext as _
 
 from analysis.clustering import EmergingCluster, cluster_comments, merge_with_previous
 from analysis.errors import AnalysisErrorCode as Code
-from analysis.models import CommentAnalysis, EmergingTopic, SurveyAnalysisSettings, Topic
+from analysis.models import (
+    CommentAnalysis,
+    EmergingTopic,
+    SurveyAnalysisSettings,
+    Topic,
+    discovered_topic_key,
+)
+from analysis.services.comments import facts_topics_refresh
 from analysis.text.pipeline import ProcessedComment
+from analysis.text.polarity import text_polarity
 from ops.enqueue import task_enqueue_on_commit
 from surveys.models import Survey
 
@@ -33,15 +48,20 @@ class DiscoverResult:
     comments: int
     clusters: int
     kept_edited: int
+    moved: int = 0  # responses whose counts moved (their comments' discovered topics changed)
+
+
+def _in_range(survey: Survey, date_from: dt.date, date_to: dt.date):
+    return CommentAnalysis.objects.filter(
+        survey=survey,
+        response__facts__completed_day__gte=date_from,
+        response__facts__completed_day__lte=date_to,
+    )
 
 
 def _uncovered(survey: Survey, date_from: dt.date, date_to: dt.date) -> list[dict]:
     rows = (
-        CommentAnalysis.objects.filter(
-            survey=survey,
-            response__facts__completed_day__gte=date_from,
-            response__facts__completed_day__lte=date_to,
-        )
+        _in_range(survey, date_from, date_to)
         .order_by("-id")
         .values("id", "text", "language", "tokens", "phrases", "truncated", "pipeline_version", "topics")
     )
@@ -104,6 +124,7 @@ def cluster_discover(
         merged = merge_with_previous(previous, result.clusters)
         untouched = {id(p) for p in previous}
         kept_edited = 0
+        assigned: dict[int, dict[str, int]] = {}  # comment id -> its discovered topic and polarity
         for cluster in merged:
             if id(cluster) in untouched:  # an edited cluster nothing new matched: left as it is
                 kept_edited += 1
@@ -118,16 +139,40 @@ def cluster_discover(
             }
             row = stored.get(cluster.key)
             if row is None:
-                EmergingTopic.objects.create(survey=survey, key=cluster.key, **values)
+                row = EmergingTopic.objects.create(survey=survey, key=cluster.key, **values)
             else:
                 # label, status and the edited flag stay as the person left them
                 EmergingTopic.objects.filter(pk=row.pk).update(**values)
                 kept_edited += int(row.is_edited_by_person)
+            topic_key = discovered_topic_key(row.pk)
+            for position in cluster.members:
+                assigned[rows[position]["id"]] = {topic_key: text_polarity(rows[position]["text"])}
         keys = {c.key for c in merged}
         EmergingTopic.objects.filter(
             survey=survey, is_edited_by_person=False, status=EmergingTopic.Status.NEW
         ).exclude(key__in=keys).delete()
-    return DiscoverResult(len(rows), len(result.clusters), kept_edited)
+        moved = _clusters_store(survey, date_from, date_to, assigned)
+    return DiscoverResult(len(rows), len(result.clusters), kept_edited, moved)
+
+
+def _clusters_store(
+    survey: Survey, date_from: dt.date, date_to: dt.date, assigned: dict[int, dict[str, int]]
+) -> int:
+    """Give the range's comments their discovered topics (none for a comment not clustered
+    now) and count their responses' facts again; how many responses' counts moved."""
+    holding = _in_range(survey, date_from, date_to).exclude(clusters={}).values_list("id", flat=True)
+    ids = set(holding) | set(assigned)
+    changed: list[CommentAnalysis] = []
+    for pk, response_id, clusters in CommentAnalysis.objects.filter(pk__in=ids).values_list(
+        "pk", "response_id", "clusters"
+    ):
+        new = assigned.get(pk, {})
+        if clusters != new:
+            changed.append(CommentAnalysis(pk=pk, response_id=response_id, clusters=new))
+    if not changed:
+        return 0
+    CommentAnalysis.objects.bulk_update(changed, ["clusters"], batch_size=1000)
+    return facts_topics_refresh(response_ids=[c.response_id for c in changed])
 
 
 def _split_terms(keywords) -> dict[str, list[str]]:

@@ -5,7 +5,9 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
+from django.utils import translation
 
+from analysis.admin_views import coverage_sentences
 from analysis.models import CommentAnalysis, EmergingTopic, Topic
 from analysis.services import response_analyse
 from tests.analysis.platform_factories import BASE, analysed_survey, completed
@@ -150,3 +152,78 @@ def test_designer_promotes_an_emerging_topic_in_the_admin(survey):
     assert (emerging.status, emerging.is_edited_by_person) == ("promoted", True)
     topic = Topic.objects.get(pk=emerging.topic_id)
     assert topic.terms == {"zh-hans": ["发票"], "en": ["invoice"]}
+
+
+COVERAGE_SENTENCES = {
+    # 3 of the 5 clauses of the 3 comments hold a taxonomy term: 60 %, at least 25 %
+    "en": (
+        "The taxonomy food_delivery covers 60% of the comments&#x27; clauses (3 of 5; 100% of the "
+        "comments): at least the threshold of 25%, so it fits these comments. Ranked: the "
+        "taxonomy&#x27;s topics."
+    ),
+    "zh-hans": (
+        "分类体系 food_delivery 覆盖了评论分句的 60%（5 个分句中的 3 个；评论的 100%）：不低于 25% 的阈值，"
+        "适用于这些评论。 排名包含：分类体系的主题。"
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_page_states_the_taxonomys_coverage_in_words(survey, language):
+    # when the page is opened in either language
+    client = client_for("viewers")
+    client.cookies["django_language"] = language
+    html = client.get(
+        f"/admin/analysis/painpointreport/{survey.key}/?{SCOPE}", HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+
+    # then it says how much of the comments the taxonomy covers and what was ranked
+    assert f'<p id="coverage" class="pp-coverage">{COVERAGE_SENTENCES[language]}</p>' in html
+
+
+@pytest.mark.parametrize(
+    ("coverage", "english", "chinese"),
+    [
+        (
+            {
+                "taxonomy": "food_delivery",
+                "fits": False,
+                "reason": "below_threshold",
+                "ranked": "taxonomy_and_discovered",
+            },
+            "The taxonomy food_delivery covers only 23% of the comments' clauses (3 of 13; 23% of the "
+            "comments): below the threshold of 25%, so it does not fit these comments well. Read the "
+            "discovered topics beside its topics. Ranked: the taxonomy's topics and the topics discovered "
+            "in the comments it does not cover.",
+            "分类体系 food_delivery 仅覆盖评论分句的 23%（13 个分句中的 3 个；评论的 23%）：低于 25% 的阈值，"
+            "不太适用于这些评论。请您结合其主题一并查看新发现的主题。 "
+            "排名包含：分类体系的主题，以及在其未覆盖的评论中新发现的主题。",
+        ),
+        (
+            {"taxonomy": None, "fits": False, "reason": "none_requested", "ranked": "discovered"},
+            "No taxonomy is linked to this survey. Ranked: the topics discovered in the comments.",
+            "此调查未关联分类体系。 排名包含：在评论中新发现的主题。",
+        ),
+        (
+            {"taxonomy": "food_delivery", "fits": False, "reason": "no_comments", "ranked": "taxonomy"},
+            "No analysed comment in this period: the taxonomy's coverage cannot be measured. Ranked: the "
+            "taxonomy's topics.",
+            "此期间没有已分析的评论：无法衡量分类体系的覆盖率。 排名包含：分类体系的主题。",
+        ),
+    ],
+)
+def test_coverage_in_words_when_the_taxonomy_does_not_fit(coverage, english, chinese):
+    # given a scope's coverage (3 of 13 clauses and comments covered)
+    found = {
+        "clause_coverage": 3 / 13,
+        "covered_clauses": 3,
+        "clauses": 13,
+        "coverage": 3 / 13,
+        "threshold": 0.25,
+        **coverage,
+    }
+
+    # when it is put in words, then in both languages
+    for language, expected in (("en", english), ("zh-hans", chinese)):
+        with translation.override(language):
+            assert " ".join(coverage_sentences(found)) == expected

@@ -44,6 +44,8 @@ def test_list_shows_new_topics(emerging):
                 "id": emerging.pk,
                 "key": "发票-报销",
                 "label": "",
+                # a readable name from the top phrases (no person named it yet)
+                "name": {"zh-hans": "发票 / 报销", "en": "发票 / 报销"},
                 "keywords": ["发票", "报销", "invoice"],
                 "mentions": 7,
                 "status": "new",

@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ROWS = [
     (2, "午高峰送餐太慢了", "上海", "office"),
-    (3, "等了一个小时才送到", "上海", "office"),
+    (3, "等了一个小时才送到，太慢了", "上海", "office"),
     (1, "饭都凉了，还等了很久", "上海", "residential"),
     (6, "奶茶洒了一半", "上海", "residential"),
     (9, "很好吃", "上海", "office"),

@@ -1,6 +1,7 @@
 """``manage.py painpoints`` on an export of a survey's responses and the pain-points API on the
-same responses give the same ranking: the same topics in the same order with the same numbers
-(one ranking over counts, ``analysis.painpoints.counts``)."""
+same responses give the same ranking and the same strengths: the same topics in the same order
+with the same numbers, pain points over complaint mentions, strengths over praise mentions (one
+ranking over counts, ``analysis.painpoints.counts``)."""
 
 import csv
 import datetime as dt
@@ -11,8 +12,10 @@ import random
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.db.models import Sum
 from rest_framework.test import APIClient
 
+from analysis.models import DailyAggregate
 from analysis.services import response_analyse
 from responses.models import Answer, Response
 from tests.analysis.platform_factories import BASE, analysed_survey, completed
@@ -45,8 +48,8 @@ RANKING_FIELDS = (
 @pytest.fixture
 def survey():
     """120 responses over a week: late deliveries concentrated at peak in offices (detractors),
-    cold food spread evenly among passives and detractors, spills among passives, praise and
-    blank comments."""
+    cold food spread evenly among passives and detractors, spills among passives, praise (of the
+    taste, of the packaging, of the food) and blank comments."""
     survey, version = analysed_survey()
     rng = random.Random(11)
     for index in range(120):
@@ -68,7 +71,9 @@ def survey():
         elif draw < 0.26:
             nps, why = rng.choice([1, 6]), "送餐太慢了，饭都凉了"
         elif draw < 0.7:
-            nps, why = rng.choice([9, 10, 10, 8]), "很好吃"
+            # praise of the taste (a strength) and of the packaging (beside its spills)
+            praise = "味道不错" if draw < 0.4 else "包装很好，很严实" if draw < 0.42 else "很好吃"
+            nps, why = rng.choice([9, 10, 10, 8]), praise
         else:
             nps, why = rng.choice([6, 8, 9, 10]), ""
         response = completed(
@@ -108,19 +113,15 @@ def ranking(topics: list[dict]) -> list[dict]:
     return [{field: topic[field] for field in RANKING_FIELDS} for topic in topics]
 
 
-def test_command_and_api_rank_the_same_responses_the_same_way(survey, tmp_path):
-    # given the survey's responses in the database, and the same rows exported to a CSV file
+def reports(survey, tmp_path) -> tuple[dict, dict]:
+    """The API's report on the survey's responses and the command's on the same rows exported."""
     export = tmp_path / "responses.csv"
     export_csv(survey, export)
-
-    # when the API ranks them
     client = APIClient()
     user = UserFactory(is_staff=True)
     user.groups.add(Group.objects.get(name="process_owners"))
     client.force_authenticate(user)
     api = client.get(f"/api/v1/surveys/{survey.key}/pain-points/?{SCOPE}").json()
-
-    # and the command ranks the export
     out = tmp_path / "report.json"
     call_command(
         "painpoints",
@@ -134,7 +135,13 @@ def test_command_and_api_rank_the_same_responses_the_same_way(survey, tmp_path):
         stdout=io.StringIO(),
         stderr=io.StringIO(),
     )
-    command = json.loads(out.read_text(encoding="utf-8"))
+    return api, json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_command_and_api_rank_the_same_responses_the_same_way(survey, tmp_path):
+    # given the survey's responses in the database, and the same rows exported to a CSV file
+    # when the API ranks them and the command ranks the export
+    api, command = reports(survey, tmp_path)
 
     # then the same topics in the same order with the same numbers: mentions, shares, detractor
     # rates, impacts with their intervals, the detractor test, the small-sample flag, segments
@@ -153,9 +160,35 @@ def test_command_and_api_rank_the_same_responses_the_same_way(survey, tmp_path):
         ("scenario", "peak", 22),
         ("district_type", "office", 25),
     ]
-    # no taxonomy topic is mostly praised; the praise the command discovers in the comments the
-    # taxonomy does not cover is a strength, never a pain point (the platform ranks no discovered
-    # topic yet)
-    assert [s for s in command["strengths"] if s["source"] == "taxonomy"] == api["strengths"] == []
+    # the packaging is mentioned 7 times, praised twice: its pain point counts the 5 complaints
+    packaging = DailyAggregate.objects.filter(survey=survey, segment_key="", topic_key="packaging_spill")
+    assert packaging.aggregate(
+        mentions=Sum("mentions"), complaints=Sum("complaint_mentions"), praise=Sum("praise_mentions")
+    ) == {"mentions": 7, "complaints": 5, "praise": 2}
+    assert api["topics"][2]["mentions"] == 5
+
+
+def test_command_and_api_list_the_same_strengths(survey, tmp_path):
+    # given the survey's responses, 15 of which praise the taste and none complain of it
+    # when the API and the command report on them
+    api, command = reports(survey, tmp_path)
+
+    # then both list the taste as a strength (praise outnumbers complaints), with the same
+    # numbers, and never among the pain points; the praise the command also discovers in the
+    # comments the taxonomy does not cover is a discovered strength of its own
+    fields = ("key", "label", "mentions", "complaint_mentions", "share")
+    taxonomy_strengths = [
+        {f: s[f] for f in fields} for s in command["strengths"] if s["source"] == "taxonomy"
+    ]
+    assert [{f: s[f] for f in fields} for s in api["strengths"]] == taxonomy_strengths
+    assert taxonomy_strengths == [
+        {
+            "key": "taste",
+            "label": {"zh-hans": "口味", "en": "Taste"},
+            "mentions": 15,
+            "complaint_mentions": 0,
+            "share": 15 / 95,
+        }
+    ]
+    assert "taste" not in [t["key"] for t in api["topics"]]
     assert all(t["source"] == "taxonomy" for t in command["topics"])
-    assert all(s["source"] == "discovered" for s in command["strengths"])
