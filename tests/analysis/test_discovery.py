@@ -11,8 +11,10 @@ from analysis.discovery import (
     COVERAGE_THRESHOLD,
     TaxonomyFit,
     examples_pick,
+    holds_keyword,
     taxonomy_fit,
     topic_label,
+    topics_discover,
 )
 from analysis.report_render import highlight_html, report_language, report_to_html
 from analysis.taxonomy import taxonomy_load
@@ -150,6 +152,27 @@ def test_discovery_on_clauses_gives_one_topic_per_subject_and_a_review_feeds_thr
     texts = [e["text"] for e in noise["examples"]]
     assert len(texts) == 5 and len(set(texts)) == 5
     assert all("隔音" in e["highlight"] and "隔音" in e["text"] for e in noise["examples"])
+
+
+def test_a_member_clause_is_a_mention_only_when_it_holds_a_keyword(pipeline):
+    # given three noise reviews three times and a review with no subject of its own
+    texts = ["房间隔音很差，晚上很吵", "隔音不好，楼道噪音大", "晚上很吵，房间隔音差"] * 3 + ["再也不来了"]
+    docs = [pipeline.process(t) for t in texts]
+    clauses, owners = [], []
+    for position, doc in enumerate(docs):
+        for part in clauses_split(doc.text):
+            clauses.append(pipeline.process(part))
+            owners.append(position)
+    # when one topic is discovered in their 19 clauses
+    discovery = topics_discover(clauses, owners, docs, k=1, seed=0)
+    # then k-means put every clause in it, but only those holding one of its five keywords are
+    # its mentions: not 楼道噪音大 (噪音 is no keyword) and not 再也不来了
+    (topic,) = discovery.topics
+    assert discovery.clustering.clusters[0].mentions == 19
+    assert topic.keywords == ("隔音", "吵", "差", "很吵", "房间")
+    assert topic.clause_members == (0, 1, 2, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 16, 17)
+    assert (topic.clauses, topic.mentions, topic.members) == (15, 9, tuple(range(9)))
+    assert [holds_keyword(clauses[c], topic.keywords) for c in (3, 18)] == [False, False]
 
 
 def test_topic_label_from_keywords():
