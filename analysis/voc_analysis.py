@@ -125,6 +125,49 @@ def data_language(languages: dict[str, int]) -> str:
     return "en" if languages.get("en", 0) > chinese else "zh-hans"
 
 
+# Why the ranking holds what it holds (``summary.ranking.reason``).
+RANKED = "ranked"  # at least one pain point
+NO_COMMENTS = "no_comments"  # no comment with text
+NO_TOPICS = "no_topics"  # no comment mentions any topic
+ALL_PRAISED = "all_praised"  # every topic is praised more often than complained about
+NO_COMPLAINTS = "no_complaints"  # topics are mentioned, but never as a complaint
+
+
+def ranking_outcome(
+    *, comments: int, pain_points: int, strengths: Sequence[dict], mentioned: int
+) -> dict[str, Any]:
+    """What the ranking found, and when no pain point ranks, why: ``reason`` (the codes above)
+    and the strength most complained about (``most_complained``: its key, label, complaint and
+    praise mentions), the nearest thing to a pain point. ``strengths`` are the report's
+    strengths (most praised first), ``mentioned`` the number of topics any comment mentions."""
+    if pain_points:
+        reason = RANKED
+    elif not comments:
+        reason = NO_COMMENTS
+    elif not mentioned:
+        reason = NO_TOPICS
+    elif strengths:
+        reason = ALL_PRAISED
+    else:
+        reason = NO_COMPLAINTS
+    nearest = max(strengths, key=lambda s: s["complaint_mentions"], default=None)
+    return {
+        "pain_points": pain_points,
+        "strengths": len(strengths),
+        "reason": reason,
+        "most_complained": (
+            {
+                "key": nearest["key"],
+                "label": nearest["label"],
+                "complaint_mentions": nearest["complaint_mentions"],
+                "mentions": nearest["mentions"],
+            }
+            if nearest is not None and reason == ALL_PRAISED and nearest["complaint_mentions"]
+            else None
+        ),
+    }
+
+
 def _metrics(scores: np.ndarray, metric: str | None) -> dict[str, Any]:
     if metric is None:
         return {}
@@ -426,6 +469,12 @@ def comments_analyse(
             },
             "language": data_language(languages),
             "metric": metric,
+            "ranking": ranking_outcome(
+                comments=len(comment_positions),
+                pain_points=len(topics_out),
+                strengths=strengths_out,
+                mentioned=len({k for keys in topic_keys for k in keys}),
+            ),
             "uncovered": len(uncovered),
             "clauses": len(clause_docs),
             "discovered": len(discovery.topics),

@@ -16,7 +16,8 @@ named 感觉不错), a negation before it (新鲜 -> 不新鲜) or, in English, 
 ("battery" -> "battery life"); never an intensifier, a function word or one character that is
 no sentiment word (满意 stays 满意, not 很满意; 手机 not 款手机). A part that contains a part
 already chosen, is contained in one or repeats one of its words is skipped, and so is a phrase
-that repeats a token ("broadband broadband"). A single Chinese character, intensified or not, is
+that repeats a token ("broadband broadband") or a Chinese one ending in an intensifier (快递也,
+服务很). A single Chinese character, intensified or not, is
 too vague for a name (里, 款, 先) unless it is a sentiment word (吵, 很差, 旧), and even then it
 never leads while a longer keyword is there. The
 command names discovered topics with it and so does the platform's page
@@ -30,10 +31,28 @@ from collections.abc import Iterable
 
 from analysis.text.polarity import lexicon
 from analysis.text.segment import english_words, lemma_en
-from analysis.text.stopwords import INTENSIFIERS_EN, INTENSIFIERS_ZH, NEGATIONS_EN, NEGATIONS_ZH, stopwords_en
+from analysis.text.stopwords import INTENSIFIERS_EN, NEGATIONS_EN, NEGATIONS_ZH, stopwords_en
 
 NAME_PARTS = 2
 NAME_SEPARATOR = " / "
+# Degree adverbs and particles a Chinese keyword may carry at its edges (很差, 快递也). Not the
+# pipeline's whole intensifier list: 快, 大, 小, 超, 真 begin words (快递, 大家, 小哥, 超市, 真实).
+_DEGREE_ZH = (
+    "非常",
+    "特别",
+    "十分",
+    "极其",
+    "比较",
+    "相当",
+    "有点",
+    "有些",
+    "过于",
+    "很",
+    "太",
+    "挺",
+    "也",
+    "都",
+)
 
 
 def _most_used(counts: Counter[str]) -> str:
@@ -102,7 +121,7 @@ def _core(term: str) -> str:
     """A Chinese term without the intensifiers before it (很差 -> 差, 非常满意 -> 满意)."""
     core = term
     while _han(core):
-        head = next((i for i in INTENSIFIERS_ZH if core.startswith(i) and len(core) > len(i)), None)
+        head = next((i for i in _DEGREE_ZH if core.startswith(i) and len(core) > len(i)), None)
         if head is None:
             break
         core = core[len(head) :]
@@ -115,9 +134,12 @@ def _vague(term: str) -> bool:
 
 
 def _usable(term: str) -> bool:
-    """A keyword that may be part of a name: no repeated token, no lone non-evaluative character."""
+    """A keyword that may be part of a name: no repeated token, no lone non-evaluative
+    character, no Chinese phrase ending in an intensifier (快递也, 服务很: the rest is cut off)."""
     words = term.split()
     if not term or len(words) != len(set(words)):
+        return False
+    if _han(term) and len(term) > 1 and term.endswith(_DEGREE_ZH):
         return False
     return not _vague(term) or _evaluative(_core(term))
 

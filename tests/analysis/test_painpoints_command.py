@@ -320,3 +320,26 @@ def test_report_language_follows_the_data_and_language_forces_it(csv_file, tmp_p
     assert '<html lang="en">' in english.read_text(encoding="utf-8")
     with pytest.raises(CommandError, match=r"^Unknown language fr: use one of zh-hans, en\.$"):
         run(csv_file, "--language", "fr")
+
+
+def test_a_file_where_nothing_ranks_says_why(tmp_path):
+    # given only praise, scored 9 and 10, one comment scored 0
+    path = tmp_path / "praise.csv"
+    rows = [(t, 10) for t in HAPPY * 3] + [("很快，好吃，分量足", 0)]
+    pd.DataFrame(rows, columns=["comment", "nps"]).to_csv(path, index=False)
+    # when analysed with no taxonomy
+    out, err = run(path, "--taxonomy", "none", "--clusters", "2")
+    report = json.loads(out)
+    # then no pain point ranks, the summary says why and so does the command
+    assert report["topics"] == []
+    # (the detractor's comment is praise too: no topic has a complaint mention to name)
+    assert report["summary"]["ranking"] == {
+        "pain_points": 0,
+        "strengths": 2,
+        "reason": "all_praised",
+        "most_complained": None,
+    }
+    assert err.splitlines()[-1] == (
+        "No pain point ranks: each of the 2 topics found is praised more often than it is complained "
+        "about, so they are listed as strengths."
+    )
