@@ -182,7 +182,11 @@ def _extends(phrase: str, term: str, polarity: int | None) -> bool:
 
 
 def _words(term: str) -> set[str]:
-    return set(term.split()) if " " in term else {term}
+    """English: its words; Chinese (written without spaces): its character pairs, so 喝蒙牛 and
+    蒙牛喝 share 蒙牛."""
+    if _han(term):
+        return {term[i : i + 2] for i in range(len(term) - 1)} or {term}
+    return set(term.split())
 
 
 def _overlaps(term: str, chosen: list[str]) -> bool:

@@ -191,6 +191,7 @@ def test_a_member_clause_is_a_mention_only_when_it_holds_a_keyword(pipeline):
         (("手机", "款手机", "款", "一款", "朋友"), None, "手机 / 一款"),
         (("房间", "房间里", "里", "房间小", "房间也"), None, "房间"),
         (("送到", "快递也", "快递"), None, "送到 / 快递"),  # 快递也 is cut off
+        (("喝蒙牛", "蒙牛喝", "牛奶"), None, "喝蒙牛 / 牛奶"),  # 蒙牛喝 repeats 蒙牛
         # no run of Chinese content words (前台服务周到 is a clause, not a name)
         (("前台", "服务员", "热情", "前台服务周到"), None, "前台 / 服务员"),
         # a single character does not lead while a longer keyword is there; a sentiment
