@@ -1,6 +1,6 @@
 """The "Pain points" pages in the admin: the survey list and one survey's report (staff with
 ``analysis.view_painpoints``, checked by ``config.access.admin_page``). Charts are inline SVG
-drawn here; the page has no script."""
+from ``analysis.charts``; the page has no script."""
 
 from __future__ import annotations
 
@@ -14,15 +14,12 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
-from analysis import selectors
+from analysis import chart_text, charts, selectors
 from analysis.apis import scope_from_params
 from analysis.models import DailyAggregate, SurveyAnalysisSettings
 from analysis.services.aggregates import segment_keys
 from surveys.models import Survey
 
-CHART_WIDTH = 640
-LABEL_WIDTH = 220
-BAR_HEIGHT = 22
 MAX_FILTER_VALUES = 50
 SEGMENT_LABELS = {
     "city": gettext_lazy("City"),
@@ -49,65 +46,52 @@ def surveys_page(request):
     return render(request, "analysis/painpoints_surveys.html", context)
 
 
-def impact_chart(topics: list[dict], lang: str) -> dict:
-    """Geometry of the horizontal impact bars (one per topic, in ranking order)."""
-    values = [t["impact"] or 0.0 for t in topics]
-    most_negative = max([-v for v in values if v < 0], default=0.0)
-    most_positive = max([v for v in values if v > 0], default=0.0)
-    span = (most_negative + most_positive) or 1.0
-    area = CHART_WIDTH - LABEL_WIDTH - 60
-    axis = LABEL_WIDTH + area * most_negative / span
-    bars = []
-    for index, (topic, value) in enumerate(zip(topics, values, strict=True)):
-        width = area * abs(value) / span
-        bars.append(
-            {
-                "label": topic["label"].get(lang) or topic["key"],
-                "value": topic["impact"],
-                "x": round(axis - width if value < 0 else axis, 1),
-                "width": round(width, 1),
-                "y": index * (BAR_HEIGHT + 6) + 4,
-                "text_y": index * (BAR_HEIGHT + 6) + 4 + BAR_HEIGHT * 0.7,
-                "value_x": round(axis + width + 4 if value >= 0 else axis + 4, 1),
-                "negative": value < 0,
-            }
+def impact_chart(topics: list[dict], lang: str) -> charts.Chart:
+    """The ranked topics' impact as horizontal bars with their 95 % intervals."""
+    bars = [
+        charts.Bar(
+            label=topic["label"].get(lang) or topic["key"],
+            value=topic["impact"],
+            low=topic.get("impact_low"),
+            high=topic.get("impact_high"),
+            small_sample=bool(topic.get("small_sample")),
         )
-    return {
-        "width": CHART_WIDTH,
-        "height": len(bars) * (BAR_HEIGHT + 6) + 8,
-        "axis": round(axis, 1),
-        "label_x": LABEL_WIDTH - 8,
-        "bar_height": BAR_HEIGHT,
-        "bars": bars,
-    }
+        for topic in topics
+    ]
+    return charts.bar_chart(
+        bars,
+        title=_("Impact by topic"),
+        label_header=_("Topic"),
+        value_header=_("Impact"),
+        fmt=chart_text.number(1),
+        tick_fmt=chart_text.tick,
+        words=chart_text.chart_words(),
+    )
 
 
-def period_chart(rows: list[dict]) -> dict:
-    """Geometry of the vertical bars of the metric per period."""
-    values = [r["result"]["value"] for r in rows]
-    known = [v for v in values if v is not None]
-    low, high = min([0.0, *known]), max([0.0, *known])
-    span = (high - low) or 1.0
-    height, top = 160, 10
-    zero = top + height * high / span
-    step = max(28, min(80, (CHART_WIDTH - 40) // max(1, len(rows))))
-    bars = []
-    for index, (row, value) in enumerate(zip(rows, values, strict=True)):
-        size = 0.0 if value is None else height * abs(value) / span
-        y = zero - size if (value or 0) >= 0 else zero
-        bars.append(
-            {
-                "x": 30 + index * step,
-                "width": step - 8,
-                "y": round(y, 1),
-                "height": round(size, 1),
-                "label": row["period"][5:],
-                "label_y": top + height + 16,
-                "value": value,
-                "negative": (value or 0) < 0,
-            }
+def period_chart(rows: list[dict], metric: str | None, lang: str) -> charts.Chart:
+    """The score per period as a line over its 95 % interval band."""
+    points = [
+        charts.Point(
+            x=dt.date.fromisoformat(row["period"]),
+            value=row["result"]["value"],
+            low=row["result"]["low"],
+            high=row["result"]["high"],
+            n=row["result"]["n"],
+            small_sample=bool(row["result"]["small_sample"]),
         )
-    return {"width": 40 + step * len(rows), "height": top + height + 24, "zero": round(zero, 1), "bars": bars}
+        for row in rows
+    ]
+    return charts.trend_chart(
+        points,
+        title=_("Score per period"),
+        period_header=_("Period starting"),
+        value_header=(metric or "").upper() or _("Value"),
+        fmt=chart_text.number(1),
+        tick_fmt=chart_text.tick,
+        date_fmt=chart_text.day_label(lang),
+        words=chart_text.chart_words(),
+    )
 
 
 def _filter_options(survey: Survey) -> list[dict]:
@@ -163,7 +147,7 @@ def survey_page(request, key: str):
         "errors": errors,
         "filter_options": _filter_options(survey),
         "impact_chart": impact_chart(report["topics"], lang),
-        "period_chart": period_chart(metrics["by_period"]),
+        "period_chart": period_chart(metrics["by_period"], metrics["metric"], lang),
         "lang": lang,
     }
     return render(request, "analysis/painpoints_page.html", context)

@@ -39,8 +39,12 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from analysis import chart_text, charts
+
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 TEMPLATE_NAME = "analysis/painpoints_report.html"
+# The charts' stylesheet, inlined: the report is one file that needs nothing else.
+CHART_CSS = TEMPLATE_DIR.parent / "static" / "css" / "charts.css"
 METRIC_NAMES = {"nps": "NPS", "csat": "CSAT", "ces": "CES", "ces_share": "CES 5-7", "rating": "★"}
 # Metrics whose value is a share (0..1), shown as a percentage.
 SHARE_METRICS = frozenset({"csat", "ces_share", "rate", "response_rate"})
@@ -66,12 +70,6 @@ CSV_COLUMNS = (
     "p_value",
     "small_sample",
 )
-# Chart geometry (px): label column, bar area, row height.
-CHART_LABEL_WIDTH = 180
-CHART_BAR_WIDTH = 360
-CHART_VALUE_WIDTH = 70
-CHART_ROW = 22
-
 _engine: Engine | None = None
 
 
@@ -83,7 +81,7 @@ def _template_engine() -> Engine:
             dirs=[str(TEMPLATE_DIR)],
             app_dirs=False,
             autoescape=True,
-            libraries={"i18n": "django.templatetags.i18n"},
+            libraries={"i18n": "django.templatetags.i18n", "charts": "analysis.templatetags.charts"},
         )
     return _engine
 
@@ -385,40 +383,6 @@ def _signed(value: Any, digits: int = 1) -> str:
     return "" if number is None else f"{number:+.{digits}f}"
 
 
-def _bar_chart(rows: list[tuple[str, float, str]]) -> dict[str, Any] | None:
-    """Bars for (label, value, shown text); negative values run left of a zero line."""
-    if not rows:
-        return None
-    low = min(0.0, *(v for _, v, _ in rows))
-    high = max(0.0, *(v for _, v, _ in rows))
-    span = (high - low) or 1.0
-    zero = CHART_LABEL_WIDTH + CHART_BAR_WIDTH * (-low / span)
-    bars = []
-    for index, (label, value, shown) in enumerate(rows):
-        width = CHART_BAR_WIDTH * abs(value) / span
-        x = zero - width if value < 0 else zero
-        y = index * CHART_ROW + 4
-        bars.append(
-            {
-                "label": label if len(label) <= 24 else label[:23] + "…",
-                "x": f"{x:.1f}",
-                "width": f"{max(width, 0.5):.1f}",
-                "y": y,
-                "text_y": y + 13,
-                "value_x": f"{CHART_LABEL_WIDTH + CHART_BAR_WIDTH + 6}",
-                "shown": shown,
-                "negative": value < 0,
-            }
-        )
-    return {
-        "width": CHART_LABEL_WIDTH + CHART_BAR_WIDTH + CHART_VALUE_WIDTH,
-        "height": len(rows) * CHART_ROW + 8,
-        "zero": f"{zero:.1f}",
-        "label_x": CHART_LABEL_WIDTH - 6,
-        "bars": bars,
-    }
-
-
 def _metric_rows(metrics: Any) -> list[dict[str, str]]:
     rows = []
     if not isinstance(metrics, dict):
@@ -510,28 +474,52 @@ def _topic_row(rank: int, topic: dict, lang: str) -> dict[str, Any]:
     }
 
 
+def _charts(topics: list[dict], lang: str) -> tuple[charts.Chart, charts.Chart]:
+    """Impact (with its interval where the ranking gave one) and mentions per topic, in rank
+    order. Called inside translation.override."""
+    words = chart_text.chart_words()
+    impact = charts.bar_chart(
+        [
+            charts.Bar(
+                label=_label(t, lang),
+                value=_number(t.get("impact")),
+                low=_number(t.get("impact_low")),
+                high=_number(t.get("impact_high")),
+                small_sample=bool(t.get("small_sample")),
+            )
+            for t in topics
+        ],
+        title=_("Impact per topic (points of the metric)"),
+        label_header=_("Topic"),
+        value_header=_("Impact (points)"),
+        fmt=chart_text.signed(1),
+        tick_fmt=chart_text.tick,
+        words=words,
+    )
+    mentions = charts.bar_chart(
+        [charts.Bar(label=_label(t, lang), value=_number(t.get("mentions"))) for t in topics],
+        title=_("Mentions per topic"),
+        label_header=_("Topic"),
+        value_header=_("Mentions"),
+        fmt=chart_text.number(0),
+        tick_fmt=chart_text.tick,
+        words=words,
+        whole_ticks=True,
+    )
+    return impact, mentions
+
+
 def report_to_html(report: dict, *, lang: str = "zh-hans") -> str:
-    """A self-contained HTML page: headings in ``lang``, inline SVG bar charts (impact and
-    mentions per topic) each followed by the same data as a table, everything autoescaped."""
+    """A self-contained HTML page: headings in ``lang``, inline SVG bar charts of
+    ``analysis.charts`` (impact and mentions per topic) each with the same data as a table,
+    everything escaped."""
     topics = list(report.get("topics") or ())
     strengths = list(report.get("strengths") or ())
     emerging = list(report.get("emerging") or ())
     with translation.override(lang):
         topic_rows = [_topic_row(i, t, lang) for i, t in enumerate(topics, start=1)]
-    impact_chart = _bar_chart(
-        [
-            (row["label"], _number(t.get("impact")) or 0.0, row["impact"])
-            for row, t in zip(topic_rows, topics, strict=True)
-            if _number(t.get("impact")) is not None
-        ]
-    )
-    mentions_chart = _bar_chart(
-        [
-            (row["label"], _number(t.get("mentions")) or 0.0, row["mentions"])
-            for row, t in zip(topic_rows, topics, strict=True)
-        ]
-    )
     with translation.override(lang):
+        impact_chart, mentions_chart = _charts(topics, lang) if topics else (None, None)
         context = {
             "lang": lang,
             "title": _("Pain-point report"),
@@ -544,6 +532,8 @@ def report_to_html(report: dict, *, lang: str = "zh-hans") -> str:
                 for i, t in enumerate(emerging, start=1)
             ],
             "metrics": _metric_rows(report.get("metrics")),
+            # our own stylesheet, not user input; a <style> element's text is not HTML-escaped
+            "chart_css": mark_safe(CHART_CSS.read_text(encoding="utf-8")),
             "impact_chart": impact_chart,
             "mentions_chart": mentions_chart,
         }

@@ -82,6 +82,29 @@ def test_page_in_chinese(survey):
     ).content.decode()
 
     assert "配送慢/超时" in html
+    # the charts speak Chinese too: titles, dates, the table view
+    assert 'aria-label="各周期的评分"' in html and 'aria-label="各主题的影响"' in html
+    assert ">5月4日</text>" in html
+    assert html.count("<summary>以表格查看数据</summary>") == 2
+
+
+def test_page_chart_escapes_a_topic_label_staff_wrote(survey):
+    # given a topic label with markup, typed by ops staff in the taxonomy admin
+    Topic.objects.filter(key="delivery_time").update(
+        label={"zh-hans": "<b>慢</b>", "en": "<img src=x onerror=alert(1)>"}
+    )
+
+    html = (
+        client_for("process_owners")
+        .get(f"/admin/analysis/painpointreport/{survey.key}/?{SCOPE}")
+        .content.decode()
+    )
+
+    # then the chart (the label cut to its column, whole in its title) and its table show it as text
+    chart = html[html.index('<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-bar"') :]
+    assert "<img" not in html
+    assert "<title>&lt;img src=x onerror=alert(1)&gt;</title>" in chart
+    assert '<th scope="row">&lt;img src=x onerror=alert(1)&gt;</th>' in chart
 
 
 @pytest.mark.parametrize(("group", "status"), [("process_owners", 200), ("viewers", 200), (None, 403)])

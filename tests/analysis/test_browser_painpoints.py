@@ -1,5 +1,6 @@
-"""In headless Chromium: a process owner opens a survey's pain points, filters by a city, and
-the ranked table and the chart's table agree. Screenshots go to test-artifacts/screenshots/."""
+"""In headless Chromium: a process owner opens a survey's pain points, filters by a city, sees
+the impact chart and the score trend, opens the impact chart's table view, and it agrees with the
+ranked table. Screenshots go to test-artifacts/screenshots/."""
 
 import datetime as dt
 
@@ -59,19 +60,39 @@ def test_process_owner_filters_pain_points_and_tables_agree(browser, live_server
     page.wait_for_url("**city=**")
     page.screenshot(path=str(screenshot_dir / "02-shanghai.png"), full_page=True)
 
-    # then the ranked table and the chart's table list the same topics, impacts, in one order
+    # then the impact chart is drawn, one bar per ranked topic, and named for screen readers
     ranked = [
         (row.locator(".pp-topic").inner_text(), row.locator(".pp-impact").inner_text())
         for row in page.locator("#painpoints-table tbody tr").all()
     ]
+    impact = page.locator("svg.chart-bar")
+    assert impact.get_attribute("role") == "img"
+    assert impact.get_attribute("aria-label") == "Impact by topic"
+    box = impact.bounding_box()
+    assert box["width"] > 300 and box["height"] > 40
+    assert impact.locator("rect.chart-bar").count() == len(ranked)
+    trend = page.locator("svg.chart-trend")
+    assert trend.get_attribute("aria-label") == "Score per period"
+    assert trend.locator("circle.chart-point").count() == page.locator("#period-table tbody tr").count()
+
+    # when they open the chart's table view
+    table = page.locator("#impact-table")
+    assert not table.is_visible()
+    page.locator("details.chart-table", has=table).locator("summary").click()
+    table.wait_for(state="visible")
+    page.screenshot(path=str(screenshot_dir / "03-impact-table.png"), full_page=True)
+
+    # then it lists the same topics and impacts as the ranked table, in one order (five responses:
+    # every topic is a small sample)
+    assert table.locator("caption").inner_text() == "Impact by topic"
+    assert [h.text_content() for h in table.locator("thead th").all()] == ["Topic", "Impact", "95% interval"]
     charted = [
-        tuple(cell.inner_text() for cell in row.locator("td").all())
-        for row in page.locator("#impact-table tbody tr").all()
+        (row.locator("th").inner_text(), row.locator("td").first.inner_text())
+        for row in table.locator("tbody tr").all()
     ]
-    assert ranked == charted
+    assert charted == [(topic, f"{value} (small sample)") for topic, value in ranked]
     # Shanghai: NPS (1 promoter, 4 detractors of 5) = -60; without the three late deliveries 0
     assert ranked[0] == ("Late delivery", "60.0")
     assert len(ranked) < all_topics
-    assert page.locator("svg.pp-chart rect").count() >= len(ranked)
     assert page.locator("select[name=city]").input_value() == "上海"
     context.close()

@@ -10,7 +10,6 @@ from threadpoolctl import threadpool_info
 
 from analysis.clustering import (
     EmergingCluster,
-    SubtopicSplit,
     _kmeans,
     choose_k,
     cluster_comments,
@@ -173,16 +172,24 @@ def test_large_clusters_are_split_into_their_subtopics(nested):
     # when at most 3 clusters are allowed per level (72 comments, 6 sub-subjects)
     result = cluster_comments(nested, k_range=(2, 3), seed=0, subtopic_min_size=5)
     # then the first level finds the two subjects (36 comments each, over 20 % of 72)
-    assert (result.k, result.chosen_by, result.score) == (2, "krzanowski_lai", 2.0456)
+    assert (result.k, result.chosen_by) == (2, "krzanowski_lai")
+    # This synthetic set's spectrum has a singular value of multiplicity 7 (ranks 15 to 21) that
+    # the 20-component truncation cuts through: which six directions are kept depends on the
+    # machine's BLAS, and so does the index (2.0456 and 2.0962 seen on two machines). Real
+    # comments have no such exact ties; the choice of k above is the same on every machine.
+    assert result.score == pytest.approx(2.07, abs=0.05)
     assert [(p.key, p.mentions, p.keywords[:3]) for p in result.parents] == [
         ("emerging-前台-房间", 36, ("前台", "房间", "酒店")),
         ("emerging-外卖-配送", 36, ("外卖", "配送", "骑手")),
     ]
     # and each splits into its three sub-subjects, both passing the one-cluster gap rule
-    assert result.splits == (
-        SubtopicSplit("emerging-前台-房间", 36, 3, 3.8655, 0.1599, 0.0843, "split"),
-        SubtopicSplit("emerging-外卖-配送", 36, 3, 4.168, 0.1575, 0.0842, "split"),
-    )
+    # (the same degenerate spectrum: the sub-level index varies by machine, so it is compared
+    # to two decimals of its order of magnitude; k, the gap rule's figures and the outcome exactly)
+    assert [(s.key, s.mentions, s.k, s.gap, s.spread, s.outcome) for s in result.splits] == [
+        ("emerging-前台-房间", 36, 3, 0.1599, 0.0843, "split"),
+        ("emerging-外卖-配送", 36, 3, 0.1575, 0.0842, "split"),
+    ]
+    assert [s.score for s in result.splits] == [pytest.approx(3.87, abs=0.05), pytest.approx(4.0, abs=0.2)]
     assert [(c.parent, c.key, c.mentions, c.members) for c in result.clusters] == [
         ("emerging-前台-房间", "emerging-交通-位置", 12, tuple(range(60, 72))),
         ("emerging-前台-房间", "emerging-卫生-干净", 12, tuple(range(36, 48))),
@@ -195,7 +202,10 @@ def test_large_clusters_are_split_into_their_subtopics(nested):
     # its examples, nearest its own normalised centroid (cosine)
     speed = result.clusters[3]
     assert speed.keywords == ("准时", "及时", "很快", "外卖", "配送")
-    assert speed.examples == (0, 1, 5, 6, 9)
+    # (its members are symmetric, so which five tie nearest is the machine's call; five
+    # distinct members of its own, never another sub-topic's)
+    assert len(set(speed.examples)) == 5 and set(speed.examples) <= set(range(0, 12))
+    assert speed.examples[:3] == (0, 1, 5)
     assert result.assignments[0] == "emerging-准时-及时"
 
 

@@ -187,18 +187,42 @@ def test_html_is_self_contained_with_svg_charts_followed_by_tables():
     html = report_to_html(report(), lang="en")
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
     assert "<link" not in html
+    # the charts' stylesheet is inlined
+    assert ".chart-figure svg { display: block; max-width: 100%; height: auto; }" in html
     charts = [m.start() for m in re.finditer("<svg", html)]
     assert len(charts) == 2
     for start in charts:
         after = html[start:]
-        assert after.index("</svg>") < after.index("<table")
-    # bars: one per topic in each chart; the negative impact is drawn left of the zero line
-    assert html.count('class="bar"') == 1
-    assert html.count('class="bar neg"') == 1
-    assert html.count('class="bar count"') == 2
+        assert after.index("</svg>") < after.index("<details") < after.index("<table")
+    # bars: one per topic in each chart; the negative impact is drawn left of the zero line, the
+    # first topic's interval as a whisker
+    assert html.count('class="chart-bar"') == 3
+    assert html.count('class="chart-bar chart-bar-negative"') == 1
+    assert html.count('class="chart-interval"') == 1
     assert "+8.2" in html and "-2.0" in html
     assert "Late delivery" in html
     assert "scenario=peak (x2.50)" in html
+    # each chart's table: the impact with its interval, the mentions
+    assert (
+        "<caption>Impact per topic (points of the metric)</caption>\n"
+        '<thead><tr><th scope="col">Topic</th><th scope="col">Impact (points)</th>'
+        '<th scope="col">95% interval</th></tr></thead>\n'
+        '<tbody><tr><th scope="row">Late delivery</th><td>+8.2 (small sample)</td>'
+        "<td>+3.5 – +13.0</td></tr>\n"
+        '<tr><th scope="row">Praise</th><td>-2.0</td><td></td></tr>\n'
+    ) in html
+    assert (
+        '<tbody><tr><th scope="row">Late delivery</th><td>12</td></tr>\n'
+        '<tr><th scope="row">Praise</th><td>4</td></tr>\n'
+    ) in html
+
+
+def test_html_charts_in_chinese():
+    html = report_to_html(report(), lang="zh-hans")
+    assert 'aria-label="各主题的提及次数"' in html
+    assert '<th scope="col">95% 置信区间</th>' in html
+    assert "<summary>以表格查看数据</summary>" in html
+    assert "<td>+8.2 (样本量小)</td>" in html
 
 
 @pytest.mark.parametrize(
