@@ -27,11 +27,22 @@ on waimai_10k, discovering in the uncovered clauses of covered comments as well 
 complaint clusters (饭 / 全, 真是 / 无语) impacts above four of the seven complaint themes, which
 fell out of the top ten (3 of 7 left).
 
-**Names.** A discovered topic is labelled by its top c-TF-IDF keywords in the data's own words:
-the first keyword (the first of two characters or more, when a single Chinese character such as
-住 or 差 comes first), then the next one that neither contains nor is contained in one already
-chosen and repeats no word of it (``隔音 / 噪音``, not ``隔音 / 隔音差``), at most
-``LABEL_PARTS`` of them. The same text serves both label languages: there is no translation.
+**Mentions.** k-means puts every clause in some cluster, also a clause that shares no word with
+it (差到极点, 再也不会订了 land in whichever centre is nearest). A taxonomy topic is mentioned only
+where one of its terms occurs; a discovered topic is held to the same rule: a member clause is a
+mention when it holds one of the topic's keywords among its subject terms (``holds_keyword``);
+the other member clauses belong to no topic. Without this rule the complaint clauses with no
+subject of their own swelled the mixed clusters: on waimai_10k two such clusters (里面 / 打电话,
+0.94 with 514 complaint mentions; 一份 / 订, 0.67) ranked above rider attitude (0.64), which fell
+to 12th; with it they hold 104 and 106 complaint mentions (0.21, 0.25) and the seven complaint
+themes are the top ten's (BENCHMARKS.md).
+
+**Names.** A discovered topic is named by its top c-TF-IDF keywords in the data's own words
+(``topic_label``, from ``analysis.text.display.topic_name``): at most ``LABEL_PARTS`` of them,
+a keyword replaced by a top phrase that extends it with a sentiment or content word
+(``隔音差 / 噪音`` from 隔音, 隔音差, 噪音), no part holding or repeating another, no lone
+character that is no sentiment word. The same text serves both label languages: there is no
+translation.
 
 **Examples.** The member clauses nearest the topic's normalised centre (cosine), each standing
 for its comment; a comment qualifies when it has at least ``MIN_EXAMPLE_TERMS`` content tokens
@@ -52,11 +63,12 @@ from analysis.clustering import (
     cluster_comments,
     subject_terms,
 )
+from analysis.text.display import NAME_PARTS, topic_name
 from analysis.text.pipeline import ProcessedComment
 
 COVERAGE_THRESHOLD = 0.25  # share of clauses the taxonomy must cover to be used (see above)
 MIN_EXAMPLE_TERMS = 3
-LABEL_PARTS = 2
+LABEL_PARTS = NAME_PARTS
 MAX_EXAMPLES = 5
 EXAMPLE_CANDIDATES = 60  # nearest member clauses considered for the examples
 
@@ -131,32 +143,13 @@ def taxonomy_fit(
     )
 
 
-def _words(term: str) -> set[str]:
-    return set(term.split()) if " " in term else {term}
-
-
-def _vague(term: str) -> bool:
-    """A single Chinese character (住, 差, 想): too vague to lead a name."""
-    return len(term) == 1 and "\u3400" <= term <= "\u9fff"
-
-
-def topic_label(keywords: Sequence[str], *, parts: int = LABEL_PARTS) -> dict[str, str]:
-    """A readable name from a topic's keywords, best first (see the module docstring); a single
-    Chinese character never leads it while a longer keyword is there."""
-    usable = []
-    for keyword in keywords:
-        words = keyword.split()
-        if keyword and len(words) == len(set(words)):  # not "broadband broadband"
-            usable.append(keyword)
-    ordered = [k for k in usable if not _vague(k)][:1] + usable
-    chosen: list[str] = []
-    for keyword in ordered:
-        if any(keyword in c or c in keyword or _words(keyword) & _words(c) for c in chosen):
-            continue
-        chosen.append(keyword)
-        if len(chosen) == parts:
-            break
-    text = " / ".join(chosen)
+def topic_label(
+    keywords: Sequence[str], *, parts: int = LABEL_PARTS, polarity: int | None = None
+) -> dict[str, str]:
+    """A topic's name in both label languages from its keywords, best first
+    (``analysis.text.display.topic_name``; ``polarity`` -1 for a pain point, 1 for a strength):
+    the same text, in the data's own words."""
+    text = topic_name(keywords, parts=parts, polarity=polarity)
     return {"zh-hans": text, "en": text}
 
 
@@ -189,6 +182,13 @@ def examples_pick(
     return tuple(picked or fallback)
 
 
+def holds_keyword(clause: ProcessedComment, keywords: Sequence[str]) -> bool:
+    """Whether a clause holds one of a topic's keywords among its subject terms: what makes
+    a member clause a mention of the topic."""
+    wanted = set(keywords)
+    return any(term in wanted for term in subject_terms(clause))
+
+
 def topics_discover(
     clauses: Sequence[ProcessedComment],
     owners: Sequence[int],
@@ -206,17 +206,21 @@ def topics_discover(
     )
     topics = []
     for cluster in result.clusters:
-        members = tuple(sorted({owners[c] for c in cluster.members}))
+        clause_members = tuple(c for c in cluster.members if holds_keyword(clauses[c], cluster.keywords))
+        if not clause_members:
+            continue
+        kept = set(clause_members)
+        members = tuple(sorted({owners[c] for c in clause_members}))
         topics.append(
             DiscoveredTopic(
                 key=cluster.key,
                 label=topic_label(cluster.keywords),
                 keywords=cluster.keywords,
                 mentions=len(members),
-                clauses=cluster.mentions,
+                clauses=len(clause_members),
                 members=members,
-                clause_members=tuple(cluster.members),
-                examples=examples_pick([owners[c] for c in cluster.examples], comments),
+                clause_members=clause_members,
+                examples=examples_pick([owners[c] for c in cluster.examples if c in kept], comments),
                 parent=cluster.parent,
             )
         )

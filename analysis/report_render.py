@@ -250,6 +250,48 @@ def taxonomy_statement(report: dict) -> str:
     return _("No taxonomy: %(count)s topics discovered in the comments are ranked.") % values
 
 
+def ranking_statement(report: dict, *, lang: str) -> str:
+    """Why no pain point ranks, in the active language (call inside translation.override), the
+    most complained-about strength named in ``lang``; empty when some pain point ranks or the
+    report lacks the information."""
+    summary = report.get("summary") if isinstance(report.get("summary"), dict) else {}
+    outcome = summary.get("ranking")
+    if not isinstance(outcome, dict):
+        return ""
+    reason = outcome.get("reason")
+    if reason == "all_praised":
+        values = {"count": _plain(outcome.get("strengths"))}
+        nearest = outcome.get("most_complained")
+        if not isinstance(nearest, dict):
+            return (
+                _(
+                    "No pain point ranks: each of the %(count)s topics found is praised more often than "
+                    "it is complained about, so they are listed as strengths."
+                )
+                % values
+            )
+        values |= {
+            "label": _label(nearest, lang),
+            "complaints": _plain(nearest.get("complaint_mentions")),
+            "praise": _plain(nearest.get("mentions")),
+        }
+        return (
+            _(
+                "No pain point ranks: each of the %(count)s topics found is praised more often than it "
+                "is complained about, so they are listed as strengths. The most complained about is "
+                "%(label)s: %(complaints)s complaint mentions against %(praise)s praise mentions."
+            )
+            % values
+        )
+    if reason == "no_complaints":
+        return _("No pain point ranks: the topics found are never mentioned as a complaint.")
+    if reason == "no_topics":
+        return _("No pain point ranks: no comment mentions a topic.")
+    if reason == "no_comments":
+        return _("No pain point ranks: there is no comment to analyse.")
+    return ""
+
+
 def _segments(topic: dict) -> list[str]:
     out = []
     for segment in topic.get("segments") or ():
@@ -482,6 +524,7 @@ def report_to_html(report: dict, *, lang: str = "zh-hans") -> str:
             "lang": lang,
             "title": _("Pain-point report"),
             "taxonomy_statement": taxonomy_statement(report),
+            "ranking_statement": ranking_statement(report, lang=lang),
             "topics": topic_rows,
             "strengths": [_topic_row(i, t, lang) for i, t in enumerate(strengths, start=1)],
             "emerging": [

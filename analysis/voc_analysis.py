@@ -38,7 +38,9 @@ from analysis.text.clauses import clauses_split
 from analysis.text.display import SurfaceForms
 from analysis.text.pipeline import ProcessedComment, TextPipeline
 from analysis.text.polarity import (
+    COMPLAINT,
     NEUTRAL,
+    PRAISE,
     clause_score,
     polarity_combine,
     polarity_of,
@@ -121,6 +123,49 @@ def data_language(languages: dict[str, int]) -> str:
     else ``en``: the language a report of these comments is shown in by default."""
     chinese = languages.get("zh", 0) + languages.get("mixed", 0)
     return "en" if languages.get("en", 0) > chinese else "zh-hans"
+
+
+# Why the ranking holds what it holds (``summary.ranking.reason``).
+RANKED = "ranked"  # at least one pain point
+NO_COMMENTS = "no_comments"  # no comment with text
+NO_TOPICS = "no_topics"  # no comment mentions any topic
+ALL_PRAISED = "all_praised"  # every topic is praised more often than complained about
+NO_COMPLAINTS = "no_complaints"  # topics are mentioned, but never as a complaint
+
+
+def ranking_outcome(
+    *, comments: int, pain_points: int, strengths: Sequence[dict], mentioned: int
+) -> dict[str, Any]:
+    """What the ranking found, and when no pain point ranks, why: ``reason`` (the codes above)
+    and the strength most complained about (``most_complained``: its key, label, complaint and
+    praise mentions), the nearest thing to a pain point. ``strengths`` are the report's
+    strengths (most praised first), ``mentioned`` the number of topics any comment mentions."""
+    if pain_points:
+        reason = RANKED
+    elif not comments:
+        reason = NO_COMMENTS
+    elif not mentioned:
+        reason = NO_TOPICS
+    elif strengths:
+        reason = ALL_PRAISED
+    else:
+        reason = NO_COMPLAINTS
+    nearest = max(strengths, key=lambda s: s["complaint_mentions"], default=None)
+    return {
+        "pain_points": pain_points,
+        "strengths": len(strengths),
+        "reason": reason,
+        "most_complained": (
+            {
+                "key": nearest["key"],
+                "label": nearest["label"],
+                "complaint_mentions": nearest["complaint_mentions"],
+                "mentions": nearest["mentions"],
+            }
+            if nearest is not None and reason == ALL_PRAISED and nearest["complaint_mentions"]
+            else None
+        ),
+    }
 
 
 def _metrics(scores: np.ndarray, metric: str | None) -> dict[str, Any]:
@@ -263,14 +308,29 @@ def comments_analyse(
     strengths = ranking.strengths if ranking is not None else ()
 
     terms = [d.terms for d in docs]
-    shown = SurfaceForms(d.text for d in docs).term
+    keywords_by_topic = keywords_scopes(terms, topic_keys, top=MAX_KEYWORDS)
+    # the English phrases a report shows, read as the comments write them ("tasting menu")
+    phrases = {
+        k
+        for k in (
+            *(k for t in (*discovery.topics, *discovery.parents) for k in t.keywords),
+            *(k.term for ks in keywords_by_topic.values() for k in ks),
+        )
+        if " " in k
+    }
+    shown = SurfaceForms((d.text for d in docs), phrases=phrases).term
+    # One name per discovered topic in the whole report, named as what it ranks as.
+    sign = {t.key: COMPLAINT for t in ranked} | {s.key: PRAISE for s in strengths}
+    names = {
+        topic.key: topic_label([shown(k) for k in topic.keywords], polarity=sign.get(topic.key))
+        for topic in discovery.topics
+    }
     detractor_rank = {i: (0.0 if np.isnan(likelihood[i]) else float(likelihood[i])) for i in range(n)}
     if metric is not None:
         observed = metrics.detractor_mask(score_values, metric=metric)
         for i in range(n):
             if not np.isnan(score_values[i]):
                 detractor_rank[i] = float(observed[i])
-    keywords_by_topic = keywords_scopes(terms, topic_keys, top=MAX_KEYWORDS)
     topics_out = []
     for impact in ranked:
         in_scope = [impact.key in keys for keys in topic_keys]
@@ -284,7 +344,7 @@ def comments_analyse(
             topics_out.append(
                 {
                     **topic_impact_as_dict(impact),
-                    "label": topic_label([shown(k) for k in found.keywords]),
+                    "label": names[impact.key],
                     "source": SOURCE_DISCOVERED,
                     "stage": "",
                     "team": "",
@@ -327,7 +387,7 @@ def comments_analyse(
             taxonomy.topic(strength.key) if taxonomy is not None and strength.key in taxonomy_keys else None
         )
         if found is not None:
-            label = topic_label([shown(k) for k in found.keywords])
+            label = names[strength.key]
         else:
             label = dict(topic.label) if topic else {"zh-hans": strength.key, "en": strength.key}
         strengths_out.append(
@@ -345,7 +405,7 @@ def comments_analyse(
         emerging.append(
             {
                 "key": topic.key,
-                "label": topic_label([shown(k) for k in topic.keywords]),
+                "label": names[topic.key],
                 "keywords": list(dict.fromkeys(map(shown, topic.keywords))),
                 "mentions": topic.mentions,
                 "clauses": topic.clauses,
@@ -409,6 +469,12 @@ def comments_analyse(
             },
             "language": data_language(languages),
             "metric": metric,
+            "ranking": ranking_outcome(
+                comments=len(comment_positions),
+                pain_points=len(topics_out),
+                strengths=strengths_out,
+                mentioned=len({k for keys in topic_keys for k in keys}),
+            ),
             "uncovered": len(uncovered),
             "clauses": len(clause_docs),
             "discovered": len(discovery.topics),

@@ -12,7 +12,8 @@ food-delivery reference, same sample size), and the UCI yelp and amazon sentence
 Printed per domain: the taxonomy's coverage (comments and clauses), whether it was used, the
 number of ranked topics and of discovered ones, the top five pain points' labels, and whether
 any of those five is named in food-delivery words (配送, 骑手, 送餐, 外卖, delivery, rider ...);
-outside waimai none should be. The data is read where it lies, never copied.
+outside waimai none should be. When nothing ranks: why (``summary.ranking``) and the strength
+most complained about. The data is read where it lies, never copied.
 """
 
 from __future__ import annotations
@@ -104,12 +105,22 @@ def main() -> None:
         delivery = [label for label in top if any(w in label.lower() for w in DELIVERY_WORDS)]
         if delivery and name != "waimai_10k":
             failures.append(name)
+        outcome = report["summary"]["ranking"]
+        why = ""
+        if not report["topics"]:
+            nearest = outcome["most_complained"]
+            why = f"\n  nothing ranks: {outcome['reason']}, {outcome['strengths']} strengths" + (
+                f"; most complained about: {nearest['label'][language]} "
+                f"({nearest['complaint_mentions']} complaint / {nearest['mentions']} praise mentions)"
+                if nearest
+                else ""
+            )
         print(
             f"{name}: n={len(texts)} coverage={fit['coverage']:.3f} "
             f"clause_coverage={fit['clause_coverage']:.3f} "
             f"used={fit['used']} topics={len(report['topics'])} discovered={report['summary']['discovered']} "
             f"({seconds:.1f} s)\n  top {TOP}: {' | '.join(top)}\n  food-delivery names: "
-            f"{', '.join(delivery) if delivery else 'none'}",
+            f"{', '.join(delivery) if delivery else 'none'}{why}",
             flush=True,
         )
     print(

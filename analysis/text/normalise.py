@@ -1,9 +1,16 @@
 """Normalisation of one comment before language detection and segmentation.
 
-Steps, in order: strip byte-order marks and zero-width characters, cut at
+Steps, in order: decode HTML character references, strip byte-order marks and zero-width
+characters, cut at
 ``MAX_COMMENT_CHARS`` (flagged), NFKC (full-width letters, digits and punctuation become
 half-width), traditional to simplified Chinese, case-fold, collapse whitespace. Emoji are left
 in place; the segmenter turns each one into a token.
+
+HTML character references come with comments exported from web forms and review sites
+(``&amp;``, ``&#39;``, ``&quot;``, ``&#x597d;``, ``&nbsp;``): each is decoded once (``&amp;amp;``
+becomes ``&amp;``, as a browser shows it) by the standard library's ``html.unescape``. Only
+references closed by ``;`` are decoded: HTML5 also decodes some names without it (``&not`` in
+``&notice``), which would change ordinary text.
 
 Traditional to simplified uses OpenCC (the ``opencc`` package, the maintained upstream C++
 library with its own Python binding) with the ``t2s`` profile. It was chosen over
@@ -17,6 +24,7 @@ made from, every text holding an ideograph is converted, as before.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from functools import lru_cache
@@ -33,6 +41,7 @@ MAX_COMMENT_CHARS = 2000
 
 _INVISIBLE = re.compile("[\ufeff\u200b\u200c\u200e\u200f\u2060\u00ad]")
 _WHITESPACE = re.compile(r"\s+")
+_CHARACTER_REFERENCE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 # Any CJK ideograph: only text holding one needs the traditional-to-simplified pass.
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -63,12 +72,24 @@ def to_simplified(text: str) -> str:
     return _converter().convert(text)
 
 
+def _reference_decode(match: re.Match[str]) -> str:
+    return html.unescape(match.group())
+
+
+def html_unescape(text: str) -> str:
+    """``text`` with its HTML character references (closed by ``;``) decoded, once."""
+    if "&" not in text:
+        return text
+    return _CHARACTER_REFERENCE.sub(_reference_decode, text)
+
+
 def normalise_text(text: str | None, *, max_chars: int = MAX_COMMENT_CHARS) -> tuple[str, bool]:
     """Return ``(normalised text, truncated)`` for one raw comment (``None`` is empty)."""
     if text is None:
         return "", False
     if not isinstance(text, str):
         text = str(text)
+    text = html_unescape(text)
     text = _INVISIBLE.sub("", text)
     truncated = len(text) > max_chars
     if truncated:

@@ -49,7 +49,7 @@ from analysis.text.stopwords import (
 )
 
 # Bump when the pipeline's code changes what it produces.
-PIPELINE_VERSION = "2"  # 2: phrases never repeat a token
+PIPELINE_VERSION = "3"  # 2: phrases never repeat a token; 3: HTML character references decoded
 
 _HAN_CHAR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"^[a-z0-9][a-z0-9+#&._%\-]*$")

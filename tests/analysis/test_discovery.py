@@ -11,8 +11,10 @@ from analysis.discovery import (
     COVERAGE_THRESHOLD,
     TaxonomyFit,
     examples_pick,
+    holds_keyword,
     taxonomy_fit,
     topic_label,
+    topics_discover,
 )
 from analysis.report_render import highlight_html, report_language, report_to_html
 from analysis.taxonomy import taxonomy_load
@@ -129,14 +131,15 @@ def test_discovery_on_clauses_gives_one_topic_per_subject_and_a_review_feeds_thr
     assert report["summary"]["clauses"] == 144
     # each subject is in 36 of the 48 reviews: every review is in three topics
     emerging = {e["label"]["zh-hans"]: e["mentions"] for e in report["emerging"]}
-    assert emerging == dict.fromkeys(["位置 / 地铁", "前台 / 服务员", "早餐 / 品种", "隔音 / 吵"], 36)
+    # the praised location is named by its top phrase 位置很方便 (a strength: its praise word)
+    assert emerging == dict.fromkeys(["位置很方便 / 地铁", "前台 / 服务员", "早餐 / 品种", "隔音 / 吵"], 36)
     # the complaints are pain points, counted by their complaint mentions (隔音效果一般 and
     # 自助早餐一般 are neutral clauses: they take their review's polarity); the praised subjects are
     # strengths, never pain points
     topics = {t["label"]["zh-hans"]: t for t in report["topics"]}
     assert {label: t["mentions"] for label, t in topics.items()} == {"早餐 / 品种": 28, "隔音 / 吵": 29}
     strengths = {s["label"]["zh-hans"]: (s["mentions"], s["complaint_mentions"]) for s in report["strengths"]}
-    assert strengths == {"前台 / 服务员": (36, 0), "位置 / 地铁": (23, 9)}
+    assert strengths == {"前台 / 服务员": (36, 0), "位置很方便 / 地铁": (23, 9)}
     # ranked like any topic: share, detractor rate and impact
     noise = topics["隔音 / 吵"]
     assert (noise["source"], round(noise["share"], 4)) == ("discovered", 0.6042)
@@ -152,16 +155,61 @@ def test_discovery_on_clauses_gives_one_topic_per_subject_and_a_review_feeds_thr
     assert all("隔音" in e["highlight"] and "隔音" in e["text"] for e in noise["examples"])
 
 
-def test_topic_label_from_keywords():
-    assert topic_label(("隔音", "隔音差", "噪音", "房间")) == {"zh-hans": "隔音 / 噪音", "en": "隔音 / 噪音"}
-    # a single character does not lead while a longer keyword is there
-    assert topic_label(("住", "入住", "下次"))["zh-hans"] == "入住 / 下次"
-    assert topic_label(("设施", "旧", "老"))["zh-hans"] == "设施 / 旧"
-    # English: no repeated token, no second part repeating a word of the first
-    assert topic_label(("broadband broadband", "broadband", "slow broadband", "engineer"))["en"] == (
-        "broadband / engineer"
-    )
-    assert topic_label(())["en"] == ""
+def test_a_member_clause_is_a_mention_only_when_it_holds_a_keyword(pipeline):
+    # given three noise reviews three times and a review with no subject of its own
+    texts = ["房间隔音很差，晚上很吵", "隔音不好，楼道噪音大", "晚上很吵，房间隔音差"] * 3 + ["再也不来了"]
+    docs = [pipeline.process(t) for t in texts]
+    clauses, owners = [], []
+    for position, doc in enumerate(docs):
+        for part in clauses_split(doc.text):
+            clauses.append(pipeline.process(part))
+            owners.append(position)
+    # when one topic is discovered in their 19 clauses
+    discovery = topics_discover(clauses, owners, docs, k=1, seed=0)
+    # then k-means put every clause in it, but only those holding one of its five keywords are
+    # its mentions: not 楼道噪音大 (噪音 is no keyword) and not 再也不来了
+    (topic,) = discovery.topics
+    assert discovery.clustering.clusters[0].mentions == 19
+    assert topic.keywords == ("隔音", "吵", "差", "很吵", "房间")
+    assert topic.clause_members == (0, 1, 2, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 16, 17)
+    assert (topic.clauses, topic.mentions, topic.members) == (15, 9, tuple(range(9)))
+    assert [holds_keyword(clauses[c], topic.keywords) for c in (3, 18)] == [False, False]
+
+
+@pytest.mark.parametrize(
+    ("keywords", "polarity", "name"),
+    [
+        # a top phrase that adds a sentiment word replaces its keyword
+        (("隔音", "隔音差", "噪音", "房间"), None, "隔音差 / 噪音"),
+        (("新鲜", "不新鲜", "水果"), -1, "不新鲜 / 水果"),  # a negation before it
+        # of the topic's sign when it is known: a pain point is not named 感觉不错
+        (("感觉", "郁闷", "感觉不错", "感觉很"), None, "感觉不错 / 郁闷"),
+        (("感觉", "郁闷", "感觉不错", "感觉很"), -1, "感觉 / 郁闷"),
+        (("质量", "质量不错", "行", "质量很", "质量很好"), 1, "质量不错"),
+        # no intensifier, function word or character that says nothing (款, 里, 行)
+        (("满意", "很满意", "非常满意"), 1, "满意"),
+        (("手机", "款手机", "款", "一款", "朋友"), None, "手机 / 一款"),
+        (("房间", "房间里", "里", "房间小", "房间也"), None, "房间"),
+        (("送到", "快递也", "快递"), None, "送到 / 快递"),  # 快递也 is cut off
+        (("喝蒙牛", "蒙牛喝", "牛奶"), None, "喝蒙牛 / 牛奶"),  # 蒙牛喝 repeats 蒙牛
+        # no run of Chinese content words (前台服务周到 is a clause, not a name)
+        (("前台", "服务员", "热情", "前台服务周到"), None, "前台 / 服务员"),
+        # a single character does not lead while a longer keyword is there; a sentiment
+        # character (吵, 旧, 很差) may follow
+        (("住", "入住", "下次"), None, "入住 / 下次"),
+        (("设施", "旧", "老"), None, "设施 / 旧"),
+        (("隔音", "吵", "差", "很差", "晚上"), -1, "隔音 / 吵"),
+        (("差", "贵"), -1, "差 / 贵"),
+        # English: a content word extends, no repeated token, no part repeating a word
+        (("broadband broadband", "broadband", "slow broadband", "engineer"), -1, "slow broadband / engineer"),
+        (("wait", "staff", "long", "wait staff", "minute"), -1, "wait staff / long"),
+        (("good", "food", "very good", "good food", "selection"), 1, "good food / selection"),
+        (("back", "anytime", "back anytime", "absolutely back"), 1, "back anytime"),
+        ((), None, ""),
+    ],
+)
+def test_topic_label_from_top_phrases(keywords, polarity, name):
+    assert topic_label(keywords, polarity=polarity) == {"zh-hans": name, "en": name}
 
 
 def test_examples_have_content_and_are_distinct(pipeline):

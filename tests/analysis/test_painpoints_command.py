@@ -222,9 +222,10 @@ def test_taxonomy_none_clusters_every_comment(csv_file, tmp_path):
     assert err.splitlines()[-1] == "No taxonomy: 3 topics discovered in the comments are ranked."
     assert report["summary"]["uncovered"] == 32
     comments = read_comments(comments_out)
-    # every comment but the emoji-only one and 好 (no subject word) is in a topic
+    # the emoji-only one and 好 have no subject word; of the other 30, a comment is in a topic
+    # only where a clause of it holds one of the topic's keywords: 22 do
     assert (comments[5]["topics"], comments[6]["topics"]) == ("", "")
-    assert sum(1 for c in comments if c["topics"]) == 30
+    assert sum(1 for c in comments if c["topics"]) == 22
     assert all(c["topics"] == c["cluster"] for c in comments)
     assert comments[0]["cluster"].startswith("emerging-")
 
@@ -319,3 +320,26 @@ def test_report_language_follows_the_data_and_language_forces_it(csv_file, tmp_p
     assert '<html lang="en">' in english.read_text(encoding="utf-8")
     with pytest.raises(CommandError, match=r"^Unknown language fr: use one of zh-hans, en\.$"):
         run(csv_file, "--language", "fr")
+
+
+def test_a_file_where_nothing_ranks_says_why(tmp_path):
+    # given only praise, scored 9 and 10, one comment scored 0
+    path = tmp_path / "praise.csv"
+    rows = [(t, 10) for t in HAPPY * 3] + [("很快，好吃，分量足", 0)]
+    pd.DataFrame(rows, columns=["comment", "nps"]).to_csv(path, index=False)
+    # when analysed with no taxonomy
+    out, err = run(path, "--taxonomy", "none", "--clusters", "2")
+    report = json.loads(out)
+    # then no pain point ranks, the summary says why and so does the command
+    assert report["topics"] == []
+    # (the detractor's comment is praise too: no topic has a complaint mention to name)
+    assert report["summary"]["ranking"] == {
+        "pain_points": 0,
+        "strengths": 2,
+        "reason": "all_praised",
+        "most_complained": None,
+    }
+    assert err.splitlines()[-1] == (
+        "No pain point ranks: each of the 2 topics found is praised more often than it is complained "
+        "about, so they are listed as strengths."
+    )

@@ -7,8 +7,16 @@ import json
 import re
 
 import pytest
+from django.utils import translation
 
-from analysis.report_render import csv_cell, report_to_csv, report_to_html, report_to_json
+from analysis.report_render import (
+    csv_cell,
+    ranking_statement,
+    report_to_csv,
+    report_to_html,
+    report_to_json,
+)
+from analysis.voc_analysis import ranking_outcome
 
 SCRIPT = "<script>alert('x')</script>"
 FORMULA = '=HYPERLINK("http://evil.example","点我")'
@@ -342,3 +350,72 @@ def test_html_shows_the_impact_interval_the_detractor_test_and_strengths(
     # the praise topic has no interval and no test: nothing is shown for them
     praise = html[html.rindex('<td class="num">-2.0') :]
     assert "p =" not in praise[: praise.index("</td>")]
+
+
+def _all_praised_report():
+    strengths = [  # as the report lists them, most praised first
+        {
+            "key": "emerging-满意",
+            "label": {"zh-hans": "满意", "en": "满意"},
+            "mentions": 44,
+            "complaint_mentions": 0,
+        },
+        {
+            "key": "emerging-安装-师傅",
+            "label": {"zh-hans": "安装好 / 师傅", "en": "安装好 / 师傅"},
+            "mentions": 110,
+            "complaint_mentions": 45,
+        },
+    ]
+    outcome = ranking_outcome(comments=574, pain_points=0, strengths=strengths, mentioned=2)
+    return {"topics": [], "strengths": strengths, "summary": {"ranking": outcome}}
+
+
+def test_ranking_outcome_says_why_nothing_ranks():
+    # given topics that are all praised more than complained about
+    report = _all_praised_report()
+    # then the reason and the strength most complained about are in the summary
+    assert report["summary"]["ranking"] == {
+        "pain_points": 0,
+        "strengths": 2,
+        "reason": "all_praised",
+        "most_complained": {
+            "key": "emerging-安装-师傅",
+            "label": {"zh-hans": "安装好 / 师傅", "en": "安装好 / 师傅"},
+            "complaint_mentions": 45,
+            "mentions": 110,
+        },
+    }
+    # the other reasons
+    assert ranking_outcome(comments=0, pain_points=0, strengths=[], mentioned=0)["reason"] == "no_comments"
+    assert ranking_outcome(comments=5, pain_points=0, strengths=[], mentioned=0)["reason"] == "no_topics"
+    assert ranking_outcome(comments=5, pain_points=0, strengths=[], mentioned=3)["reason"] == "no_complaints"
+    ranked = ranking_outcome(comments=5, pain_points=2, strengths=report["strengths"], mentioned=4)
+    assert (ranked["reason"], ranked["most_complained"]) == ("ranked", None)
+
+
+@pytest.mark.parametrize(
+    ("lang", "statement"),
+    [
+        (
+            "en",
+            "No pain point ranks: each of the 2 topics found is praised more often than it is complained "
+            "about, so they are listed as strengths. The most complained about is 安装好 / 师傅: 45 "
+            "complaint mentions against 110 praise mentions.",
+        ),
+        (
+            "zh-hans",
+            "没有可排名的痛点：找到的 2 个主题中，每个被表扬的次数都多于被抱怨的次数，因此都列为优势。"
+            "被抱怨最多的是 安装好 / 师傅：45 次抱怨，110 次表扬。",
+        ),
+    ],
+)
+def test_a_report_where_nothing_ranks_says_why(lang, statement):
+    report = _all_praised_report()
+    with translation.override(lang):
+        assert ranking_statement(report, lang=lang) == statement
+    # the HTML report says it where the pain points would be
+    assert f'<p class="ranking">{statement}</p>' in report_to_html(report, lang=lang)
+    # a report with pain points says nothing more
+    report["summary"]["ranking"]["reason"] = "ranked"
+    assert ranking_statement(report, lang=lang) == ""

@@ -233,9 +233,15 @@ def test_topic_admin_form_refuses_an_ambiguous_term_that_is_no_seed_term():
     topic.clean()
 
 
-def test_an_ambiguous_term_in_a_neutral_clause_follows_the_comment(tagger, pipeline):
-    # the waiter's clause holds no sentiment word: the comment decides
-    assert tags(tagger, pipeline, "The waiter brought the bill. It was a terrible evening") == (
-        TopicMatch("rider_attitude", ("waiter",)),
-    )
+def test_an_ambiguous_term_in_a_neutral_clause_is_no_complaint_whatever_the_comment(tagger, pipeline):
+    # the waiter's clause holds no sentiment word: the waiter is named, not blamed
+    assert tags(tagger, pipeline, "The waiter brought the bill. It was a terrible evening") == ()
     assert tags(tagger, pipeline, "The waiter brought the bill. It was a lovely evening") == ()
+    assert tags(tagger, pipeline, "The food was cold. The driver arrived at seven") == (
+        TopicMatch("food_temperature", ("cold",)),
+    )
+    # in the negative clause it is
+    assert tags(tagger, pipeline, "The food was fine but the driver was late") == (
+        TopicMatch("delivery_time", ("late",)),
+        TopicMatch("rider_attitude", ("driver",)),
+    )

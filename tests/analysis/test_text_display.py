@@ -1,6 +1,7 @@
 """English display words: real words for lemmas, no repeated token in a phrase."""
 
 from analysis.taxonomy import taxonomy_load
+from analysis.templatetags.analysis_format import emerging_name
 from analysis.text import TextPipeline
 from analysis.text.display import SurfaceForms
 from analysis.voc_analysis import comments_analyse
@@ -18,6 +19,18 @@ def test_a_lemma_that_is_no_word_shows_the_most_used_word():
     assert forms.term("broadband broadband") == "broadband"
     assert forms.term("not cancell") == "not cancelled"
     assert forms.term("送餐慢") == "送餐慢"
+
+
+def test_a_phrase_shows_as_the_comments_write_it():
+    texts = ["the tasting menu was long", "a tasting menu", "Tasting menus are fine", "i taste it"]
+    forms = SurfaceForms([t.casefold() for t in texts], phrases=["taste menu", "taste long"])
+    # "taste" is a word of its own, yet the phrase is written "tasting menu"
+    assert forms.word("taste") == "taste"
+    assert forms.term("taste menu") == "tasting menu"
+    # a phrase never written as one run of words: word by word
+    assert forms.term("taste long") == "taste long"
+    # a phrase not asked for: word by word
+    assert forms.term("menu long") == "menu long"
 
 
 def test_phrases_never_repeat_a_token():
@@ -50,3 +63,13 @@ def test_ranked_topic_keywords_are_real_english_words():
     assert [(t["key"], [k["term"] for k in t["keywords"]][:5]) for t in report["topics"]] == [
         ("food_temperature", ["cancelled", "cold", "food", "order", "order cancelled"])
     ]
+
+
+def test_the_platform_names_an_emerging_topic_as_the_command_does():
+    keywords = ["隔音", "隔音差", "噪音", "房间"]
+    assert (
+        emerging_name({"key": "emerging-隔音-隔音差", "label": None, "keywords": keywords}) == "隔音差 / 噪音"
+    )
+    # a person's name wins; with no usable keyword the key stands in
+    assert emerging_name({"key": "emerging-x", "label": "隔音问题", "keywords": keywords}) == "隔音问题"
+    assert emerging_name({"key": "emerging-里", "label": "", "keywords": ["里"]}) == "emerging-里"

@@ -16,6 +16,16 @@ from analysis.text import MAX_COMMENT_CHARS, language_detect, normalise_text
         ("Café", "café"),
         ("", ""),
         (None, ""),
+        # HTML character references are decoded, once
+        ("Tom &amp; Jerry", "tom & jerry"),
+        ("it&#39;s cold", "it's cold"),
+        ("&quot;太慢&quot;", '"太慢"'),
+        ("&lt;b&gt;难吃&lt;/b&gt;", "<b>难吃</b>"),
+        ("&#x597D;吃", "好吃"),  # hexadecimal, either case
+        ("送餐&nbsp;&nbsp;太慢", "送餐 太慢"),  # a no-break space is whitespace
+        ("&#65279;好", "好"),  # a byte-order mark written as a reference is still stripped
+        ("&amp;amp;", "&amp;"),  # decoded once, as a browser shows it
+        ("AT&T &notice &unknown;", "at&t &notice &unknown;"),  # no ";" or no such name: as is
     ],
 )
 def test_normalise_table(raw, expected):

@@ -23,6 +23,7 @@ from analysis.discovery import AUTO, NONE
 from analysis.report_io import ReportInputError, read_table
 from analysis.report_render import (
     LANGS,
+    ranking_statement,
     report_language,
     report_to_csv,
     report_to_html,
@@ -177,6 +178,11 @@ class Command(BaseCommand):
         statement = taxonomy_statement(analysis.report)
         if statement:
             self.stderr.write(statement)
+        outcome = ranking_statement(
+            analysis.report, lang=report_language(analysis.report, options.get("language"))
+        )
+        if outcome:
+            self.stderr.write(outcome)
         self._write(analysis.report, analysis.rows, options, output_format, lang)
 
     def _write(self, report: dict, rows, options: dict, output_format: str, lang: str) -> None:
