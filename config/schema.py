@@ -43,6 +43,11 @@ def error_responses_hook(result: dict, generator, request, public) -> dict:
         for method, operation in operations.items():
             if method not in METHODS:
                 continue
+            for parameter in operation.get("parameters", []):
+                # An optional query parameter sent empty (``?audience=``, as an HTML form sends
+                # an unset field) is the same as leaving it out (DRF's form semantics).
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True
             responses = operation.setdefault("responses", {})
             for status, description in STANDARD_ERRORS.items():
                 if status == "400" and not _takes_input(operation):
