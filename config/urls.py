@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("surveys.urls")),
     path("", include("responses.urls")),
     path("", include("analysis.urls")),
+    path("", include("cases.urls")),
 ]
 
 urlpatterns = [

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "surveys",
     "responses",
     "analysis",
+    "cases",
     "ops",
 ]
 
@@ -209,6 +210,7 @@ CELERY_TASK_ROUTES = {
     "responses.*": {"queue": "distribution"},
     "analysis.*": {"queue": "analysis"},
     "surveys.*": {"queue": "default"},
+    "cases.*": {"queue": "default"},
 }
 # Periodic tasks, all in one place. Apps add their entries here, never elsewhere.
 CELERY_BEAT_SCHEDULE: dict = {
@@ -231,7 +233,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "analysis.detractor_model_train",
         "schedule": crontab(hour=4, minute=20, day_of_week="mon"),
     },
+    # Cases: overdue ones escalate (mail the team lead, mark the level, once per level).
+    "cases-escalate": {"task": "cases.cases_escalate", "schedule": 300.0},
 }
+
+# Cases: the highest escalation level an overdue case reaches (one level per SLA period late).
+CASES_ESCALATION_MAX_LEVEL = env.int("CASES_ESCALATION_MAX_LEVEL", default=3)
 
 # Analysis: segment keys counted in the daily aggregates (a dashboard filter on one of these is
 # answered from aggregates; any other attribute falls back to scanning ResponseFacts). Each key
