@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from analysis.models import Topic
 from cases import matching
@@ -181,10 +182,11 @@ def _strings(value) -> bool:
 
 class Case(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        IN_PROGRESS = "in_progress", _("In progress")
-        RESOLVED = "resolved", _("Resolved")
-        CLOSED = "closed", _("Closed")
+        # A context of their own: "In progress" is also a response's status (作答中).
+        OPEN = "open", pgettext_lazy("case status", "Open")
+        IN_PROGRESS = "in_progress", pgettext_lazy("case status", "In progress")
+        RESOLVED = "resolved", pgettext_lazy("case status", "Resolved")
+        CLOSED = "closed", pgettext_lazy("case status", "Closed")
 
     rule = models.ForeignKey(
         AlertRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="cases"
