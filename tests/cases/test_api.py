@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from cases.models import Case
 from cases.services import response_rules_evaluate
-from tests.cases.factories import BASE, analysed_survey, answered, rule, team
+from tests.cases.factories import analysed_survey, answered, rule, team
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
