@@ -313,6 +313,9 @@ SPECTACULAR_SETTINGS = {
         "RespondentTypeEnum": "surveys.models.Audience",
         # A respondent's locale and a survey's locales: one choice set, one name.
         "LocaleEnum": [(code, code) for code in SURVEY_LOCALES],
+        # A follow-up case's status, and the process stage (a topic's, a case's root cause).
+        "CaseStatusEnum": "cases.models.Case.Status",
+        "StageEnum": "analysis.models.Topic.Stage",
     },
     # 401, 403, 404, 429 (and 400) with the error body on every operation.
     "POSTPROCESSING_HOOKS": [
