@@ -104,7 +104,7 @@ def rows() -> dict:
     )
     # a follow-up case on the slow delivery
     rule("slow", "word", team=team(members=("a",)), words=["太慢"])
-    (case,) = response_rules_evaluate(response_id=analysed[0].pk)
+    (case,) = response_rules_evaluate(response_id=analysed[0].pk, now=BASE)
     return {
         "cases": {"case_id": case.pk},
         "surveys": {

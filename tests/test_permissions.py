@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -61,7 +62,9 @@ def world(db) -> dict:
     )
     _cases_survey, cases_version = analysed_survey("cases-survey")
     rule("slow", "word", team=team(), words=["太慢"])
-    (case,) = response_rules_evaluate(response_id=answered(cases_version, nps=0, why="送餐太慢").pk)
+    (case,) = response_rules_evaluate(
+        response_id=answered(cases_version, nps=0, why="送餐太慢", completed_at=timezone.now()).pk
+    )
     return {"survey": survey, "version": survey.versions.get(), "emerging": emerging, "case": case}
 
 

@@ -3,7 +3,8 @@
 Called by the ``cases.responses_evaluate`` task, which analysis hands its analysed responses to
 after its transaction committed (``analysis.hooks.response_analysed``). The unique constraint
 on (response, rule) makes the evaluation idempotent: a re-analysis, a second delivery of the
-task or two workers at once never open a second case for the same rule.
+task or two workers at once never open a second case for the same rule. Only responses completed
+in the last ``CASES_OPEN_WITHIN_DAYS`` days open cases.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -72,10 +74,16 @@ def case_open(
 
 def response_rules_evaluate(*, response_id: int, now: dt.datetime | None = None) -> list[Case]:
     """Match the active rules against the response's stored analysis; the cases opened now."""
+    now = now or timezone.now()
     analysed = selectors.analysed_response(response_id=response_id)
     response = Response.objects.filter(pk=response_id).first()
     if analysed is None or response is None:
         logger.warning("response %s has no stored analysis; no rules evaluated", response_id)
+        return []
+    # A re-analysis of a survey's history (an edited taxonomy) must not flood the teams with
+    # cases about answers months old: only recent responses open cases.
+    window = dt.timedelta(days=settings.CASES_OPEN_WITHIN_DAYS)
+    if response.completed_at is None or response.completed_at < now - window:
         return []
     rules = {rule.pk: rule for rule in selectors.active_rules()}
     specs = [selectors.rule_spec(rule) for rule in rules.values()]

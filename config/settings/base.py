@@ -239,6 +239,10 @@ CELERY_BEAT_SCHEDULE: dict = {
 
 # Cases: the highest escalation level an overdue case reaches (one level per SLA period late).
 CASES_ESCALATION_MAX_LEVEL = env.int("CASES_ESCALATION_MAX_LEVEL", default=3)
+# Only responses completed within this many days open cases: re-analysing a survey's history
+# (after a taxonomy edit) evaluates the rules again, and answers older than this are past
+# following up.
+CASES_OPEN_WITHIN_DAYS = env.int("CASES_OPEN_WITHIN_DAYS", default=14)
 
 # Analysis: segment keys counted in the daily aggregates (a dashboard filter on one of these is
 # answered from aggregates; any other attribute falls back to scanning ResponseFacts). Each key

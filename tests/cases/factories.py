@@ -26,12 +26,15 @@ def rule(key: str, kind: str, *, team: Team, **kwargs) -> AlertRule:
     return AlertRule.objects.create(key=key, kind=kind, team=team, **kwargs)
 
 
-def answered(version, *, nps, why="", attributes=None, consent=None, invited=False, analyse=True) -> Response:
-    """A completed response, analysed: by open link, or (``invited``) to an invitation of a
-    respondent with an email and a phone, with their answer to the consent question."""
+def answered(
+    version, *, nps, why="", attributes=None, consent=None, invited=False, analyse=True, completed_at=BASE
+) -> Response:
+    """A completed response (at ``BASE`` unless told), analysed: by open link, or (``invited``)
+    to an invitation of a respondent with an email and a phone, with their answer to the
+    consent question."""
     attributes = dict(attributes or {"city": "上海"})
     if not invited:
-        response = completed(version, nps=nps, why=why, attributes=attributes)
+        response = completed(version, nps=nps, why=why, attributes=attributes, completed_at=completed_at)
     else:
         respondent = RespondentFactory(
             ref=f"c-{uuid.uuid4().hex[:8]}", email="kehu@example.com", phone="+8613800000001"
@@ -46,13 +49,13 @@ def answered(version, *, nps, why="", attributes=None, consent=None, invited=Fal
             locale="zh-hans",
             status=Response.Status.COMPLETED,
             context={"attributes": attributes, "channel": "email", "respondent_type": "customer"},
-            started_at=BASE,
-            updated_at=BASE,
-            completed_at=BASE,
+            started_at=completed_at,
+            updated_at=completed_at,
+            completed_at=completed_at,
         )
         Answer.objects.bulk_create(
             [
-                Answer(response=response, question_key=k, value=v, updated_at=BASE)
+                Answer(response=response, question_key=k, value=v, updated_at=completed_at)
                 for k, v in {"nps": nps, "why": why}.items()
                 if v not in (None, "")
             ]

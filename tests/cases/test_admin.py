@@ -9,7 +9,7 @@ from django.urls import reverse
 from cases.models import AlertRule, Case
 from cases.services import response_rules_evaluate
 from ops.models import AuditEntry
-from tests.cases.factories import analysed_survey, answered, rule, team
+from tests.cases.factories import BASE, analysed_survey, answered, rule, team
 
 pytestmark = pytest.mark.django_db
 
@@ -93,9 +93,12 @@ def test_the_queue_filters_mine_my_teams_and_overdue(client) -> None:
     rule("hair", "word", team=safety, words=["头发"])
     now = dt.datetime.now(tz=dt.UTC)
     late = response_rules_evaluate(
-        response_id=answered(version, nps=0, why="送餐太慢").pk, now=now - dt.timedelta(days=3)
+        response_id=answered(version, nps=0, why="送餐太慢", completed_at=now).pk,
+        now=now - dt.timedelta(days=3),
     )[0]
-    fresh = response_rules_evaluate(response_id=answered(version, nps=0, why="吃出头发").pk, now=now)[0]
+    fresh = response_rules_evaluate(
+        response_id=answered(version, nps=0, why="吃出头发", completed_at=now).pk, now=now
+    )[0]
     client.force_login(delivery.lead)
     url = reverse("admin:cases_case_changelist")
 
@@ -113,9 +116,9 @@ def test_the_resolve_action_changes_what_the_workflow_allows(client) -> None:
     _survey, version = analysed_survey()
     ops = team()
     rule("r", "detractor", team=ops)
-    (case,) = response_rules_evaluate(response_id=answered(version, nps=0).pk)
+    (case,) = response_rules_evaluate(response_id=answered(version, nps=0).pk, now=BASE)
     Case.objects.filter(pk=case.pk).update(status="closed")
-    (other,) = response_rules_evaluate(response_id=answered(version, nps=1).pk)
+    (other,) = response_rules_evaluate(response_id=answered(version, nps=1).pk, now=BASE)
     client.force_login(ops.lead)
 
     response = client.post(

@@ -24,12 +24,16 @@ def world() -> dict:
     rule("hair", "word", team=safety, words=["头发"], sla_hours=1000)
     now = dt.datetime.now(tz=dt.UTC)
     overdue = response_rules_evaluate(
-        response_id=answered(version, nps=0, why="送餐太慢", invited=True, consent=True).pk,
+        response_id=answered(version, nps=0, why="送餐太慢", invited=True, consent=True, completed_at=now).pk,
         now=now - dt.timedelta(hours=5),
     )[0]
-    working = response_rules_evaluate(response_id=answered(version, nps=0, why="送餐太慢").pk, now=now)[0]
+    working = response_rules_evaluate(
+        response_id=answered(version, nps=0, why="送餐太慢", completed_at=now).pk, now=now
+    )[0]
     Case.objects.filter(pk=working.pk).update(status="in_progress")
-    done = response_rules_evaluate(response_id=answered(version, nps=0, why="吃出头发").pk, now=now)[0]
+    done = response_rules_evaluate(
+        response_id=answered(version, nps=0, why="吃出头发", completed_at=now).pk, now=now
+    )[0]
     Case.objects.filter(pk=done.pk).update(status="resolved")
     return {"overdue": overdue, "working": working, "done": done, "delivery": delivery, "safety": safety}
 

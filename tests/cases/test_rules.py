@@ -4,6 +4,7 @@ robin, the SLA deadline and the assignee's mail in their language."""
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from analysis.services import response_analyse
 from cases.models import Case, StaffProfile
@@ -86,14 +87,14 @@ def test_analysis_hands_the_response_over_and_a_re_analysis_opens_no_second_case
     ops = team()
     rule("detractor", "detractor", team=ops)
     rule("hair", "word", team=ops, words=["头发"])
-    response = answered(version, nps=1, why="饭里吃出了头发", analyse=False)
+    response = answered(version, nps=1, why="饭里吃出了头发", analyse=False, completed_at=timezone.now())
 
     # when the response is analysed (the hook runs after the commit), then analysed again
     with django_capture_on_commit_callbacks(execute=True):
         response_analyse(response_id=response.pk)
     with django_capture_on_commit_callbacks(execute=True):
         response_analyse(response_id=response.pk)
-    again = response_rules_evaluate(response_id=response.pk, now=NOW)
+    again = response_rules_evaluate(response_id=response.pk)
 
     # then there is one case per rule, never two
     assert again == []
@@ -203,3 +204,17 @@ def test_opening_a_case_is_audited(version) -> None:
     )
     assert entry.after["status"] == "open"
     assert entry.after["due_at"] == (NOW + dt.timedelta(hours=24)).isoformat()
+
+
+@pytest.mark.parametrize(("days_before", "opened"), [(13.9, 1), (14.1, 0)])
+def test_only_responses_completed_in_the_window_open_cases(version, settings, days_before, opened) -> None:
+    # given answers re-analysed long after they came in (a taxonomy edit analyses history again)
+    settings.CASES_OPEN_WITHIN_DAYS = 14
+    rule("r", "detractor", team=team())
+    response = answered(version, nps=0, completed_at=BASE)
+
+    # when the rules run on them
+    found = response_rules_evaluate(response_id=response.pk, now=BASE + dt.timedelta(days=days_before))
+
+    # then only a recent answer opens a case
+    assert (len(found), Case.objects.count()) == (opened, opened)
