@@ -9,6 +9,7 @@ A webhook to a chat tool would be one more function here beside ``mail_send``.
 from __future__ import annotations
 
 import logging
+import zoneinfo
 from functools import partial
 from typing import Any
 
@@ -16,7 +17,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases.models import Case, StaffProfile
@@ -27,6 +28,16 @@ logger = logging.getLogger(__name__)
 def user_locale(user: Any) -> str:
     locale = StaffProfile.objects.filter(user=user).values_list("locale", flat=True).first()
     return locale or settings.LANGUAGE_CODE
+
+
+def user_time(user: Any, when) -> str:
+    """``when`` in the user's time zone (``StaffProfile.timezone``), else the site's."""
+    name = StaffProfile.objects.filter(user=user).values_list("timezone", flat=True).first()
+    try:
+        zone = zoneinfo.ZoneInfo(name) if name else timezone.get_current_timezone()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = timezone.get_current_timezone()
+    return timezone.localtime(when, zone).strftime("%Y-%m-%d %H:%M")
 
 
 def case_link(case: Case) -> str:
@@ -56,7 +67,7 @@ def case_notify_assignee(*, case_id: int) -> bool:
         values = {
             "id": case.pk,
             "rule": _rule_name(case, locale),
-            "due": case.due_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+            "due": user_time(case.assignee, case.due_at),
             "link": case_link(case),
         }
         subject = _("New case #%(id)s: %(rule)s") % values
@@ -83,7 +94,7 @@ def case_escalation_mail(*, case_id: int, level: int) -> bool:
             "id": case.pk,
             "level": level,
             "rule": _rule_name(case, locale),
-            "due": case.due_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+            "due": user_time(lead, case.due_at),
             "assignee": case.assignee.get_username() if case.assignee else _("nobody"),
             "link": case_link(case),
         }

@@ -165,18 +165,29 @@ def test_team_lead_assignment_and_round_robin(version) -> None:
 
 
 @pytest.mark.parametrize(
-    ("locale", "subject", "first_line"),
+    ("locale", "zone", "subject", "body"),
     [
-        ("zh-hans", "新案例 #{id}：规则 r", "有一个案例分配给了您。"),
-        ("en", "New case #{id}: Rule r", "A case was assigned to you."),
+        (
+            "zh-hans",
+            "",
+            "新案例 #{id}：规则 r",
+            "有一个案例分配给了您。\n\n规则：规则 r\n截止时间：2026-05-05 13:00\n\n查看：{link}\n",
+        ),
+        (
+            "en",
+            "Europe/London",
+            "New case #{id}: Rule r",
+            "A case was assigned to you.\n\nRule: Rule r\nDue by: 2026-05-05 06:00\n\nOpen it: {link}\n",
+        ),
     ],
 )
-def test_the_assignee_is_told_by_mail_in_their_language(
-    version, mailoutbox, django_capture_on_commit_callbacks, locale, subject, first_line
+def test_the_assignee_is_told_by_mail_in_their_language_and_time_zone(
+    version, mailoutbox, django_capture_on_commit_callbacks, settings, locale, zone, subject, body
 ) -> None:
-    # given a lead who reads in the locale
+    settings.SITE_URL = "https://voc.example"
+    # given a lead who reads in the locale (and the time zone, else the site's: Shanghai)
     ops = team()
-    StaffProfile.objects.create(user=ops.lead, locale=locale)
+    StaffProfile.objects.create(user=ops.lead, locale=locale, timezone=zone)
     rule("r", "detractor", team=ops)
     response = answered(version, nps=0)
 
@@ -184,9 +195,10 @@ def test_the_assignee_is_told_by_mail_in_their_language(
     with django_capture_on_commit_callbacks(execute=True):
         (case,) = response_rules_evaluate(response_id=response.pk, now=NOW)
 
-    # then one mail, to them, in their language
-    assert [(m.to, m.subject, m.body.splitlines()[0]) for m in mailoutbox] == [
-        (["delivery_ops-lead@example.com"], subject.format(id=case.pk), first_line)
+    # then one mail, to them, in their language, the deadline in their time zone
+    link = f"https://voc.example/admin/cases/case/{case.pk}/change/"
+    assert [(m.to, m.subject, m.body) for m in mailoutbox] == [
+        (["delivery_ops-lead@example.com"], subject.format(id=case.pk), body.format(link=link))
     ]
 
 
