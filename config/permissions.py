@@ -14,7 +14,8 @@ model permissions (``<app>.<action>_<model>``), which the grants below give.
 
 Policy: viewers read and never change anything; they read what process owners read except
 respondents' contact details. Process owners read responses, comments, the funnel and pain
-points and manage the taxonomy and emerging topics. Survey designers manage surveys, rules,
+points and manage the taxonomy and emerging topics; they work follow-up cases, manage alert
+rules and teams, and read the audit trail. Viewers read cases. Survey designers manage surveys, rules,
 starter templates and open links, and read events, invitations and the funnel.
 
 Exports take respondents' data out: process owners and survey designers may export what they
@@ -70,6 +71,8 @@ READ_RESPONSES = need("responses.view_response", "responses.view_answer")
 # A respondent's email and phone (and only with the response's consent to be contacted); viewers
 # never hold it.
 READ_CONTACTS = need("responses.view_respondent")
+READ_CASES = need("cases.view_case")
+WORK_CASES = need("cases.view_case", "cases.change_case")
 
 # (URL name, HTTP method) -> need. HEAD follows GET; OPTIONS is allowed to whoever may do one
 # of the endpoint's operations. An operation missing here is refused.
@@ -111,6 +114,9 @@ API_OPERATIONS: dict[tuple[str, str], Need] = {
     ("api:export-start", "POST"): EXPORT,
     ("api:export-detail", "GET"): EXPORT,
     ("api:export-download", "GET"): EXPORT,
+    ("api:case-list", "GET"): READ_CASES,
+    ("api:case-detail", "GET"): READ_CASES,
+    ("api:case-detail", "PATCH"): WORK_CASES,
 }
 
 # (model label, action name) -> need. Django's own "delete_selected" needs the model's delete
@@ -127,6 +133,10 @@ ADMIN_ACTIONS: dict[tuple[str, str], Need] = {
     ("analysis.emergingtopic", "promote"): ACT_ON_EMERGING,
     ("analysis.emergingtopic", "dismiss"): DISCOVER_EMERGING,
     ("analysis.emergingtopic", "discover_again"): DISCOVER_EMERGING,
+    ("cases.case", "start"): WORK_CASES,
+    ("cases.case", "resolve"): WORK_CASES,
+    ("cases.case", "close"): WORK_CASES,
+    ("cases.case", "reopen"): WORK_CASES,
     # django-axes' login records (docs/security.md): no role holds their permissions, so only a
     # superuser sees them and may clear the expired ones.
     ("axes.accessattempt", "cleanup_expired_attempts"): need("axes.delete_accessattempt"),
@@ -184,6 +194,7 @@ _READ_ANALYSIS = {
     ),
 }
 _READ_ANSWERS = {"responses.view_response", "responses.view_answer", "responses.view_funnel"}
+_READ_CASES = _crud("cases", "case", "casenote", "alertrule", "team", actions=("view",))
 
 ROLE_GRANTS: dict[str, frozenset[str]] = {
     SURVEY_DESIGNERS: frozenset(
@@ -214,9 +225,14 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
             *_crud("analysis", "taxonomy", "topic"),
             "analysis.change_emergingtopic",
             "exports.export_data",
+            *_READ_CASES,
+            "cases.change_case",
+            "cases.add_casenote",
+            *_crud("cases", "alertrule", "team", "staffprofile"),
+            "ops.view_auditentry",
         }
     ),
-    VIEWERS: frozenset({*_READ_SURVEYS, *_READ_ANSWERS, *_READ_ANALYSIS}),
+    VIEWERS: frozenset({*_READ_SURVEYS, *_READ_ANSWERS, *_READ_ANALYSIS, *_READ_CASES}),
 }
 
 

@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("responses.urls")),
     path("", include("analysis.urls")),
     path("", include("exports.urls")),
+    path("", include("cases.urls")),
 ]
 
 urlpatterns = [

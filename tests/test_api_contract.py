@@ -40,8 +40,10 @@ from schemathesis.specs.openapi.checks import (
 
 from analysis.models import EmergingTopic
 from analysis.services import response_analyse
+from cases.services import response_rules_evaluate
 from surveys import services as survey_services
 from tests.analysis.platform_factories import BASE, analysed_survey, completed
+from tests.cases.factories import rule, team
 from tests.factories import UserFactory, publishable_survey
 from tests.responses.factories import source_system
 
@@ -87,20 +89,26 @@ def wsgi_app(settings) -> Iterator[WSGIHandler]:
 
 @pytest.fixture
 def rows() -> dict:
-    """A draft with questions and choices, published once; an analysed survey with responses
-    and an emerging topic; the path parameters that reach them."""
+    """A draft with questions and choices, published once; an analysed survey with responses,
+    an emerging topic and a case; the path parameters that reach them."""
     draft = publishable_survey(key="contract")
     survey_services.survey_publish(survey=draft, user=None, note="first")
     survey, version = analysed_survey("after-delivery")
+    analysed = []
     for day, (nps, why) in enumerate([(2, "送餐太慢了"), (6, "饭都凉了"), (10, "很好吃")]):
         response = completed(
             version, nps=nps, why=why, attributes={"city": "上海"}, completed_at=BASE + dt.timedelta(days=day)
         )
         response_analyse(response_id=response.pk)
+        analysed.append(response)
     emerging = EmergingTopic.objects.create(
         survey=survey, key="发票-报销", keywords=["发票", "报销"], mentions=7, discovered_at=BASE
     )
+    # a follow-up case on the slow delivery
+    rule("slow", "word", team=team(members=("a",)), words=["太慢"])
+    (case,) = response_rules_evaluate(response_id=analysed[0].pk, now=BASE)
     return {
+        "cases": {"case_id": case.pk},
         "surveys": {
             "key": "contract",
             "question_key": "channel",
@@ -122,6 +130,8 @@ def staff_token(role: str) -> str:
 
 def known_path(operation, rows: dict) -> dict:
     names = {parameter.name for parameter in operation.path_parameters}
+    if operation.path.startswith("/api/v1/cases/"):
+        return {name: value for name, value in rows["cases"].items() if name in names}
     known = rows["analysis"] if ANALYSIS_PATH.search(operation.path) else rows["surveys"]
     return {name: value for name, value in known.items() if name in names}
 
@@ -311,7 +321,7 @@ def test_every_operation_documents_the_errors_a_summary_and_tags() -> None:
                 assert operation["responses"][status]["content"] == error, (label, status)
             if "400" in operation["responses"]:
                 assert "application/json" in operation["responses"]["400"]["content"], label
-    assert count == 34
+    assert count == 37
 
 
 # --- defects the generated requests found, each pinned by a plain request -------------------

@@ -10,10 +10,13 @@ from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from analysis.models import EmergingTopic, Topic
+from cases.models import Case, CaseNote
+from cases.services import response_rules_evaluate
 from config.access import admin_actions, admin_custom_views, api_operations, permissions_markdown
 from config.permissions import (
     ADMIN_ACTIONS,
@@ -28,6 +31,7 @@ from responses.models import ServiceEvent
 from responses.services.sources import source_system_create
 from surveys.models import Choice, Question, Survey, SurveyVersion
 from surveys.services import survey_publish
+from tests.cases.factories import analysed_survey, answered, rule, team
 from tests.factories import UserFactory, publishable_survey
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +60,12 @@ def world(db) -> dict:
     emerging = EmergingTopic.objects.create(
         survey=survey, key="发票", keywords=["发票", "invoice"], mentions=4, discovered_at=survey.created_at
     )
-    return {"survey": survey, "version": survey.versions.get(), "emerging": emerging}
+    _cases_survey, cases_version = analysed_survey("cases-survey")
+    rule("slow", "word", team=team(), words=["太慢"])
+    (case,) = response_rules_evaluate(
+        response_id=answered(cases_version, nps=0, why="送餐太慢", completed_at=timezone.now()).pk
+    )
+    return {"survey": survey, "version": survey.versions.get(), "emerging": emerging, "case": case}
 
 
 def snapshot() -> tuple:
@@ -69,6 +78,8 @@ def snapshot() -> tuple:
         list(EmergingTopic.objects.order_by("pk").values_list("key", "status")),
         Topic.objects.count(),
         ServiceEvent.objects.count(),
+        list(Case.objects.order_by("pk").values_list("status", "assignee_id")),
+        CaseNote.objects.count(),
     )
 
 
@@ -136,6 +147,7 @@ def test_the_policy_viewers_never_change_anything() -> None:
 def api_case(world: dict, name: str, method: str) -> tuple[str, dict | None, int]:
     """Path, body and the status of success of one operation."""
     emerging = world["emerging"].pk
+    case = world["case"].pk
     cases = {
         ("api:survey-list", "GET"): ("/api/v1/surveys/", None, 200),
         ("api:survey-list", "POST"): (
@@ -194,6 +206,13 @@ def api_case(world: dict, name: str, method: str) -> tuple[str, dict | None, int
         ("api:export-download", "GET"): (
             lambda user: f"/api/v1/exports/{own_export(world, user)}/download/",
             None,
+            200,
+        ),
+        ("api:case-list", "GET"): ("/api/v1/cases/?overdue=false", None, 200),
+        ("api:case-detail", "GET"): (f"/api/v1/cases/{case}/", None, 200),
+        ("api:case-detail", "PATCH"): (
+            f"/api/v1/cases/{case}/",
+            {"status": "in_progress", "note": "已联系"},
             200,
         ),
     }

@@ -47,7 +47,7 @@ def test_import_layers_surveys_responses_analysis() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Contracts: 2 kept, 0 broken." in result.stdout
     report = " ".join(result.stdout.split())  # long contract names wrap
-    layers = "ops <- surveys <- responses <- analysis <- exports <- workspace"
+    layers = "ops <- surveys <- responses <- analysis <- cases <- exports <- workspace"
     assert f"Apps import one way: {layers} KEPT" in report
     # the pure analysis modules import no Django, directly or through another module
     assert "Pure analysis modules (maths, text, rules) import no Django" in result.stdout

@@ -28,10 +28,12 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
+from analysis import hooks
 from analysis.detractor import MISMATCH_THRESHOLD
 from analysis.models import CommentAnalysis, CommentTopic, ResponseFacts, SurveyAnalysisSettings
 from analysis.selectors.taxonomy import question_plan
@@ -154,6 +156,7 @@ def _batch_analyse(ids: list[int]) -> BatchResult:
         pending = [_Pending(r, answers[r.pk], response_segments(r), {}) for r in responses]
         _comments_store(pending, stored, plans, contexts, now)
         counted = _facts_store(pending, plans, facts, now)
+        transaction.on_commit(partial(hooks.response_analysed_run, response_ids=pks))
     return BatchResult(
         len(pending),
         sum(p.segmented for p in pending),

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
-from analysis import metrics
+from analysis import hooks, metrics
 from analysis.detractor import MISMATCH_THRESHOLD, DetractorModel
 from analysis.models import CommentAnalysis, CommentTopic, ResponseFacts, SurveyAnalysisSettings
 from analysis.painpoints.counts import mention_polarity
@@ -369,6 +370,7 @@ def response_analyse(*, response_id: int) -> AnalyseResult | None:
             if ResponseFacts.objects.filter(pk=response.pk, counted_at__isnull=True).update(counted_at=now):
                 aggregates_apply(survey_id=response.survey_id, values=FactValues.of(facts), sign=1)
                 counted = True
+        transaction.on_commit(partial(hooks.response_analysed_run, response_ids=[response.pk]))
     return AnalyseResult(response.pk, segmented, retagged, unchanged, counted)
 
 

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "analysis",
     "exports",
     "workspace",
+    "cases",
     "ops",
 ]
 
@@ -215,6 +216,7 @@ CELERY_TASK_ROUTES = {
     "analysis.*": {"queue": "analysis"},
     "surveys.*": {"queue": "default"},
     "exports.*": {"queue": "default"},
+    "cases.*": {"queue": "default"},
 }
 # Periodic tasks, all in one place. Apps add their entries here, never elsewhere.
 CELERY_BEAT_SCHEDULE: dict = {
@@ -237,7 +239,16 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "analysis.detractor_model_train",
         "schedule": crontab(hour=4, minute=20, day_of_week="mon"),
     },
+    # Cases: overdue ones escalate (mail the team lead, mark the level, once per level).
+    "cases-escalate": {"task": "cases.cases_escalate", "schedule": 300.0},
 }
+
+# Cases: the highest escalation level an overdue case reaches (one level per SLA period late).
+CASES_ESCALATION_MAX_LEVEL = env.int("CASES_ESCALATION_MAX_LEVEL", default=3)
+# Only responses completed within this many days open cases: re-analysing a survey's history
+# (after a taxonomy edit) evaluates the rules again, and answers older than this are past
+# following up.
+CASES_OPEN_WITHIN_DAYS = env.int("CASES_OPEN_WITHIN_DAYS", default=14)
 
 # Analysis: segment keys counted in the daily aggregates (a dashboard filter on one of these is
 # answered from aggregates; any other attribute falls back to scanning ResponseFacts). Each key
@@ -314,6 +325,9 @@ SPECTACULAR_SETTINGS = {
         "LocaleEnum": [(code, code) for code in SURVEY_LOCALES],
         # A question's kind keeps its name beside the kind of an export.
         "KindEnum": "surveys.models.Question.Kind",
+        # A follow-up case's status, and the process stage (a topic's, a case's root cause).
+        "CaseStatusEnum": "cases.models.Case.Status",
+        "StageEnum": "analysis.models.Topic.Stage",
     },
     # 401, 403, 404, 429 (and 400) with the error body on every operation.
     "POSTPROCESSING_HOOKS": [

@@ -1,0 +1,178 @@
+"""The admin of follow-up: alert rules and teams (edited here, each change audited) and the case
+queue (mine, my team's, overdue), whose status changes are actions calling the services."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from cases import selectors, services
+from cases.models import AlertRule, Case, CaseNote, StaffProfile, Team
+from config.access import MappedActionsAdminMixin
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("key", "name", "lead")
+    search_fields = ("key",)
+    filter_horizontal = ("members",)
+    autocomplete_fields = ("lead",)
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "locale", "timezone")
+    autocomplete_fields = ("user",)
+
+
+@admin.register(AlertRule)
+class AlertRuleAdmin(admin.ModelAdmin):
+    list_display = ("key", "name", "kind", "team", "assignment", "sla_hours", "is_active")
+    list_filter = ("kind", "is_active", "team", "assignment")
+    search_fields = ("key",)
+
+    def save_model(self, request, obj, form, change):
+        services.alert_rule_save(rule=obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        services.alert_rule_delete(rule=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for rule in queryset:
+            services.alert_rule_delete(rule=rule, actor=request.user)
+
+
+class QueueFilter(admin.SimpleListFilter):
+    title = _("queue")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("mine", _("Mine")), ("team", _("My teams'")), ("overdue", _("Overdue"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "mine":
+            return queryset.filter(assignee=request.user)
+        if self.value() == "team":
+            return queryset.filter(Q(team__members=request.user) | Q(team__lead=request.user)).distinct()
+        if self.value() == "overdue":
+            return queryset.filter(status__in=selectors.ACTIVE, due_at__lt=timezone.now())
+        return queryset
+
+
+class CaseNoteInline(admin.TabularInline):
+    model = CaseNote
+    extra = 0
+    fields = ("created_at", "author", "text")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(MappedActionsAdminMixin, admin.ModelAdmin):
+    list_display = ("id", "status", "rule", "team", "assignee", "due_at", "escalation_level", "is_overdue")
+    list_filter = (QueueFilter, "status", "team", "rule", "escalation_level")
+    list_select_related = ("rule", "team", "assignee")
+    date_hierarchy = "opened_at"
+    inlines = [CaseNoteInline]
+    actions = ["start", "resolve", "close", "reopen"]
+    readonly_fields = (
+        "status",
+        "rule",
+        "survey",
+        "response",
+        "respondent",
+        "contact",
+        "team",
+        "assignee",
+        "reason",
+        "root_cause",
+        "resolution",
+        "opened_at",
+        "due_at",
+        "started_at",
+        "resolved_at",
+        "closed_at",
+        "reopened",
+        "escalation_level",
+        "escalated_at",
+    )
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # changes go through the actions and the API (their services audit them)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(boolean=True, description=_("overdue"))
+    def is_overdue(self, obj: Case) -> bool:
+        return selectors.case_is_overdue(obj)
+
+    @admin.display(description=_("contact details"))
+    def contact(self, obj: Case) -> str:
+        """Replaced per request by ``get_readonly_fields`` (it needs the user who looks)."""
+        return "-"
+
+    def get_readonly_fields(self, request, obj=None):
+        # The contact details depend on who is looking: a callable bound to this request (the
+        # admin instance is shared between requests, so the user is never stored on it).
+        def contact(case: Case) -> str:
+            found = selectors.case_contact(case=case, user=request.user)
+            if found is None:
+                return _("Shown to the assignee only, when the respondent agreed to be contacted.")
+            return " / ".join(value for value in (found["email"], found["phone"]) if value) or "-"
+
+        contact.short_description = _("contact details")
+        return tuple(contact if name == "contact" else name for name in self.readonly_fields)
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj)
+
+    def _apply(self, request, queryset, service) -> None:
+        done = refused = 0
+        for case in queryset:
+            try:
+                service(case=case, actor=request.user)
+                done += 1
+            except ValidationError:
+                refused += 1
+        if done:
+            self.message_user(request, ngettext("%d case changed.", "%d cases changed.", done) % done)
+        if refused:
+            self.message_user(
+                request,
+                ngettext(
+                    "%d case was left as it was: the workflow does not allow that change.",
+                    "%d cases were left as they were: the workflow does not allow that change.",
+                    refused,
+                )
+                % refused,
+                level=messages.WARNING,
+            )
+
+    @admin.action(description=_("Start work on the selected cases"))
+    def start(self, request, queryset):
+        self._apply(request, queryset, services.case_start)
+
+    @admin.action(description=_("Resolve the selected cases"))
+    def resolve(self, request, queryset):
+        self._apply(request, queryset, services.case_resolve)
+
+    @admin.action(description=_("Close the selected cases"))
+    def close(self, request, queryset):
+        self._apply(request, queryset, services.case_close)
+
+    @admin.action(description=_("Reopen the selected cases"))
+    def reopen(self, request, queryset):
+        self._apply(request, queryset, services.case_reopen)

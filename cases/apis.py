@@ -1,0 +1,183 @@
+"""The cases API: the queue with its filters, one case, and its changes (status, assignee, note).
+
+Each operation needs the permissions ``config.permissions`` maps it to: process owners work
+cases, viewers read them. A status change the workflow does not allow is a 400
+``invalid_transition``; the respondent's contact details appear only for the case's assignee and
+only when the respondent agreed to be contacted.
+"""
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from analysis.models import Topic
+from cases import selectors, services
+from cases.errors import CaseErrorCode
+from cases.models import Case
+from cases.services.workflow import TRANSITIONS
+from config.access import ApiPermission
+from config.json_text import has_unstorable_text
+from config.pagination import PaginatedApiMixin
+
+TAG = ["cases"]
+# The largest id of Django's user table (a 32-bit integer column).
+USER_ID_MAX = 2_147_483_647
+
+
+class CaseFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Case.Status.choices, required=False)
+    team = serializers.SlugField(max_length=64, required=False, help_text="A team key.")
+    assignee = serializers.IntegerField(
+        min_value=1, max_value=USER_ID_MAX, required=False, help_text="A user id."
+    )
+    overdue = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="true: open or in progress past the deadline.",
+    )
+
+
+class RuleOutputSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.DictField(child=serializers.CharField(allow_blank=True))
+    kind = serializers.CharField()
+
+
+class CaseOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Case.Status.choices)
+    rule = RuleOutputSerializer()
+    team = serializers.CharField(source="team.key")
+    assignee = serializers.IntegerField(source="assignee_id", allow_null=True)
+    survey = serializers.CharField(source="survey.key")
+    response = serializers.UUIDField(source="response.public_id")
+    reason = serializers.DictField(help_text="What matched: topics, words, the segment, the score.")
+    root_cause = serializers.CharField(allow_blank=True)
+    resolution = serializers.CharField(allow_blank=True)
+    opened_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    escalation_level = serializers.IntegerField()
+    overdue = serializers.SerializerMethodField()
+
+    def get_overdue(self, case: Case) -> bool:
+        return selectors.case_is_overdue(case, now=self.context.get("now"))
+
+
+class NoteOutputSerializer(serializers.Serializer):
+    author = serializers.CharField(source="author.username", allow_null=True, default=None)
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ContactOutputSerializer(serializers.Serializer):
+    email = serializers.CharField(allow_blank=True)
+    phone = serializers.CharField(allow_blank=True)
+
+
+class CaseDetailOutputSerializer(CaseOutputSerializer):
+    notes = NoteOutputSerializer(many=True, source="notes.all")
+    transitions = serializers.SerializerMethodField()
+    contact = serializers.SerializerMethodField()
+
+    def get_transitions(self, case: Case) -> list[str]:
+        """The statuses the case may go to now."""
+        return [target for target, sources in TRANSITIONS.items() if case.status in sources]
+
+    @extend_schema_field(ContactOutputSerializer(allow_null=True))
+    def get_contact(self, case: Case) -> dict | None:
+        """Only for the case's assignee, and only when the respondent agreed to be contacted."""
+        request = self.context.get("request")
+        return selectors.case_contact(case=case, user=getattr(request, "user", None))
+
+
+class CaseListApi(PaginatedApiMixin, APIView):
+    permission_classes = [ApiPermission]
+
+    @extend_schema(
+        tags=TAG,
+        summary="Follow-up cases, soonest due first",
+        parameters=[CaseFilterSerializer],
+        responses={200: CaseOutputSerializer(many=True), 400: OpenApiResponse(description="A bad filter")},
+    )
+    def get(self, request):
+        filters = CaseFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        now = timezone.now()
+        cases = selectors.case_list(**filters.validated_data, now=now).select_related("survey", "response")
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(cases, request, view=self)
+        data = CaseOutputSerializer(page, many=True, context={"now": now}).data
+        return paginator.get_paginated_response(data)
+
+
+class CaseDetailApi(APIView):
+    permission_classes = [ApiPermission]
+
+    class InputSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(choices=Case.Status.choices, required=False)
+        assignee = serializers.IntegerField(
+            min_value=1,
+            max_value=USER_ID_MAX,
+            required=False,
+            allow_null=True,
+            help_text="A user id; null: nobody.",
+        )
+        note = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+        resolution = serializers.CharField(
+            max_length=5000, required=False, allow_blank=True, help_text="Kept when the case is resolved."
+        )
+        root_cause = serializers.ChoiceField(
+            choices=Topic.Stage.choices, required=False, help_text="The process stage at fault."
+        )
+
+        def validate(self, attrs):
+            for name in ("note", "resolution"):
+                if has_unstorable_text(attrs.get(name)):
+                    raise serializers.ValidationError(
+                        {name: [_("Text may not contain NUL characters or unpaired surrogates.")]},
+                        code=CaseErrorCode.UNSTORABLE_TEXT,
+                    )
+            return attrs
+
+    def _case(self, case_id: int) -> Case:
+        return get_object_or_404(
+            Case.objects.select_related("rule", "team", "survey", "response", "respondent"), pk=case_id
+        )
+
+    def _answer(self, request, case: Case) -> Response:
+        case = self._case(case.pk)
+        return Response(
+            CaseDetailOutputSerializer(case, context={"request": request, "now": timezone.now()}).data
+        )
+
+    @extend_schema(tags=TAG, summary="One case with its notes", responses={200: CaseDetailOutputSerializer})
+    def get(self, request, case_id: int):
+        return self._answer(request, self._case(case_id))
+
+    @extend_schema(
+        tags=TAG,
+        summary="Change a case's status or assignee, add a note",
+        description=(
+            "Statuses: open -> in_progress -> resolved -> closed; resolved or closed -> open "
+            "(reopen). A change the workflow does not allow is a 400 with the code "
+            "invalid_transition; an assignee outside the case's team is a 400 assignee_not_in_team."
+        ),
+        request=InputSerializer,
+        responses={
+            200: CaseDetailOutputSerializer,
+            400: OpenApiResponse(description="invalid_transition, assignee_not_in_team or bad input"),
+        },
+    )
+    def patch(self, request, case_id: int):
+        case = self._case(case_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = services.case_update(case=case, actor=request.user, fields=dict(data.validated_data))
+        return self._answer(request, case)

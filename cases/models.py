@@ -1,0 +1,270 @@
+"""Follow-up of responses that need a person: teams, alert rules and the cases they open.
+
+Rows are written by ``cases.services`` only. One case per (response, rule) is a database
+constraint, so a re-analysis of the response never opens a second one; every state change is a
+conditional ``UPDATE ... WHERE status IN (...)`` (docs/cases.md).
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from analysis.models import Topic
+from cases import matching
+from responses.models import Respondent, Response
+from surveys.models import Survey
+
+LOCALES = ("zh-hans", "en")
+
+
+def empty_name() -> dict:
+    return {"zh-hans": "", "en": ""}
+
+
+def bilingual_clean(value, field: str) -> None:
+    if not isinstance(value, dict) or not all(
+        isinstance(value.get(locale), str) and value[locale].strip() for locale in LOCALES
+    ):
+        raise ValidationError({field: _('Give the name in both languages: {"zh-hans": "…", "en": "…"}.')})
+
+
+class Team(models.Model):
+    """People who work cases; ``key`` matches ``Topic.team`` (a topic's owning team)."""
+
+    key = models.SlugField(_("key"), max_length=64, unique=True)
+    name = models.JSONField(_("name"), default=empty_name, help_text=_('{"zh-hans": "…", "en": "…"}'))
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("team lead"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("members"), blank=True, related_name="case_teams"
+    )
+    # The member who got the last round-robin case (moved under the team row's lock).
+    last_assigned = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last assigned"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def clean(self) -> None:
+        bilingual_clean(self.name, "name")
+
+
+class StaffProfile(models.Model):
+    """A staff user's language (and time zone) for the mail the platform sends them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile", primary_key=True
+    )
+    locale = models.CharField(_("language"), max_length=16, choices=settings.LANGUAGES, default="zh-hans")
+    timezone = models.CharField(_("time zone"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ({self.locale})"
+
+
+class AlertRule(models.Model):
+    class Kind(models.TextChoices):
+        DETRACTOR = matching.DETRACTOR, _("Detractor score")
+        TOPIC = matching.TOPIC, _("Severe topic")
+        SEGMENT = matching.SEGMENT, _("Segment")
+        MISMATCH = matching.MISMATCH, _("High score, complaining comment")
+        WORD = matching.WORD, _("Word")
+
+    class Assignment(models.TextChoices):
+        LEAD = "lead", _("Team lead")
+        ROUND_ROBIN = "round_robin", _("Round robin among members")
+
+    key = models.SlugField(_("key"), max_length=64, unique=True)
+    name = models.JSONField(_("name"), default=empty_name, help_text=_('{"zh-hans": "…", "en": "…"}'))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    survey = models.ForeignKey(
+        Survey,
+        verbose_name=_("survey"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Empty: every survey."),
+    )
+    metric = models.CharField(
+        _("metric"), max_length=16, blank=True, help_text=_("Detractor rules: nps, csat, ces…; empty: any.")
+    )
+    topic_keys = models.JSONField(
+        _("topics"), default=list, blank=True, help_text=_('Topic rules: taxonomy keys, e.g. ["hygiene"].')
+    )
+    segment_key = models.CharField(_("segment attribute"), max_length=64, blank=True)
+    segment_value = models.CharField(_("segment value"), max_length=255, blank=True)
+    words = models.JSONField(
+        _("words"), default=list, blank=True, help_text=_('Word rules: ["投诉", "12315"].')
+    )
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="rules")
+    routes = models.JSONField(
+        _("routing"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'First match wins: [{"topic": "hygiene", "team": "food_safety"}, '
+            '{"segment": "city", "value": "上海", "team": "sh_ops"}]; else the rule\'s team.'
+        ),
+    )
+    route_by_topic_owner = models.BooleanField(
+        _("route to the topic's owning team"),
+        default=False,
+        help_text=_("When no route matches: the team whose key is the complained-about topic's team."),
+    )
+    assignment = models.CharField(
+        _("assignment"), max_length=16, choices=Assignment.choices, default=Assignment.LEAD
+    )
+    sla_hours = models.PositiveIntegerField(_("SLA (hours)"), default=24)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("alert rule")
+        verbose_name_plural = _("alert rules")
+        ordering = ["key"]
+        constraints = [models.CheckConstraint(condition=Q(sla_hours__gte=1), name="alert_rule_sla_positive")]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def clean(self) -> None:
+        bilingual_clean(self.name, "name")
+        errors = {}
+        if self.kind == self.Kind.TOPIC and not _strings(self.topic_keys):
+            errors["topic_keys"] = _("A topic rule needs at least one topic key.")
+        if self.kind == self.Kind.SEGMENT and not (self.segment_key and self.segment_value):
+            errors["segment_key"] = _("A segment rule needs an attribute and a value.")
+        if self.kind == self.Kind.WORD and not _strings(self.words):
+            errors["words"] = _("A word rule needs at least one word.")
+        for name in ("topic_keys", "words"):
+            if not isinstance(getattr(self, name), list) or not all(
+                isinstance(v, str) for v in getattr(self, name)
+            ):
+                errors[name] = _("Give a list of texts.")
+        if not isinstance(self.routes, list) or not all(
+            isinstance(r, dict) and isinstance(r.get("team"), str) and r["team"] for r in self.routes
+        ):
+            errors["routes"] = _('Give a list of objects, each with a "team" key.')
+        if errors:
+            raise ValidationError(errors)
+
+
+def _strings(value) -> bool:
+    return isinstance(value, list) and any(isinstance(v, str) and v.strip() for v in value)
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        # A context of their own: "In progress" is also a response's status (作答中).
+        OPEN = "open", pgettext_lazy("case status", "Open")
+        IN_PROGRESS = "in_progress", pgettext_lazy("case status", "In progress")
+        RESOLVED = "resolved", pgettext_lazy("case status", "Resolved")
+        CLOSED = "closed", pgettext_lazy("case status", "Closed")
+
+    rule = models.ForeignKey(
+        AlertRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="cases"
+    )
+    response = models.ForeignKey(
+        Response, verbose_name=_("response"), on_delete=models.CASCADE, related_name="cases"
+    )
+    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="+")
+    respondent = models.ForeignKey(
+        Respondent,
+        verbose_name=_("respondent"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+    )
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="cases")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_cases",
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    reason = models.JSONField(_("what matched"), default=dict, blank=True)
+    root_cause = models.CharField(
+        _("root cause (stage)"), max_length=32, choices=Topic.Stage.choices, blank=True
+    )
+    resolution = models.TextField(_("resolution"), blank=True)
+    opened_at = models.DateTimeField(_("opened at"))
+    due_at = models.DateTimeField(_("due at"))
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    reopened = models.PositiveIntegerField(_("times reopened"), default=0)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["due_at", "id"]
+        constraints = [
+            # A re-analysis of the response never opens a second case for the same rule.
+            models.UniqueConstraint(fields=["response", "rule"], name="case_one_per_response_and_rule"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="case_status_due_idx"),
+            models.Index(fields=["team", "status"], name="case_team_status_idx"),
+            models.Index(fields=["assignee", "status"], name="case_assignee_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.rule_id} ({self.status})"
+
+
+class CaseNote(models.Model):
+    """A note on a case; notes are never edited, so they are the case's history of work."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    text = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("written at"))
+
+    class Meta:
+        verbose_name = _("case note")
+        verbose_name_plural = _("case notes")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.text[:40]}"

@@ -1,0 +1,37 @@
+"""Writes of the cases app (one owner per state change); re-exported here."""
+
+from cases.services.escalation import cases_escalate
+from cases.services.notify import case_escalation_mail, case_notify_assignee
+from cases.services.opening import case_open, response_rules_evaluate, responses_rules_evaluate
+from cases.services.rules import alert_rule_delete, alert_rule_save
+from cases.services.workflow import (
+    TRANSITIONS,
+    case_assign,
+    case_close,
+    case_note_add,
+    case_reopen,
+    case_resolve,
+    case_start,
+    case_status_set,
+    case_update,
+)
+
+__all__ = [
+    "TRANSITIONS",
+    "alert_rule_delete",
+    "alert_rule_save",
+    "case_assign",
+    "case_close",
+    "case_escalation_mail",
+    "case_note_add",
+    "case_notify_assignee",
+    "case_open",
+    "case_reopen",
+    "case_resolve",
+    "case_start",
+    "case_status_set",
+    "case_update",
+    "cases_escalate",
+    "response_rules_evaluate",
+    "responses_rules_evaluate",
+]

@@ -1,0 +1,10 @@
+"""API routes of this app, mounted under /api/v1/."""
+
+from django.urls import path
+
+from cases import apis
+
+urlpatterns = [
+    path("cases/", apis.CaseListApi.as_view(), name="case-list"),
+    path("cases/<int:case_id>/", apis.CaseDetailApi.as_view(), name="case-detail"),
+]
