@@ -173,6 +173,13 @@ WORKSPACE_PAGES |= {
     "workspace:drivers": READ_PAINPOINTS,
     "workspace:processes": READ_PAINPOINTS,
 }
+# The case queue and a case's page (workspace/case_views.py): viewers read; the changes (start,
+# resolve, close, reopen, reassign, note) need WORK_CASES.
+WORKSPACE_PAGES |= {
+    "workspace:cases": READ_CASES,
+    "workspace:case": READ_CASES,
+    "workspace:case_action": WORK_CASES,
+}
 
 
 def _crud(app_label: str, *models: str, actions: tuple[str, ...] = ("add", "change", "delete", "view")):

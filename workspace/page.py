@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from analysis.models import DailyAggregate
+from config.permissions import user_meets, workspace_page_need
 from analysis.services.aggregates import segment_keys
 from surveys.models import Audience, Survey
 from workspace import labels
@@ -27,17 +28,27 @@ NAVIGATION = (
     ("workspace:comments", _("Comments")),
     ("workspace:drivers", _("Key drivers")),
     ("workspace:processes", _("Process views")),
+    ("workspace:cases", _("Cases")),
 )
 
 
-def navigation(filters: Filters, current: str) -> list[dict]:
+def navigation(filters: Filters, current: str, user=None) -> list[dict]:
+    """The pages the user may open; the cases entry carries the number of open cases."""
+    from workspace.selectors.cases import open_case_count
+
     items = []
     for name, label in NAVIGATION:
         try:
             url = reverse(name)
         except NoReverseMatch:
             continue
-        items.append({"name": name, "label": label, "url": url + filters.query(), "current": name == current})
+        if user is not None and not user_meets(user, workspace_page_need(name)):
+            continue
+        item = {"name": name, "label": label, "url": url + filters.query(), "current": name == current}
+        if name == "workspace:cases":
+            item["url"] = url
+            item["count"] = open_case_count()
+        items.append(item)
     return items
 
 
@@ -152,7 +163,7 @@ def page_render(
         },
         "filter_options": filter_options(request, filters),
         "keep_params": [(name, request.GET[name]) for name in keep_params if request.GET.get(name)],
-        "nav": navigation(filters, url_name),
+        "nav": navigation(filters, url_name, request.user),
     }
     status = 400 if filters.errors else 200
     return render(request, template, {**shell, **(context or {})}, status=status)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from workspace import explore_views, views
+from workspace import case_views, explore_views, views
 
 app_name = "workspace"
 
@@ -16,4 +16,7 @@ urlpatterns = [
     path("comments/", explore_views.comments, name="comments"),
     path("drivers/", explore_views.drivers, name="drivers"),
     path("processes/", explore_views.processes, name="processes"),
+    path("cases/", case_views.queue, name="cases"),
+    path("cases/<int:case_id>/", case_views.case, name="case"),
+    path("cases/<int:case_id>/act/", case_views.case_action, name="case_action"),
 ]
