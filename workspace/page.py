@@ -11,8 +11,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from analysis.models import DailyAggregate
-from config.permissions import user_meets, workspace_page_need
 from analysis.services.aggregates import segment_keys
+from config.permissions import user_meets, workspace_page_need
 from surveys.models import Audience, Survey
 from workspace import labels
 from workspace.filters import OWN_FIELDS, PRESETS, SEGMENT_PREFIX, FilterForm, Filters

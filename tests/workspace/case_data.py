@@ -25,7 +25,9 @@ def cases_made() -> dict:
     _survey, version = analysed_survey()
     ops = team("delivery_ops", members=("a",))
     food = team("food_safety")
-    rule("late", "detractor", team=ops, sla_hours=24, name={"zh-hans": "差评跟进", "en": "Detractor follow-up"})
+    rule(
+        "late", "detractor", team=ops, sla_hours=24, name={"zh-hans": "差评跟进", "en": "Detractor follow-up"}
+    )
     rule(
         "beijing",
         "segment",
@@ -42,8 +44,12 @@ def cases_made() -> dict:
     (c4,) = response_rules_evaluate(response_id=third.pk, now=OPENED)
     now = timezone.now()
     # The deadlines relative to the clock of the page (fixture data, not a page's write).
-    for case, due in ((c1, now + dt.timedelta(days=1)), (c2, now - dt.timedelta(hours=2)),
-                      (c3, now - dt.timedelta(hours=1)), (c4, now + dt.timedelta(days=2))):
+    for case, due in (
+        (c1, now + dt.timedelta(days=1)),
+        (c2, now - dt.timedelta(hours=2)),
+        (c3, now - dt.timedelta(hours=1)),
+        (c4, now + dt.timedelta(days=2)),
+    ):
         Case.objects.filter(pk=case.pk).update(due_at=due)
     case_assign(case=c2, assignee_id=ops.members.get().pk)
     case_resolve(case=c4, resolution="已联系商家", root_cause="delivery")

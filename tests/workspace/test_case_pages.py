@@ -152,7 +152,11 @@ def test_an_owner_works_a_case_through_every_change(made) -> None:
     act(action="note", text="已联系骑手")
     assert act(action="assign", assignee=str(member.pk)).assignee_id == member.pk
     resolved = act(action="resolve", root_cause="delivery", resolution="骑手已培训")
-    assert (resolved.status, resolved.root_cause, resolved.resolution) == ("resolved", "delivery", "骑手已培训")
+    assert (resolved.status, resolved.root_cause, resolved.resolution) == (
+        "resolved",
+        "delivery",
+        "骑手已培训",
+    )
     assert act(action="close").status == "closed"
     reopened = act(action="reopen")
     assert (reopened.status, reopened.reopened) == ("open", 1)
@@ -201,12 +205,22 @@ def test_a_refused_change_shows_the_services_message(made, lang, message) -> Non
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
-        ({"action": "resolve", "root_cause": "moon", "resolution": "x"}, "root_cause",
-         "Select a valid choice. moon is not one of the available choices."),
-        ({"action": "resolve", "root_cause": "delivery", "resolution": ""}, "resolution",
-         "This field is required."),
+        (
+            {"action": "resolve", "root_cause": "moon", "resolution": "x"},
+            "root_cause",
+            "Select a valid choice. moon is not one of the available choices.",
+        ),
+        (
+            {"action": "resolve", "root_cause": "delivery", "resolution": ""},
+            "resolution",
+            "This field is required.",
+        ),
         ({"action": "note", "text": "  "}, "text", "This field is required."),
-        ({"action": "fly"}, "action", "Unknown action fly; choose one of: start, resolve, close, reopen, assign, note."),
+        (
+            {"action": "fly"},
+            "action",
+            "Unknown action fly; choose one of: start, resolve, close, reopen, assign, note.",
+        ),
     ],
 )
 def test_bad_form_input_is_named(made, data, field, message) -> None:

@@ -39,7 +39,7 @@ class QueueForm(forms.Form):
     """The queue's own query string: the tab, a status and a team (empty: all)."""
 
     tab = forms.ChoiceField(label=_("Tab"), choices=TABS, required=False)
-    status = forms.ChoiceField(label=_("Status"), choices=[("", "")] + Case.Status.choices, required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=[("", ""), *Case.Status.choices], required=False)
     team = forms.CharField(label=_("Team"), required=False)
     page = forms.IntegerField(label=_("Page"), min_value=1, required=False)
 
