@@ -52,19 +52,23 @@ nearest distinct ones stand in.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from analysis.clustering import (
     DEFAULT_K_RANGE,
     DEFAULT_THREADS,
+    SUBTOPIC_MIN_SIZE,
+    SUBTOPIC_SHARE,
     ClusteringResult,
     EmergingCluster,
     cluster_comments,
     subject_terms,
 )
+from analysis.text.clauses import clauses_split
 from analysis.text.display import NAME_PARTS, topic_name
 from analysis.text.pipeline import ProcessedComment
+from analysis.text.polarity import NEUTRAL, clause_score, polarity_combine, polarity_of, text_polarity
 
 COVERAGE_THRESHOLD = 0.25  # share of clauses the taxonomy must cover to be used (see above)
 MIN_EXAMPLE_TERMS = 3
@@ -189,6 +193,52 @@ def holds_keyword(clause: ProcessedComment, keywords: Sequence[str]) -> bool:
     return any(term in wanted for term in subject_terms(clause))
 
 
+def clauses_build(
+    comments: Sequence[ProcessedComment],
+    positions: Sequence[int],
+    process: Callable[[str], ProcessedComment],
+) -> tuple[list[ProcessedComment], list[int]]:
+    """The clauses (``analysis.text.clauses``) of the comments at ``positions`` that have
+    tokens, processed with ``process``, and for each the position of its comment. A comment that
+    is one clause is used as it was processed."""
+    clauses: list[ProcessedComment] = []
+    owners: list[int] = []
+    for position in positions:
+        doc = comments[position]
+        parts = clauses_split(doc.text)
+        for part in parts:
+            clause = doc if len(parts) == 1 and part == doc.text.strip() else process(part)
+            if clause.tokens:
+                clauses.append(clause)
+                owners.append(position)
+    return clauses, owners
+
+
+def mention_polarities(
+    discovery: Discovery,
+    clauses: Sequence[ProcessedComment],
+    owners: Sequence[int],
+    comments: Sequence[ProcessedComment],
+) -> dict[int, dict[str, int]]:
+    """comment position -> discovered topic key -> the polarity of its mention: its member
+    clauses' (``analysis.text.polarity``) combined; a neutral one takes the whole comment's, as
+    a taxonomy mention does. ``clauses`` and ``owners`` are those given to ``topics_discover``."""
+    clause_polarity: dict[int, int] = {}
+    out: dict[int, dict[str, int]] = {}
+    for topic in discovery.topics:
+        by_comment: dict[int, list[int]] = {}
+        for c in topic.clause_members:
+            by_comment.setdefault(owners[c], []).append(c)
+        for position, members in by_comment.items():
+            value = polarity_combine(
+                clause_polarity.setdefault(c, polarity_of(clause_score(clauses[c].text))) for c in members
+            )
+            if value == NEUTRAL:
+                value = text_polarity(comments[position].text)
+            out.setdefault(position, {})[topic.key] = value
+    return out
+
+
 def topics_discover(
     clauses: Sequence[ProcessedComment],
     owners: Sequence[int],
@@ -198,11 +248,20 @@ def topics_discover(
     k_range: tuple[int, int] = DEFAULT_K_RANGE,
     seed: int = 0,
     threads: int | None = DEFAULT_THREADS,
+    subtopic_share: float | None = SUBTOPIC_SHARE,
+    subtopic_min_size: int = SUBTOPIC_MIN_SIZE,
 ) -> Discovery:
     """Cluster ``clauses`` (``owners[i]``: the position in ``comments`` of clause i's comment)
     into topics of comments."""
     result = cluster_comments(
-        clauses, k=k, k_range=k_range, seed=seed, threads=threads, n_examples=EXAMPLE_CANDIDATES
+        clauses,
+        k=k,
+        k_range=k_range,
+        seed=seed,
+        threads=threads,
+        n_examples=EXAMPLE_CANDIDATES,
+        subtopic_share=subtopic_share,
+        subtopic_min_size=subtopic_min_size,
     )
     topics = []
     for cluster in result.clusters:

@@ -354,9 +354,13 @@ def discovered_topic_id(topic_key: str) -> int | None:
 
 
 class EmergingTopic(models.Model):
-    """A cluster of comments no taxonomy topic covers; ops staff promote, merge, rename, dismiss.
+    """A topic discovered in the clauses of comments no taxonomy topic covers
+    (``analysis.services.emerging.cluster_discover``, the ``painpoints`` command's algorithm);
+    ops staff promote, merge, rename, dismiss.
 
     A cluster too broad to act on is stored as its sub-topics, each naming the broader cluster.
+    A comment mentions every topic one of its clauses mentions (a clause in the cluster holding
+    one of its keywords), so one long comment can belong to several.
 
     Its comments carry it (``CommentAnalysis.clusters``) and their responses' facts count it
     like a taxonomy topic, under the key ``~<id>`` (``discovered_topic_key``): the daily

@@ -29,22 +29,25 @@ import pandas as pd
 from analysis import metrics
 from analysis.clustering import DEFAULT_THREADS
 from analysis.detractor import out_of_fold_likelihood
-from analysis.discovery import AUTO, NONE, examples_pick, taxonomy_fit, topic_label, topics_discover
+from analysis.discovery import (
+    AUTO,
+    NONE,
+    clauses_build,
+    examples_pick,
+    mention_polarities,
+    taxonomy_fit,
+    topic_label,
+    topics_discover,
+)
 from analysis.first_pass import analyse_many
 from analysis.keywords import keywords_scopes, keywords_separating
 from analysis.painpoints import painpoint_analyse, strength_as_dict, topic_impact_as_dict
 from analysis.taxonomy import Taxonomy, TopicTagger
-from analysis.text.clauses import clauses_split
 from analysis.text.display import SurfaceForms
 from analysis.text.pipeline import ProcessedComment, TextPipeline
 from analysis.text.polarity import (
     COMPLAINT,
-    NEUTRAL,
     PRAISE,
-    clause_score,
-    polarity_combine,
-    polarity_of,
-    text_polarity,
     topic_polarity,
 )
 
@@ -233,16 +236,7 @@ def comments_analyse(
                 model_trained = True
 
     # Clauses: taxonomy coverage, and the units topic discovery clusters.
-    clause_docs: list[ProcessedComment] = []
-    owners: list[int] = []
-    for i in comment_positions:
-        doc = docs[i]
-        parts = clauses_split(doc.text)
-        for part in parts:
-            clause = doc if len(parts) == 1 and part == doc.text.strip() else pipeline.process(part)
-            if clause.tokens:
-                clause_docs.append(clause)
-                owners.append(i)
+    clause_docs, owners = clauses_build(docs, comment_positions, pipeline.process)
     clause_tags = tagger.tag_many(clause_docs) if tagger is not None else [()] * len(clause_docs)
     fit = taxonomy_fit(
         name=taxonomy.key if taxonomy is not None else None,
@@ -258,9 +252,11 @@ def comments_analyse(
     uncovered = [i for i in comment_positions if not topic_keys[i]]
     # A taxonomy that fits explains the comments it covers; discovery takes the rest.
     open_clauses = [c for c, owner in enumerate(owners) if not topic_keys[owner]]
+    open_docs = [clause_docs[c] for c in open_clauses]
+    open_owners = [owners[c] for c in open_clauses]
     discovery = topics_discover(
-        [clause_docs[c] for c in open_clauses],
-        [owners[c] for c in open_clauses],
+        open_docs,
+        open_owners,
         docs,
         k=clusters,
         seed=seed,
@@ -271,22 +267,9 @@ def comments_analyse(
         for position in topic.members:
             discovered_of.setdefault(position, []).append(topic.key)
     discovered = {topic.key: topic for topic in discovery.topics}
-    # A discovered topic's polarity in a comment: its member clauses' (a neutral one takes the
-    # whole comment's, as a taxonomy mention does).
-    clause_polarity = {}
-    for topic in discovery.topics:
-        by_comment: dict[int, list[int]] = {}
-        for c in topic.clause_members:
-            position = owners[open_clauses[c]]
-            by_comment.setdefault(position, []).append(c)
-        for position, members in by_comment.items():
-            value = polarity_combine(
-                clause_polarity.setdefault(c, polarity_of(clause_score(clause_docs[open_clauses[c]].text)))
-                for c in members
-            )
-            if value == NEUTRAL:
-                value = text_polarity(docs[position].text)
-            polarities[position] = {**polarities[position], topic.key: value}
+    # A discovered topic's polarity in a comment: its member clauses'.
+    for position, values in mention_polarities(discovery, open_docs, open_owners, docs).items():
+        polarities[position] = {**polarities[position], **values}
     topic_keys = [(*topic_keys[i], *discovered_of.get(i, ())) for i in range(n)]
 
     frame = pd.DataFrame(

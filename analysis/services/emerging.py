@@ -1,15 +1,22 @@
-"""Emerging topics: stored comments no taxonomy topic covers, clustered; and what ops staff do
-with a cluster (promote to the taxonomy, merge into a topic, rename, dismiss).
+"""Emerging topics: topics discovered in the clauses of stored comments no taxonomy topic
+covers; and what ops staff do with one (promote to the taxonomy, merge into a topic, rename,
+dismiss).
 
-Re-clustering goes through ``analysis.clustering.merge_with_previous``: a cluster a person edited
+Discovery is the ``painpoints`` command's (``analysis.discovery``): the uncovered comments are
+split into clauses (``analysis.text.clauses``), the clauses clustered, and a member clause is a
+mention only when it holds one of the topic's keywords (``holds_keyword``). A long review thus
+feeds several topics (位置很好，但是隔音太差，早餐也一般: 隔音 and 早餐), each with the polarity of its
+own clause (``analysis.discovery.mention_polarities``), and its examples are the comments nearest
+the topic's normalised centre that have content (``examples_pick``).
+
+Re-clustering goes through ``analysis.clustering.merge_with_previous``: a topic a person edited
 keeps its key, label and status; only its counts, keywords and examples are refreshed.
 
-Each clustered comment is given its topic (``CommentAnalysis.clusters``: the topic's key in the
-discovered namespace, ``~<id>``, and the comment's polarity, ``analysis.text.polarity``), and
-the facts of the responses whose topics changed are counted again (``facts_topics_refresh``), so
-the pain-point ranking, its filters, trends and segments count discovered topics as they count
-taxonomy topics: stored once per comment, summed by the daily aggregates, never clustered again
-at read time.
+Each comment is given its discovered topics (``CommentAnalysis.clusters``: each topic's key in
+the discovered namespace, ``~<id>``, with its polarity), and the facts of the responses whose
+topics changed are counted again (``facts_topics_refresh``), so the pain-point ranking, its
+filters, trends and segments count discovered topics as they count taxonomy topics: stored once
+per comment, summed by the daily aggregates, never clustered again at read time.
 """
 
 from __future__ import annotations
@@ -24,7 +31,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from analysis.clustering import EmergingCluster, cluster_comments, merge_with_previous
+from analysis.clustering import EmergingCluster, merge_with_previous
+from analysis.discovery import clauses_build, mention_polarities, topics_discover
 from analysis.errors import AnalysisErrorCode as Code
 from analysis.models import (
     CommentAnalysis,
@@ -34,8 +42,8 @@ from analysis.models import (
     discovered_topic_key,
 )
 from analysis.services.comments import facts_topics_refresh
+from analysis.services.context import analysis_context_for_survey
 from analysis.text.pipeline import ProcessedComment
-from analysis.text.polarity import text_polarity
 from ops.enqueue import task_enqueue_on_commit
 from surveys.models import Survey
 
@@ -49,6 +57,7 @@ class DiscoverResult:
     clusters: int
     kept_edited: int
     moved: int = 0  # responses whose counts moved (their comments' discovered topics changed)
+    clauses: int = 0  # clauses of those comments given to the clustering
 
 
 def _in_range(survey: Survey, date_from: dt.date, date_to: dt.date):
@@ -94,9 +103,12 @@ def clustering_threads() -> int | None:
 def cluster_discover(
     *, survey: Survey, date_from: dt.date, date_to: dt.date, seed: int = 0
 ) -> DiscoverResult:
-    """Cluster the scope's uncovered comments (the number of clusters chosen by the
-    Krzanowski-Lai index, a broad cluster stored as its sub-topics) and reconcile with the
-    stored emerging topics without touching what a person edited."""
+    """Discover topics in the clauses of the scope's uncovered comments with the command's
+    algorithm (``analysis.discovery.topics_discover``: the number of clusters chosen by the
+    Krzanowski-Lai index, a broad cluster stored as its sub-topics, a member clause a mention
+    only when it holds one of the topic's keywords), and reconcile with the stored emerging
+    topics without touching what a person edited. A comment belongs to every topic one of its
+    clauses mentions, with that clause's polarity."""
     rows = _uncovered(survey, date_from, date_to)
     docs = [
         ProcessedComment(
@@ -109,26 +121,41 @@ def cluster_discover(
         )
         for r in rows
     ]
-    result = cluster_comments(
+    # Clauses are not stored: a comment of several clauses is split and its clauses processed
+    # here, with the pipeline the comments were analysed with.
+    pipeline = analysis_context_for_survey(survey_id=survey.pk).pipeline
+    clauses, owners = clauses_build(docs, range(len(docs)), pipeline.process)
+    discovery = topics_discover(
+        clauses,
+        owners,
         docs,
         seed=seed,
         subtopic_share=settings.ANALYSIS_SUBTOPIC_SHARE,
         subtopic_min_size=settings.ANALYSIS_SUBTOPIC_MIN_SIZE,
         threads=clustering_threads(),
     )
-    parents = {p.key: p for p in result.parents}
+    polarities = mention_polarities(discovery, clauses, owners, docs)
+    found = [
+        EmergingCluster(
+            key=topic.key,
+            keywords=topic.keywords,
+            mentions=topic.mentions,
+            examples=topic.examples,
+            members=topic.members,
+            parent=topic.parent,
+        )
+        for topic in discovery.topics
+    ]
+    parents = {p.key: p for p in discovery.parents}
     now = timezone.now()
     with transaction.atomic():
         stored = {row.key: row for row in EmergingTopic.objects.select_for_update().filter(survey=survey)}
         previous = [_previous(row) for row in stored.values()]
-        merged = merge_with_previous(previous, result.clusters)
-        untouched = {id(p) for p in previous}
-        kept_edited = 0
-        assigned: dict[int, dict[str, int]] = {}  # comment id -> its discovered topic and polarity
-        for cluster in merged:
-            if id(cluster) in untouched:  # an edited cluster nothing new matched: left as it is
-                kept_edited += 1
-                continue
+        merged = merge_with_previous(previous, found)
+        kept_edited = len(merged) - len(found)  # edited topics nothing new matched: left as they are
+        assigned: dict[int, dict[str, int]] = {}  # comment id -> its discovered topics and polarities
+        # merge_with_previous gives one cluster per new one, in order, then the kept previous ones
+        for topic, cluster in zip(discovery.topics, merged, strict=False):
             values = {
                 "keywords": list(cluster.keywords),
                 "mentions": cluster.mentions,
@@ -146,13 +173,13 @@ def cluster_discover(
                 kept_edited += int(row.is_edited_by_person)
             topic_key = discovered_topic_key(row.pk)
             for position in cluster.members:
-                assigned[rows[position]["id"]] = {topic_key: text_polarity(rows[position]["text"])}
+                assigned.setdefault(rows[position]["id"], {})[topic_key] = polarities[position][topic.key]
         keys = {c.key for c in merged}
         EmergingTopic.objects.filter(
             survey=survey, is_edited_by_person=False, status=EmergingTopic.Status.NEW
         ).exclude(key__in=keys).delete()
         moved = _clusters_store(survey, date_from, date_to, assigned)
-    return DiscoverResult(len(rows), len(result.clusters), kept_edited, moved)
+    return DiscoverResult(len(rows), len(found), kept_edited, moved, len(clauses))
 
 
 def _clusters_store(

@@ -20,15 +20,21 @@ def test_the_demo_history_is_analysed_and_its_uncovered_comments_become_emerging
     total = RESPONSES + UNCOVERED_RESPONSES
     assert (first, second) == (DemoResult(total, total, True), DemoResult(total, 0, False))
     assert ResponseFacts.objects.filter(survey__key=DEMO_SURVEY).count() == total
-    # and the comments no pain point covers were found as topics of their own (the seed fixes them)
-    # (besides the praise the taxonomy leaves uncovered, "the rider was polite" among it): each of
-    # the five uncovered kinds the taxonomy does not tag is one topic of its 50 comments
+    # and the comments no pain point covers were found as topics of their own (the seed fixes them):
+    # discovery works on clauses, and each demo comment is two clauses of its kind's phrases
+    # ("电动车闯红灯，红灯也不停，行人"), so a kind's phrases are found as topics of their own and
+    # one comment feeds two of them (mentions add up to more than the 300 comments)
     topics = {row.key: row.mentions for row in EmergingTopic.objects.filter(survey__key=DEMO_SURVEY)}
     assert topics == {
-        "emerging-准时-准时送达": 37,
-        "emerging-也不停-红灯": 50,
+        "emerging-机动车道-走": 68,
+        "emerging-一路-一路狂飙": 67,
+        "emerging-骑-飞快": 62,
+        "emerging-逆行-马路": 54,
         "emerging-外卖柜-外卖柜满": 50,
-        "emerging-保安-保安不让": 50,
-        "emerging-逆行-机动车道": 50,
-        "emerging-飞快-骑得飞快": 50,
+        "emerging-取餐柜-放": 45,
+        "emerging-闯红灯-危险": 45,
+        "emerging-也不停-红灯": 39,
+        "emerging-保安-保安不让": 36,
+        "emerging-小区-小区门口": 33,
+        "emerging-进不来-门禁": 31,
     }

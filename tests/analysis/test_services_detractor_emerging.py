@@ -180,7 +180,7 @@ def nested_comments():
     for pool, subs in subjects:
         triples = list(itertools.combinations(pool, 3))[:30]
         for words in subs:
-            texts += [f"{a}{words[i % 3]}，{b}{c}" for i, (a, b, c) in enumerate(triples)]
+            texts += [f"{a}{words[i % 3]}{b}{c}" for i, (a, b, c) in enumerate(triples)]
     return texts
 
 
