@@ -73,6 +73,8 @@ READ_RESPONSES = need("responses.view_response", "responses.view_answer")
 READ_CONTACTS = need("responses.view_respondent")
 READ_CASES = need("cases.view_case")
 WORK_CASES = need("cases.view_case", "cases.change_case")
+# An action's review lists the cases it touched.
+READ_ACTIONS = need("cases.view_improvementaction", "cases.view_case")
 
 # (URL name, HTTP method) -> need. HEAD follows GET; OPTIONS is allowed to whoever may do one
 # of the endpoint's operations. An operation missing here is refused.
@@ -117,6 +119,8 @@ API_OPERATIONS: dict[tuple[str, str], Need] = {
     ("api:case-list", "GET"): READ_CASES,
     ("api:case-detail", "GET"): READ_CASES,
     ("api:case-detail", "PATCH"): WORK_CASES,
+    ("api:action-list", "GET"): READ_ACTIONS,
+    ("api:action-review", "GET"): READ_ACTIONS,
 }
 
 # (model label, action name) -> need. Django's own "delete_selected" needs the model's delete
@@ -194,7 +198,7 @@ _READ_ANALYSIS = {
     ),
 }
 _READ_ANSWERS = {"responses.view_response", "responses.view_answer", "responses.view_funnel"}
-_READ_CASES = _crud("cases", "case", "casenote", "alertrule", "team", actions=("view",))
+_READ_CASES = _crud("cases", "case", "casenote", "alertrule", "team", "improvementaction", actions=("view",))
 
 ROLE_GRANTS: dict[str, frozenset[str]] = {
     SURVEY_DESIGNERS: frozenset(
@@ -228,7 +232,7 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
             *_READ_CASES,
             "cases.change_case",
             "cases.add_casenote",
-            *_crud("cases", "alertrule", "team", "staffprofile"),
+            *_crud("cases", "alertrule", "team", "staffprofile", "improvementaction"),
             "ops.view_auditentry",
         }
     ),
