@@ -239,7 +239,7 @@ class ImprovementActionAdmin(admin.ModelAdmin):
             },
             _("Before"),
             _("After"),
-            _("Change (95% interval)"),
+            _("Change (interval)"),
             rows,
             _("Cases touched: %(count)s") % {"count": len(review.cases)},
         )

@@ -15,8 +15,9 @@ model permissions (``<app>.<action>_<model>``), which the grants below give.
 Policy: viewers read and never change anything; they read what process owners read except
 respondents' contact details. Process owners read responses, comments, the funnel and pain
 points and manage the taxonomy and emerging topics; they work follow-up cases, manage alert
-rules, teams and improvement actions, and read the audit trail. Viewers read cases and actions. Survey designers manage surveys, rules,
-starter templates and open links, and read events, invitations and the funnel.
+rules, teams and improvement actions, and read the audit trail. Viewers read cases and actions.
+Survey designers manage surveys, rules, starter templates and open links, and read events,
+invitations and the funnel.
 
 Exports take respondents' data out: process owners and survey designers may export what they
 may read (each kind of export needs ``exports.export_data`` and the permissions of reading its
