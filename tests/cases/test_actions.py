@@ -161,3 +161,16 @@ def test_a_bad_segment_is_refused_naming_the_field(world) -> None:
 
     assert list(error.value.message_dict) == ["segments"]
     assert ImprovementAction.objects.count() == 1
+
+
+def test_the_admin_change_page_shows_the_review_table(world, client) -> None:
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+
+    response = client.get(
+        f"/admin/cases/improvementaction/{world['action'].pk}/change/", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "<th>Topic share</th><td>66.7%</td><td>25.0%</td>" in text
+    assert "Cases touched: 2" in text
