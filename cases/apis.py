@@ -201,7 +201,7 @@ class ActionOutputSerializer(serializers.Serializer):
     expected_change = serializers.FloatField(allow_null=True)
 
 
-class SideSerializer(serializers.Serializer):
+class ReviewSideSerializer(serializers.Serializer):
     value = serializers.FloatField(allow_null=True)
     low = serializers.FloatField(allow_null=True)
     high = serializers.FloatField(allow_null=True)
@@ -211,7 +211,7 @@ class SideSerializer(serializers.Serializer):
     n = serializers.IntegerField()
 
 
-class ChangeSerializer(serializers.Serializer):
+class ReviewChangeSerializer(serializers.Serializer):
     value = serializers.FloatField(allow_null=True, help_text="after - before")
     low = serializers.FloatField(allow_null=True)
     high = serializers.FloatField(allow_null=True)
@@ -219,19 +219,19 @@ class ChangeSerializer(serializers.Serializer):
     test = serializers.CharField()
 
 
-class MeasureSerializer(serializers.Serializer):
-    before = SideSerializer()
-    after = SideSerializer()
-    change = ChangeSerializer()
+class ReviewMeasureSerializer(serializers.Serializer):
+    before = ReviewSideSerializer()
+    after = ReviewSideSerializer()
+    change = ReviewChangeSerializer()
 
 
-class MeasuresSerializer(serializers.Serializer):
-    topic_share = MeasureSerializer(help_text="The topic's complaint mentions / comments.")
-    detractor_rate = MeasureSerializer(help_text="Detractors / scored responses.")
-    metric = MeasureSerializer(required=False, help_text="The survey's primary metric; absent without one.")
+class ReviewMeasuresSerializer(serializers.Serializer):
+    topic_share = ReviewMeasureSerializer(help_text="The topic's complaint mentions / comments.")
+    detractor_rate = ReviewMeasureSerializer(help_text="Detractors / scored responses.")
+    metric = ReviewMeasureSerializer(required=False, help_text="The primary metric; absent without one.")
 
 
-class WindowSerializer(serializers.Serializer):
+class ReviewWindowSerializer(serializers.Serializer):
     def get_fields(self):
         return {"from": serializers.DateField(), "to": serializers.DateField()}
 
@@ -242,9 +242,9 @@ class ActionReviewOutputSerializer(serializers.Serializer):
         allow_null=True, help_text="nps, csat, ces ...; null without a score question."
     )
     windows = serializers.DictField(
-        child=WindowSerializer(), help_text='{"before": {"from", "to"}, "after": {...}}'
+        child=ReviewWindowSerializer(), help_text='{"before": {"from", "to"}, "after": {...}}'
     )
-    measures = MeasuresSerializer()
+    measures = ReviewMeasuresSerializer()
     cases = CaseOutputSerializer(many=True)
 
 
