@@ -59,6 +59,25 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
     return (low, high)
 
 
+def newcombe_interval(
+    x1: int, n1: int, x2: int, n2: int, confidence: float = 0.95
+) -> tuple[float, float] | None:
+    """Newcombe's hybrid score interval (method 10) for the difference x1/n1 - x2/n2, from each
+    side's Wilson interval; None when either side is empty.
+
+    20 of 200 against 40 of 200 at 95 % give (-0.1699, -0.0300).
+    """
+    if n1 <= 0 or n2 <= 0:
+        return None
+    p1, p2 = x1 / n1, x2 / n2
+    low1, high1 = wilson_interval(x1, n1, confidence)
+    low2, high2 = wilson_interval(x2, n2, confidence)
+    difference = p1 - p2
+    low = difference - math.sqrt((p1 - low1) ** 2 + (high2 - p2) ** 2)
+    high = difference + math.sqrt((high1 - p1) ** 2 + (p2 - low2) ** 2)
+    return (max(-1.0, low), min(1.0, high))
+
+
 def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float] | None:
     """Student t interval for a mean; None with fewer than two values."""
     n = len(values)

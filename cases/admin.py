@@ -5,11 +5,12 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from cases import selectors, services
-from cases.models import AlertRule, Case, CaseNote, StaffProfile, Team
+from cases.models import AlertRule, Case, CaseNote, ImprovementAction, StaffProfile, Team
 from config.access import MappedActionsAdminMixin
 
 
@@ -176,3 +177,72 @@ class CaseAdmin(MappedActionsAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("Reopen the selected cases"))
     def reopen(self, request, queryset):
         self._apply(request, queryset, services.case_reopen)
+
+
+def _number(value: float | None, *, percent: bool) -> str:
+    if value is None:
+        return "–"
+    return f"{value * 100:.1f}%" if percent else f"{value:.1f}"
+
+
+@admin.register(ImprovementAction)
+class ImprovementActionAdmin(admin.ModelAdmin):
+    list_display = ("id", "title_text", "survey", "topic_key", "owner", "start_date", "window_days")
+    list_filter = ("survey", "start_date")
+    search_fields = ("topic_key",)
+    autocomplete_fields = ("owner",)
+    filter_horizontal = ("cases",)
+    readonly_fields = ("review",)
+
+    @admin.display(description=_("title"))
+    def title_text(self, obj: ImprovementAction) -> str:
+        title = obj.title or {}
+        return title.get(get_language() or "zh-hans") or title.get("zh-hans") or title.get("en") or ""
+
+    @admin.display(description=_("review"))
+    def review(self, obj: ImprovementAction) -> str:
+        """The before/after table (``cases.selectors.action_review``)."""
+        if obj is None or obj.pk is None:
+            return "–"
+        review = selectors.action_review(action=obj)
+        names = {
+            "topic_share": _("Topic share"),
+            "detractor_rate": _("Detractor rate"),
+            "metric": _("Primary metric (%(metric)s)") % {"metric": review.metric or ""},
+        }
+        rows = format_html_join(
+            "",
+            "<tr><th>{}</th><td>{}</td><td>{}</td><td>{} [{}, {}]</td><td>{}</td></tr>",
+            (
+                (
+                    names[key],
+                    _number(m.before.value, percent=key != "metric"),
+                    _number(m.after.value, percent=key != "metric"),
+                    _number(m.change.value, percent=key != "metric"),
+                    _number(m.change.low, percent=key != "metric"),
+                    _number(m.change.high, percent=key != "metric"),
+                    "–" if m.change.p_value is None else f"{m.change.p_value:.4f}",
+                )
+                for key, m in review.measures.items()
+            ),
+        )
+        windows = review.windows
+        return format_html(
+            "<p>{}</p><table><thead><tr><th></th><th>{}</th><th>{}</th><th>{}</th><th>p</th></tr></thead>"
+            "<tbody>{}</tbody></table><p>{}</p>",
+            _("Before %(b_from)s – %(b_to)s, after %(a_from)s – %(a_to)s")
+            % {
+                "b_from": windows.before_from,
+                "b_to": windows.before_to,
+                "a_from": windows.after_from,
+                "a_to": windows.after_to,
+            },
+            _("Before"),
+            _("After"),
+            _("Change (interval)"),
+            rows,
+            _("Cases touched: %(count)s") % {"count": len(review.cases)},
+        )
+
+    def save_model(self, request, obj, form, change):
+        services.improvement_action_save(action=obj)

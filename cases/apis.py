@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from analysis.models import Topic
 from cases import selectors, services
 from cases.errors import CaseErrorCode
-from cases.models import Case
+from cases.models import Case, ImprovementAction
 from cases.services.workflow import TRANSITIONS
 from config.access import ApiPermission
 from config.json_text import has_unstorable_text
@@ -181,3 +181,113 @@ class CaseDetailApi(APIView):
         data.is_valid(raise_exception=True)
         case = services.case_update(case=case, actor=request.user, fields=dict(data.validated_data))
         return self._answer(request, case)
+
+
+# -- improvement actions --------------------------------------------------------------------------
+
+ACTION_TAG = ["actions"]
+
+
+class ActionOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.DictField(child=serializers.CharField(allow_blank=True))
+    survey = serializers.CharField(source="survey.key")
+    topic = serializers.CharField(source="topic_key", help_text='A taxonomy topic key, or "~<id>".')
+    segments = serializers.DictField(child=serializers.CharField(), help_text="Attribute = value filters.")
+    owner = serializers.CharField(source="owner.username")
+    start_date = serializers.DateField()
+    window_days = serializers.IntegerField()
+    expected_effect = serializers.DictField(child=serializers.CharField(allow_blank=True))
+    expected_change = serializers.FloatField(allow_null=True)
+
+
+class ReviewSideSerializer(serializers.Serializer):
+    value = serializers.FloatField(allow_null=True)
+    low = serializers.FloatField(allow_null=True)
+    high = serializers.FloatField(allow_null=True)
+    count = serializers.IntegerField(
+        help_text="Successes (mentions, detractors); scored responses for the metric."
+    )
+    n = serializers.IntegerField()
+
+
+class ReviewChangeSerializer(serializers.Serializer):
+    value = serializers.FloatField(allow_null=True, help_text="after - before")
+    low = serializers.FloatField(allow_null=True)
+    high = serializers.FloatField(allow_null=True)
+    p_value = serializers.FloatField(allow_null=True)
+    test = serializers.CharField()
+
+
+class ReviewMeasureSerializer(serializers.Serializer):
+    before = ReviewSideSerializer()
+    after = ReviewSideSerializer()
+    change = ReviewChangeSerializer()
+
+
+class ReviewMeasuresSerializer(serializers.Serializer):
+    topic_share = ReviewMeasureSerializer(help_text="The topic's complaint mentions / comments.")
+    detractor_rate = ReviewMeasureSerializer(help_text="Detractors / scored responses.")
+    metric = ReviewMeasureSerializer(required=False, help_text="The primary metric; absent without one.")
+
+
+class ReviewWindowSerializer(serializers.Serializer):
+    def get_fields(self):
+        return {"from": serializers.DateField(), "to": serializers.DateField()}
+
+
+class ActionReviewOutputSerializer(serializers.Serializer):
+    action = ActionOutputSerializer()
+    metric = serializers.CharField(
+        allow_null=True, help_text="nps, csat, ces ...; null without a score question."
+    )
+    windows = serializers.DictField(
+        child=ReviewWindowSerializer(), help_text='{"before": {"from", "to"}, "after": {...}}'
+    )
+    measures = ReviewMeasuresSerializer()
+    cases = CaseOutputSerializer(many=True)
+
+
+class ActionListApi(PaginatedApiMixin, APIView):
+    permission_classes = [ApiPermission]
+
+    @extend_schema(
+        tags=ACTION_TAG,
+        summary="Improvement actions, latest start first",
+        responses={200: ActionOutputSerializer(many=True)},
+    )
+    def get(self, request):
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(selectors.action_list(), request, view=self)
+        return paginator.get_paginated_response(ActionOutputSerializer(page, many=True).data)
+
+
+class ActionReviewApi(APIView):
+    permission_classes = [ApiPermission]
+
+    @extend_schema(
+        tags=ACTION_TAG,
+        summary="An action's before/after review",
+        description=(
+            "Equal windows before and after the start (window_days each; the after window ends at "
+            "min(start + window_days - 1, today), the before window has its length). Per measure "
+            "(topic_share, detractor_rate, metric): before and after with a 95 % interval, and the "
+            "change after - before with its interval and two-sided p-value (docs/actions.md)."
+        ),
+        responses={200: ActionReviewOutputSerializer, 404: OpenApiResponse(description="No such action")},
+    )
+    def get(self, request, action_id: int):
+        action = get_object_or_404(ImprovementAction.objects.select_related("survey", "owner"), pk=action_id)
+        review = selectors.action_review(action=action)
+        windows = review.windows
+        data = {
+            "action": ActionOutputSerializer(action).data,
+            "metric": review.metric,
+            "windows": {
+                "before": {"from": windows.before_from.isoformat(), "to": windows.before_to.isoformat()},
+                "after": {"from": windows.after_from.isoformat(), "to": windows.after_to.isoformat()},
+            },
+            "measures": {key: measure.as_dict() for key, measure in review.measures.items()},
+            "cases": CaseOutputSerializer(review.cases, many=True, context={"now": timezone.now()}).data,
+        }
+        return Response(data)

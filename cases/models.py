@@ -268,3 +268,70 @@ class CaseNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.text[:40]}"
+
+
+class ImprovementAction(models.Model):
+    """Something done about a pain point (a taxonomy topic key, or ``~<id>`` for a discovered
+    topic) in some segments, reviewed by comparing equal windows before and after ``start_date``
+    (``cases.selectors.action_review``)."""
+
+    title = models.JSONField(_("title"), default=empty_name, help_text=_('{"zh-hans": "…", "en": "…"}'))
+    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="+")
+    topic_key = models.CharField(
+        _("pain point"),
+        max_length=64,
+        help_text=_('A taxonomy topic key, or "~<id>" for a discovered topic.'),
+    )
+    segments = models.JSONField(
+        _("segments"),
+        default=dict,
+        blank=True,
+        help_text=_('Attribute = value filters, e.g. {"city": "上海"}; empty: every response.'),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"
+    )
+    start_date = models.DateField(_("start date"))
+    window_days = models.PositiveSmallIntegerField(
+        _("review window (days)"),
+        default=28,
+        help_text=_("The length of each window before and after the start."),
+    )
+    expected_effect = models.JSONField(
+        _("expected effect"), default=empty_name, help_text=_('{"zh-hans": "…", "en": "…"}')
+    )
+    expected_change = models.FloatField(
+        _("expected change"),
+        null=True,
+        blank=True,
+        help_text=_("E.g. -0.05: the topic share 5 points lower."),
+    )
+    cases = models.ManyToManyField(Case, verbose_name=_("linked cases"), blank=True, related_name="actions")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("improvement action")
+        verbose_name_plural = _("improvement actions")
+        ordering = ["-start_date", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(window_days__gte=1, window_days__lte=366), name="action_window_days_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic_key} @ {self.start_date}"
+
+    def clean(self) -> None:
+        bilingual_clean(self.title, "title")
+        errors = {}
+        if not isinstance(self.segments, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and k and v for k, v in self.segments.items()
+        ):
+            errors["segments"] = _('Give attribute = value filters as texts, e.g. {"city": "上海"}.')
+        if not isinstance(self.expected_effect, dict) or not all(
+            isinstance(self.expected_effect.get(locale, ""), str) for locale in LOCALES
+        ):
+            errors["expected_effect"] = _('Give the text in both languages: {"zh-hans": "…", "en": "…"}.')
+        if errors:
+            raise ValidationError(errors)

@@ -4,14 +4,19 @@ queue with its filters, and a case's contact details (assignee only, consent onl
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from analysis.models import CommentAnalysis, ResponseFacts, SurveyAnalysisSettings, Topic
-from cases import matching
-from cases.models import AlertRule, Case, Team
+from analysis.painpoints import Counts
+from analysis.painpoints.counts import COMPLAINT, mention_polarity
+from analysis.selectors import tables
+from analysis.selectors.scope import Scope, facts, in_database, survey_metric
+from cases import effect, matching
+from cases.models import AlertRule, Case, ImprovementAction, Team
 from responses.models import Response
 
 ACTIVE = (Case.Status.OPEN, Case.Status.IN_PROGRESS)
@@ -152,3 +157,55 @@ def cases_escalation_candidates(*, now: dt.datetime) -> QuerySet[Case]:
         .select_related("rule", "team", "team__lead")
         .order_by("due_at", "pk")
     )
+
+
+# -- improvement actions --------------------------------------------------------------------------
+
+
+def action_list() -> QuerySet[ImprovementAction]:
+    return ImprovementAction.objects.select_related("survey", "owner").order_by("-start_date", "-pk")
+
+
+@dataclass(frozen=True)
+class ActionReview:
+    windows: effect.Windows
+    metric: str | None
+    measures: dict[str, effect.Measure]
+    cases: tuple[Case, ...]
+
+
+def _window_counts(scope: Scope, topic_key: str) -> tuple[Counts, Counts]:
+    table = tables.count_table(scope, segments=False)
+    return tables.totals(table), tables.topics(table).get(topic_key, Counts())
+
+
+def action_review(*, action: ImprovementAction, today: dt.date | None = None) -> ActionReview:
+    """The action's review: its windows (``cases.effect.review_windows``), the counts of each
+    read by the analysis selectors over a Scope filtered on the action's segments, the three
+    measures, and the cases it touched: cases of the survey whose response mentions the topic
+    (as a complaint) inside the segments during the after window, and the ones linked to it."""
+    today = today or timezone.localdate()
+    windows = effect.review_windows(action.start_date, action.window_days, today)
+    filters = {str(k): str(v) for k, v in (action.segments or {}).items()}
+    before = Scope(action.survey, windows.before_from, windows.before_to, filters)
+    after = Scope(action.survey, windows.after_from, windows.after_to, filters)
+    before_total, before_topic = _window_counts(before, action.topic_key)
+    after_total, after_topic = _window_counts(after, action.topic_key)
+    metric = survey_metric(action.survey)
+    measures = effect.action_review(before_total, before_topic, after_total, after_topic, metric)
+    rows = facts(after)
+    if in_database():  # JSON containment; SQLite has none, the loop below checks each row
+        rows = rows.filter(topics__contains=[action.topic_key])
+    touched = [
+        response_id
+        for response_id, topics, topic_polarity in rows.values_list("response_id", "topics", "topic_polarity")
+        if action.topic_key in (topics or ())
+        and mention_polarity(topic_polarity, action.topic_key) == COMPLAINT
+    ]
+    cases = (
+        Case.objects.filter(Q(survey=action.survey, response_id__in=touched) | Q(actions=action))
+        .select_related("rule", "team", "survey", "response")
+        .distinct()
+        .order_by("opened_at", "pk")
+    )
+    return ActionReview(windows, metric, measures, tuple(cases))

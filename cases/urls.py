@@ -7,4 +7,6 @@ from cases import apis
 urlpatterns = [
     path("cases/", apis.CaseListApi.as_view(), name="case-list"),
     path("cases/<int:case_id>/", apis.CaseDetailApi.as_view(), name="case-detail"),
+    path("actions/", apis.ActionListApi.as_view(), name="action-list"),
+    path("actions/<int:action_id>/review/", apis.ActionReviewApi.as_view(), name="action-review"),
 ]

@@ -15,8 +15,9 @@ model permissions (``<app>.<action>_<model>``), which the grants below give.
 Policy: viewers read and never change anything; they read what process owners read except
 respondents' contact details. Process owners read responses, comments, the funnel and pain
 points and manage the taxonomy and emerging topics; they work follow-up cases, manage alert
-rules and teams, and read the audit trail. Viewers read cases. Survey designers manage surveys, rules,
-starter templates and open links, and read events, invitations and the funnel.
+rules, teams and improvement actions, and read the audit trail. Viewers read cases and actions.
+Survey designers manage surveys, rules, starter templates and open links, and read events,
+invitations and the funnel.
 
 Exports take respondents' data out: process owners and survey designers may export what they
 may read (each kind of export needs ``exports.export_data`` and the permissions of reading its
@@ -73,6 +74,8 @@ READ_RESPONSES = need("responses.view_response", "responses.view_answer")
 READ_CONTACTS = need("responses.view_respondent")
 READ_CASES = need("cases.view_case")
 WORK_CASES = need("cases.view_case", "cases.change_case")
+# An action's review lists the cases it touched.
+READ_ACTIONS = need("cases.view_improvementaction", "cases.view_case")
 
 # (URL name, HTTP method) -> need. HEAD follows GET; OPTIONS is allowed to whoever may do one
 # of the endpoint's operations. An operation missing here is refused.
@@ -117,6 +120,8 @@ API_OPERATIONS: dict[tuple[str, str], Need] = {
     ("api:case-list", "GET"): READ_CASES,
     ("api:case-detail", "GET"): READ_CASES,
     ("api:case-detail", "PATCH"): WORK_CASES,
+    ("api:action-list", "GET"): READ_ACTIONS,
+    ("api:action-review", "GET"): READ_ACTIONS,
 }
 
 # (model label, action name) -> need. Django's own "delete_selected" needs the model's delete
@@ -201,7 +206,7 @@ _READ_ANALYSIS = {
     ),
 }
 _READ_ANSWERS = {"responses.view_response", "responses.view_answer", "responses.view_funnel"}
-_READ_CASES = _crud("cases", "case", "casenote", "alertrule", "team", actions=("view",))
+_READ_CASES = _crud("cases", "case", "casenote", "alertrule", "team", "improvementaction", actions=("view",))
 
 ROLE_GRANTS: dict[str, frozenset[str]] = {
     SURVEY_DESIGNERS: frozenset(
@@ -235,7 +240,7 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
             *_READ_CASES,
             "cases.change_case",
             "cases.add_casenote",
-            *_crud("cases", "alertrule", "team", "staffprofile"),
+            *_crud("cases", "alertrule", "team", "staffprofile", "improvementaction"),
             "ops.view_auditentry",
         }
     ),

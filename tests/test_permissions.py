@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from analysis.models import EmergingTopic, Topic
 from cases.models import Case, CaseNote
-from cases.services import response_rules_evaluate
+from cases.services import improvement_action_create, response_rules_evaluate
 from config.access import admin_actions, admin_custom_views, api_operations, permissions_markdown
 from config.permissions import (
     ADMIN_ACTIONS,
@@ -65,7 +65,20 @@ def world(db) -> dict:
     (case,) = response_rules_evaluate(
         response_id=answered(cases_version, nps=0, why="送餐太慢", completed_at=timezone.now()).pk
     )
-    return {"survey": survey, "version": survey.versions.get(), "emerging": emerging, "case": case}
+    action = improvement_action_create(
+        survey=_cases_survey,
+        topic_key="delivery_time",
+        owner=UserFactory(username="action-owner"),
+        start_date=timezone.localdate(),
+        title={"zh-hans": "高峰加派骑手", "en": "More riders at peak"},
+    )
+    return {
+        "survey": survey,
+        "version": survey.versions.get(),
+        "emerging": emerging,
+        "case": case,
+        "action": action,
+    }
 
 
 def snapshot() -> tuple:
@@ -215,6 +228,8 @@ def api_case(world: dict, name: str, method: str) -> tuple[str, dict | None, int
             {"status": "in_progress", "note": "已联系"},
             200,
         ),
+        ("api:action-list", "GET"): ("/api/v1/actions/", None, 200),
+        ("api:action-review", "GET"): (f"/api/v1/actions/{world['action'].pk}/review/", None, 200),
     }
     return cases[(name, method)]
 

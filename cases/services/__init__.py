@@ -1,5 +1,6 @@
 """Writes of the cases app (one owner per state change); re-exported here."""
 
+from cases.services.actions import improvement_action_create, improvement_action_save
 from cases.services.escalation import cases_escalate
 from cases.services.notify import case_escalation_mail, case_notify_assignee
 from cases.services.opening import case_open, response_rules_evaluate, responses_rules_evaluate
@@ -32,6 +33,8 @@ __all__ = [
     "case_status_set",
     "case_update",
     "cases_escalate",
+    "improvement_action_create",
+    "improvement_action_save",
     "response_rules_evaluate",
     "responses_rules_evaluate",
 ]

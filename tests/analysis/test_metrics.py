@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import metrics
+from analysis import metrics, stats
 from analysis.metrics import (
     metric_by_period,
     metric_by_segment,
@@ -426,3 +426,12 @@ def test_class_counts_give_the_values_of_their_representative_scores(metric, a_c
     a_scores, b_scores = metrics.class_scores(a, metric), metrics.class_scores(b, metric)
     assert result == metric_compute(a_scores, metric=metric)
     assert comparison == metrics.metric_compare_or_none(a_scores, b_scores, metric)
+
+
+def test_newcombe_interval_of_a_difference_of_two_shares() -> None:
+    # Wilson 20/200 = (0.065670, 0.149406), 40/200 = (0.150452, 0.260855):
+    # -0.1 - sqrt(0.034330^2 + 0.060855^2), -0.1 + sqrt(0.049406^2 + 0.049548^2)
+    low, high = stats.newcombe_interval(20, 200, 40, 200)
+
+    assert (round(low, 4), round(high, 4)) == (-0.1699, -0.0300)
+    assert stats.newcombe_interval(0, 0, 1, 2) is None

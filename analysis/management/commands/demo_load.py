@@ -36,6 +36,8 @@ class Command(BaseCommand):
         call_command("respondent_demo_links", stdout=self.stdout)
         # Starter taxonomies linked to the surveys, and eight weeks of analysed responses.
         call_command("analysis_demo_load", stdout=self.stdout)
+        # An improvement action whose review shows a planted problem's significant drop.
+        call_command("cases_demo_load", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
 
     def _distribution(self) -> None:
