@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -23,6 +24,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analysis.apis import SCOPE_PARAMETERS, scope_from_params, survey_for_key
+from analysis.selectors.search import query_terms, score_band_parse
+from analysis.text.language import LANGUAGES as COMMENT_LANGUAGES
 from config.access import ApiPermission
 from config.dates import DAY_OR_EMPTY
 from config.permissions import READ_CONTACTS, export_kind_need, user_meets
@@ -35,6 +38,8 @@ TAG = ["exports"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Query parameters that are not filters.
 CONTROLS = {"survey", "format"}
+# The comment search's filters (``analysis.selectors.search.comment_search``), as the page's.
+SEARCH_FILTERS = ("q", "topic", "band", "language")
 FUNNEL_FILTERS = {"from": "date_from", "to": "date_to", "group_by": "group_by"}
 
 
@@ -76,7 +81,11 @@ def export_filters_parse(kind: str, params: Mapping[str, str]) -> dict:
             "group_by": values["group_by"],
         }
     rest = dict(params)
-    q = rest.pop("q", "") if kind == Export.Kind.COMMENTS else ""
+    search = (
+        {name: str(rest.pop(name, "") or "").strip() for name in SEARCH_FILTERS}
+        if kind == Export.Kind.COMMENTS
+        else {}
+    )
     scope = scope_from_params(rest)
     filters = {
         "from": scope["date_from"].isoformat(),
@@ -84,8 +93,22 @@ def export_filters_parse(kind: str, params: Mapping[str, str]) -> dict:
         "attributes": scope["filters"],
     }
     if kind == Export.Kind.COMMENTS:
-        filters["q"] = str(q).strip()[:200]
+        filters.update(_search_filters(search))
     return filters
+
+
+def _search_filters(search: dict[str, str]) -> dict[str, str]:
+    """The comment search's own filters (as the Comments page's), checked before any row is
+    read so that a bad one is a 400 naming it."""
+    try:
+        query_terms(search["q"])
+        band = score_band_parse(search["band"]) or ""
+    except DjangoValidationError as error:
+        field = "band" if error.code == "invalid_score_band" else "q"
+        raise _error(field, error.messages[0], error.code) from None
+    if search["language"] and search["language"] not in COMMENT_LANGUAGES:
+        raise _error("language", _("Language: choose Chinese, English, mixed or none."), "invalid_language")
+    return {**search, "band": band}
 
 
 def _format(value: str | None) -> str:
@@ -141,9 +164,21 @@ FUNNEL_PARAMETERS = [
         description="channel, rule, or an attribute name; empty: none.",
     ),
 ]
-Q_PARAMETER = OpenApiParameter(
-    "q", {"type": "string", "maxLength": 200}, description="Words the comment holds (any case)."
-)
+SEARCH_PARAMETERS = [
+    OpenApiParameter(
+        "q",
+        {"type": "string", "maxLength": 200},
+        description="Words the comment holds (the Comments page's search: every word, as stored).",
+    ),
+    OpenApiParameter("topic", {"type": "string", "maxLength": 64}, description="A topic key."),
+    OpenApiParameter(
+        "band",
+        str,
+        enum=["", "low", "mid", "high", "detractor", "passive", "promoter"],
+        description="Score band of the response.",
+    ),
+    OpenApiParameter("language", {"type": "string", "maxLength": 16}, description="Comment language."),
+]
 SCOPE_FILTERS = [p for p in SCOPE_PARAMETERS if p.name != "lang"]
 
 
@@ -215,7 +250,7 @@ class ExportCommentsApi(ExportStreamApi):
     @_stream_schema(
         "comments",
         "Comments of a scope (optionally holding words) as CSV or XLSX",
-        [*SCOPE_FILTERS, Q_PARAMETER],
+        [*SCOPE_FILTERS, *SEARCH_PARAMETERS],
     )
     def get(self, request):
         return super().get(request)

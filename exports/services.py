@@ -68,7 +68,13 @@ def export_table(*, kind: str, survey: Survey, filters: Mapping[str, Any], with_
     if kind == Export.Kind.RESPONSES:
         return selectors.responses_table(scope=scope, with_contact=with_contact)
     if kind == Export.Kind.COMMENTS:
-        return selectors.comments_table(scope=scope, q=filters.get("q", ""))
+        return selectors.comments_table(
+            scope=scope,
+            q=filters.get("q", ""),
+            topic=filters.get("topic", ""),
+            band=filters.get("band", ""),
+            language=filters.get("language", ""),
+        )
     return selectors.painpoints_table(scope=scope)
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from config.access import workspace_page
 from workspace import explore
+from workspace.exports import export_buttons
 from workspace.filters import filters_parse
 from workspace.page import page_render
 
@@ -47,6 +48,10 @@ def comments(request):
         context["keep_params"] = [
             (name, request.GET[name]) for name in COMMENT_PARAMS if request.GET.get(name)
         ]
+        if not context.get("page_errors"):
+            context["export_comments"] = export_buttons(
+                user=request.user, filters=filters, kind="comments", query=request.GET
+            )
     return _render(
         request, "workspace/comments.html", "workspace:comments", _("Comments"), filters, form, context
     )

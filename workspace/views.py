@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from config.access import workspace_page
 from config.permissions import READ_RESPONSES, user_meets
 from workspace import charts, selectors
+from workspace.exports import export_buttons
 from workspace.filters import filters_parse
 from workspace.page import page_render
 
@@ -26,6 +27,8 @@ def overview(request):
             )
         if context["funnel"] and context["funnel"]["events"]:
             context["funnel_chart"] = charts.funnel_steps_chart(context["funnel"])
+        context["export_funnel"] = export_buttons(user=request.user, filters=filters, kind="funnel")
+        context["export_responses"] = export_buttons(user=request.user, filters=filters, kind="responses")
     return page_render(
         request,
         "workspace/overview.html",
@@ -47,6 +50,8 @@ def painpoints(request):
             row["sparkline"] = charts.share_sparkline(row["weekly"], row["label_text"])
         if context["rows"]:
             context["impact_chart"] = charts.impact_chart(context["rows"])
+        context["export_painpoints"] = export_buttons(user=request.user, filters=filters, kind="pain-points")
+        context["export_responses"] = export_buttons(user=request.user, filters=filters, kind="responses")
     return page_render(
         request,
         "workspace/painpoints.html",

@@ -136,6 +136,12 @@ class CommentHits:
     def __len__(self) -> int:
         return self.count()
 
+    def queryset(self):
+        """Every hit as an ordered ``CommentAnalysis`` queryset (an export annotates it)."""
+        if self._ids is None:
+            return self._queryset
+        return CommentAnalysis.objects.filter(pk__in=self._ids).order_by(*_ORDER)
+
     def __getitem__(self, index):
         if isinstance(index, int):
             return self[index : index + 1][0]

@@ -21,9 +21,10 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from analysis.models import CommentAnalysis, SurveyAnalysisSettings
+from analysis.models import SurveyAnalysisSettings
 from analysis.selectors import painpoints_for_scope, question_plan
 from analysis.selectors import scope as base
+from analysis.selectors.search import comment_search
 from analysis.services.aggregates import segment_keys
 from responses.models import Suppression
 from responses.services.funnel import funnel_report
@@ -268,26 +269,29 @@ def responses_table(*, scope: base.Scope, with_contact: bool) -> Table:
     return Table(header=header, rows=rows(), count=facts.count(), title="responses", queryset=queryset)
 
 
-def comments_matching(*, scope: base.Scope, q: str = ""):
-    """The comments of a scope whose text holds ``q`` (any case), newest first.
-
-    The one place the comments kind selects its rows: the workspace's comment search
-    (``analysis.selectors.search.comment_search``) replaces this body when it lands.
-    """
-    queryset = CommentAnalysis.objects.filter(
-        survey=scope.survey, completed_day__gte=scope.date_from, completed_day__lte=scope.date_to
+def comments_matching(
+    *,
+    scope: base.Scope,
+    q: str = "",
+    topic: str = "",
+    band: str = "",
+    language: str = "",
+):
+    """The comments of the workspace's comment search (words, topic, score band, language) as
+    an ordered queryset: exactly the Comments page's hits, in its order. ValidationError (naming
+    the field) as ``comment_search``."""
+    hits = comment_search(
+        scope=scope, query=q, topic=topic or None, score_band=band or None, language=language or None
     )
-    # the comments' own copy of the response's segments (GIN index on PostgreSQL)
-    queryset = base.segment_filter(queryset, scope.filters)
-    if q:
-        queryset = queryset.filter(text__icontains=q)
-    return queryset.order_by("-completed_day", "-id")
+    return hits.queryset()
 
 
-def comments_table(*, scope: base.Scope, q: str = "") -> Table:
+def comments_table(
+    *, scope: base.Scope, q: str = "", topic: str = "", band: str = "", language: str = ""
+) -> Table:
     """One row per comment: the respondent's own words, language, topics with polarity, the
     detractor likelihood and the response's score."""
-    comments = comments_matching(scope=scope, q=q)
+    comments = comments_matching(scope=scope, q=q, topic=topic, band=band, language=language)
     # the respondent's own words: the answer to the comment's question (one at most)
     original = FilteredRelation(
         "response__answers", condition=Q(response__answers__question_key=F("question_key"))

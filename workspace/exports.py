@@ -1,0 +1,66 @@
+"""The export buttons of the workspace pages: links to the exports API carrying the page's filters.
+
+The pages write a segment filter as ``seg.<attribute>=`` in their query string; the exports API
+(docs/exports.md) takes the bare attribute (``seg.city=上海`` is ``city=上海``), the period as
+explicit ``from``/``to`` days, and ``respondent_type``/``locale`` as attributes like any other.
+The funnel export filters on its days only, so a page filtered by a segment shows no funnel
+export (its file would not be the page's funnel). Buttons are shown only to a user who may export the
+kind (``config.permissions.export_kind_need``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from config.permissions import export_kind_need, user_meets
+from exports.models import Export
+from workspace.filters import Filters
+
+# The Comments page's own search parameters, as the comments export takes them.
+SEARCH_PARAMS = ("q", "topic", "band", "language")
+
+
+def export_params(*, filters: Filters, kind: str, query: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The exports API's filters for a page showing ``filters`` (``query``: the page's own
+    search parameters, for the comments)."""
+    params = {"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat()}
+    if kind == Export.Kind.FUNNEL:
+        return params
+    params.update(sorted(filters.scope_filters().items()))
+    if kind == Export.Kind.COMMENTS and query is not None:
+        for name in SEARCH_PARAMS:
+            value = (query.get(name) or "").strip()
+            if value:
+                params[name] = value
+    return params
+
+
+def export_buttons(
+    *, user, filters: Filters, kind: str, query: Mapping[str, str] | None = None
+) -> dict | None:
+    """What the export buttons of a page need, or None for a user who may not export ``kind``."""
+    if filters.survey is None or not user_meets(user, export_kind_need(kind)):
+        return None
+    if kind == Export.Kind.FUNNEL and filters.scope_filters():
+        return None
+    params = export_params(filters=filters, kind=kind, query=query)
+    base = reverse(f"api:export-{kind}")
+    survey = filters.survey.key
+
+    def link(format: str) -> str:
+        return f"{base}?{urlencode({'survey': survey, 'format': format, **params})}"
+
+    return {
+        "kind": kind,
+        "csv": link(Export.Format.CSV),
+        "xlsx": link(Export.Format.XLSX),
+        "start_url": reverse("api:export-start"),
+        "start_body": json.dumps(
+            {"kind": kind, "survey": survey, "format": Export.Format.XLSX, "filters": params},
+            ensure_ascii=False,
+        ),
+    }
