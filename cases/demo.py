@@ -8,14 +8,23 @@ import datetime as dt
 import hashlib
 import random
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from analysis.demo_history import COMMENTS, DEMO_SURVEY, taxonomies_link
 from analysis.services import responses_analyse
-from cases.models import ImprovementAction
-from cases.services import improvement_action_create
+from cases.models import AlertRule, Case, ImprovementAction, Team
+from cases.services import (
+    alert_rule_save,
+    case_close,
+    case_resolve,
+    case_start,
+    cases_escalate,
+    improvement_action_create,
+    response_rules_evaluate,
+)
 from responses.models import Answer, OpenLink, Response
 from surveys.models import Survey, SurveyVersion
 
@@ -108,3 +117,147 @@ def demo_action_load(*, owner_username: str = "owner", seed: int = 2026) -> Impr
             },
             expected_change=-0.2,
         )
+
+
+# Follow-up cases: two teams, four rules, a few planted answers and the most recent commented
+# demo-action answers evaluated, then some cases moved along so the list shows every state.
+CASES_LINK = "demo-cases"
+RECENT_EVALUATED = 8
+TEAMS = {
+    "service_recovery": {"zh-hans": "客户关怀组", "en": "Service recovery"},
+    "food_safety": {"zh-hans": "食品安全组", "en": "Food safety"},
+}
+RULES = [
+    {
+        "key": "demo-detractor",
+        "name": {"zh-hans": "贬损者回访", "en": "Call back detractors"},
+        "kind": "detractor",
+        "metric": "nps",
+        "team": "service_recovery",
+        "assignment": "round_robin",
+        "sla_hours": 24,
+    },
+    {
+        "key": "demo-hygiene",
+        "name": {"zh-hans": "食品卫生问题", "en": "Food hygiene complaint"},
+        "kind": "topic",
+        "topic_keys": ["hygiene"],
+        "team": "food_safety",
+        "sla_hours": 4,
+    },
+    {
+        "key": "demo-mismatch",
+        "name": {"zh-hans": "高分但有抱怨", "en": "High score with a complaint"},
+        "kind": "mismatch",
+        "team": "service_recovery",
+        "sla_hours": 48,
+    },
+    {
+        "key": "demo-words",
+        "name": {"zh-hans": "投诉字眼", "en": "Complaint words"},
+        "kind": "word",
+        "words": ["投诉", "12315"],
+        "team": "service_recovery",
+        "sla_hours": 12,
+    },
+]
+# (nps, comment, days ago); the last one's cases are opened back then and are overdue now.
+PLANTED = [
+    (2, "饭里有头发，太不卫生了", 0),
+    (9, "送餐太慢了，不过饭还行", 0),
+    (3, "送错了还不给退，我要投诉", 3),
+]
+
+
+def _planted_responses(*, survey, version, now: dt.datetime) -> list[Response]:
+    link, _created = OpenLink.objects.get_or_create(
+        survey=survey,
+        slug=CASES_LINK,
+        defaults={"name": "Demo cases", "attributes": {"channel": "app"}, "is_active": False},
+    )
+    made = []
+    for index, (nps, comment, days_ago) in enumerate(PLANTED):
+        when = now - dt.timedelta(days=days_ago, hours=2 + index)
+        response = Response.objects.create(
+            survey=survey,
+            survey_version=version,
+            open_link=link,
+            client_key=hashlib.sha256(f"demo-cases-{index}".encode()).hexdigest(),
+            locale="zh-hans",
+            status=Response.Status.COMPLETED,
+            context={
+                "origin": "open_link",
+                "attributes": {**SEGMENTS, "channel": "app"},
+                "channel": "app",
+                "respondent_type": "customer",
+            },
+            started_at=when - dt.timedelta(minutes=2),
+            updated_at=when,
+            completed_at=when,
+        )
+        Answer.objects.bulk_create(
+            [
+                Answer(response=response, question_key="nps", value=nps, updated_at=when),
+                Answer(response=response, question_key="why", value=comment, updated_at=when),
+            ]
+        )
+        made.append(response)
+    return made
+
+
+def demo_cases_load(*, owner_username: str = "owner", member_usernames=("owner", "ops")) -> list[Case]:
+    """Idempotent: the teams, rules and cases are written once (when the rules are missing).
+    An empty list without the survey or the owner."""
+    survey = Survey.objects.filter(key=DEMO_SURVEY).first()
+    version = SurveyVersion.objects.filter(survey=survey).order_by("-number").first() if survey else None
+    owner = get_user_model().objects.filter(username=owner_username).first()
+    if version is None or owner is None:
+        return []
+    if AlertRule.objects.filter(key=RULES[0]["key"]).exists():
+        return list(Case.objects.filter(rule__key__in=[r["key"] for r in RULES]).order_by("pk"))
+    now = timezone.now()
+    members = list(get_user_model().objects.filter(username__in=member_usernames).order_by("pk"))
+    teams = {}
+    for key, name in TEAMS.items():  # no team service: teams are written by the admin form
+        team, _created = Team.objects.get_or_create(key=key, defaults={"name": name, "lead": owner})
+        team.members.add(*members)
+        teams[key] = team
+    # The planted answers are analysed before the rules exist, so the analysis hook opens nothing
+    # and the evaluation below dates each case.
+    planted = _planted_responses(survey=survey, version=version, now=now)
+    responses_analyse(response_ids=[r.pk for r in planted])
+    for spec in RULES:
+        rule = AlertRule(**{**spec, "team": teams[spec["team"]], "survey": survey})
+        rule.full_clean()
+        alert_rule_save(rule=rule, actor=owner)
+    window_start = now - dt.timedelta(days=settings.CASES_OPEN_WITHIN_DAYS)
+    recent = list(
+        Response.objects.filter(
+            open_link__survey=survey,
+            open_link__slug=DEMO_LINK,
+            completed_at__gte=window_start,
+            answers__question_key="why",  # the commented ones: those the rules can catch
+        )
+        .order_by("-completed_at", "-pk")
+        .values_list("pk", flat=True)[:RECENT_EVALUATED]
+    )
+    opened: list[Case] = []
+    for response in planted:
+        opened += response_rules_evaluate(
+            response_id=response.pk, now=min(now, response.completed_at + dt.timedelta(hours=1))
+        )
+    for response_id in sorted(recent):
+        opened += response_rules_evaluate(response_id=response_id, now=now)
+    overdue = [c for c in opened if c.due_at < now]
+    fresh = [c for c in opened if c.due_at >= now]
+    # One of each state among the fresh cases; the rest stay open.
+    if len(fresh) >= 4:
+        case_start(case=fresh[1], actor=owner, now=now)
+        case_start(case=fresh[2], actor=owner, now=now)
+        case_resolve(case=fresh[2], actor=owner, resolution="已致电顾客并补发优惠券", now=now)
+        case_resolve(case=fresh[3], actor=owner, resolution="已退款，顾客满意", now=now)
+        case_close(case=fresh[3], actor=owner, now=now)
+    for case in overdue[:1]:
+        case_start(case=case, actor=owner, now=case.opened_at + dt.timedelta(hours=1))
+    cases_escalate(now=now)
+    return list(Case.objects.filter(pk__in=[c.pk for c in opened]).order_by("pk"))
