@@ -37,3 +37,19 @@ def test_the_demo_cases_show_every_state_and_an_escalation() -> None:
     # and the planted complaint of three days ago is overdue on both its rules, escalated to the top
     assert sorted(escalated) == [("in_progress", 3), ("open", 3)]
     assert Case.objects.filter(assignee__isnull=True).count() == 0
+
+
+def test_the_demo_command_loads_the_action_and_the_cases() -> None:
+    # given the published surveys and the demo users
+    call_command("survey_templates_load", "--all", "--publish", stdout=io.StringIO())
+    UserFactory(username="owner", groups=["process_owners"])
+    UserFactory(username="ops", groups=["survey_designers"])
+    out = io.StringIO()
+
+    # when the command runs twice
+    call_command("cases_demo_load", stdout=out)
+    call_command("cases_demo_load", stdout=io.StringIO())
+
+    # then it names the ten cases, written once
+    assert "Demo cases: 10" in out.getvalue()
+    assert Case.objects.count() == 10
