@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -168,8 +169,11 @@ def taxonomies_link() -> None:
             survey_taxonomy_link(survey=survey, taxonomy=Taxonomy.objects.get(key=taxonomy_key))
 
 
-def demo_history_load(*, seed: int = 2026) -> DemoResult:
-    """Idempotent: the history is written once (it lives behind its own open link)."""
+def demo_history_load(*, seed: int = 2026, progress: Callable[[int], None] | None = None) -> DemoResult:
+    """Idempotent: the history is written once (it lives behind its own open link).
+
+    ``progress(n)`` is called after each batch of ``n`` responses is analysed (a progress bar
+    in the command)."""
     taxonomies_link()
     survey = Survey.objects.filter(key=DEMO_SURVEY).first()
     version = SurveyVersion.objects.filter(survey=survey).order_by("-number").first() if survey else None
@@ -235,6 +239,8 @@ def demo_history_load(*, seed: int = 2026) -> DemoResult:
             )
         for start in range(0, len(made), 50):  # as the analysis queue's tasks do
             responses_analyse(response_ids=made[start : start + 50])
+            if progress is not None:
+                progress(len(made[start : start + 50]))
     detractor_model_train(survey_id=survey.pk)
     today = timezone.localdate()
     cluster_discover(survey=survey, date_from=today - dt.timedelta(days=DAYS), date_to=today)

@@ -96,10 +96,13 @@ def demo_events(*, source_system: SourceSystem, now: dt.datetime | None = None) 
         )
 
     def item(n: int, ref: str, *, minutes_ago: int = 20, type_: str = "order.delivered", **extra) -> dict:
+        # Where it is day when the send is due (delay 30 minutes after the event), so quiet
+        # hours defer only the one event meant to show them.
+        due = now + dt.timedelta(minutes=max(0, 30 - minutes_ago))
         respondent = {
             "type": "customer",
             "ref": ref,
-            "timezone": _zone(now + dt.timedelta(minutes=10), night=False),
+            "timezone": _zone(due, night=False),
             **extra.pop("respondent", {}),
         }
         return {
@@ -114,10 +117,12 @@ def demo_events(*, source_system: SourceSystem, now: dt.datetime | None = None) 
     opted_out, _created = Respondent.objects.get_or_create(type="customer", ref="demo-c-opted-out")
     respondent_opt_out(respondent=opted_out, now=now)
     items = [
-        # invited (first of its segment: the daily minimum bypasses sampling)
+        # invited (first of its segment: the daily minimum bypasses sampling); delivered 31
+        # minutes ago, so its send is already due: the first mail of `make run`
         item(
             1,
             "demo-c-1",
+            minutes_ago=31,
             district_type="office",
             respondent={"email": "wang.fang@example.com", "locale": "zh-hans"},
         ),

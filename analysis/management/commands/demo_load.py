@@ -3,6 +3,8 @@
 Safe to run again: every step updates or skips what is already there.
 """
 
+import io
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
@@ -32,8 +34,10 @@ class Command(BaseCommand):
         # Every starter template as a published survey; an existing survey key is skipped.
         call_command("survey_templates_load", "--all", "--publish", stdout=self.stdout)
         self._distribution()
-        # A respondent link and an open link (QR) to try the survey pages; run_dev prints them.
-        call_command("respondent_demo_links", stdout=self.stdout)
+        # A respondent link and an open link (QR) to try the survey pages, written to
+        # var/demo_links.txt; `make run` prints them once, with the other links, when it is ready.
+        call_command("respondent_demo_links", stdout=io.StringIO())
+        self.stdout.write("Respondent links written to var/demo_links.txt")
         # Starter taxonomies linked to the surveys, and eight weeks of analysed responses.
         call_command("analysis_demo_load", stdout=self.stdout)
         # An improvement action whose review shows a planted problem's significant drop.
