@@ -110,6 +110,7 @@ def banner(site: str, mail_dir: str) -> str:
             f"  Emails sent by the demo are written to:   {mail_dir}",
             "    (the first invitation lands there within about 30 seconds; one file per mail)",
             f"  Worker and beat logs:                     {VAR / 'log'}",
+            "  More events while you watch the funnel:   .venv/bin/python manage.py simulate --rate 2",
             "",
             "Respondent pages (answer the demo survey on a phone-sized window):",
             *demo_links(),
