@@ -6,13 +6,11 @@ import logging
 class ClientErrorOneLine(logging.Filter):
     """A 4xx answer is the client's mistake, not ours: one line, without a traceback.
 
-    Django logs a PermissionDenied raised by a view with its traceback; the request path and
-    the status say all there is to say.
+    The request log (``config.request_log``) writes that line for every request; Django's own
+    ``django.request`` record of a 4xx (with a traceback for a PermissionDenied raised by a
+    view) is dropped, so each 4xx is logged once.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
         status = getattr(record, "status_code", None)
-        if isinstance(status, int) and 400 <= status < 500:
-            record.exc_info = None
-            record.exc_text = None
-        return True
+        return not (isinstance(status, int) and 400 <= status < 500)

@@ -30,6 +30,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", ops_views.healthz, name="healthz"),
     path("healthz/worker", ops_views.healthz_worker, name="healthz-worker"),
+    path("metrics", ops_views.metrics, name="metrics"),
     path("", include("responses.respondent_urls")),
     path("", include("responses.survey_urls")),
 ]

@@ -19,6 +19,8 @@ import logging
 import threading
 import time
 
+from ops.metrics import FAIL_OPEN
+
 logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
@@ -40,12 +42,14 @@ def outage_skips(kind: str) -> bool:
     with _lock:
         _fail_open_total[kind] = _fail_open_total.get(kind, 0) + 1
         _current[kind] = _current.get(kind, 0) + 1
+    FAIL_OPEN.labels(kind=kind).inc()
     return True
 
 
 def outage_failed(kind: str, exc: BaseException, *, retry_after: float) -> None:
     """Record a call of ``kind`` that failed and was served without its dependency."""
     name = type(exc).__name__
+    FAIL_OPEN.labels(kind=kind).inc()
     with _lock:
         _fail_open_total[kind] = _fail_open_total.get(kind, 0) + 1
         _current[kind] = _current.get(kind, 0) + 1

@@ -4,10 +4,14 @@ Both answer 200 when everything is well and 503 otherwise, naming what failed; n
 login (a load balancer or an orchestrator calls them), and neither shows an address or a secret.
 """
 
-from django.http import HttpRequest, JsonResponse
+import ipaddress
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 
 from ops import health
+from ops.metrics import metrics_exposition
 from ops.outages import outage_counts
 
 
@@ -49,3 +53,24 @@ def healthz_worker(request: HttpRequest) -> JsonResponse:
     if failed:
         body["failed"] = failed
     return JsonResponse(body, status=503 if failed else 200)
+
+
+def _address_allowed(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(net, strict=False) for net in settings.METRICS_ALLOWED_ADDRESSES)
+
+
+@never_cache
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics, only for the addresses in METRICS_ALLOWED_ADDRESSES (loopback by
+    default): the scraper connects directly, not through the public proxy."""
+    if not _address_allowed(request.META.get("REMOTE_ADDR", "")):
+        return HttpResponse(
+            "Metrics are served only to the addresses in METRICS_ALLOWED_ADDRESSES.\n",
+            status=403,
+            content_type="text/plain; charset=utf-8",
+        )
+    return HttpResponse(metrics_exposition(), content_type="text/plain; version=0.0.4; charset=utf-8")

@@ -13,4 +13,8 @@ class ResponsesConfig(AppConfig):
         from responses.client_address import trusted_proxies_check
 
         admin_funnel.register()
+        from ops.metrics import scrape_source_register
+        from responses.metrics import responses_gauges
+
+        scrape_source_register("responses", responses_gauges)
         checks.register(trusted_proxies_check)

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: one log line per request with its id and time (covering every other middleware).
+    "config.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # A body declared in a codec that is no text encoding (rot13) is a 400, before anything reads it.
     "config.middleware.request_charset_middleware",
@@ -343,18 +345,56 @@ LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 # Django's own logging adds a console handler to "django" under DEBUG, and its records also
 # reach the root's: each 4xx was printed twice. "django" logs through the root's handler
 # only; a 4xx is one line without a traceback (config/log_filters.py).
+# Logs: one line per request (voc.request) and per Celery task (voc.task), in plain text or, with
+# LOG_FORMAT=json, one JSON object per line carrying request_id, user, task_id and task_name.
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"client_error_one_line": {"()": "config.log_filters.ClientErrorOneLine"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "filters": {
+        "client_error_one_line": {"()": "config.log_filters.ClientErrorOneLine"},
+        "context": {"()": "ops.log_context.ContextFilter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "django.request": {"filters": ["client_error_one_line"], "level": LOG_LEVEL, "propagate": True},
+        # voc.task says it once: Celery's own "received" and "succeeded in" lines are left out.
+        "celery.app.trace": {"level": "WARNING"},
+        "celery.worker.strategy": {"level": "WARNING"},
     },
 }
+# The worker logs through LOGGING above, not Celery's own root handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# /metrics (Prometheus) answers only these addresses or networks; the scraper connects directly.
+METRICS_ALLOWED_ADDRESSES = env.list("METRICS_ALLOWED_ADDRESSES", default=["127.0.0.1", "::1"])
+
+# Error reporting: with a DSN, errors of the web and worker processes go to Sentry (no personal
+# data: send_default_pii stays off).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,
+    )
 
 ADMIN_SITE_HEADER = _("Voice of Customer")
 
