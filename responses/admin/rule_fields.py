@@ -233,7 +233,7 @@ class AttributeFiltersWidget(forms.Widget):
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
-        rows = [row for row in self.format_rows(value) if any(row.values())]
+        rows = [row for row in self.format_rows(value) if row.get("key") or row.get("value")]
         rows += [{"key": "", "op": OPERATOR_IS, "value": ""}] * BLANK_FILTER_ROWS
         context["widget"]["rows"] = [{**row, "index": index} for index, row in enumerate(rows)]
         context["widget"]["operators"] = OPERATORS

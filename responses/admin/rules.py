@@ -20,6 +20,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -136,6 +137,11 @@ class DistributionRuleForm(forms.ModelForm):
             "quiet_hours_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.label = capfirst(field.label)
+
     def clean(self):
         cleaned = super().clean()
         candidate = copy.copy(self.instance)
@@ -233,6 +239,11 @@ class DryRunForm(forms.Form):
         "respondent.locale": "respondent_locale",
         "respondent.timezone": "respondent_timezone",
     }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.label = capfirst(field.label)
 
     def event(self) -> dict | None:
         """The event as the API would receive it; None (with a form error) when it cannot be read."""

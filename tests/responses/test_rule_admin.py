@@ -308,11 +308,11 @@ def test_every_problem_is_reported_at_once_and_the_constraint_message_never_show
     ]
     labels = [label for label, _message in form.error_summary()]
     assert labels == [
-        "event types",
-        "attribute filters",
-        "sampling (%)",
+        "Event types",
+        "Attribute filters",
+        "Sampling (%)",
         "At least N per value per day",
-        "channel order",
+        "Channel order",
     ]
     assert "Constraint" not in str(form.errors)
 
