@@ -363,6 +363,19 @@ def test_one_instant_is_quiet_in_some_zones_only(zone, deferred_until) -> None:
         assert decision.expires_at == _utc(deferred_until) + dt.timedelta(hours=168)
 
 
+@pytest.mark.parametrize("zone", ["Asia/Riyadh", "America/Sao_Paulo", ""])
+def test_a_rule_with_a_quiet_hours_zone_defers_everybody_by_that_clock(zone) -> None:
+    # given quiet hours 21:00-09:00 in Shanghai time, and an event due at 13:30 UTC (21:30 there)
+    at = dt.datetime(2026, 5, 1, 13, 30, tzinfo=UTC)
+    rule = spec(
+        quiet_hours_start=dt.time(21), quiet_hours_end=dt.time(9), quiet_hours_timezone="Asia/Shanghai"
+    )
+    # when decided for respondents in zones where it is day (or unknown)
+    decision = decide(facts(occurred_at=at, respondent_timezone=zone), rule, now=at)
+    # then every one of them waits until 09:00 Shanghai
+    assert (decision.due_at, decision.deferred_reason) == (_utc("2026-05-02T01:00+00:00"), "quiet_hours")
+
+
 # --- recorded through the ingest service ---------------------------------------------------------
 
 
