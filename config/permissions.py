@@ -74,6 +74,9 @@ READ_RESPONSES = need("responses.view_response", "responses.view_answer")
 READ_CONTACTS = need("responses.view_respondent")
 READ_CASES = need("cases.view_case")
 WORK_CASES = need("cases.view_case", "cases.change_case")
+# Trying an event on the distribution rules (API and admin page): it shows the rules and what
+# is known of the respondent (opted out, reachable, recent invitations), so it needs both.
+DRY_RUN_RULES = need("surveys.view_distributionrule", "responses.view_serviceevent")
 # An action's review lists the cases it touched.
 READ_ACTIONS = need("cases.view_improvementaction", "cases.view_case")
 
@@ -102,6 +105,7 @@ API_OPERATIONS: dict[tuple[str, str], Need] = {
     ("api:survey-template-list", "GET"): READ_SURVEYS,
     ("api:survey-template-load", "POST"): COPY_SURVEY,
     ("api:events-ingest", "POST"): SOURCE_SYSTEM,
+    ("api:rules-dry-run", "POST"): DRY_RUN_RULES,
     ("api:funnel", "GET"): READ_FUNNEL,
     ("api:survey-metrics", "GET"): READ_PAINPOINTS,
     ("api:survey-pain-points", "GET"): READ_PAINPOINTS,
@@ -155,6 +159,7 @@ ADMIN_VIEWS: dict[str, Need] = {
     "admin:surveys_survey_duplicate": COPY_SURVEY,
     "admin:surveys_surveyversion_preview": READ_VERSIONS,
     "admin:responses_serviceevent_upload": need("responses.add_serviceevent"),
+    "admin:surveys_distributionrule_dry_run": DRY_RUN_RULES,
     "admin:responses_funnel": READ_FUNNEL,
     "admin:analysis_painpointreport_changelist": READ_PAINPOINTS,
     "admin:analysis_painpoints_surveys": READ_PAINPOINTS,

@@ -1,4 +1,4 @@
-"""The events API: ``POST /api/v1/events/``."""
+"""The events API, ``POST /api/v1/events/``, and the rules' dry run, ``POST /api/v1/rules/dry-run/``."""
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
@@ -10,12 +10,15 @@ from config.access import ApiPermission
 from config.exceptions import error_body
 from config.parsers import LimitedJSONParser
 from responses.authentication import SourceSystemAuthentication
-from responses.errors import RequestErrorCode
+from responses.errors import DryRunErrorCode, RequestErrorCode
+from responses.explain import dry_run_explain
 from responses.serializers import (
+    DryRunOutputSerializer,
     EventBatchInputSerializer,
     EventInputSerializer,
     EventResultsOutputSerializer,
 )
+from responses.services.dry_run import DryRunInvalid, event_dry_run
 from responses.services.events import MAX_BATCH, events_ingest
 
 
@@ -88,3 +91,70 @@ class EventIngestApi(APIView):
 
 def _bad_body(message: str) -> Response:
     return Response(error_body(RequestErrorCode.INVALID_BODY, message), status=status.HTTP_400_BAD_REQUEST)
+
+
+class RuleDryRunApi(APIView):
+    """Which rule and decision one event would get, now; writes nothing.
+
+    The body is one event exactly as posted to ``/api/v1/events/``. The answer names the rule that
+    decides (lowest priority number, then lowest id) and its decision: ``scheduled`` with the send
+    time, channel and expiry, or ``suppressed`` with the reason code and the reason in words;
+    ``duplicate`` when the event is already stored. An event the events API would reject is a 400
+    naming each field. Nothing is stored, sent or counted: no event, respondent, invitation,
+    suppression or quota count.
+    """
+
+    permission_classes = [ApiPermission]
+    parser_classes = [LimitedJSONParser]
+
+    @extend_schema(
+        operation_id="rules_dry_run",
+        tags=["events"],
+        summary="Try one event on the distribution rules without storing anything",
+        request=EventInputSerializer,
+        responses={
+            200: DryRunOutputSerializer,
+            400: OpenApiResponse(
+                description="Not one event object, or the event is not valid (details per field)."
+            ),
+        },
+    )
+    def post(self, request):
+        data = request.data
+        if not isinstance(data, dict) or not data or "events" in data:
+            return Response(
+                error_body(DryRunErrorCode.INVALID_BODY, _("Send one event object, as for the events API.")),
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        try:
+            result = event_dry_run(item=data)
+        except DryRunInvalid as exc:
+            details: dict[str, list[dict]] = {}
+            for error in exc.errors:
+                details.setdefault(error.field, []).append({"code": error.code, "message": error.message})
+            return Response(
+                error_body(
+                    exc.errors[0].code, _("The event is not valid: see details for each field."), details
+                ),
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(DryRunOutputSerializer(_dry_run_body(result)).data)
+
+
+def _dry_run_body(result) -> dict:
+    decision = result.decision
+    rule = decision.rule if decision is not None else None
+    return {
+        "decision": result.status,
+        "rule": rule,
+        "reason": (decision.reason or None) if decision is not None else None,
+        "message": dry_run_explain(result),
+        "detail": decision.detail if decision is not None and not decision.invites else {},
+        "send_at": decision.due_at if decision is not None else None,
+        "deferred_reason": decision.deferred_reason if decision is not None else "",
+        "expires_at": decision.expires_at if decision is not None else None,
+        "channel": decision.channel if decision is not None else "",
+        "channels": list(decision.channels) if decision is not None else [],
+        "respondent_known": result.respondent_known,
+        "matched_rules": list(result.matched),
+    }

@@ -58,6 +58,20 @@ class RuleErrorCode:
     ACTIVE_DATES_REVERSED = "active_dates_reversed"
     AUDIENCE_MISMATCH = "audience_mismatch"
     FATIGUE_SCOPE_UNKNOWN = "fatigue_scope_unknown"
+    CHANNEL_REPEATED = "channel_repeated"
+    QUIET_HOURS_TIMEZONE_UNKNOWN = "quiet_hours_timezone_unknown"
+    # The admin form's structured fields
+    SAMPLING_PERCENT_OUT_OF_RANGE = "sampling_percent_out_of_range"
+    DURATION_INVALID = "duration_invalid"
+    ATTRIBUTE_FILTER_KEY_INVALID = "attribute_filter_key_invalid"
+    ATTRIBUTE_FILTER_VALUE_MISSING = "attribute_filter_value_missing"
+    ATTRIBUTE_FILTER_KEY_REPEATED = "attribute_filter_key_repeated"
+
+
+class DryRunErrorCode:
+    """Whole-request codes of ``POST /api/v1/rules/dry-run/`` besides the per-field event codes."""
+
+    INVALID_BODY = "invalid_body"  # not one event object (a batch, a list, a number)
 
 
 class ImportErrorCode:

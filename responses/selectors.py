@@ -10,6 +10,9 @@ from responses.services.rules import PastInvitation, RuleSpec
 from responses.tokens import optout_token_public_id, token_hash
 from surveys.models import DistributionRule, Survey, SurveyVersion
 
+# The id an unsaved rule gets as plain data: above any saved rule's.
+UNSAVED_ID = 2**62
+
 
 def rule_specs_load() -> list[RuleSpec]:
     """Every distribution rule as plain data, with its survey's latest published version.
@@ -28,46 +31,48 @@ def rule_specs_load() -> list[RuleSpec]:
             survey_id__in=survey_ids, number=Subquery(latest[:1])
         ).only("id", "survey_id", "number", "definition")
     }
-    specs = []
-    for rule in rules:
-        version = versions.get(rule.survey_id)
-        definition = version.definition if version is not None else {}
-        specs.append(
-            RuleSpec(
-                id=rule.id,
-                name=rule.name,
-                survey_id=rule.survey_id,
-                survey_key=rule.survey.key,
-                survey_family=rule.survey.family,
-                survey_version_id=version.id if version is not None else None,
-                survey_locales=tuple(definition.get("locales") or rule.survey.locales or ()),
-                survey_default_locale=definition.get("default_locale") or rule.survey.default_locale,
-                event_types=tuple(rule.event_types if isinstance(rule.event_types, list) else ()),
-                audience=rule.audience,
-                source=rule.source,
-                attribute_filters=rule.attribute_filters if isinstance(rule.attribute_filters, dict) else {},
-                is_active=rule.is_active,
-                survey_is_live=rule.survey.status != Survey.Status.ARCHIVED,
-                priority=rule.priority,
-                active_from=rule.active_from,
-                active_until=rule.active_until,
-                delay_minutes=rule.delay_minutes,
-                sampling_rate=rule.sampling_rate,
-                quota_attribute=rule.quota_attribute,
-                quota_min_per_day=rule.quota_min_per_day,
-                quota_max_per_day=rule.quota_max_per_day,
-                fatigue_days=rule.fatigue_days,
-                fatigue_scope=rule.fatigue_scope,
-                quiet_hours_start=rule.quiet_hours_start,
-                quiet_hours_end=rule.quiet_hours_end,
-                max_event_age_hours=rule.max_event_age_hours,
-                link_expiry_hours=rule.link_expiry_hours,
-                reminder_count=rule.reminder_count,
-                reminder_after_hours=rule.reminder_after_hours,
-                channels=tuple(rule.channels if isinstance(rule.channels, list) else ()),
-            )
-        )
-    return specs
+    return [rule_spec_of(rule, version=versions.get(rule.survey_id)) for rule in rules]
+
+
+def rule_spec_of(rule: DistributionRule, *, version: SurveyVersion | None) -> RuleSpec:
+    """One rule as the engine sees it; also for an unsaved rule (its id is then ``UNSAVED_ID``:
+    it sorts after every saved rule of its priority, as it would once created)."""
+    definition = version.definition if version is not None else {}
+    survey = rule.survey if rule.survey_id else None
+    return RuleSpec(
+        id=rule.pk or UNSAVED_ID,
+        name=rule.name,
+        survey_id=rule.survey_id or 0,
+        survey_key=survey.key if survey else "",
+        survey_family=survey.family if survey else "",
+        survey_version_id=version.id if version is not None else None,
+        survey_locales=tuple(definition.get("locales") or (survey.locales if survey else ()) or ()),
+        survey_default_locale=definition.get("default_locale") or (survey.default_locale if survey else ""),
+        event_types=tuple(rule.event_types if isinstance(rule.event_types, list) else ()),
+        audience=rule.audience,
+        source=rule.source,
+        attribute_filters=rule.attribute_filters if isinstance(rule.attribute_filters, dict) else {},
+        is_active=rule.is_active,
+        survey_is_live=survey is not None and survey.status != Survey.Status.ARCHIVED,
+        priority=rule.priority,
+        active_from=rule.active_from,
+        active_until=rule.active_until,
+        delay_minutes=rule.delay_minutes,
+        sampling_rate=rule.sampling_rate,
+        quota_attribute=rule.quota_attribute,
+        quota_min_per_day=rule.quota_min_per_day,
+        quota_max_per_day=rule.quota_max_per_day,
+        fatigue_days=rule.fatigue_days,
+        fatigue_scope=rule.fatigue_scope,
+        quiet_hours_start=rule.quiet_hours_start,
+        quiet_hours_end=rule.quiet_hours_end,
+        quiet_hours_timezone=rule.quiet_hours_timezone,
+        max_event_age_hours=rule.max_event_age_hours,
+        link_expiry_hours=rule.link_expiry_hours,
+        reminder_count=rule.reminder_count,
+        reminder_after_hours=rule.reminder_after_hours,
+        channels=tuple(rule.channels if isinstance(rule.channels, list) else ()),
+    )
 
 
 def invitation_history(

@@ -57,3 +57,46 @@ class ItemResultSerializer(serializers.Serializer):
 
 class EventResultsOutputSerializer(serializers.Serializer):
     results = ItemResultSerializer(many=True)
+
+
+class DryRunRuleSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    priority = serializers.IntegerField()
+    survey = serializers.CharField(source="survey_key")
+
+
+class DryRunMatchedRuleSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="rule.id")
+    name = serializers.CharField(source="rule.name")
+    priority = serializers.IntegerField(source="rule.priority")
+    survey = serializers.CharField(source="rule.survey_key")
+    live = serializers.BooleanField(
+        help_text="false: inactive, outside its dates, or its survey unpublished."
+    )
+
+
+class DryRunOutputSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(
+        choices=["scheduled", "suppressed", "duplicate"],
+        help_text="duplicate: this source and external_id are stored; the events API would change nothing.",
+    )
+    rule = DryRunRuleSerializer(allow_null=True, help_text="The rule that decides; null when none matches.")
+    reason = serializers.CharField(
+        allow_null=True, help_text="The suppression code (fatigue, sampled_out, no_rule ...); null otherwise."
+    )
+    message = serializers.CharField(help_text="The decision in words, in the request's language.")
+    detail = serializers.DictField(help_text="The numbers behind a suppression (draw, fatigue window ...).")
+    send_at = serializers.DateTimeField(allow_null=True, help_text="When the invitation would be sent.")
+    deferred_reason = serializers.CharField(allow_blank=True, help_text="quiet_hours when moved out of them.")
+    expires_at = serializers.DateTimeField(allow_null=True)
+    channel = serializers.CharField(
+        allow_blank=True, help_text="The first channel that reaches the respondent."
+    )
+    channels = serializers.ListField(
+        child=serializers.CharField(), help_text="That channel and the fallbacks."
+    )
+    respondent_known = serializers.BooleanField(help_text="Whether this respondent is already stored.")
+    matched_rules = DryRunMatchedRuleSerializer(
+        many=True, help_text="Every matching rule, in the order tried."
+    )

@@ -2,9 +2,10 @@
 
 from django.urls import include, path
 
-from responses.apis import EventIngestApi
+from responses.apis import EventIngestApi, RuleDryRunApi
 
 urlpatterns: list = [
     path("events/", EventIngestApi.as_view(), name="events-ingest"),
+    path("rules/dry-run/", RuleDryRunApi.as_view(), name="rules-dry-run"),
     path("", include("responses.funnel_urls")),
 ]

@@ -238,6 +238,12 @@ class DistributionRule(models.Model):
     )
     quiet_hours_start = models.TimeField(_("quiet hours start"), null=True, blank=True)
     quiet_hours_end = models.TimeField(_("quiet hours end"), null=True, blank=True)
+    quiet_hours_timezone = models.CharField(
+        _("quiet hours time zone"),
+        max_length=64,
+        blank=True,
+        help_text=_("IANA name, e.g. Asia/Shanghai. Empty: each respondent's own time zone."),
+    )
     max_event_age_hours = models.PositiveIntegerField(_("maximum event age (hours)"), default=72)
     link_expiry_hours = models.PositiveIntegerField(_("link expires after (hours)"), default=168)
     reminder_count = models.PositiveIntegerField(_("reminders"), default=1)

@@ -39,6 +39,13 @@ ROOT = Path(__file__).resolve().parent.parent
 PRINCIPALS = (*ROLES, "superuser", "nobody")
 S = "/api/v1/surveys/after-delivery/"
 TITLE = {"zh-hans": "新标题", "en": "New title"}
+DRY_RUN_EVENT = {
+    "source": "order-platform",
+    "external_id": "o-1",
+    "type": "order.delivered",
+    "occurred_at": "2026-05-01T12:00:00+08:00",
+    "respondent": {"type": "customer", "ref": "c-1"},
+}
 
 
 def expected_allowed(principal: str, requirement) -> bool:
@@ -196,6 +203,7 @@ def api_case(world: dict, name: str, method: str) -> tuple[str, dict | None, int
             201,
         ),
         ("api:events-ingest", "POST"): ("/api/v1/events/", {"events": []}, 400),
+        ("api:rules-dry-run", "POST"): ("/api/v1/rules/dry-run/", DRY_RUN_EVENT, 200),
         ("api:funnel", "GET"): ("/api/v1/funnel/?survey=after-delivery", None, 200),
         ("api:survey-metrics", "GET"): (f"{S}metrics/", None, 200),
         ("api:survey-pain-points", "GET"): (f"{S}pain-points/", None, 200),
@@ -362,6 +370,7 @@ def admin_page_case(world: dict, url_name: str) -> tuple[str, str, int]:
         "admin:surveys_survey_duplicate": ("get", [survey.pk], 200),
         "admin:surveys_surveyversion_preview": ("get", [version.pk], 200),
         "admin:responses_serviceevent_upload": ("get", [], 200),
+        "admin:surveys_distributionrule_dry_run": ("get", [], 200),
         "admin:responses_funnel": ("get", [], 200),
         "admin:analysis_painpointreport_changelist": ("get", [], 200),
         "admin:analysis_painpoints_surveys": ("get", [], 200),

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from config.access import admin_page
 from config.permissions import admin_view_need, user_meets
 from responses.admin.base import ReadOnlyAdminMixin
+from responses.explain import reason_explain
 from responses.models import Invitation, QuotaCounter, ServiceEvent, Suppression
 from responses.selectors import event_outcome
 from responses.services.imports import ImportFileError, event_rows_read, events_import
@@ -25,54 +26,14 @@ from responses.services.imports import ImportFileError, event_rows_read, events_
 
 def suppression_explain(suppression: Suppression, *, event: ServiceEvent) -> str:
     """The suppression's reason in words, with the numbers the engine recorded."""
-    detail = suppression.detail or {}
-    rule = suppression.rule.name if suppression.rule else ""
-    reason = suppression.reason
-    Reason = Suppression.Reason
-    if reason == Reason.NO_RULE:
-        return _("No rule matches event type %(type)s from %(source)s for a %(audience)s.") % {
-            "type": event.type,
-            "source": event.source,
-            "audience": event.respondent.type,
-        }
-    if reason == Reason.INACTIVE_RULE:
-        return _("Only rule %(rule)s matches, and it is not live (%(why)s).") % {
-            "rule": detail.get("rule", rule),
-            "why": detail.get("why", ""),
-        }
-    if reason == Reason.OPTED_OUT:
-        return _("The respondent opted out; rule %(rule)s sends nothing to them.") % {"rule": rule}
-    if reason == Reason.STALE_EVENT:
-        return _("The event was %(age)s hours old when received; rule %(rule)s accepts %(max)s.") % {
-            "age": detail.get("age_hours"),
-            "rule": rule,
-            "max": detail.get("max_event_age_hours"),
-        }
-    if reason == Reason.NO_CONTACT:
-        return _("The respondent has no contact point for the channels %(channels)s of rule %(rule)s.") % {
-            "channels": ", ".join(detail.get("channels", [])),
-            "rule": rule,
-        }
-    if reason == Reason.FATIGUE:
-        return _("Another invitation is due %(other)s, within %(days)s days (scope: %(scope)s).") % {
-            "other": detail.get("other_invitation_due_at"),
-            "days": detail.get("fatigue_days"),
-            "scope": detail.get("fatigue_scope"),
-        }
-    if reason == Reason.QUOTA_FULL:
-        return _("%(attribute)s = %(value)s already had %(max)s invitations on %(day)s.") % {
-            "attribute": detail.get("attribute"),
-            "value": detail.get("value"),
-            "max": detail.get("quota_max_per_day"),
-            "day": detail.get("day"),
-        }
-    if reason == Reason.SAMPLED_OUT:
-        return _("The event drew %(draw)s; rule %(rule)s samples %(rate)s of events.") % {
-            "draw": detail.get("draw"),
-            "rule": rule,
-            "rate": detail.get("sampling_rate"),
-        }
-    return str(suppression.get_reason_display())
+    return reason_explain(
+        suppression.reason,
+        suppression.detail,
+        rule_name=suppression.rule.name if suppression.rule else "",
+        event_type=event.type,
+        source=event.source,
+        audience=event.respondent.type,
+    )
 
 
 class InvitationInline(admin.TabularInline):

@@ -8,6 +8,7 @@ from responses.channels.base import (
     SendResult,
     TransientChannelError,
     channel_get,
+    channel_names,
 )
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "SendResult",
     "TransientChannelError",
     "channel_get",
+    "channel_names",
 ]

@@ -74,6 +74,11 @@ def _channel_class(path: str) -> type:
     return import_string(path)
 
 
+def channel_names() -> tuple[str, ...]:
+    """The registered channels' names, in the registry's order (what a rule may choose)."""
+    return tuple(settings.DELIVERY_CHANNELS)
+
+
 def channel_get(name: str) -> Channel:
     """The channel registered under ``name`` in settings.DELIVERY_CHANNELS."""
     try:

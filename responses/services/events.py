@@ -252,9 +252,9 @@ def _store_and_decide(candidates: list[tuple[int, ValidEvent]], results: list, *
 
     rules = selectors.rule_specs_load()
     default_tz = settings.TIME_ZONE
-    facts = [_facts(event, respondent, default_tz) for _i, event, _id, respondent in fresh]
+    facts = [event_facts(event, respondent, default_tz) for _i, event, _id, respondent in fresh]
 
-    history = _history(rules, fresh, facts, now=now)
+    history = history_for(rules, respondent_ids={item[3].id for item in fresh}, facts=facts, now=now)
     counters = _quota_counters_locked(rules, facts, now=now, default_tz=default_tz)
     counts = {key: row.count for key, row in counters.items()}
 
@@ -327,7 +327,8 @@ def _store_and_decide(candidates: list[tuple[int, ValidEvent]], results: list, *
         )
 
 
-def _facts(event: ValidEvent, respondent: RespondentRow, default_tz: str) -> EventFacts:
+def event_facts(event: ValidEvent, respondent: RespondentRow, default_tz: str) -> EventFacts:
+    """What the engine knows of one event and its respondent (contact data as merged)."""
     return EventFacts(
         source=event.source,
         external_id=event.external_id,
@@ -346,7 +347,10 @@ def _past(rule: RuleSpec, due_at: dt.datetime) -> PastInvitation:
     return PastInvitation(due_at=due_at, survey_id=rule.survey_id, survey_family=rule.survey_family)
 
 
-def _history(rules: list[RuleSpec], fresh: list, facts: list[EventFacts], *, now: dt.datetime) -> dict:
+def history_for(
+    rules: list[RuleSpec], *, respondent_ids: set[int], facts: list[EventFacts], now: dt.datetime
+) -> dict[int, list[PastInvitation]]:
+    """The respondents' invitations that fatigue may count for these events (one query)."""
     fatigue = max((rule.fatigue_days for rule in rules), default=0)
     if not fatigue:
         return {}
@@ -356,9 +360,23 @@ def _history(rules: list[RuleSpec], fresh: list, facts: list[EventFacts], *, now
     # longest delay plus a quiet-hours deferral; fatigue looks that far either side.
     since = now - dt.timedelta(days=fatigue)
     until = max(now, latest_event + longest_delay) + _QUIET_MARGIN + dt.timedelta(days=fatigue)
-    return selectors.invitation_history(
-        respondent_ids={item[3].id for item in fresh}, since=since, until=until
-    )
+    return selectors.invitation_history(respondent_ids=respondent_ids, since=since, until=until)
+
+
+def quota_keys_for(
+    rules: list[RuleSpec], facts: list[EventFacts], *, now: dt.datetime, default_tz: str
+) -> set[tuple[int, dt.date, str]]:
+    """The (rule, local day, value) quota segments these events count against, if any."""
+    if not any(rule.quota_attribute for rule in rules):
+        return set()  # quota_key is None for every event
+    keys = set()
+    for fact in facts:
+        rule, _dormant = rule_select(rules, fact, now=now)
+        if rule is not None:
+            key = quota_key(rule, fact, tz=respondent_zone(fact.respondent_timezone, default=default_tz))
+            if key is not None:
+                keys.add(key)
+    return keys
 
 
 def _quota_counters_locked(
@@ -370,15 +388,7 @@ def _quota_counters_locked(
     segment wait until this one has committed its count, so ``quota_max_per_day`` holds across
     web processes. Keys are created and locked in a fixed order, so two batches never deadlock.
     """
-    if not any(rule.quota_attribute for rule in rules):
-        return {}  # quota_key is None for every event
-    keys = set()
-    for fact in facts:
-        rule, _dormant = rule_select(rules, fact, now=now)
-        if rule is not None:
-            key = quota_key(rule, fact, tz=respondent_zone(fact.respondent_timezone, default=default_tz))
-            if key is not None:
-                keys.add(key)
+    keys = quota_keys_for(rules, facts, now=now, default_tz=default_tz)
     if not keys:
         return {}
     QuotaCounter.objects.bulk_create(

@@ -1,10 +1,14 @@
 """Validation of a DistributionRule as edited in the admin (fields checked together)."""
 
+import zoneinfo
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from responses.channels import channel_names
 from responses.errors import RuleErrorCode
-from responses.services.rules import EVENT_TYPE_PATTERN, FATIGUE_SCOPES, KNOWN_CHANNELS
+from responses.services.rules import EVENT_TYPE_PATTERN, FATIGUE_SCOPES
+from surveys.models import Audience
 
 
 def rule_validate(*, rule) -> None:
@@ -40,13 +44,22 @@ def rule_validate(*, rule) -> None:
     if not isinstance(channels, list) or not channels:
         add("channels", _('List at least one channel, e.g. ["sms", "email"].'), RuleErrorCode.NO_CHANNEL)
     else:
-        unknown = [str(c) for c in channels if c not in KNOWN_CHANNELS]
+        known = channel_names()
+        unknown = [str(c) for c in channels if c not in known]
         if unknown:
             add(
                 "channels",
                 _("Unknown channel(s): %(unknown)s. Known: %(known)s.")
-                % {"unknown": ", ".join(unknown), "known": ", ".join(KNOWN_CHANNELS)},
+                % {"unknown": ", ".join(unknown), "known": ", ".join(known)},
                 RuleErrorCode.UNKNOWN_CHANNEL,
+            )
+        repeated = sorted({str(c) for c in channels if channels.count(c) > 1})
+        if repeated:
+            add(
+                "channels",
+                _("Each channel may be chosen once; %(channels)s is chosen more than once.")
+                % {"channels": ", ".join(repeated)},
+                RuleErrorCode.CHANNEL_REPEATED,
             )
     start, end = rule.quiet_hours_start, rule.quiet_hours_end
     if (start is None) != (end is None):
@@ -60,6 +73,13 @@ def rule_validate(*, rule) -> None:
             "quiet_hours_end",
             _("The quiet hours start and end at the same time."),
             RuleErrorCode.QUIET_HOURS_EMPTY,
+        )
+    zone = getattr(rule, "quiet_hours_timezone", "")
+    if zone and not _zone_exists(zone):
+        add(
+            "quiet_hours_timezone",
+            _("%(zone)s is not a time zone name; use an IANA name such as Asia/Shanghai.") % {"zone": zone},
+            RuleErrorCode.QUIET_HOURS_TIMEZONE_UNKNOWN,
         )
     types = rule.event_types
     if (
@@ -92,8 +112,20 @@ def rule_validate(*, rule) -> None:
         add(
             "audience",
             _("The survey is written for %(survey)s; the rule's audience is %(rule)s.")
-            % {"survey": survey.audience, "rule": rule.audience},
+            % {"survey": _audience_label(survey.audience), "rule": _audience_label(rule.audience)},
             RuleErrorCode.AUDIENCE_MISMATCH,
         )
     if errors:
         raise ValidationError(errors)
+
+
+def _zone_exists(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _audience_label(value: str) -> str:
+    return str(Audience(value).label) if value in Audience.values else value

@@ -29,8 +29,12 @@ Decisions, in this order (the first that applies is recorded):
    ``quota_min_per_day`` that day: then sampling is bypassed so rare segments (night,
    residential) still get answers;
 8. otherwise an invitation, due ``delay_minutes`` after the event (or now if that is past),
-   deferred out of quiet hours in the respondent's own time zone (never dropped), expiring
-   ``link_expiry_hours`` after it is due.
+   deferred out of quiet hours (never dropped) in the rule's ``quiet_hours_timezone``, or the
+   respondent's own time zone when the rule names none, expiring ``link_expiry_hours`` after it
+   is due.
+
+``rules_overlapping`` finds the pairs of active rules some event could match at one priority:
+the tie is broken by id (the older rule wins), which ops should see rather than discover.
 """
 
 import datetime as dt
@@ -78,6 +82,7 @@ class RuleSpec:
     fatigue_scope: str = "all"
     quiet_hours_start: dt.time | None = None
     quiet_hours_end: dt.time | None = None
+    quiet_hours_timezone: str = ""  # IANA; empty: the respondent's own zone
     max_event_age_hours: int = 72
     link_expiry_hours: int = 168
     reminder_count: int = 1
@@ -178,6 +183,75 @@ def rule_select(
             break
         dormant = dormant or rule
     return winner, dormant
+
+
+# --- overlaps ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """Two active rules at one priority that some event matches both of; ``winner`` gets it."""
+
+    winner: RuleSpec
+    loser: RuleSpec
+    event_types: tuple[str, ...]
+
+
+def _filter_values(expected: Any) -> set[str]:
+    return {str(value) for value in (expected if isinstance(expected, list) else [expected])}
+
+
+def attribute_filters_overlap(first: Mapping[str, Any], second: Mapping[str, Any]) -> bool:
+    """Whether one event's attributes can pass both filters: every attribute both filter on
+    must allow a common value (an attribute only one of them names never keeps them apart)."""
+    return all(
+        _filter_values(first[key]) & _filter_values(second[key]) for key in first.keys() & second.keys()
+    )
+
+
+def _windows_meet(first: RuleSpec, second: RuleSpec, *, now: dt.datetime) -> bool:
+    starts = [moment for moment in (first.active_from, second.active_from) if moment is not None]
+    ends = [
+        moment
+        for moment in (
+            first.active_until,
+            second.active_until,
+        )
+        if moment is not None
+    ]
+    start = max(starts, default=None)
+    end = min(ends, default=None)
+    if end is not None and end <= now:
+        return False  # one of them is over: it matches nothing any more
+    return start is None or end is None or start < end
+
+
+def rules_overlap(first: RuleSpec, second: RuleSpec, *, now: dt.datetime) -> tuple[str, ...]:
+    """The event types both active rules would take at the same priority (empty: no overlap)."""
+    if not (first.is_active and second.is_active) or first.priority != second.priority:
+        return ()
+    if first.audience != second.audience:
+        return ()
+    if first.source and second.source and first.source != second.source:
+        return ()
+    shared = tuple(sorted(set(first.event_types) & set(second.event_types)))
+    if not shared or not attribute_filters_overlap(first.attribute_filters, second.attribute_filters):
+        return ()
+    return shared if _windows_meet(first, second, now=now) else ()
+
+
+def rules_overlapping(rules: Iterable[RuleSpec], *, now: dt.datetime) -> list[Overlap]:
+    """Every overlapping pair, the winner being the rule ``rule_select`` prefers (lower id)."""
+    ordered = sorted(rules, key=lambda r: (r.priority, r.id))
+    found = []
+    for index, first in enumerate(ordered):
+        for second in ordered[index + 1 :]:
+            if second.priority != first.priority:
+                break
+            shared = rules_overlap(first, second, now=now)
+            if shared:
+                found.append(Overlap(winner=first, loser=second, event_types=shared))
+    return found
 
 
 # --- properties ---------------------------------------------------------------------------
@@ -312,8 +386,13 @@ def event_decide(
 
     tz = respondent_zone(event.respondent_timezone, default=default_timezone)
     due_at = max(event.occurred_at + dt.timedelta(minutes=rule.delay_minutes), now)
+    quiet_tz = (
+        respondent_zone(rule.quiet_hours_timezone, default=default_timezone)
+        if rule.quiet_hours_timezone
+        else tz
+    )
     due_at, deferred = quiet_hours_defer(
-        due_at, tz=tz, start=rule.quiet_hours_start, end=rule.quiet_hours_end
+        due_at, tz=quiet_tz, start=rule.quiet_hours_start, end=rule.quiet_hours_end
     )
 
     conflict = fatigue_conflict(rule, due_at=due_at, history=history)
