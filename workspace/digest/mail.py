@@ -23,14 +23,15 @@ UNSUBSCRIBE_SALT = "workspace.digest.unsubscribe"
 
 
 def unsubscribe_token(user: Any) -> str:
-    """A signed token naming the user (``django.core.signing``, its own salt): the link's only
-    credential. It does not expire; turning the digest on again does not invalidate it."""
-    return signing.dumps({"u": user.pk}, salt=UNSUBSCRIBE_SALT, compress=False)
+    """A signed token naming the user (``django.core.signing``, its own salt, the site's secret
+    key and its fallbacks): the link's only credential. The same for every mail (no timestamp),
+    so it does not expire; turning the digest on again does not invalidate it."""
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object({"u": user.pk})
 
 
 def unsubscribe_user_id(token: str) -> int | None:
     try:
-        value = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        value = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
     except signing.BadSignature:
         return None
     user_id = value.get("u") if isinstance(value, dict) else None
