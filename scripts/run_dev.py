@@ -120,6 +120,8 @@ def main() -> int:
                 f"  API docs:                                 {site}/api/docs/",
                 f"  OpenAPI schema:                           {site}/api/schema/",
                 f"  Emails sent by the demo are written to:   {VAR / 'mail'}",
+                f"  Weekly digest of the owner (log in):      {site}/workspace/digest/"
+                " (the mail: the latest file in var/mail/)",
                 "",
                 "Respondent pages (answer the demo survey on a phone-sized window):",
                 *demo_links(),

@@ -20,7 +20,6 @@ from cases.models import StaffProfile
 from cases.services import case_resolve, improvement_action_create, response_rules_evaluate
 from tests.analysis.platform_factories import BASE, analysed_survey, completed
 from tests.cases.factories import rule, team
-from tests.factories import UserFactory
 
 SENT_AT = dt.datetime(2026, 5, 11, 1, 0, tzinfo=dt.UTC)  # Monday 09:00 in Shanghai
 DISCOVERED_AT = dt.datetime(2026, 5, 8, 2, 0, tzinfo=dt.UTC)
@@ -50,7 +49,9 @@ def digest_made(data: dict, *, locale: str = "zh-hans", zone: str = "Asia/Shangh
     owner.first_name = "Wang"
     owner.save(update_fields=["first_name"])
     StaffProfile.objects.create(user=owner, locale=locale, timezone=zone)
-    rule("late", "detractor", team=ops, sla_hours=24, name={"zh-hans": "差评跟进", "en": "Detractor follow-up"})
+    rule(
+        "late", "detractor", team=ops, sla_hours=24, name={"zh-hans": "差评跟进", "en": "Detractor follow-up"}
+    )
     opened = BASE + dt.timedelta(hours=1)
     cases = []
     for response in data["responses"][:3]:

@@ -61,7 +61,10 @@ def absolute(path: str, query: dict | None = None) -> str:
 
 def user_team_keys(user: Any) -> list[str]:
     return list(
-        Team.objects.filter(Q(lead=user) | Q(members=user)).distinct().order_by("key").values_list("key", flat=True)
+        Team.objects.filter(Q(lead=user) | Q(members=user))
+        .distinct()
+        .order_by("key")
+        .values_list("key", flat=True)
     )
 
 

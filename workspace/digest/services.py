@@ -49,9 +49,9 @@ def due_readers(*, now: dt.datetime) -> list[tuple[int, dt.date]]:
     if not due:
         return []
     done = set(
-        WeeklyDigest.objects.filter(user_id__in=[u for u, _w in due], week__in={w for _u, w in due}).values_list(
-            "user_id", "week"
-        )
+        WeeklyDigest.objects.filter(
+            user_id__in=[u for u, _w in due], week__in={w for _u, w in due}
+        ).values_list("user_id", "week")
     )
     return [item for item in due if item not in done]
 
@@ -72,7 +72,7 @@ def digest_deliver(*, user_id: int, week: dt.date, now: dt.datetime | None = Non
     try:
         rendered = digest_render(user=user, now=now)
         digest_message(user=user, rendered=rendered).send()
-    except Exception as error:  # noqa: BLE001 - recorded on the row; the sweep goes on with the others
+    except Exception as error:
         logger.exception("digest for user %s, week %s: not sent", user_id, week)
         digest_mark(digest=digest, error=f"{type(error).__name__}: {error}")
         return False
