@@ -251,6 +251,7 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
             "cases.change_case",
             "cases.add_casenote",
             "cases.receive_digest",
+            "cases.view_weeklydigest",
             *_crud("cases", "alertrule", "team", "staffprofile", "improvementaction"),
             "ops.view_auditentry",
         }
