@@ -295,3 +295,23 @@ def test_a_real_smtp_server_receives_a_multipart_digest(data, smtp_server):  # n
     assert unsubscribe_link(made["owner"]) in text
     assert f'href="{unsubscribe_link(made["owner"])}"' in html
     assert 'href="http://127.0.0.1:8000/workspace/cases/?tab=team"' in html
+
+
+def test_the_demo_leaves_the_owners_digest_in_the_mail_folder(data, settings, tmp_path):
+    # given the demo's owner (no address yet) and the development mail backend (files)
+    from django.contrib.auth.models import Group
+
+    User.objects.create_user("owner", is_staff=True).groups.add(Group.objects.get(name="process_owners"))
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    out = StringIO()
+    # when the demo's last step runs
+    with time_machine.travel(SENT_AT, tick=False):
+        call_command("digest_demo_send", stdout=out)
+    # then the owner has an address and a profile, and one mail file holds their digest
+    assert "Weekly digest of owner sent: 每周摘要 2026年5月4日 – 2026年5月10日" in out.getvalue()
+    assert User.objects.get(username="owner").email == "owner@example.com"
+    (written,) = tmp_path.iterdir()
+    message = email.message_from_bytes(written.read_bytes(), policy=policy.default)
+    assert message["To"] == "owner@example.com"
+    assert "配送体验调查" in message.get_body(preferencelist=("plain",)).get_content()
