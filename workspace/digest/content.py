@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 
+from analysis.metrics import ALPHA
 from analysis.models import DailyAggregate, EmergingTopic, Topic, discovered_topic_id
 from analysis.selectors import painpoints_for_scope
 from analysis.selectors.scope import taxonomy_ids
@@ -226,7 +227,7 @@ def _actions(*, user: Any, teams: list[str], lang: str, date_from: dt.date, toda
                 "low": share.change.low,
                 "high": share.change.high,
                 "p_value": share.change.p_value,
-                "significant": share.change.p_value is not None and share.change.p_value < 0.05,
+                "significant": share.change.p_value is not None and share.change.p_value < ALPHA,
                 "expected_change": action.expected_change,
                 "cases": len(review.cases),
                 "url": absolute(reverse("admin:cases_improvementaction_change", args=[action.pk])),
