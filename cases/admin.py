@@ -10,7 +10,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from cases import selectors, services
-from cases.models import AlertRule, Case, CaseNote, ImprovementAction, StaffProfile, Team
+from cases.models import AlertRule, Case, CaseNote, ImprovementAction, StaffProfile, Team, WeeklyDigest
 from config.access import MappedActionsAdminMixin
 
 
@@ -24,8 +24,24 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(StaffProfile)
 class StaffProfileAdmin(admin.ModelAdmin):
-    list_display = ("user", "locale", "timezone")
+    list_display = ("user", "locale", "timezone", "digest_enabled")
+    list_filter = ("locale", "digest_enabled")
     autocomplete_fields = ("user",)
+
+
+@admin.register(WeeklyDigest)
+class WeeklyDigestAdmin(admin.ModelAdmin):
+    """The weekly digests sent (or failed): read-only, written by the digest's send task."""
+
+    list_display = ("user", "week", "claimed_at", "sent_at", "error")
+    list_filter = ("week",)
+    date_hierarchy = "week"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(AlertRule)

@@ -78,6 +78,11 @@ class StaffProfile(models.Model):
     )
     locale = models.CharField(_("language"), max_length=16, choices=settings.LANGUAGES, default="zh-hans")
     timezone = models.CharField(_("time zone"), max_length=64, blank=True)
+    digest_enabled = models.BooleanField(
+        _("weekly digest"),
+        default=True,
+        help_text=_("Mail the weekly digest (Monday 09:00 in the user's time zone)."),
+    )
 
     class Meta:
         verbose_name = _("staff profile")
@@ -85,6 +90,32 @@ class StaffProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} ({self.locale})"
+
+
+class WeeklyDigest(models.Model):
+    """One weekly digest of one user: the row is claimed before the mail goes out, so two beats
+    (or a task delivered twice) never send a week's digest twice (``digest_one_per_user_and_week``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    # The Monday of the ISO week, in the user's time zone.
+    week = models.DateField(_("week"))
+    claimed_at = models.DateTimeField(_("claimed at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("weekly digest")
+        verbose_name_plural = _("weekly digests")
+        ordering = ["-week", "user_id"]
+        permissions = [("receive_digest", _("Can receive the weekly digest"))]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "week"], name="digest_one_per_user_and_week"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.week}"
 
 
 class AlertRule(models.Model):

@@ -79,6 +79,8 @@ WORK_CASES = need("cases.view_case", "cases.change_case")
 DRY_RUN_RULES = need("surveys.view_distributionrule", "responses.view_serviceevent")
 # An action's review lists the cases it touched.
 READ_ACTIONS = need("cases.view_improvementaction", "cases.view_case")
+# The weekly digest: process owners receive it, preview it and turn it off (docs/digest.md).
+RECEIVE_DIGEST = need("cases.receive_digest")
 
 # (URL name, HTTP method) -> need. HEAD follows GET; OPTIONS is allowed to whoever may do one
 # of the endpoint's operations. An operation missing here is refused.
@@ -190,6 +192,14 @@ WORKSPACE_PAGES |= {
     "workspace:case": READ_CASES,
     "workspace:case_action": WORK_CASES,
 }
+# The weekly digest's preview (HTML and text) and the reader's own on/off switch
+# (workspace/digest_views.py). The unsubscribe link of the mail is outside the workspace: its
+# signed token is its credential.
+WORKSPACE_PAGES |= {
+    "workspace:digest": RECEIVE_DIGEST,
+    "workspace:digest_text": RECEIVE_DIGEST,
+    "workspace:digest_settings": RECEIVE_DIGEST,
+}
 
 
 def _crud(app_label: str, *models: str, actions: tuple[str, ...] = ("add", "change", "delete", "view")):
@@ -245,6 +255,8 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
             *_READ_CASES,
             "cases.change_case",
             "cases.add_casenote",
+            "cases.receive_digest",
+            "cases.view_weeklydigest",
             *_crud("cases", "alertrule", "team", "staffprofile", "improvementaction"),
             "ops.view_auditentry",
         }

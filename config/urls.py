@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from ops import views as ops_views
+from workspace import digest_views
 
 admin.site.site_header = settings.ADMIN_SITE_HEADER
 admin.site.site_title = settings.ADMIN_SITE_HEADER
@@ -24,6 +25,8 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="workspace:overview", permanent=False)),
     path("admin/", admin.site.urls),
     path("workspace/", include("workspace.urls")),
+    # The weekly digest's unsubscribe link: no login, the signed token is its credential.
+    path("digest/unsubscribe/<str:token>/", digest_views.unsubscribe, name="digest_unsubscribe"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -109,6 +109,8 @@ def banner(site: str, mail_dir: str) -> str:
             f"  OpenAPI schema:                           {site}/api/schema/",
             f"  Emails sent by the demo are written to:   {mail_dir}",
             "    (the first invitation lands there within about 30 seconds; one file per mail)",
+            f"  Weekly digest of the owner (log in):      {site}/workspace/digest/"
+            " (the mail: a file in the folder above)",
             f"  Worker and beat logs:                     {VAR / 'log'}",
             "  More events while you watch the funnel:   .venv/bin/python manage.py simulate --rate 2",
             "",

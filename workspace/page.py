@@ -29,6 +29,7 @@ NAVIGATION = (
     ("workspace:drivers", _("Key drivers")),
     ("workspace:processes", _("Process views")),
     ("workspace:cases", _("Cases")),
+    ("workspace:digest", _("Weekly digest")),
 )
 
 

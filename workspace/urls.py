@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from workspace import case_views, explore_views, views
+from workspace import case_views, digest_views, explore_views, views
 
 app_name = "workspace"
 
@@ -19,4 +19,7 @@ urlpatterns = [
     path("cases/", case_views.queue, name="cases"),
     path("cases/<int:case_id>/", case_views.case, name="case"),
     path("cases/<int:case_id>/act/", case_views.case_action, name="case_action"),
+    path("digest/", digest_views.digest, name="digest"),
+    path("digest/text/", digest_views.digest_text, name="digest_text"),
+    path("digest/settings/", digest_views.digest_settings, name="digest_settings"),
 ]

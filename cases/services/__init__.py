@@ -1,6 +1,7 @@
 """Writes of the cases app (one owner per state change); re-exported here."""
 
 from cases.services.actions import improvement_action_create, improvement_action_save
+from cases.services.digest import digest_claim, digest_mark, digest_subscription_set
 from cases.services.escalation import cases_escalate
 from cases.services.notify import case_escalation_mail, case_notify_assignee
 from cases.services.opening import case_open, response_rules_evaluate, responses_rules_evaluate
@@ -33,6 +34,9 @@ __all__ = [
     "case_status_set",
     "case_update",
     "cases_escalate",
+    "digest_claim",
+    "digest_mark",
+    "digest_subscription_set",
     "improvement_action_create",
     "improvement_action_save",
     "response_rules_evaluate",

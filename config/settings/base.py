@@ -219,6 +219,7 @@ CELERY_TASK_ROUTES = {
     "surveys.*": {"queue": "default"},
     "exports.*": {"queue": "default"},
     "cases.*": {"queue": "default"},
+    "workspace.*": {"queue": "default"},
 }
 # Periodic tasks, all in one place. Apps add their entries here, never elsewhere.
 CELERY_BEAT_SCHEDULE: dict = {
@@ -243,6 +244,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Cases: overdue ones escalate (mail the team lead, mark the level, once per level).
     "cases-escalate": {"task": "cases.cases_escalate", "schedule": 300.0},
+    # The weekly digest: every 15 minutes, to the owners whose local time is Monday 09:00 on and
+    # who have not had this week's (docs/digest.md).
+    "workspace-digests-send-due": {
+        "task": "workspace.digests_send_due",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 # Cases: the highest escalation level an overdue case reaches (one level per SLA period late).
@@ -251,6 +258,8 @@ CASES_ESCALATION_MAX_LEVEL = env.int("CASES_ESCALATION_MAX_LEVEL", default=3)
 # (after a taxonomy edit) evaluates the rules again, and answers older than this are past
 # following up.
 CASES_OPEN_WITHIN_DAYS = env.int("CASES_OPEN_WITHIN_DAYS", default=14)
+# The weekly digest leaves on Monday from this hour on, in each reader's time zone.
+DIGEST_SEND_HOUR = env.int("DIGEST_SEND_HOUR", default=9)
 
 # Analysis: segment keys counted in the daily aggregates (a dashboard filter on one of these is
 # answered from aggregates; any other attribute falls back to scanning ResponseFacts). Each key

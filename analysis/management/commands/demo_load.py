@@ -42,6 +42,8 @@ class Command(BaseCommand):
         call_command("analysis_demo_load", stdout=self.stdout)
         # An improvement action whose review shows a planted problem's significant drop.
         call_command("cases_demo_load", stdout=self.stdout)
+        # The demo owner's weekly digest, a mail file in var/mail/ (docs/digest.md).
+        call_command("digest_demo_send", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
 
     def _distribution(self) -> None:
