@@ -180,7 +180,12 @@ def welch_test(a: np.ndarray, b: np.ndarray) -> TestResult:
     if len(a) < 2 or len(b) < 2:
         return TestResult(None, "welch t-test")
     result = welch_summary(
-        float(np.mean(a)), float(np.var(a, ddof=1)), len(a), float(np.mean(b)), float(np.var(b, ddof=1)), len(b)
+        float(np.mean(a)),
+        float(np.var(a, ddof=1)),
+        len(a),
+        float(np.mean(b)),
+        float(np.var(b, ddof=1)),
+        len(b),
     )
     return TestResult(result.p_value if result else None, "welch t-test")
 

@@ -4,6 +4,7 @@ from cases.services.actions import improvement_action_create, improvement_action
 from cases.services.escalation import cases_escalate
 from cases.services.notify import case_escalation_mail, case_notify_assignee
 from cases.services.opening import case_open, response_rules_evaluate, responses_rules_evaluate
+from cases.services.resurvey import case_resurvey
 from cases.services.rules import alert_rule_delete, alert_rule_save
 from cases.services.workflow import (
     TRANSITIONS,
@@ -28,6 +29,7 @@ __all__ = [
     "case_notify_assignee",
     "case_open",
     "case_reopen",
+    "case_resurvey",
     "case_resolve",
     "case_start",
     "case_status_set",
