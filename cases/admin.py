@@ -16,7 +16,7 @@ from config.access import MappedActionsAdminMixin
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("key", "name", "lead")
+    list_display = ("key", "name", "lead", "webhook_url")
     search_fields = ("key",)
     filter_horizontal = ("members",)
     autocomplete_fields = ("lead",)
@@ -104,6 +104,8 @@ class CaseAdmin(MappedActionsAdminMixin, admin.ModelAdmin):
         "reopened",
         "escalation_level",
         "escalated_at",
+        "resurvey_event",
+        "resurvey",
     )
     fields = readonly_fields
 

@@ -26,7 +26,12 @@ def responses_evaluate(response_ids: list[int]) -> None:
 # Not acks_late: a second delivery would mail the assignee twice.
 @shared_task(name="cases.case_notify_assignee", ignore_result=True)
 def case_notify_assignee(case_id: int) -> None:
-    services.case_notify_assignee(case_id=case_id)
+    # The mail and the webhooks are independent: one failing never keeps the other from going.
+    try:
+        services.case_notify_assignee(case_id=case_id)
+    except Exception:
+        logger.exception("case %s: the mail to the assignee failed", case_id)
+    services.case_webhook_notify(case_id=case_id)
 
 
 # Safe to deliver twice: the event's (source, external_id) is the case's, a second post is a

@@ -2,7 +2,7 @@
 
 from cases.services.actions import improvement_action_create, improvement_action_save
 from cases.services.escalation import cases_escalate
-from cases.services.notify import case_escalation_mail, case_notify_assignee
+from cases.services.notify import case_escalation_mail, case_notify_assignee, case_webhook_notify
 from cases.services.opening import case_open, response_rules_evaluate, responses_rules_evaluate
 from cases.services.resurvey import case_resurvey
 from cases.services.rules import alert_rule_delete, alert_rule_save
@@ -34,6 +34,7 @@ __all__ = [
     "case_start",
     "case_status_set",
     "case_update",
+    "case_webhook_notify",
     "cases_escalate",
     "improvement_action_create",
     "improvement_action_save",
