@@ -84,7 +84,9 @@ class ContactOutputSerializer(serializers.Serializer):
 class ResurveyOutputSerializer(serializers.Serializer):
     survey = serializers.CharField(allow_null=True, required=False)
     status = serializers.CharField(help_text="scheduled | suppressed | no_rule | inactive_rule | duplicate")
-    reason = serializers.CharField(required=False, help_text="Why it was suppressed (fatigue, opted_out ...).")
+    reason = serializers.CharField(
+        required=False, help_text="Why it was suppressed (fatigue, opted_out ...)."
+    )
 
 
 class CaseDetailOutputSerializer(CaseOutputSerializer):

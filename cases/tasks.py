@@ -52,3 +52,8 @@ def case_resurvey(case_id: int) -> None:
 @shared_task(name="cases.cases_escalate", ignore_result=True, soft_time_limit=240, time_limit=300)
 def cases_escalate() -> int:
     return services.cases_escalate()
+
+
+@shared_task(name="cases.responses_evaluate_sweep", ignore_result=True, soft_time_limit=240, time_limit=300)
+def responses_evaluate_sweep() -> int:
+    return services.responses_evaluate_sweep()

@@ -3,7 +3,12 @@
 from cases.services.actions import improvement_action_create, improvement_action_save
 from cases.services.escalation import cases_escalate
 from cases.services.notify import case_escalation_mail, case_notify_assignee, case_webhook_notify
-from cases.services.opening import case_open, response_rules_evaluate, responses_rules_evaluate
+from cases.services.opening import (
+    case_open,
+    response_rules_evaluate,
+    responses_evaluate_sweep,
+    responses_rules_evaluate,
+)
 from cases.services.resurvey import case_resurvey
 from cases.services.rules import alert_rule_delete, alert_rule_save
 from cases.services.workflow import (
@@ -39,5 +44,6 @@ __all__ = [
     "improvement_action_create",
     "improvement_action_save",
     "response_rules_evaluate",
+    "responses_evaluate_sweep",
     "responses_rules_evaluate",
 ]

@@ -241,6 +241,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Cases: overdue ones escalate (mail the team lead, mark the level, once per level).
     "cases-escalate": {"task": "cases.cases_escalate", "schedule": 300.0},
+    "cases-evaluate-sweep": {"task": "cases.responses_evaluate_sweep", "schedule": 300.0},
 }
 
 # Cases: the highest escalation level an overdue case reaches (one level per SLA period late).
@@ -249,6 +250,11 @@ CASES_ESCALATION_MAX_LEVEL = env.int("CASES_ESCALATION_MAX_LEVEL", default=3)
 # (after a taxonomy edit) evaluates the rules again, and answers older than this are past
 # following up.
 CASES_OPEN_WITHIN_DAYS = env.int("CASES_OPEN_WITHIN_DAYS", default=14)
+# The sweep of analysed responses the rules never saw (a hand-over lost while the broker was
+# down): those completed more than this many minutes ago (the normal path has had its chance),
+# at most this many per run (every 5 minutes).
+CASES_SWEEP_GRACE_MINUTES = env.int("CASES_SWEEP_GRACE_MINUTES", default=10)
+CASES_SWEEP_BATCH = env.int("CASES_SWEEP_BATCH", default=1000)
 
 # Analysis: segment keys counted in the daily aggregates (a dashboard filter on one of these is
 # answered from aggregates; any other attribute falls back to scanning ResponseFacts). Each key
