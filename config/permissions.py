@@ -76,6 +76,8 @@ READ_CASES = need("cases.view_case")
 WORK_CASES = need("cases.view_case", "cases.change_case")
 # An action's review lists the cases it touched.
 READ_ACTIONS = need("cases.view_improvementaction", "cases.view_case")
+# The audit trail (who changed what): process owners and the superuser; never viewers.
+READ_AUDIT = need("ops.view_auditentry")
 
 # (URL name, HTTP method) -> need. HEAD follows GET; OPTIONS is allowed to whoever may do one
 # of the endpoint's operations. An operation missing here is refused.
@@ -185,6 +187,8 @@ WORKSPACE_PAGES |= {
     "workspace:case": READ_CASES,
     "workspace:case_action": WORK_CASES,
 }
+# The audit trail, read-only (workspace/audit_views.py), besides its read-only admin page.
+WORKSPACE_PAGES |= {"workspace:audit": READ_AUDIT}
 
 
 def _crud(app_label: str, *models: str, actions: tuple[str, ...] = ("add", "change", "delete", "view")):

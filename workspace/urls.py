@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from workspace import case_views, explore_views, views
+from workspace import audit_views, case_views, explore_views, views
 
 app_name = "workspace"
 
@@ -19,4 +19,5 @@ urlpatterns = [
     path("cases/", case_views.queue, name="cases"),
     path("cases/<int:case_id>/", case_views.case, name="case"),
     path("cases/<int:case_id>/act/", case_views.case_action, name="case_action"),
+    path("audit/", audit_views.audit, name="audit"),
 ]

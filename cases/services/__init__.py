@@ -1,6 +1,11 @@
 """Writes of the cases app (one owner per state change); re-exported here."""
 
-from cases.services.actions import improvement_action_create, improvement_action_save
+from cases.services.actions import (
+    improvement_action_cases_set,
+    improvement_action_create,
+    improvement_action_delete,
+    improvement_action_save,
+)
 from cases.services.escalation import cases_escalate
 from cases.services.notify import case_escalation_mail, case_notify_assignee, case_webhook_notify
 from cases.services.opening import (
@@ -41,7 +46,9 @@ __all__ = [
     "case_update",
     "case_webhook_notify",
     "cases_escalate",
+    "improvement_action_cases_set",
     "improvement_action_create",
+    "improvement_action_delete",
     "improvement_action_save",
     "response_rules_evaluate",
     "responses_evaluate_sweep",
