@@ -38,6 +38,8 @@ class Command(BaseCommand):
         call_command("analysis_demo_load", stdout=self.stdout)
         # An improvement action whose review shows a planted problem's significant drop.
         call_command("cases_demo_load", stdout=self.stdout)
+        # A background export of the comments: the audit trail shows who took which data out.
+        call_command("exports_demo_load", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
 
     def _distribution(self) -> None:
