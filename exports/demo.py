@@ -26,12 +26,13 @@ def demo_export_load(*, owner_username: str = "owner") -> Export | None:
     if existing is not None:
         return existing
     today = timezone.localdate()
+    weeks = {"from": (today - dt.timedelta(days=27)).isoformat(), "to": today.isoformat(), "attributes": {}}
     export = services.export_start(
         user=owner,
         kind=Export.Kind.COMMENTS,
         survey=survey,
         format=Export.Format.CSV,
-        filters={"from": (today - dt.timedelta(days=27)).isoformat(), "to": today.isoformat(), "attributes": {}},
+        filters=weeks,
         with_contact=False,
     )
     # Also enqueued after the commit; run here so the file is there at once (a second run finds
