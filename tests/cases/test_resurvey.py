@@ -90,6 +90,23 @@ def test_a_resolved_case_schedules_the_re_survey_through_the_distribution_rules(
     }
 
 
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [("en", "Invitation to after-follow-up scheduled"), ("zh-hans", "已安排 after-follow-up 的邀请")],
+)
+def test_the_case_page_shows_the_re_survey(resurvey, django_capture_on_commit_callbacks, lang, text) -> None:
+    from django.test import Client
+
+    case = resolve(opened_case(resurvey), django_capture_on_commit_callbacks)
+    client = Client(HTTP_ACCEPT_LANGUAGE=lang)
+    client.force_login(case.team.lead)
+
+    page = client.get(f"/workspace/cases/{case.pk}/")
+
+    assert page.status_code == 200
+    assert f'<dd id="case-resurvey">{text}</dd>' in page.content.decode()
+
+
 def test_fatigue_suppresses_the_re_survey_and_the_case_says_so(
     resurvey, django_capture_on_commit_callbacks
 ) -> None:
