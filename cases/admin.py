@@ -16,7 +16,7 @@ from config.access import MappedActionsAdminMixin
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("key", "name", "lead")
+    list_display = ("key", "name", "lead", "webhook_url")
     search_fields = ("key",)
     filter_horizontal = ("members",)
     autocomplete_fields = ("lead",)
@@ -120,6 +120,8 @@ class CaseAdmin(MappedActionsAdminMixin, admin.ModelAdmin):
         "reopened",
         "escalation_level",
         "escalated_at",
+        "resurvey_event",
+        "resurvey",
     )
     fields = readonly_fields
 
@@ -261,4 +263,18 @@ class ImprovementActionAdmin(admin.ModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        services.improvement_action_save(action=obj)
+        services.improvement_action_save(action=obj, actor=request.user)
+
+    def save_related(self, request, form, formsets, change):
+        # The linked cases go through their service (audited), not the form's save_m2m.
+        cases = form.cleaned_data.pop("cases", None)
+        super().save_related(request, form, formsets, change)
+        if cases is not None:
+            services.improvement_action_cases_set(action=form.instance, cases=cases, actor=request.user)
+
+    def delete_model(self, request, obj):
+        services.improvement_action_delete(action=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for action in queryset:
+            services.improvement_action_delete(action=action, actor=request.user)

@@ -81,10 +81,24 @@ class ContactOutputSerializer(serializers.Serializer):
     phone = serializers.CharField(allow_blank=True)
 
 
+class ResurveyOutputSerializer(serializers.Serializer):
+    survey = serializers.CharField(allow_null=True, required=False)
+    status = serializers.CharField(help_text="scheduled | suppressed | no_rule | inactive_rule | duplicate")
+    reason = serializers.CharField(
+        required=False, help_text="Why it was suppressed (fatigue, opted_out ...)."
+    )
+
+
 class CaseDetailOutputSerializer(CaseOutputSerializer):
     notes = NoteOutputSerializer(many=True, source="notes.all")
     transitions = serializers.SerializerMethodField()
     contact = serializers.SerializerMethodField()
+    resurvey = serializers.SerializerMethodField()
+
+    @extend_schema_field(ResurveyOutputSerializer(allow_null=True))
+    def get_resurvey(self, case: Case) -> dict | None:
+        """The re-survey posted after the resolution and the distribution engine's decision."""
+        return dict(case.resurvey) if case.resurvey else None
 
     def get_transitions(self, case: Case) -> list[str]:
         """The statuses the case may go to now."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
+import uuid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -20,13 +21,15 @@ from cases.services import (
     alert_rule_save,
     case_close,
     case_resolve,
+    case_resurvey,
     case_start,
     cases_escalate,
     improvement_action_create,
     response_rules_evaluate,
 )
-from responses.models import Answer, OpenLink, Response
-from surveys.models import Survey, SurveyVersion
+from responses.models import Answer, Invitation, OpenLink, Respondent, Response, ServiceEvent
+from responses.tokens import invitation_token_for, token_hash
+from surveys.models import Audience, DistributionRule, Survey, SurveyVersion
 
 DEMO_LINK = "demo-action"
 WINDOW_DAYS = 28
@@ -116,6 +119,7 @@ def demo_action_load(*, owner_username: str = "owner", seed: int = 2026) -> Impr
                 "en": "Half the slow-delivery complaints from Shanghai office towers",
             },
             expected_change=-0.2,
+            actor=owner,
         )
 
 
@@ -205,6 +209,117 @@ def _planted_responses(*, survey, version, now: dt.datetime) -> list[Response]:
     return made
 
 
+# The re-survey after resolution: the detractor rule names the support follow-up survey, whose
+# distribution rule takes case.resolved events; one invited customer who agreed to be contacted
+# complains, their case is resolved, and the engine schedules the re-survey an hour later.
+RESURVEY_SURVEY = "support-ticket-closed"
+RESURVEY_RULE = "案例解决后回访 · Re-survey after a resolved case"
+RESURVEY_REF = "demo-c-callback"
+
+
+def demo_resurvey_rule() -> Survey | None:
+    """The follow-up survey's distribution rule for case.resolved events; None when the survey
+    is not published."""
+    survey = Survey.objects.filter(key=RESURVEY_SURVEY).first()
+    if survey is None or not SurveyVersion.objects.filter(survey=survey).exists():
+        return None
+    DistributionRule.objects.update_or_create(
+        survey=survey,
+        name=RESURVEY_RULE,
+        defaults={
+            "priority": 10,
+            "event_types": ["case.resolved"],
+            "attribute_filters": {"resurvey": [RESURVEY_SURVEY]},
+            "audience": Audience.CUSTOMER,
+            "channels": ["email"],
+            "delay_minutes": 60,
+            "fatigue_days": 30,
+            "fatigue_scope": "survey",  # the answer that opened the case was another survey
+            "max_event_age_hours": 72,
+        },
+    )
+    return survey
+
+
+def _invited_response(*, survey, version, now: dt.datetime) -> Response:
+    """An answer to an emailed invitation by a customer who agreed to be contacted."""
+    when = now - dt.timedelta(hours=5)
+    respondent, _created = Respondent.objects.get_or_create(
+        type=Audience.CUSTOMER,
+        ref=RESURVEY_REF,
+        defaults={"email": "wang.fang@example.com", "phone": "+8613800000088", "locale": "zh-hans"},
+    )
+    attributes = {**SEGMENTS, "channel": "app"}
+    event = ServiceEvent.objects.create(
+        source="demo-orders",
+        external_id="demo-order-callback",
+        type="order.delivered",
+        occurred_at=when - dt.timedelta(hours=1),
+        received_at=when - dt.timedelta(hours=1),
+        respondent=respondent,
+        attributes=attributes,
+        batch_id=uuid.uuid4(),
+    )
+    public_id = uuid.uuid4()
+    invitation = Invitation.objects.create(
+        public_id=public_id,
+        token_hash=token_hash(invitation_token_for(public_id)),
+        survey=survey,
+        survey_version=version,
+        event=event,
+        respondent=respondent,
+        channel="email",
+        channels=["email"],
+        status=Invitation.Status.COMPLETED,
+        context={"attributes": attributes, "locale": "zh-hans", "timezone": "Asia/Shanghai"},
+        locale="zh-hans",
+        due_at=when - dt.timedelta(minutes=30),
+        sent_at=when - dt.timedelta(minutes=30),
+        completed_at=when,
+        expires_at=when + dt.timedelta(days=7),
+    )
+    response = Response.objects.create(
+        survey=survey,
+        survey_version=version,
+        invitation=invitation,
+        locale="zh-hans",
+        status=Response.Status.COMPLETED,
+        context={"attributes": attributes, "channel": "email", "respondent_type": Audience.CUSTOMER},
+        contact_consent=True,
+        started_at=when - dt.timedelta(minutes=3),
+        updated_at=when,
+        completed_at=when,
+    )
+    Answer.objects.bulk_create(
+        [
+            Answer(response=response, question_key="nps", value=1, updated_at=when),
+            Answer(
+                response=response, question_key="why", value="汤洒了一半，骑手态度也很差", updated_at=when
+            ),
+        ]
+    )
+    return response
+
+
+def _resolved_with_resurvey(*, response: Response, owner, now: dt.datetime) -> list[Case]:
+    """The invited customer's cases; the detractor one resolved, its re-survey posted."""
+    opened = response_rules_evaluate(response_id=response.pk, now=now - dt.timedelta(hours=4))
+    for case in opened:
+        if case.rule.key == RULES[0]["key"]:
+            case_start(case=case, actor=owner, now=now - dt.timedelta(hours=3))
+            case_resolve(
+                case=case,
+                actor=owner,
+                resolution="已致电顾客道歉并退还餐费，提醒骑手规范送餐",
+                root_cause="delivery",
+                now=now - dt.timedelta(minutes=30),
+            )
+            # Also enqueued after the commit; done here so the demo shows it at once (the task
+            # then finds it done: once per case).
+            case_resurvey(case_id=case.pk, now=now)
+    return opened
+
+
 def demo_cases_load(*, owner_username: str = "owner", member_usernames=("owner", "ops")) -> list[Case]:
     """Idempotent: the teams, rules and cases are written once (when the rules are missing).
     An empty list without the survey or the owner."""
@@ -225,9 +340,13 @@ def demo_cases_load(*, owner_username: str = "owner", member_usernames=("owner",
     # The planted answers are analysed before the rules exist, so the analysis hook opens nothing
     # and the evaluation below dates each case.
     planted = _planted_responses(survey=survey, version=version, now=now)
-    responses_analyse(response_ids=[r.pk for r in planted])
-    for spec in RULES:
+    invited = _invited_response(survey=survey, version=version, now=now)
+    responses_analyse(response_ids=[*(r.pk for r in planted), invited.pk])
+    resurvey = demo_resurvey_rule()
+    for index, spec in enumerate(RULES):
         rule = AlertRule(**{**spec, "team": teams[spec["team"]], "survey": survey})
+        if index == 0:
+            rule.resurvey_survey = resurvey
         rule.full_clean()
         alert_rule_save(rule=rule, actor=owner)
     window_start = now - dt.timedelta(days=settings.CASES_OPEN_WITHIN_DAYS)
@@ -260,4 +379,5 @@ def demo_cases_load(*, owner_username: str = "owner", member_usernames=("owner",
     for case in overdue[:1]:
         case_start(case=case, actor=owner, now=case.opened_at + dt.timedelta(hours=1))
     cases_escalate(now=now)
+    opened += _resolved_with_resurvey(response=invited, owner=owner, now=now)
     return list(Case.objects.filter(pk__in=[c.pk for c in opened]).order_by("pk"))

@@ -126,15 +126,10 @@ def metric_change(before: Counts, after: Counts, metric: str) -> Measure:
     """The primary metric before and after with its interval, the change after - before, the
     test of ``analysis.metrics.compare_results`` and a normal interval of the difference from
     each side's interval half-widths (NPS in points, shares as fractions). Metrics that are
-    means (CES, rating) are not known by class counts: value from the score sums, no test."""
+    means (CES, rating) come from the score count, sum and sum of squares: ``mean_change``."""
     spec = metrics.spec_for(metric)
     if spec.kind == "mean":
-        sides = [
-            Side(c.score_sum / c.scored if c.scored else None, None, None, int(c.scored), int(c.scored))
-            for c in (before, after)
-        ]
-        value = None if sides[0].value is None or sides[1].value is None else sides[1].value - sides[0].value
-        return Measure(sides[0], sides[1], Change(value, None, None, None, "none"))
+        return mean_change(before, after, metric)
     a = metrics.metric_compute_classes(*_classes(after), metric=metric)
     b = metrics.metric_compute_classes(*_classes(before), metric=metric)
     comparison = metrics.compare_results(a, b, metric=metric, values=lambda: (_codes(after), _codes(before)))
@@ -150,6 +145,29 @@ def metric_change(before: Counts, after: Counts, metric: str) -> Measure:
         return Side(result.value, result.low, result.high, count, result.n)
 
     return Measure(side(b), side(a), change)
+
+
+def mean_change(before: Counts, after: Counts, metric: str) -> Measure:
+    """A mean metric (CES 1-7, rating 1-5) before and after, each with its t interval
+    (``analysis.metrics.metric_compute_sums``, from the count, sum and sum of squares of the
+    scores), and the change after - before with Welch's interval and t-test
+    (``analysis.stats.welch_summary``); no interval or test under two scores a side."""
+    sides = [
+        metrics.metric_compute_sums(int(c.scored), c.score_sum, c.score_sum_squares, metric=metric)
+        for c in (before, after)
+    ]
+    b, a = sides
+    welch = None
+    if "variance" in a.components and "variance" in b.components:
+        welch = stats.welch_summary(
+            a.value, a.components["variance"], a.n, b.value, b.components["variance"], b.n, metrics.CONFIDENCE
+        )
+    if welch is not None:
+        change = Change(welch.difference, welch.low, welch.high, welch.p_value, welch.test)
+    else:
+        value = None if a.value is None or b.value is None else a.value - b.value
+        change = Change(value, None, None, None, "welch t-test")
+    return Measure(*(Side(r.value, r.low, r.high, r.n, r.n) for r in (b, a)), change)
 
 
 def action_review(

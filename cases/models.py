@@ -14,8 +14,8 @@ from django.utils.translation import pgettext_lazy
 
 from analysis.models import Topic
 from cases import matching
-from responses.models import Respondent, Response
-from surveys.models import Survey
+from responses.models import Respondent, Response, ServiceEvent
+from surveys.models import DistributionRule, Survey
 
 LOCALES = ("zh-hans", "en")
 
@@ -57,6 +57,12 @@ class Team(models.Model):
         related_name="+",
         editable=False,
     )
+    webhook_url = models.URLField(
+        _("webhook URL"),
+        max_length=500,
+        blank=True,
+        help_text=_("A chat tool's incoming webhook: each new case of the team is posted there as JSON."),
+    )
 
     class Meta:
         verbose_name = _("team")
@@ -82,6 +88,12 @@ class StaffProfile(models.Model):
         _("weekly digest"),
         default=True,
         help_text=_("Mail the weekly digest (Monday 09:00 in the user's time zone)."),
+    )
+    webhook_url = models.URLField(
+        _("webhook URL"),
+        max_length=500,
+        blank=True,
+        help_text=_("Posted to (JSON) when a case is assigned to this user, besides the mail."),
     )
 
     class Meta:
@@ -172,6 +184,18 @@ class AlertRule(models.Model):
         _("assignment"), max_length=16, choices=Assignment.choices, default=Assignment.LEAD
     )
     sla_hours = models.PositiveIntegerField(_("SLA (hours)"), default=24)
+    resurvey_survey = models.ForeignKey(
+        Survey,
+        verbose_name=_("re-survey after resolution"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_(
+            "When a case of this rule is resolved, a case.resolved event is posted for the respondent "
+            "(who agreed to be contacted); this survey's distribution rule decides whether to invite."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -203,8 +227,25 @@ class AlertRule(models.Model):
             isinstance(r, dict) and isinstance(r.get("team"), str) and r["team"] for r in self.routes
         ):
             errors["routes"] = _('Give a list of objects, each with a "team" key.')
+        if self.resurvey_survey_id is not None and not _takes_resurvey_events(self.resurvey_survey_id):
+            errors["resurvey_survey"] = _(
+                "No active distribution rule of this survey takes case.resolved events; add "
+                '"case.resolved" to one\'s event types first.'
+            )
         if errors:
             raise ValidationError(errors)
+
+
+RESURVEY_EVENT_TYPE = "case.resolved"
+
+
+def _takes_resurvey_events(survey_id: int) -> bool:
+    return any(
+        RESURVEY_EVENT_TYPE in (types or [])
+        for types in DistributionRule.objects.filter(survey_id=survey_id, is_active=True).values_list(
+            "event_types", flat=True
+        )
+    )
 
 
 def _strings(value) -> bool:
@@ -257,6 +298,17 @@ class Case(models.Model):
     reopened = models.PositiveIntegerField(_("times reopened"), default=0)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    # The case.resolved event posted for the re-survey (at most one per case) and what the
+    # distribution engine decided: {"survey", "status": scheduled | suppressed, "reason"?}.
+    resurvey_event = models.ForeignKey(
+        ServiceEvent,
+        verbose_name=_("re-survey event"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resurvey = models.JSONField(_("re-survey"), default=dict, blank=True)
     updated_at = models.DateTimeField(_("updated at"))
 
     class Meta:
@@ -366,3 +418,24 @@ class ImprovementAction(models.Model):
             errors["expected_effect"] = _('Give the text in both languages: {"zh-hans": "…", "en": "…"}.')
         if errors:
             raise ValidationError(errors)
+
+
+class ResponseEvaluation(models.Model):
+    """When a response's analysis was last matched against the active alert rules.
+
+    Written by the evaluation itself; the sweep (``cases.responses_evaluate_sweep``) evaluates
+    the recent analysed responses that have no row, so a hand-over lost while the broker was
+    down still gets its cases. A table of its own: the analysis' facts stay the analysis' own.
+    """
+
+    response = models.OneToOneField(
+        Response, verbose_name=_("response"), on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    evaluated_at = models.DateTimeField(_("evaluated at"))
+
+    class Meta:
+        verbose_name = _("response evaluation")
+        verbose_name_plural = _("response evaluations")
+
+    def __str__(self) -> str:
+        return f"{self.response_id} at {self.evaluated_at.isoformat()}"

@@ -16,6 +16,7 @@ from config.permissions import (
     ADMIN_VIEWS,
     API_OPERATIONS,
     ROLES,
+    WORKSPACE_PAGES,
     admin_action_need,
     admin_view_need,
     api_need,
@@ -179,6 +180,10 @@ def permissions_markdown() -> str:
         lines.append(f"| `{model}` {action} | {requirement} | {cells} |")
     lines += ["", "### Admin pages", "", header.format("page"), rule]
     for url_name, requirement in ADMIN_VIEWS.items():
+        cells = " | ".join(_yes(role, requirement) for role in ROLE_COLUMNS)
+        lines.append(f"| `{url_name}` | {requirement} | {cells} |")
+    lines += ["", "### Workspace pages (`/workspace/`)", "", header.format("page"), rule]
+    for url_name, requirement in WORKSPACE_PAGES.items():
         cells = " | ".join(_yes(role, requirement) for role in ROLE_COLUMNS)
         lines.append(f"| `{url_name}` | {requirement} | {cells} |")
     return "\n".join(lines) + "\n"

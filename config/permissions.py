@@ -81,6 +81,8 @@ DRY_RUN_RULES = need("surveys.view_distributionrule", "responses.view_serviceeve
 READ_ACTIONS = need("cases.view_improvementaction", "cases.view_case")
 # The weekly digest: process owners receive it, preview it and turn it off (docs/digest.md).
 RECEIVE_DIGEST = need("cases.receive_digest")
+# The audit trail (who changed what): process owners and the superuser; never viewers.
+READ_AUDIT = need("ops.view_auditentry")
 
 # (URL name, HTTP method) -> need. HEAD follows GET; OPTIONS is allowed to whoever may do one
 # of the endpoint's operations. An operation missing here is refused.
@@ -200,6 +202,8 @@ WORKSPACE_PAGES |= {
     "workspace:digest_text": RECEIVE_DIGEST,
     "workspace:digest_settings": RECEIVE_DIGEST,
 }
+# The audit trail, read-only (workspace/audit_views.py), besides its read-only admin page.
+WORKSPACE_PAGES |= {"workspace:audit": READ_AUDIT}
 
 
 def _crud(app_label: str, *models: str, actions: tuple[str, ...] = ("add", "change", "delete", "view")):

@@ -374,6 +374,7 @@ class ExportDownloadApi(APIView):
             raise exceptions.NotFound(
                 _("This export has no file: it is not finished, failed, or was deleted."), code=Code.NOT_READY
             )
+        services.export_download_record(export=export, user=request.user)
         response = FileResponse(
             open(path, "rb"),  # noqa: SIM115 - closed by the response
             as_attachment=True,

@@ -33,6 +33,7 @@ from exports import selectors
 from exports.errors import ExportErrorCode as Code
 from exports.models import Export
 from exports.writers import XLSX_MAX_ROWS, TooManyRows, csv_chunks, xlsx_write
+from ops.services import audit_record
 from surveys.models import Survey
 
 logger = logging.getLogger(__name__)
@@ -96,19 +97,52 @@ def _too_many_rows(count: int) -> ValidationError:
 def export_record(
     *, user, kind: str, survey: Survey, format: str, mode: str, filters: Mapping[str, Any], with_contact: bool
 ) -> Export:
-    """The record of an export (who, what, which filters), written before any row is read."""
-    return Export.objects.create(
-        user=user,
-        username=user.get_username(),
-        kind=kind,
-        survey=survey,
-        survey_key=survey.key,
-        format=format,
-        mode=mode,
-        filters=dict(filters),
-        with_contact=with_contact,
-        status=Export.Status.RUNNING if mode == Export.Mode.STREAM else Export.Status.PENDING,
-        created_at=timezone.now(),
+    """The record of an export (who, what, which filters), written before any row is read, with
+    its audit entry (``exports.export.started``)."""
+    with transaction.atomic():
+        export = Export.objects.create(
+            user=user,
+            username=user.get_username(),
+            kind=kind,
+            survey=survey,
+            survey_key=survey.key,
+            format=format,
+            mode=mode,
+            filters=dict(filters),
+            with_contact=with_contact,
+            status=Export.Status.RUNNING if mode == Export.Mode.STREAM else Export.Status.PENDING,
+            created_at=timezone.now(),
+        )
+        audit_record(
+            action="exports.export.started",
+            instance=export,
+            actor=user,
+            after=export_snapshot(export),
+            now=export.created_at,
+        )
+    return export
+
+
+def export_snapshot(export: Export) -> dict[str, Any]:
+    """What an audit entry of an export shows: what was taken out, how, with which filters."""
+    return {
+        "kind": export.kind,
+        "survey": export.survey_key,
+        "format": export.format,
+        "mode": export.mode,
+        "filters": dict(export.filters),
+        "with_contact": export.with_contact,
+    }
+
+
+def export_download_record(*, export: Export, user) -> None:
+    """Audit the download of a background export's file (``exports.export.downloaded``): its
+    maker, or another user allowed to download any export."""
+    audit_record(
+        action="exports.export.downloaded",
+        instance=export,
+        actor=user,
+        after={**export_snapshot(export), "rows": export.rows, "made_by": export.username},
     )
 
 

@@ -136,7 +136,8 @@ def test_demo_load_refuses_production_settings(tmp_path) -> None:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "command", ["demo_load", "analysis_demo_load", "respondent_demo_links", "cases_demo_load"]
+    "command",
+    ["demo_load", "analysis_demo_load", "respondent_demo_links", "cases_demo_load", "exports_demo_load"],
 )
 def test_demo_load_writes_nothing_when_demo_data_is_not_allowed(command: str) -> None:
     with override_settings(DEMO_DATA_ALLOWED=False), pytest.raises(CommandError) as refused:

@@ -30,6 +30,7 @@ NAVIGATION = (
     ("workspace:processes", _("Process views")),
     ("workspace:cases", _("Cases")),
     ("workspace:digest", _("Weekly digest")),
+    ("workspace:audit", _("Audit trail")),
 )
 
 
@@ -49,6 +50,8 @@ def navigation(filters: Filters, current: str, user=None) -> list[dict]:
         if name == "workspace:cases":
             item["url"] = url
             item["count"] = open_case_count()
+        elif name == "workspace:audit":
+            item["url"] = url  # the audit page takes no survey filter
         items.append(item)
     return items
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from workspace import case_views, digest_views, explore_views, views
+from workspace import audit_views, case_views, digest_views, explore_views, views
 
 app_name = "workspace"
 
@@ -22,4 +22,5 @@ urlpatterns = [
     path("digest/", digest_views.digest, name="digest"),
     path("digest/text/", digest_views.digest_text, name="digest_text"),
     path("digest/settings/", digest_views.digest_settings, name="digest_settings"),
+    path("audit/", audit_views.audit, name="audit"),
 ]

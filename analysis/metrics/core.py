@@ -212,13 +212,37 @@ def metric_compute(
     if spec.share_min is None and spec.promoter_min is not None:
         components["share_high"] = float(np.count_nonzero(values >= spec.promoter_min)) / n
         components["share_low"] = float(np.count_nonzero(values <= spec.detractor_max)) / n
-    interval = stats.t_interval(values, confidence)
+    variance = float(np.var(values, ddof=1)) if n > 1 else None
+    return _mean_result(spec, mean, variance, n, confidence, components)
+
+
+def _mean_result(
+    spec: MetricSpec, mean: float, variance: float | None, n: int, confidence: float, components: dict
+) -> MetricResult:
+    interval = None if variance is None else stats.t_interval_summary(mean, variance, n, confidence)
     if interval is None:
         return _result(spec, mean, None, None, n, components)
     low, high = interval
     if spec.scale is not None:
         low, high = max(float(spec.scale[0]), low), min(float(spec.scale[1]), high)
     return _result(spec, mean, low, high, n, components)
+
+
+def metric_compute_sums(
+    n: int, total: float, total_squares: float, *, metric: str, confidence: float = CONFIDENCE
+) -> MetricResult:
+    """``metric_compute`` of a mean metric (CES, rating) over scores known by their count, sum
+    and sum of squares (the daily aggregates' ``scored``, ``score_sum``, ``score_sum_squares``):
+    the mean with its t interval; ``components["variance"]`` the sample variance (absent under two
+    scores)."""
+    spec = spec_for(metric)
+    if spec.kind != "mean":
+        raise ValueError(f"the metric {metric!r} is not a mean")
+    if n <= 0:
+        return _result(spec, None, None, None, 0, {})
+    variance = stats.sample_variance_from_sums(n, total, total_squares)
+    components = {} if variance is None else {"variance": variance, "sd": math.sqrt(variance)}
+    return _mean_result(spec, total / n, variance, n, confidence, components)
 
 
 def response_rate(responses: int, invitations: int, *, confidence: float = CONFIDENCE) -> MetricResult:

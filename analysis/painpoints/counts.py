@@ -145,8 +145,7 @@ def _mean_variance(counts: Counts, metric: str) -> float | None:
     if spec.kind == "share":
         p = counts.promoters / n
         return 10000.0 * p * (1.0 - p) / n
-    sample_variance = max(0.0, (counts.score_sum_squares - counts.score_sum**2 / n) / (n - 1))
-    return sample_variance / n
+    return stats.sample_variance_from_sums(n, counts.score_sum, counts.score_sum_squares) / n
 
 
 def _minus(total: Counts, part: Counts) -> Counts:

@@ -102,14 +102,21 @@ def case_resolve(
     root_cause: str | None = None,
     now: dt.datetime | None = None,
 ) -> Case:
-    """open or in_progress -> resolved, with the resolution text and the root-cause stage."""
+    """open or in_progress -> resolved, with the resolution text and the root-cause stage; a
+    rule that names a re-survey has it posted once the change commits (``services.resurvey``)."""
     now = now or timezone.now()
     extra: dict[str, Any] = {"resolved_at": now}
     if resolution is not None:
         extra["resolution"] = resolution
     if root_cause is not None:
         extra["root_cause"] = root_cause
-    return _transition(case=case, target=Status.RESOLVED, actor=actor, extra=extra, now=now)
+    from cases.services.resurvey import case_resurvey_enqueue
+
+    with transaction.atomic():
+        case = _transition(case=case, target=Status.RESOLVED, actor=actor, extra=extra, now=now)
+        # After the commit: the rule's re-survey, if it names one (once per case).
+        case_resurvey_enqueue(case=case)
+    return case
 
 
 def case_close(*, case: Case, actor: Any = None, now: dt.datetime | None = None) -> Case:

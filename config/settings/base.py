@@ -250,6 +250,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "workspace.digests_send_due",
         "schedule": crontab(minute="*/15"),
     },
+    "cases-evaluate-sweep": {"task": "cases.responses_evaluate_sweep", "schedule": 300.0},
 }
 
 # Cases: the highest escalation level an overdue case reaches (one level per SLA period late).
@@ -260,6 +261,11 @@ CASES_ESCALATION_MAX_LEVEL = env.int("CASES_ESCALATION_MAX_LEVEL", default=3)
 CASES_OPEN_WITHIN_DAYS = env.int("CASES_OPEN_WITHIN_DAYS", default=14)
 # The weekly digest leaves on Monday from this hour on, in each reader's time zone.
 DIGEST_SEND_HOUR = env.int("DIGEST_SEND_HOUR", default=9)
+# The sweep of analysed responses the rules never saw (a hand-over lost while the broker was
+# down): those completed more than this many minutes ago (the normal path has had its chance),
+# at most this many per run (every 5 minutes).
+CASES_SWEEP_GRACE_MINUTES = env.int("CASES_SWEEP_GRACE_MINUTES", default=10)
+CASES_SWEEP_BATCH = env.int("CASES_SWEEP_BATCH", default=1000)
 
 # Analysis: segment keys counted in the daily aggregates (a dashboard filter on one of these is
 # answered from aggregates; any other attribute falls back to scanning ResponseFacts). Each key

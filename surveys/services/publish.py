@@ -1,4 +1,5 @@
-"""Publishing: validate the draft and freeze it as the next immutable ``SurveyVersion``.
+"""Publishing: validate the draft and freeze it as the next immutable ``SurveyVersion``, with
+its audit entry (``surveys.survey.published``: who, when, the version before and after).
 
 Nothing here (or anywhere) updates a ``SurveyVersion`` row once it is written.
 """
@@ -9,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ops.services import audit_record
 from surveys.errors import SurveyErrorCode as Code
 from surveys.models import Survey, SurveyVersion
 from surveys.services.checks import Actor
@@ -43,9 +45,23 @@ def survey_publish(*, survey: Survey, user: Actor = None, note: str = "") -> Sur
             published_by=user if user is not None and user.is_authenticated else None,
             note=note[:255],
         )
+        before = {"status": locked.status, "version": latest.number if latest else None}
         locked.status = Survey.Status.PUBLISHED
         locked.has_unpublished_changes = False
         locked.save(update_fields=["status", "has_unpublished_changes", "updated_at"])
+        audit_record(
+            action="surveys.survey.published",
+            instance=locked,
+            actor=user,
+            before=before,
+            after={
+                "status": locked.status,
+                "version": version.number,
+                "checksum": checksum,
+                "note": version.note,
+            },
+            now=version.published_at,
+        )
     survey.status = locked.status
     survey.has_unpublished_changes = False
     return version

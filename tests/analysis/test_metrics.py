@@ -435,3 +435,30 @@ def test_newcombe_interval_of_a_difference_of_two_shares() -> None:
 
     assert (round(low, 4), round(high, 4)) == (-0.1699, -0.0300)
     assert stats.newcombe_interval(0, 0, 1, 2) is None
+
+
+def test_welch_summary_of_two_means_known_by_their_variances() -> None:
+    # means 6 and 4, variances 4/3, n 4 and 4: se = sqrt(2/3), df = 6, t(0.975, 6) = 2.446912
+    result = stats.welch_summary(6.0, 4 / 3, 4, 4.0, 4 / 3, 4)
+
+    assert (result.difference, result.test) == (2.0, "welch t-test")
+    assert (result.low, result.high) == (pytest.approx(0.0021, abs=1e-4), pytest.approx(3.9979, abs=1e-4))
+    assert result.p_value == pytest.approx(0.0498, abs=1e-4)
+    assert stats.welch_summary(6.0, 4 / 3, 1, 4.0, 4 / 3, 4) is None
+
+
+def test_welch_summary_of_constant_groups_is_decided_by_the_means() -> None:
+    assert stats.welch_summary(5.0, 0.0, 3, 5.0, 0.0, 3).p_value == 1.0
+    assert stats.welch_summary(6.0, 0.0, 3, 5.0, 0.0, 3).p_value == 0.0
+
+
+def test_mean_metric_from_count_sum_and_sum_of_squares_equals_the_one_from_scores() -> None:
+    scores = [3, 5, 3, 5]
+
+    from_sums = metrics.metric_compute_sums(4, 16.0, 68.0, metric="ces")
+    from_scores = metrics.metric_compute(scores, metric="ces")
+
+    assert (from_sums.value, from_sums.n, from_sums.components["variance"]) == (4.0, 4, pytest.approx(4 / 3))
+    assert from_sums.low == pytest.approx(from_scores.low) == pytest.approx(2.1626, abs=1e-4)
+    assert from_sums.high == pytest.approx(from_scores.high) == pytest.approx(5.8374, abs=1e-4)
+    assert stats.sample_variance_from_sums(1, 5.0, 25.0) is None

@@ -132,3 +132,59 @@ def test_the_resolve_action_changes_what_the_workflow_allows(client) -> None:
         "1 case was left as it was: the workflow does not allow that change.",
     ]
     assert dict(Case.objects.values_list("pk", "status")) == {case.pk: "closed", other.pk: "resolved"}
+
+
+def action_form(survey, owner, **changes) -> dict:
+    form = {
+        "title": '{"zh-hans": "午高峰加派骑手", "en": "More riders at lunch"}',
+        "survey": survey.pk,
+        "topic_key": "delivery_time",
+        "segments": '{"city": "上海"}',
+        "owner": owner.pk,
+        "start_date": "2026-05-04",
+        "window_days": 28,
+        "expected_effect": '{"zh-hans": "", "en": ""}',
+        "expected_change": "",
+    }
+    form.update(changes)
+    return form
+
+
+def test_improvement_action_changes_in_the_admin_are_audited(client) -> None:
+    from cases.models import ImprovementAction
+
+    # given a process owner and a case to link
+    survey, version = analysed_survey()
+    ops = team()
+    rule("r", "detractor", team=ops)
+    (case,) = response_rules_evaluate(response_id=answered(version, nps=0).pk, now=BASE)
+    client.force_login(ops.lead)
+
+    # when they add an action, then lengthen its window and link the case, then delete it
+    added = client.post(reverse("admin:cases_improvementaction_add"), action_form(survey, ops.lead))
+    made = ImprovementAction.objects.get()
+    changed = client.post(
+        reverse("admin:cases_improvementaction_change", args=[made.pk]),
+        action_form(survey, ops.lead, window_days=14, cases=[case.pk]),
+    )
+    deleted = client.post(reverse("admin:cases_improvementaction_delete", args=[made.pk]), {"post": "yes"})
+
+    # then each change is recorded with who, before and after
+    assert (added.status_code, changed.status_code, deleted.status_code) == (302, 302, 302)
+    entries = list(
+        AuditEntry.objects.filter(object_label="cases.improvementaction")
+        .order_by("id")
+        .values_list("action", "actor", "before", "after")
+    )
+    assert [e[:2] for e in entries] == [
+        ("cases.improvementaction.created", ops.lead.pk),
+        ("cases.improvementaction.changed", ops.lead.pk),
+        ("cases.improvementaction.changed", ops.lead.pk),
+        ("cases.improvementaction.deleted", ops.lead.pk),
+    ]
+    assert entries[0][3]["segments"] == {"city": "上海"}
+    assert entries[0][3]["start_date"] == "2026-05-04"
+    assert entries[1][2:] == ({"window_days": 28}, {"window_days": 14})
+    assert entries[2][2:] == ({"cases": []}, {"cases": [case.pk]})
+    assert (entries[3][2]["window_days"], entries[3][2]["cases"], entries[3][3]) == (14, [case.pk], {})
+    assert not ImprovementAction.objects.exists()

@@ -100,11 +100,41 @@ def test_without_a_metric_there_is_no_metric_measure() -> None:
     assert sorted(measures) == ["detractor_rate", "topic_share"]
 
 
-def test_a_mean_metric_has_its_change_without_a_test() -> None:
-    before = Counts(scored=4, score_sum=12.0)
-    after = Counts(scored=2, score_sum=10.0)
+def test_a_mean_metric_has_t_intervals_and_welchs_test_from_the_sums_of_squares() -> None:
+    # CES 3, 5, 3, 5 before and 5, 7, 5, 7 after: means 4 and 6, sample variances 4/3 each.
+    # Sides: 4 +- t(0.975, 3) x sqrt(4/3 / 4) = 4 +- 3.182446 x 0.577350 = (2.1626, 5.8374); the
+    # after side's 7.8374 is cut at the scale's 7. Change: se = sqrt(2/3) = 0.816497, Welch's
+    # df = (2/3)^2 / (2 x (1/3)^2 / 3) = 6, 2 +- 2.446912 x 0.816497 = (0.0021, 3.9979),
+    # t = 2.449490 on 6 df: p = 0.0498.
+    before = Counts(scored=4, score_sum=16.0, score_sum_squares=68.0)
+    after = Counts(scored=4, score_sum=24.0, score_sum_squares=148.0)
+
+    measure = effect.metric_change(before, after, "ces")
+
+    assert measure.before.as_dict() == {
+        "value": 4.0,
+        "low": pytest.approx(2.1626, abs=1e-4),
+        "high": pytest.approx(5.8374, abs=1e-4),
+        "count": 4,
+        "n": 4,
+    }
+    assert (measure.after.value, measure.after.high) == (6.0, 7.0)
+    assert measure.after.low == pytest.approx(4.1626, abs=1e-4)
+    assert measure.change.as_dict() == {
+        "value": 2.0,
+        "low": pytest.approx(0.0021, abs=1e-4),
+        "high": pytest.approx(3.9979, abs=1e-4),
+        "p_value": pytest.approx(0.0498, abs=1e-4),
+        "test": "welch t-test",
+    }
+
+
+def test_a_mean_metric_under_two_scores_a_side_has_its_change_without_an_interval() -> None:
+    before = Counts(scored=4, score_sum=12.0, score_sum_squares=38.0)
+    after = Counts(scored=1, score_sum=5.0, score_sum_squares=25.0)
 
     measure = effect.metric_change(before, after, "ces")
 
     assert (measure.before.value, measure.after.value, measure.change.value) == (3.0, 5.0, 2.0)
-    assert measure.change.p_value is None
+    assert (measure.after.low, measure.change.low, measure.change.p_value) == (None, None, None)
+    assert measure.change.test == "welch t-test"

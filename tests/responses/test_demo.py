@@ -13,7 +13,8 @@ from tests.responses.factories import published_survey
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_records_invitations_and_each_suppression_reason() -> None:
+def test_the_demo_records_invitations_and_each_suppression_reason(settings, tmp_path) -> None:
+    settings.EXPORTS_ROOT = tmp_path / "exports"  # the demo's export file
     # given the starter after-delivery survey, published
     published_survey(key="customer-after-delivery")
     out = io.StringIO()

@@ -437,3 +437,50 @@ def test_two_publishes_of_one_draft_at_once_make_one_version_and_one_refusal(pos
 
     assert sorted(results) == ["no_changes", "v1"]
     assert SurveyVersion.objects.filter(survey=survey).count() == 1
+
+
+def test_publishing_is_audited_with_the_version_before_and_after() -> None:
+    from ops.models import AuditEntry
+
+    survey = publishable_survey(key="after-delivery")
+    user = UserFactory(username="designer")
+    v1 = services.survey_publish(survey=survey, user=user, note="first")
+    services.question_update(
+        question=Question.objects.get(survey=survey, key="why"),
+        data={"text": {"zh-hans": "哪里出了问题？", "en": "What went wrong?"}},
+    )
+
+    v2 = services.survey_publish(survey=survey, user=None)
+
+    entries = list(
+        AuditEntry.objects.order_by("id").values_list("action", "actor", "object_id", "before", "after")
+    )
+    assert entries == [
+        (
+            "surveys.survey.published",
+            user.pk,
+            str(survey.pk),
+            {"status": "draft", "version": None},
+            {"status": "published", "version": 1, "checksum": v1.checksum, "note": "first"},
+        ),
+        (
+            "surveys.survey.published",
+            None,
+            str(survey.pk),
+            {"version": 1},
+            {"version": 2, "checksum": v2.checksum, "note": ""},
+        ),
+    ]
+    assert AuditEntry.objects.order_by("id").first().at == v1.published_at
+
+
+def test_a_refused_publish_writes_no_audit_entry() -> None:
+    from ops.models import AuditEntry
+
+    survey = publishable_survey()
+    services.survey_publish(survey=survey)
+
+    with pytest.raises(ValidationError):
+        services.survey_publish(survey=survey)
+
+    assert AuditEntry.objects.count() == 1

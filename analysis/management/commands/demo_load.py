@@ -44,6 +44,8 @@ class Command(BaseCommand):
         call_command("cases_demo_load", stdout=self.stdout)
         # The demo owner's weekly digest, a mail file in var/mail/ (docs/digest.md).
         call_command("digest_demo_send", stdout=self.stdout)
+        # A background export of the comments: the audit trail shows who took which data out.
+        call_command("exports_demo_load", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
 
     def _distribution(self) -> None:
