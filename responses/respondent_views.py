@@ -71,9 +71,21 @@ class Target:
 
     @property
     def preferred_locale(self) -> str | None:
+        """The resumed response's locale, else the invitation's when the event chose it.
+
+        An invitation whose event named no locale (``locale_defaulted`` in its frozen context;
+        for invitations made before that key, a respondent without a locale) has none to prefer:
+        the page follows the browser's Accept-Language among the survey's locales.
+        """
         if self.response is not None:
             return self.response.locale
-        return self.invitation.locale if self.invitation is not None else None
+        invitation = self.invitation
+        if invitation is None:
+            return None
+        context = invitation.context if isinstance(invitation.context, dict) else {}
+        if context.get("locale_defaulted", not invitation.respondent.locale):
+            return None
+        return invitation.locale
 
     def save_kwargs(self) -> dict:
         if self.invitation is not None:

@@ -27,3 +27,15 @@ def test_api_not_found_has_error_body(client) -> None:
         "message": "The page you asked for does not exist.",
         "details": {},
     }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("accept", ["zh-CN,zh;q=0.9", "en"])
+@pytest.mark.parametrize("url", ["/admin/", "/workspace/", "/admin/surveys/survey/"])
+def test_the_language_switcher_names_each_language_in_its_own_words(admin_client, url, accept) -> None:
+    html = admin_client.get(url, HTTP_ACCEPT_LANGUAGE=accept).content.decode()
+    chinese_selected = " selected" if accept.startswith("zh") else ""
+    english_selected = "" if accept.startswith("zh") else " selected"
+    assert f'<option value="zh-hans" lang="zh-hans"{chinese_selected}>简体中文</option>' in html
+    assert f'<option value="en" lang="en"{english_selected}>English</option>' in html
+    assert "英文" not in html
