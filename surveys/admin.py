@@ -24,7 +24,7 @@ from config.permissions import admin_view_need, user_meets
 from surveys import admin_views, services
 from surveys.forms import ChoiceForm, QuestionForm, QuestionInlineForm, SurveyForm, condition_summary
 from surveys.models import Choice, Question, Survey, SurveyVersion
-from surveys.templatetags.survey_tags import loc
+from surveys.templatetags.survey_tags import loc, locale_name
 from surveys.widgets import survey_locales
 
 ADMIN_CSS = {"all": ["css/admin_survey.css"]}
@@ -404,7 +404,9 @@ class SurveyVersionAdmin(admin.ModelAdmin):
     def preview_links(self, version: SurveyVersion) -> str:
         url = reverse("admin:surveys_surveyversion_preview", args=[version.pk])
         locales = version.definition.get("locales") or []
-        return format_html_join(" · ", '<a href="{}?lang={}">{}</a>', ((url, code, code) for code in locales))
+        return format_html_join(
+            " · ", '<a href="{}?lang={}" lang="{}">{}</a>', ((url, code, code, locale_name(code)) for code in locales)
+        )
 
     @admin.display(description=_("definition"))
     def definition_shown(self, version: SurveyVersion) -> str:
