@@ -875,11 +875,67 @@ def test_loading_a_template_twice_under_the_same_key_is_refused(admin_client) ->
     admin_client.post(url, {"template_key": "customer-after-delivery"})
     response = admin_client.post(url, {"template_key": "customer-after-delivery"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
-    assert "The key customer-after-delivery is already used in another survey." in page_text(response)
+    # the blank key is refused on the form, naming the field's fix and a free key
+    assert response.context["rows"][1]["form"].errors == {
+        "survey_key": [
+            "A survey with the template's key “customer-after-delivery” already exists: type a key for the "
+            "new survey, e.g. customer-after-delivery-2."
+        ]
+    }
+    assert Survey.objects.count() == 1
+    response = admin_client.post(
+        url,
+        {"template_key": "customer-after-delivery", "survey_key": "customer-after-delivery"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert (
+        "A survey with the key “customer-after-delivery” already exists: type another key, e.g. "
+        "customer-after-delivery-2." in page_text(response)
+    )
     assert Survey.objects.count() == 1
     response = admin_client.post(url, {"template_key": "no-such-template"}, HTTP_ACCEPT_LANGUAGE="en")
     assert "There is no starter template 'no-such-template'." in page_text(response)
     assert Survey.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("accept", "placeholder", "taken_help", "free_help"),
+    [
+        (
+            "en",
+            'placeholder="e.g. customer-after-delivery-2"',
+            "A survey with the key “customer-after-delivery” exists: type a key for the new one, e.g. "
+            "customer-after-delivery-2.",
+            "Blank: the template's own key, rider-experience.",
+        ),
+        (
+            "zh-CN,zh;q=0.9",
+            'placeholder="例如 customer-after-delivery-2"',
+            "标识为“customer-after-delivery”的问卷已存在：请为新问卷输入一个标识，例如 customer-after-delivery-2。",
+            "留空：使用模板自己的标识 rider-experience。",
+        ),
+    ],
+)
+def test_the_template_key_placeholder_is_an_example_and_the_help_says_what_to_type(
+    admin_client, accept, placeholder, taken_help, free_help
+) -> None:
+    url = reverse("admin:surveys_survey_templates")
+    admin_client.post(url, {"template_key": "customer-after-delivery"})
+    html = admin_client.get(url, HTTP_ACCEPT_LANGUAGE=accept).content.decode()
+    # the taken template's input is empty, its placeholder an example of a free key
+    assert re.search(
+        r'<input type="text" name="survey_key" id="survey-key-2" maxlength="80" class="survey-key-input"\s+'
+        r'value=""\s+' + re.escape(placeholder),
+        html,
+    )
+    assert taken_help in html
+    assert free_help in html
+    # a free key taken in turn moves the example on
+    admin_client.post(
+        url, {"template_key": "customer-after-delivery", "survey_key": "customer-after-delivery-2"}
+    )
+    assert "customer-after-delivery-3" in admin_client.get(url, HTTP_ACCEPT_LANGUAGE=accept).content.decode()
 
 
 # Versions are read-only ----------------------------------------------------------------------
