@@ -965,3 +965,66 @@ def test_survey_version_admin_is_read_only_for_everyone(admin_client) -> None:
         reverse("admin:surveys_surveyversion_preview", args=[version.pk]), {"lang": "en"}
     )
     assert "How likely are you to recommend us?" in page_text(preview)
+
+
+# Read-only pages are readable -----------------------------------------------------------------
+
+
+def _viewer_client(client):
+    viewer = User.objects.create_user("viewer", password="pw", is_staff=True)
+    viewer.groups.add(Group.objects.get(name=VIEWERS))
+    client.force_login(viewer)
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("accept", ["en", "zh-CN,zh;q=0.9"])
+def test_a_viewers_survey_page_shows_both_languages_as_text(client, accept) -> None:
+    survey = make_survey()
+    html = html_of(_viewer_client(client).get(change_url(survey), HTTP_ACCEPT_LANGUAGE=accept))
+    # no JSON anywhere on the page
+    assert "&quot;zh-hans&quot;" not in html and '{"zh-hans"' not in html
+    assert "[&quot;zh-hans&quot;" not in html
+    # each text in both languages, each language named in its own words
+    assert (
+        '<dl class="locale-text"><div><dt>简体中文</dt><dd lang="zh-hans">配送体验调查</dd></div>'
+        '<div><dt>English</dt><dd lang="en">Delivery experience</dd></div></dl>'
+    ) in html
+    assert (
+        '<div><dt>简体中文</dt><dd lang="zh-hans">哪里可以做得更好？</dd></div>'
+        '<div><dt>English</dt><dd lang="en">What could we do better?</dd></div>'
+    ) in html
+    assert '<div class="readonly">简体中文, English</div>' in html  # the survey's locales
+    assert '<div class="readonly">nps ≤ 6</div>' in html  # a condition, read
+    # and no editing inputs
+    assert 'name="title_zh-hans"' not in html
+
+
+@pytest.mark.django_db
+def test_a_viewers_question_page_lists_the_choices_in_both_languages(client) -> None:
+    survey = make_survey()
+    question = Question.objects.create(
+        survey=survey,
+        key="reason",
+        kind="single_choice",
+        position=3,
+        text={"zh-hans": "原因", "en": "Reason"},
+    )
+    Choice.objects.create(question=question, key="late", position=1, label={"zh-hans": "太晚", "en": "Late"})
+    viewer = _viewer_client(client)
+    page = html_of(viewer.get(change_url(survey)))
+    assert (
+        '<li><code>late</code> <dl class="locale-text"><div><dt>简体中文</dt><dd lang="zh-hans">太晚</dd></div>'
+        '<div><dt>English</dt><dd lang="en">Late</dd></div></dl></li>'
+    ) in page
+    own = html_of(viewer.get(reverse("admin:surveys_question_change", args=[question.pk])))
+    assert '<div><dt>English</dt><dd lang="en">Reason</dd></div>' in own
+    assert '<div><dt>English</dt><dd lang="en">Late</dd></div>' in own
+    assert "&quot;zh-hans&quot;" not in own
+
+
+@pytest.mark.django_db
+def test_a_designer_still_edits_the_texts_per_language(designer_client) -> None:
+    html = html_of(designer_client.get(change_url(make_survey())))
+    assert 'name="title_zh-hans"' in html and 'name="title_en"' in html
+    assert '<dl class="locale-text">' not in html
