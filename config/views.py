@@ -3,8 +3,8 @@
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
-from django.views.decorators.http import require_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from config.exceptions import error_body
 

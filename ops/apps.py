@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class OpsConfig(AppConfig):
     name = "ops"
     verbose_name = _("Operations")
+
+    def ready(self) -> None:
+        from ops import admin_token
+
+        admin_token.register()

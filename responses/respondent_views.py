@@ -443,7 +443,9 @@ def _autosave(request: HttpRequest, target: Target | None, key: str) -> JsonResp
     if target is None:
         return _autosave_refused(request, None, "not_found", 404)
     if target.problem:
-        return _autosave_refused(request, target, target.problem, 409 if target.problem == "answered" else 410)
+        return _autosave_refused(
+            request, target, target.problem, 409 if target.problem == "answered" else 410
+        )
     try:
         payload = json_loads_limited(request.body or b"{}")
         fields = payload.get("fields") or {}

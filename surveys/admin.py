@@ -427,7 +427,9 @@ class SurveyVersionAdmin(admin.ModelAdmin):
         url = reverse("admin:surveys_surveyversion_preview", args=[version.pk])
         locales = version.definition.get("locales") or []
         return format_html_join(
-            " · ", '<a href="{}?lang={}" lang="{}">{}</a>', ((url, code, code, locale_name(code)) for code in locales)
+            " · ",
+            '<a href="{}?lang={}" lang="{}">{}</a>',
+            ((url, code, code, locale_name(code)) for code in locales),
         )
 
     @admin.display(description=_("definition"))

@@ -26,7 +26,9 @@ def locale_map_html(value) -> str:
     """Every language's text on its own line, the language named in its own words; "" when none."""
     if not isinstance(value, dict):
         return "" if value in (None, "") else str(value)
-    codes = [code for code in survey_locales() if code in value] + [c for c in value if c not in survey_locales()]
+    codes = [code for code in survey_locales() if code in value] + [
+        c for c in value if c not in survey_locales()
+    ]
     rows = [(locale_label(code), code, value[code]) for code in codes if str(value[code] or "").strip()]
     if not rows:
         return ""
@@ -45,8 +47,12 @@ def _readable(name: str, kind: str, label: str):
                 (choice.key, locale_map_html(choice.label) or self.get_empty_value_display())
                 for choice in obj.choices.all()
             ]
-            html = format_html_join("", '<li><code>{}</code> {}</li>', items)
-            return format_html('<ul class="locale-choices">{}</ul>', html) if items else self.get_empty_value_display()
+            html = format_html_join("", "<li><code>{}</code> {}</li>", items)
+            return (
+                format_html('<ul class="locale-choices">{}</ul>', html)
+                if items
+                else self.get_empty_value_display()
+            )
         value = getattr(obj, name, None)
         if kind == LOCALE:
             html = locale_label(value) if value else ""

@@ -481,7 +481,11 @@ class TemplateLoadForm(forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         template_key = data.get("template_key") or ""
-        if "survey_key" in data and not data["survey_key"] and Survey.objects.filter(key=template_key).exists():
+        if (
+            "survey_key" in data
+            and not data["survey_key"]
+            and Survey.objects.filter(key=template_key).exists()
+        ):
             # Left blank, the key would be the template's own, which a survey already has.
             self.add_error(
                 "survey_key",

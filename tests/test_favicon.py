@@ -1,5 +1,7 @@
 """The site's icon: a static file, served, linked from the respondent pages, admin and workspace."""
 
+from pathlib import Path
+
 import pytest
 from django.contrib.staticfiles import finders
 
@@ -12,9 +14,9 @@ LINKS = (
 
 
 def test_the_icons_are_static_files() -> None:
-    svg = open(finders.find("favicon.svg"), encoding="utf-8").read()
+    svg = Path(finders.find("favicon.svg")).read_text(encoding="utf-8")
     assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">')
-    ico = open(finders.find("favicon.ico"), "rb").read()
+    ico = Path(finders.find("favicon.ico")).read_bytes()
     # an ICO directory of one 32x32 image, stored as PNG
     assert ico[:6] == b"\x00\x00\x01\x00\x01\x00"
     assert (ico[6], ico[7]) == (32, 32)

@@ -51,7 +51,10 @@ def test_team_and_taxonomy_lists_and_a_viewers_team_page_show_names_as_text(admi
 
     team = Team.objects.create(key="delivery", name={"zh-hans": "配送组", "en": "Delivery team"})
     Taxonomy.objects.create(key="food", name={"zh-hans": "外卖", "en": "Food delivery"})
-    named = '<dl class="locale-text"><div><dt>简体中文</dt><dd lang="zh-hans">{}</dd></div><div><dt>English</dt><dd lang="en">{}</dd></div></dl>'
+    named = (
+        '<dl class="locale-text"><div><dt>简体中文</dt><dd lang="zh-hans">{}</dd></div>'
+        '<div><dt>English</dt><dd lang="en">{}</dd></div></dl>'
+    )
     teams = admin_client.get("/admin/cases/team/").content.decode()
     assert named.format("配送组", "Delivery team") in teams
     taxonomies = admin_client.get("/admin/analysis/taxonomy/").content.decode()

@@ -366,6 +366,7 @@ def admin_page_case(world: dict, url_name: str) -> tuple[str, str, int]:
         "admin:analysis_painpointreport_changelist": ("get", [], 200),
         "admin:analysis_painpoints_surveys": ("get", [], 200),
         "admin:analysis_painpoints_survey": ("get", [survey.key], 200),
+        "admin:api_token": ("get", [], 200),
     }
     method, args, success = cases[url_name]
     return method, reverse(url_name, args=args), success

@@ -1,4 +1,7 @@
-"""``{{ reason|code_label:"suppression_reason" }}``: a stored code as a person reads it (responses/labels.py)."""
+"""``{{ reason|code_label:"suppression_reason" }}``: a stored code as a person reads it.
+
+The labels are in responses/labels.py.
+"""
 
 from django import template
 

@@ -912,7 +912,8 @@ def test_loading_a_template_twice_under_the_same_key_is_refused(admin_client) ->
         (
             "zh-CN,zh;q=0.9",
             'placeholder="例如 customer-after-delivery-2"',
-            "标识为“customer-after-delivery”的问卷已存在：请为新问卷输入一个标识，例如 customer-after-delivery-2。",
+            "标识为“customer-after-delivery”的问卷已存在："
+            "请为新问卷输入一个标识，例如 customer-after-delivery-2。",
             "留空：使用模板自己的标识 rider-experience。",
         ),
     ],
@@ -1014,7 +1015,8 @@ def test_a_viewers_question_page_lists_the_choices_in_both_languages(client) -> 
     viewer = _viewer_client(client)
     page = html_of(viewer.get(change_url(survey)))
     assert (
-        '<li><code>late</code> <dl class="locale-text"><div><dt>简体中文</dt><dd lang="zh-hans">太晚</dd></div>'
+        '<li><code>late</code> <dl class="locale-text">'
+        '<div><dt>简体中文</dt><dd lang="zh-hans">太晚</dd></div>'
         '<div><dt>English</dt><dd lang="en">Late</dd></div></dl></li>'
     ) in page
     own = html_of(viewer.get(reverse("admin:surveys_question_change", args=[question.pk])))
