@@ -121,3 +121,13 @@ def test_autosave_refusals_are_in_the_respondents_language(client, accept, bad_b
         "/s/no-such-token/autosave/", data="{}", content_type="application/json", HTTP_ACCEPT_LANGUAGE=accept
     )
     assert (reply.status_code, reply.json()) == (404, {"code": "not_found", "message": unknown})
+
+
+def test_the_locale_middleware_runs_after_the_session_and_before_common_and_authentication() -> None:
+    from django.conf import settings
+
+    order = settings.MIDDLEWARE
+    locale = order.index("django.middleware.locale.LocaleMiddleware")
+    assert order.index("django.contrib.sessions.middleware.SessionMiddleware") < locale
+    assert locale < order.index("django.middleware.common.CommonMiddleware")
+    assert locale < order.index("django.contrib.auth.middleware.AuthenticationMiddleware")
