@@ -27,27 +27,31 @@ from analysis.models import (
 )
 from config.access import MappedActionsAdminMixin, admin_page
 from config.permissions import admin_view_need, user_meets
+from surveys.admin_readonly import TEXT, ReadableLocaleMapsMixin
 
 DISCOVER_DAYS = 90
 
 
-class TopicInline(admin.TabularInline):
+class TopicInline(ReadableLocaleMapsMixin, admin.TabularInline):
     model = Topic
+    readable_fields = {"label": TEXT}
     fields = ("position", "key", "label", "stage", "team", "is_active")
     extra = 0
     show_change_link = True
 
 
 @admin.register(Taxonomy)
-class TaxonomyAdmin(admin.ModelAdmin):
-    list_display = ("key", "name", "audience", "domain", "updated_at")
+class TaxonomyAdmin(ReadableLocaleMapsMixin, admin.ModelAdmin):
+    readable_fields = {"name": TEXT}
+    list_display = ("key", "name_readable", "audience", "domain", "updated_at")
     search_fields = ("key",)
     inlines = [TopicInline]
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
-    list_display = ("key", "taxonomy", "label", "stage", "team", "is_active")
+class TopicAdmin(ReadableLocaleMapsMixin, admin.ModelAdmin):
+    readable_fields = {"label": TEXT}
+    list_display = ("key", "taxonomy", "label_readable", "stage", "team", "is_active")
     list_filter = ("taxonomy", "stage", "is_active")
     search_fields = ("key", "team")
     fields = (

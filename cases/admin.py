@@ -12,11 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from cases import selectors, services
 from cases.models import AlertRule, Case, CaseNote, ImprovementAction, StaffProfile, Team, WeeklyDigest
 from config.access import MappedActionsAdminMixin
+from surveys.admin_readonly import TEXT, ReadableLocaleMapsMixin
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
-    list_display = ("key", "name", "lead", "webhook_url")
+class TeamAdmin(ReadableLocaleMapsMixin, admin.ModelAdmin):
+    readable_fields = {"name": TEXT}
+    list_display = ("key", "name_readable", "lead", "webhook_url")
     search_fields = ("key",)
     filter_horizontal = ("members",)
     autocomplete_fields = ("lead",)
@@ -45,8 +47,9 @@ class WeeklyDigestAdmin(admin.ModelAdmin):
 
 
 @admin.register(AlertRule)
-class AlertRuleAdmin(admin.ModelAdmin):
-    list_display = ("key", "name", "kind", "team", "assignment", "sla_hours", "is_active")
+class AlertRuleAdmin(ReadableLocaleMapsMixin, admin.ModelAdmin):
+    readable_fields = {"name": TEXT}
+    list_display = ("key", "name_readable", "kind", "team", "assignment", "sla_hours", "is_active")
     list_filter = ("kind", "is_active", "team", "assignment")
     search_fields = ("key",)
 

@@ -122,7 +122,7 @@ class LimitedJSONParser(BaseParser):
         try:
             text = raw.decode(encoding)
         except (UnicodeDecodeError, LookupError) as exc:
-            raise exceptions.ParseError(f"JSON parse error - {exc}") from exc
+            raise exceptions.ParseError(_("JSON parse error - %(detail)s") % {"detail": exc}) from exc
         try:
             return json_loads_limited(text, max_depth=self.max_depth)
         except JSONTooDeep as exc:
@@ -131,4 +131,4 @@ class LimitedJSONParser(BaseParser):
                 max_depth=exc.max_depth,
             ) from exc
         except ValueError as exc:
-            raise exceptions.ParseError(f"JSON parse error - {exc}") from exc
+            raise exceptions.ParseError(_("JSON parse error - %(detail)s") % {"detail": exc}) from exc

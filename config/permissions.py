@@ -46,7 +46,9 @@ class Need:
     source_system: bool = False
 
     def __str__(self) -> str:
-        return "source system API key" if self.source_system else " + ".join(self.permissions)
+        if self.source_system:
+            return "source system API key"
+        return " + ".join(self.permissions) or "active staff (for their own account)"
 
 
 def need(*permissions: str) -> Need:
@@ -155,8 +157,11 @@ ADMIN_ACTIONS: dict[tuple[str, str], Need] = {
     ("axes.accessattempt", "cleanup_expired_attempts"): need("axes.delete_accessattempt"),
 }
 
+# What every active staff user may do for their own account (make and revoke their API token).
+OWN_ACCOUNT = need()
 # Admin URL name -> need, for the admin's own pages beyond list/add/change/delete/history.
 ADMIN_VIEWS: dict[str, Need] = {
+    "admin:api_token": OWN_ACCOUNT,
     "admin:surveys_survey_templates": COPY_SURVEY,
     "admin:surveys_survey_preview": READ_SURVEYS,
     "admin:surveys_survey_publish": PUBLISH,

@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config import views as config_views
 from ops import views as ops_views
 from workspace import digest_views
 
@@ -31,6 +32,8 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Browsers and feed readers ask for /favicon.ico whatever the pages link; pages link the SVG.
+    path("favicon.ico", config_views.favicon, name="favicon"),
     path("healthz", ops_views.healthz, name="healthz"),
     path("healthz/worker", ops_views.healthz_worker, name="healthz-worker"),
     path("metrics", ops_views.metrics, name="metrics"),

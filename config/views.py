@@ -1,8 +1,10 @@
-"""Project-wide views: error pages (JSON under /api/, HTML elsewhere). Health: ops/views.py."""
+"""Project-wide views: error pages (JSON under /api/, HTML elsewhere), /favicon.ico. Health: ops/views.py."""
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from config.exceptions import error_body
 
@@ -27,3 +29,9 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return _error(request, 500, "server_error", _("Something went wrong on our side."))
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever a page links: the static icon (the pages link the SVG)."""
+    return HttpResponsePermanentRedirect(static("favicon.ico"))

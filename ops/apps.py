@@ -10,3 +10,6 @@ class OpsConfig(AppConfig):
         from ops import log_context, metrics, scrape  # noqa: F401 - log_context connects the task signals
 
         metrics.scrape_source_register("ops", scrape.ops_gauges)
+        from ops import admin_token
+
+        admin_token.register()

@@ -1,9 +1,11 @@
-"""Writes of the ops app: the beat heartbeat, the audit trail."""
+"""Writes of the ops app: the beat heartbeat, the audit trail, a staff user's own API token."""
 
 import datetime as dt
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from ops.models import AuditEntry, Heartbeat
 
@@ -46,3 +48,47 @@ def audit_record(
         before=before,
         after=after,
     )
+
+
+# A staff user's own API token (DRF's ``Authorization: Token <key>``) --------------------------
+# The audit entry is about the user (the token's key is its primary key, a secret: it is never
+# written to the trail); ``after``/``before`` hold when the token was made.
+
+
+def api_token_create(*, user, now: dt.datetime | None = None) -> str:
+    """A new API token for ``user`` (any token they had stops working); returns its key, which is
+    shown once and never again."""
+    with transaction.atomic():
+        old = Token.objects.select_for_update().filter(user=user).first()
+        before = {"token_created": old.created.isoformat()} if old is not None else {"token_created": None}
+        if old is not None:
+            old.delete()
+        token = Token.objects.create(user=user)
+        audit_record(
+            action="ops.api_token.replaced" if old is not None else "ops.api_token.created",
+            instance=user,
+            actor=user,
+            before=before,
+            after={"token_created": token.created.isoformat()},
+            now=now,
+        )
+    return token.key
+
+
+def api_token_revoke(*, user, now: dt.datetime | None = None) -> bool:
+    """Delete ``user``'s API token; False when they had none (nothing is recorded then)."""
+    with transaction.atomic():
+        token = Token.objects.select_for_update().filter(user=user).first()
+        if token is None:
+            return False
+        created = token.created.isoformat()
+        token.delete()
+        audit_record(
+            action="ops.api_token.revoked",
+            instance=user,
+            actor=user,
+            before={"token_created": created},
+            after={"token_created": None},
+            now=now,
+        )
+    return True

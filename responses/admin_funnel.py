@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.access import admin_page
+from responses.labels import code_label
 from responses.services.funnel import STAGES, funnel_group_by_validate, funnel_report
 from surveys.models import Survey
 
@@ -51,6 +52,21 @@ class FunnelForm(forms.Form):
         return data
 
 
+def _row_label(report, row) -> str:
+    """A channel row by the channel's name; a rule's name and an attribute's value as they are."""
+    if report.group_by == "channel" and row.key:
+        return code_label("channel", row.key)
+    return str(row.label)
+
+
+def _group_name(group_by: str) -> str:
+    if group_by == "channel":
+        return str(_("Channel"))
+    if group_by == "rule":
+        return str(_("Distribution rule"))
+    return group_by  # an attribute's name, as the user typed it
+
+
 def _bars(report) -> list[dict]:
     """Per row, each stage with its share of the row's events (the bar width)."""
     rows = []
@@ -62,11 +78,15 @@ def _bars(report) -> list[dict]:
         rows.append(
             {
                 "row": row,
+                "label": _row_label(report, row),
                 "stages": [
                     {"name": name, "value": value, "width": round(100 * value / base, 1)}
                     for name, value in stages
                 ],
-                "suppressions": sorted(row.suppressions.items()),
+                "suppressions": [
+                    (reason, code_label("suppression_reason", reason), n)
+                    for reason, n in sorted(row.suppressions.items())
+                ],
                 "rate": None if row.response_rate is None else round(100 * row.response_rate, 1),
             }
         )
@@ -91,6 +111,7 @@ def funnel_admin_view(request: HttpRequest) -> HttpResponse:
         "title": _("Invitation funnel"),
         "form": form,
         "report": report,
+        "group_name": _group_name(report.group_by) if report else "",
         "rows": _bars(report) if report else [],
         "stage_names": {
             "events": _("Events"),

@@ -22,6 +22,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -71,9 +72,21 @@ class Target:
 
     @property
     def preferred_locale(self) -> str | None:
+        """The resumed response's locale, else the invitation's when the event chose it.
+
+        An invitation whose event named no locale (``locale_defaulted`` in its frozen context;
+        for invitations made before that key, a respondent without a locale) has none to prefer:
+        the page follows the browser's Accept-Language among the survey's locales.
+        """
         if self.response is not None:
             return self.response.locale
-        return self.invitation.locale if self.invitation is not None else None
+        invitation = self.invitation
+        if invitation is None:
+            return None
+        context = invitation.context if isinstance(invitation.context, dict) else {}
+        if context.get("locale_defaulted", not invitation.respondent.locale):
+            return None
+        return invitation.locale
 
     def save_kwargs(self) -> dict:
         if self.invitation is not None:
@@ -406,28 +419,47 @@ def _survey(request: HttpRequest, target: Target | None, key: str) -> HttpRespon
     return _with_cookie(request, target, _page(request, target, locale, answers, result.errors))
 
 
+# An autosave's refusals, in the respondent's language (the page's own titles for the same cases).
+AUTOSAVE_MESSAGES = {
+    "throttled": gettext_lazy("Please wait a moment"),
+    "not_found": gettext_lazy("This link does not work"),
+    "unknown": gettext_lazy("This link does not work"),
+    "opted_out": gettext_lazy("You will not receive surveys"),
+    "answered": gettext_lazy("You have already answered"),
+    "expired": gettext_lazy("This survey has closed"),
+    "closed": gettext_lazy("This survey is not open"),
+    "bad_request": gettext_lazy('Send {"fields": {...}} as JSON.'),
+}
+
+
+def _autosave_refused(request: HttpRequest, target: Target | None, code: str, status: int) -> JsonResponse:
+    with translation.override(_pick_locale(request, target)):
+        return JsonResponse({"code": code, "message": str(AUTOSAVE_MESSAGES[code])}, status=status)
+
+
 def _autosave(request: HttpRequest, target: Target | None, key: str) -> JsonResponse:
     if _throttled(request, key):
-        return JsonResponse({"code": "throttled", "message": "Too many requests."}, status=429)
+        return _autosave_refused(request, target, "throttled", 429)
     if target is None:
-        return JsonResponse({"code": "not_found", "message": "Unknown link."}, status=404)
+        return _autosave_refused(request, None, "not_found", 404)
     if target.problem:
-        status = 409 if target.problem == "answered" else 410
-        return JsonResponse({"code": target.problem, "message": target.problem}, status=status)
+        return _autosave_refused(
+            request, target, target.problem, 409 if target.problem == "answered" else 410
+        )
     try:
         payload = json_loads_limited(request.body or b"{}")
         fields = payload.get("fields") or {}
         if not isinstance(fields, dict):
             raise ValueError("fields")
     except (ValueError, AttributeError):
-        return JsonResponse({"code": "bad_request", "message": 'Send {"fields": {...}} as JSON.'}, status=400)
+        return _autosave_refused(request, target, "bad_request", 400)
     locale = _pick_locale(request, target, posted=str(payload.get("locale") or ""))
     raw = raw_from_form(target.version.definition, fields)
     result = response_save(
         survey_version=target.version, raw=raw, locale=locale, complete=False, **target.save_kwargs()
     )
     if result.status == SaveStatus.ALREADY_ANSWERED:
-        return JsonResponse({"code": "answered", "message": "already answered"}, status=409)
+        return _autosave_refused(request, target, "answered", 409)
     with translation.override(locale):
         errors = {k: str(v) for k, v in result.errors.items()}
     body = JsonResponse({"status": "saved", "saved": sorted(result.values), "errors": errors})

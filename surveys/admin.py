@@ -21,10 +21,11 @@ from django.utils.translation import gettext_lazy as _
 
 from config.access import MappedActionsAdminMixin, admin_page
 from config.permissions import admin_view_need, user_meets
+from surveys import admin_readonly as readable
 from surveys import admin_views, services
 from surveys.forms import ChoiceForm, QuestionForm, QuestionInlineForm, SurveyForm, condition_summary
 from surveys.models import Choice, Question, Survey, SurveyVersion
-from surveys.templatetags.survey_tags import loc
+from surveys.templatetags.survey_tags import loc, locale_name
 from surveys.widgets import survey_locales
 
 ADMIN_CSS = {"all": ["css/admin_survey.css"]}
@@ -40,9 +41,21 @@ def survey_mark_changed(survey: Survey) -> None:
     Survey.objects.filter(pk=survey.pk, has_unpublished_changes=False).update(has_unpublished_changes=True)
 
 
-class QuestionInline(admin.StackedInline):
+QUESTION_READABLE = {
+    "text": readable.TEXT,
+    "help_text": readable.TEXT,
+    "min_label": readable.TEXT,
+    "max_label": readable.TEXT,
+    "condition": readable.CONDITION,
+    "choices_text": readable.CHOICES,
+}
+
+
+class QuestionInline(readable.ReadableLocaleMapsMixin, admin.StackedInline):
     model = Question
     form = QuestionInlineForm
+    readable_fields = QUESTION_READABLE
+    readable_labels = {"choices_text": _("choices or matrix items")}
     extra = 0
     show_change_link = True
     ordering = ["position", "id"]
@@ -127,7 +140,7 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(Survey)
-class SurveyAdmin(MappedActionsAdminMixin, admin.ModelAdmin):
+class SurveyAdmin(readable.ReadableLocaleMapsMixin, MappedActionsAdminMixin, admin.ModelAdmin):
     form = SurveyForm
     inlines = [QuestionInline, VersionInline]
     list_display = ["key", "title_shown", "audience", "status", "latest_version", "has_unpublished_changes"]
@@ -137,6 +150,13 @@ class SurveyAdmin(MappedActionsAdminMixin, admin.ModelAdmin):
     change_form_template = "admin/surveys/survey/change_form.html"
     change_list_template = "admin/surveys/survey/change_list.html"
     save_on_top = True
+    readable_fields = {
+        "locales": readable.LOCALES,
+        "default_locale": readable.LOCALE,
+        "title": readable.TEXT,
+        "introduction": readable.TEXT,
+        "thank_you": readable.TEXT,
+    }
     fieldsets = [
         (None, {"fields": [("key", "audience", "family")]}),
         (_("Languages"), {"fields": [("locales", "default_locale")]}),
@@ -297,18 +317,20 @@ class SurveyAdmin(MappedActionsAdminMixin, admin.ModelAdmin):
         return None
 
 
-class ChoiceInline(admin.TabularInline):
+class ChoiceInline(readable.ReadableLocaleMapsMixin, admin.TabularInline):
     model = Choice
     form = ChoiceForm
+    readable_fields = {"label": readable.TEXT}
     extra = 1
     ordering = ["position", "id"]
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(readable.ReadableLocaleMapsMixin, admin.ModelAdmin):
     """One question with its choices or matrix items as rows; reached from the survey page."""
 
     form = QuestionForm
+    readable_fields = {name: kind for name, kind in QUESTION_READABLE.items() if name != "choices_text"}
     inlines = [ChoiceInline]
     list_display = ["__str__", "kind", "position"]
     list_select_related = ["survey"]
@@ -404,7 +426,11 @@ class SurveyVersionAdmin(admin.ModelAdmin):
     def preview_links(self, version: SurveyVersion) -> str:
         url = reverse("admin:surveys_surveyversion_preview", args=[version.pk])
         locales = version.definition.get("locales") or []
-        return format_html_join(" · ", '<a href="{}?lang={}">{}</a>', ((url, code, code) for code in locales))
+        return format_html_join(
+            " · ",
+            '<a href="{}?lang={}" lang="{}">{}</a>',
+            ((url, code, code, locale_name(code)) for code in locales),
+        )
 
     @admin.display(description=_("definition"))
     def definition_shown(self, version: SurveyVersion) -> str:

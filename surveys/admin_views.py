@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 
 from config.permissions import admin_view_need, user_meets
 from surveys import selectors, services
-from surveys.forms import DuplicateForm, TemplateLoadForm
+from surveys.forms import DuplicateForm, TemplateLoadForm, survey_key_free
 from surveys.models import Audience, Survey, SurveyVersion
 
 QUESTION_PATH = re.compile(r"^questions\[(?P<index>\d+)\](?: \((?P<key>[^)]*)\))?$")
@@ -287,6 +287,7 @@ def survey_templates_view(model_admin, request: HttpRequest) -> HttpResponse:
                 "audience": audiences.get(info.audience, info.audience),
                 "question_count": info.question_count,
                 "taken": Survey.objects.filter(key=info.key).exists(),
+                "free_key": survey_key_free(info.key),
                 "form": form,
             }
         )

@@ -448,6 +448,17 @@ class DuplicateForm(forms.Form):
         return key
 
 
+def survey_key_free(base: str) -> str:
+    """``base`` when no survey has it, else the first free ``base-2``, ``base-3``, ..."""
+    taken = set(Survey.objects.filter(key__startswith=base).values_list("key", flat=True))
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"
+
+
 class TemplateLoadForm(forms.Form):
     template_key = forms.CharField(widget=forms.HiddenInput)
     survey_key = forms.SlugField(
@@ -461,8 +472,30 @@ class TemplateLoadForm(forms.Form):
         key = self.cleaned_data.get("survey_key") or ""
         if key and Survey.objects.filter(key=key).exists():
             raise ValidationError(
-                gettext("A survey with the key “%(key)s” already exists."),
+                gettext("A survey with the key “%(key)s” already exists: type another key, e.g. %(free)s."),
                 code="duplicate_key",
-                params={"key": key},
+                params={"key": key, "free": survey_key_free(key)},
             )
         return key
+
+    def clean(self) -> dict:
+        data = super().clean()
+        template_key = data.get("template_key") or ""
+        if (
+            "survey_key" in data
+            and not data["survey_key"]
+            and Survey.objects.filter(key=template_key).exists()
+        ):
+            # Left blank, the key would be the template's own, which a survey already has.
+            self.add_error(
+                "survey_key",
+                ValidationError(
+                    gettext(
+                        "A survey with the template's key “%(key)s” already exists: type a key for the new "
+                        "survey, e.g. %(free)s."
+                    ),
+                    code="duplicate_key",
+                    params={"key": template_key, "free": survey_key_free(template_key)},
+                ),
+            )
+        return data

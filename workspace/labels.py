@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from analysis.admin_views import SEGMENT_LABELS
 from analysis.models import Topic
-from responses.models import Suppression
+from responses.labels import code_label
 from surveys.models import Audience, DistributionRule
 
 # Values of the attributes the source systems post (DESIGN.md's segments); others are humanised.
@@ -67,7 +67,8 @@ def comment_language_label(code: str) -> str:
 
 
 def suppression_reason_label(reason: str) -> str:
-    return str(dict(Suppression.Reason.choices).get(reason) or humanise(reason))
+    label = code_label("suppression_reason", reason)
+    return label if label != reason else humanise(reason)
 
 
 def stage_label(stage: str) -> str:

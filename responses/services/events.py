@@ -452,6 +452,10 @@ def _invitation(
     }
     if decision.detail.get("sampling_bypassed"):
         context["sampling_bypassed"] = True
+    if locale != respondent.locale:
+        # The event named no locale the survey is written in: the invitation's message goes out in
+        # the survey's default, and the respondent page follows the browser's Accept-Language.
+        context["locale_defaulted"] = True
     return token, (
         public_id,
         token_hash(token),

@@ -285,3 +285,60 @@ def test_the_survey_can_be_answered_with_the_keyboard_alone(browser, live_server
     page.wait_for_url(f"{live_server.url}/s/{token}/done/")
     context.close()
     assert _answers(Response.objects.get(invitation=sent)) == {"nps": 9}
+
+
+_NPS_BOXES = """() => Array.from({length: 11}, (_, i) => {
+    const label = document.querySelector(`label[for=q-nps-${i}]`);
+    const box = label.getBoundingClientRect();
+    return {text: label.textContent, x: box.x, y: box.y, width: box.width, height: box.height};
+})"""
+
+
+def _assert_one_row(boxes: list[dict], width: int) -> None:
+    assert [box["text"] for box in boxes] == [str(i) for i in range(11)]
+    # one row: the same top and height for all eleven, left to right, inside the screen
+    assert {round(box["y"], 1) for box in boxes} == {round(boxes[0]["y"], 1)}
+    assert {round(box["height"], 1) for box in boxes} == {round(boxes[0]["height"], 1)}
+    lefts = [box["x"] for box in boxes]
+    assert lefts == sorted(lefts)
+    assert boxes[0]["x"] >= 0 and boxes[-1]["x"] + boxes[-1]["width"] <= width
+    # tap targets: at least 24 x 44 px (WCAG 2.5.8 asks 24 x 24)
+    assert min(box["width"] for box in boxes) >= 24
+    assert min(box["height"] for box in boxes) >= 44
+
+
+@pytest.mark.parametrize("width", [360, 390])
+def test_the_0_to_10_scale_is_one_row_on_a_phone(
+    browser, live_server, screenshot_dir, axe_script, width
+) -> None:
+    _sent, token = invitation()
+    context = browser.new_context(
+        viewport={"width": width, "height": 800},
+        device_scale_factor=1,
+        has_touch=True,
+        locale="zh-CN",
+        bypass_csp=True,
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    for lang in ("zh-hans", "en"):
+        page.goto(f"{live_server.url}/s/{token}/?lang={lang}")
+        boxes = page.evaluate(_NPS_BOXES)
+        _assert_one_row(boxes, width)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.locator("#q-nps").screenshot(path=str(screenshot_dir / f"{width}-{lang}-scale.png"))
+    # with the error border of a required question left blank, still one row
+    page.click("button.submit-button")
+    page.wait_for_selector("#q-nps-error")
+    _assert_one_row(page.evaluate(_NPS_BOXES), width)
+    page.locator("#q-nps").screenshot(path=str(screenshot_dir / f"{width}-en-scale-error.png"))
+    # every point keeps its name (the number) and the audit passes
+    names = page.evaluate(
+        "Array.from(document.querySelectorAll('input[name=q_nps]')).map(i => i.labels[0].textContent)"
+    )
+    assert names == [str(i) for i in range(11)]
+    page.click("label[for=q-nps-10]")
+    assert page.locator("#q-nps-10").is_checked()
+    assert _axe(page, axe_script) == []
+    page.screenshot(path=str(screenshot_dir / f"{width}-page.png"), full_page=True)
+    context.close()

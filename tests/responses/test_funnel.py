@@ -171,19 +171,70 @@ def test_funnel_api_is_staff_only(survey_data) -> None:
     assert APIClient().get("/api/v1/funnel/", {"survey": "after-delivery"}).status_code in (401, 403)
 
 
-def test_funnel_admin_page_shows_the_table(survey_data, client) -> None:
+@pytest.mark.parametrize(
+    ("accept", "texts", "codes"),
+    [
+        (
+            "en",
+            [
+                '<th scope="col">Channel</th>',
+                '<th scope="row">Email</th>',
+                '<th scope="row">SMS</th>',
+                '<li data-reason="fatigue">Respondent invited recently (fatigue): 2</li>',
+                '<li data-reason="opted_out">Respondent opted out: 1</li>',
+            ],
+            ["fatigue: ", "opted_out: ", '<th scope="row">email</th>', '<th scope="col">channel</th>'],
+        ),
+        (
+            "zh-CN,zh;q=0.9",
+            [
+                '<th scope="col">渠道</th>',
+                '<th scope="row">邮件</th>',
+                '<th scope="row">短信</th>',
+                '<li data-reason="fatigue">受访者近期已被邀请（防打扰）: 2</li>',
+                '<li data-reason="opted_out">受访者已退订: 1</li>',
+            ],
+            ["fatigue: ", "opted_out: ", '<th scope="row">email</th>', '<th scope="col">channel</th>'],
+        ),
+    ],
+)
+def test_funnel_admin_page_shows_the_table_in_words(survey_data, client, accept, texts, codes) -> None:
     client.force_login(get_user_model().objects.create_superuser("admin", "admin@example.com", "pw"))
 
-    response = client.get("/admin/responses/funnel/", {"survey": "after-delivery", "group_by": "channel"})
+    response = client.get(
+        "/admin/responses/funnel/",
+        {"survey": "after-delivery", "group_by": "channel"},
+        HTTP_ACCEPT_LANGUAGE=accept,
+    )
 
     assert response.status_code == 200
     page = response.content.decode()
     assert '<table class="funnel">' in page
-    assert '<th scope="row">email</th>' in page
     assert "33.3%" in page
-    assert "fatigue: 2" in page
+    for text in texts:
+        assert text in page
+    for code in codes:
+        assert code not in page
     changelist = client.get("/admin/responses/invitation/").content.decode()
     assert 'href="/admin/responses/funnel/"' in changelist
+
+
+def test_funnel_admin_page_by_rule_and_attribute_shows_names_and_values(survey_data, client) -> None:
+    client.force_login(get_user_model().objects.create_superuser("admin", "admin@example.com", "pw"))
+    by_rule = client.get(
+        "/admin/responses/funnel/",
+        {"survey": "after-delivery", "group_by": "rule"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()
+    assert '<th scope="col">Distribution rule</th>' in by_rule
+    assert '<th scope="row">A email</th>' in by_rule
+    by_attribute = client.get(
+        "/admin/responses/funnel/",
+        {"survey": "after-delivery", "group_by": "district_type"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()
+    assert '<th scope="col">district_type</th>' in by_attribute
+    assert '<th scope="row">office</th>' in by_attribute
 
 
 def test_funnel_admin_page_needs_login(client) -> None:

@@ -187,6 +187,40 @@ def test_admin_upload_shows_a_result_per_row(admin_client, tmp_path) -> None:
     assert ServiceEvent.objects.count() == 2
 
 
+@pytest.mark.parametrize(
+    ("accept", "words", "codes"),
+    [
+        (
+            "en",
+            ["<td>Accepted</td>", "<td>Rejected</td>", ": Scheduled"],
+            ["<td>accepted</td>", ": scheduled"],
+        ),
+        (
+            "zh-CN,zh;q=0.9",
+            ["<td>已接收</td>", "<td>已拒绝</td>", ": 已计划"],
+            ["<td>accepted</td>", ": scheduled"],
+        ),
+    ],
+)
+def test_admin_upload_names_results_and_decisions_in_words(
+    admin_client, tmp_path, accept, words, codes
+) -> None:
+    DistributionRuleFactory()
+    path = tmp_path / "events.csv"
+    write_csv(path)
+    upload = SimpleUploadedFile("events.csv", path.read_bytes(), content_type="text/csv")
+    response = admin_client.post(
+        "/admin/responses/serviceevent/upload/",
+        {"file": upload, "default_source": "order-platform"},
+        HTTP_ACCEPT_LANGUAGE=accept,
+    )
+    page = response.content.decode()
+    for word in words:
+        assert word in page
+    for code in codes:
+        assert code not in page
+
+
 def test_admin_upload_refuses_other_files(admin_client) -> None:
     upload = SimpleUploadedFile("events.pdf", b"%PDF", content_type="application/pdf")
     response = admin_client.post("/admin/responses/serviceevent/upload/", {"file": upload})

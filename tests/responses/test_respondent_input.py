@@ -56,7 +56,8 @@ def test_an_autosave_nested_100000_levels_is_400(page_url) -> None:
     body = b'{"fields": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     reply = Client().post(f"{page_url}autosave/", data=body, content_type="application/json")
     assert reply.status_code == 400
-    assert reply.json() == {"code": "bad_request", "message": 'Send {"fields": {...}} as JSON.'}
+    # in the invitation's language, Chinese
+    assert reply.json() == {"code": "bad_request", "message": '请以 JSON 发送 {"fields": {...}}。'}
     assert not Response.objects.exists()
 
 

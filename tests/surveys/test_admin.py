@@ -875,11 +875,68 @@ def test_loading_a_template_twice_under_the_same_key_is_refused(admin_client) ->
     admin_client.post(url, {"template_key": "customer-after-delivery"})
     response = admin_client.post(url, {"template_key": "customer-after-delivery"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
-    assert "The key customer-after-delivery is already used in another survey." in page_text(response)
+    # the blank key is refused on the form, naming the field's fix and a free key
+    assert response.context["rows"][1]["form"].errors == {
+        "survey_key": [
+            "A survey with the template's key “customer-after-delivery” already exists: type a key for the "
+            "new survey, e.g. customer-after-delivery-2."
+        ]
+    }
+    assert Survey.objects.count() == 1
+    response = admin_client.post(
+        url,
+        {"template_key": "customer-after-delivery", "survey_key": "customer-after-delivery"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert (
+        "A survey with the key “customer-after-delivery” already exists: type another key, e.g. "
+        "customer-after-delivery-2." in page_text(response)
+    )
     assert Survey.objects.count() == 1
     response = admin_client.post(url, {"template_key": "no-such-template"}, HTTP_ACCEPT_LANGUAGE="en")
     assert "There is no starter template 'no-such-template'." in page_text(response)
     assert Survey.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("accept", "placeholder", "taken_help", "free_help"),
+    [
+        (
+            "en",
+            'placeholder="e.g. customer-after-delivery-2"',
+            "A survey with the key “customer-after-delivery” exists: type a key for the new one, e.g. "
+            "customer-after-delivery-2.",
+            "Blank: the template's own key, rider-experience.",
+        ),
+        (
+            "zh-CN,zh;q=0.9",
+            'placeholder="例如 customer-after-delivery-2"',
+            "标识为“customer-after-delivery”的问卷已存在："
+            "请为新问卷输入一个标识，例如 customer-after-delivery-2。",
+            "留空：使用模板自己的标识 rider-experience。",
+        ),
+    ],
+)
+def test_the_template_key_placeholder_is_an_example_and_the_help_says_what_to_type(
+    admin_client, accept, placeholder, taken_help, free_help
+) -> None:
+    url = reverse("admin:surveys_survey_templates")
+    admin_client.post(url, {"template_key": "customer-after-delivery"})
+    html = admin_client.get(url, HTTP_ACCEPT_LANGUAGE=accept).content.decode()
+    # the taken template's input is empty, its placeholder an example of a free key
+    assert re.search(
+        r'<input type="text" name="survey_key" id="survey-key-2" maxlength="80" class="survey-key-input"\s+'
+        r'value=""\s+' + re.escape(placeholder),
+        html,
+    )
+    assert taken_help in html
+    assert free_help in html
+    # a free key taken in turn moves the example on
+    admin_client.post(
+        url, {"template_key": "customer-after-delivery", "survey_key": "customer-after-delivery-2"}
+    )
+    assert "customer-after-delivery-3" in admin_client.get(url, HTTP_ACCEPT_LANGUAGE=accept).content.decode()
 
 
 # Versions are read-only ----------------------------------------------------------------------
@@ -909,3 +966,67 @@ def test_survey_version_admin_is_read_only_for_everyone(admin_client) -> None:
         reverse("admin:surveys_surveyversion_preview", args=[version.pk]), {"lang": "en"}
     )
     assert "How likely are you to recommend us?" in page_text(preview)
+
+
+# Read-only pages are readable -----------------------------------------------------------------
+
+
+def _viewer_client(client):
+    viewer = User.objects.create_user("viewer", password="pw", is_staff=True)
+    viewer.groups.add(Group.objects.get(name=VIEWERS))
+    client.force_login(viewer)
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("accept", ["en", "zh-CN,zh;q=0.9"])
+def test_a_viewers_survey_page_shows_both_languages_as_text(client, accept) -> None:
+    survey = make_survey()
+    html = html_of(_viewer_client(client).get(change_url(survey), HTTP_ACCEPT_LANGUAGE=accept))
+    # no JSON anywhere on the page
+    assert "&quot;zh-hans&quot;" not in html and '{"zh-hans"' not in html
+    assert "[&quot;zh-hans&quot;" not in html
+    # each text in both languages, each language named in its own words
+    assert (
+        '<dl class="locale-text"><div><dt>简体中文</dt><dd lang="zh-hans">配送体验调查</dd></div>'
+        '<div><dt>English</dt><dd lang="en">Delivery experience</dd></div></dl>'
+    ) in html
+    assert (
+        '<div><dt>简体中文</dt><dd lang="zh-hans">哪里可以做得更好？</dd></div>'
+        '<div><dt>English</dt><dd lang="en">What could we do better?</dd></div>'
+    ) in html
+    assert '<div class="readonly">简体中文, English</div>' in html  # the survey's locales
+    assert '<div class="readonly">nps ≤ 6</div>' in html  # a condition, read
+    # and no editing inputs
+    assert 'name="title_zh-hans"' not in html
+
+
+@pytest.mark.django_db
+def test_a_viewers_question_page_lists_the_choices_in_both_languages(client) -> None:
+    survey = make_survey()
+    question = Question.objects.create(
+        survey=survey,
+        key="reason",
+        kind="single_choice",
+        position=3,
+        text={"zh-hans": "原因", "en": "Reason"},
+    )
+    Choice.objects.create(question=question, key="late", position=1, label={"zh-hans": "太晚", "en": "Late"})
+    viewer = _viewer_client(client)
+    page = html_of(viewer.get(change_url(survey)))
+    assert (
+        '<li><code>late</code> <dl class="locale-text">'
+        '<div><dt>简体中文</dt><dd lang="zh-hans">太晚</dd></div>'
+        '<div><dt>English</dt><dd lang="en">Late</dd></div></dl></li>'
+    ) in page
+    own = html_of(viewer.get(reverse("admin:surveys_question_change", args=[question.pk])))
+    assert '<div><dt>English</dt><dd lang="en">Reason</dd></div>' in own
+    assert '<div><dt>English</dt><dd lang="en">Late</dd></div>' in own
+    assert "&quot;zh-hans&quot;" not in own
+
+
+@pytest.mark.django_db
+def test_a_designer_still_edits_the_texts_per_language(designer_client) -> None:
+    html = html_of(designer_client.get(change_url(make_survey())))
+    assert 'name="title_zh-hans"' in html and 'name="title_en"' in html
+    assert '<dl class="locale-text">' not in html
