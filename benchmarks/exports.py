@@ -78,8 +78,8 @@ def load_data(survey, n: int, today) -> None:
         first_id = cursor.fetchone()[0]
     columns = (
         "response_id, survey_id, survey_version_id, completed_at, completed_day, metric, primary_score, "
-        "is_detractor, is_promoter, has_comment, topics, topic_polarity, segments, locale, channel, respondent_type, "
-        "counted_at"
+        "is_detractor, is_promoter, has_comment, topics, topic_polarity, segments, locale, channel, "
+        "respondent_type, counted_at"
     )
     raw = connection.connection
     with raw.cursor() as cursor, cursor.copy(f"COPY analysis_responsefacts ({columns}) FROM STDIN") as copy:
