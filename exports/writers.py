@@ -75,7 +75,7 @@ _XML_UNSAFE = re.compile(r"[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f]|^\s|\s$")
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 XLSX_MAX_CHARS = 32_767  # a cell's text
 XLSX_BATCH_ROWS = 512  # rows joined into one write to the zip
-XLSX_COMPRESS_LEVEL = 1  # deflate: a third of the time of the default level, a file ~15 % larger
+XLSX_COMPRESS_LEVEL = 1  # deflate: a third of the CPU of level 6 on sheet XML, a file ~20 % larger
 
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
