@@ -14,7 +14,6 @@ from exports.writers import (
     XLSX_MAX_ROWS,
     TooManyRows,
     cell,
-    column_letter,
     csv_chunks,
     neutralise,
     xlsx_row,
@@ -213,21 +212,20 @@ def test_xlsx_sheet_names_drop_characters_a_sheet_cannot_hold() -> None:
     assert workbook.sheetnames == ["a_b_c_d_e_f_g & h — 长的名字长的名字长的名"]  # 31 characters
 
 
-def test_xlsx_rows_are_cells_with_their_references() -> None:
-    assert [column_letter(i) for i in (0, 1, 25, 26, 27, 701, 702, 16_383)] == [
-        "A",
-        "B",
-        "Z",
-        "AA",
-        "AB",
-        "ZZ",
-        "AAA",
-        "XFD",
-    ]
-    assert xlsx_row(7, ["A", "B", "C", "D"], ("a<b", 3, 0.5, None)) == (
-        '<row r="7"><c r="A7" t="inlineStr"><is><t xml:space="preserve">a&lt;b</t></is></c>'
-        '<c r="B7"><v>3</v></c><c r="C7"><v>0.5</v></c><c r="D7"/></row>'
+def test_xlsx_rows_are_cells_in_column_order() -> None:
+    assert xlsx_row(7, ("a<b", 3, 0.5, None, "x")) == (
+        '<row r="7"><c t="inlineStr"><is><t xml:space="preserve">a&lt;b</t></is></c>'
+        '<c><v>3</v></c><c><v>0.5</v></c><c/><c t="inlineStr"><is><t>x</t></is></c></row>'
     )
+
+
+def test_xlsx_cells_past_column_z_read_back_in_their_columns() -> None:
+    header = [f"c{n}" for n in range(30)]
+    row = tuple(range(30))
+
+    sheet = load_workbook(io.BytesIO(write(header, [row]))).active
+
+    assert (sheet["Z2"].value, sheet["AA2"].value, sheet["AD2"].value) == (25, 26, 29)
 
 
 def test_xlsx_a_sheet_of_every_row_it_holds(monkeypatch) -> None:
