@@ -219,6 +219,31 @@ def test_xlsx_rows_are_cells_in_column_order() -> None:
     )
 
 
+NEEDING_CARE = [
+    "a & b",
+    "<b>",
+    "x>y",
+    "tab\tin",
+    "new\nline",
+    "cr\rin",
+    " lead",
+    "trail ",
+    "a | b",
+    "\u3000全",
+]
+
+
+@pytest.mark.parametrize("text", [*NEEDING_CARE, "\x0bv"])
+def test_xlsx_text_needing_care_is_found_among_plain_cells(text) -> None:
+    # one cell that needs escaping or keeps its spaces, among plain ones
+    row = ("plain", text, "送餐太慢了", 3)
+
+    values = read_back(write(["a", "b", "c", "d"], [row]))[1]
+
+    expected = text.replace("\x0b", "")  # a control character XML cannot hold is dropped
+    assert values == ["plain", expected, "送餐太慢了", 3]
+
+
 def test_xlsx_cells_past_column_z_read_back_in_their_columns() -> None:
     header = [f"c{n}" for n in range(30)]
     row = tuple(range(30))
