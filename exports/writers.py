@@ -193,7 +193,7 @@ def xlsx_write(
 
     TooManyRows once the rows are more than a worksheet holds (the file is then incomplete:
     the caller removes it)."""
-    name = xml_text(_SHEET_NAME_UNSAFE.sub("_", title)[:31].strip("'") or "export")
+    name = xml_text(_SHEET_NAME_UNSAFE.sub("_", title)[:31].strip("'") or "export").replace('"', "&quot;")
     limit = XLSX_MAX_ROWS
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=XLSX_COMPRESS_LEVEL) as archive:
         for part, xml in _PARTS.items():

@@ -212,6 +212,12 @@ def test_xlsx_sheet_names_drop_characters_a_sheet_cannot_hold() -> None:
     assert workbook.sheetnames == ["a_b_c_d_e_f_g & h — 长的名字长的名字长的名"]  # 31 characters
 
 
+def test_xlsx_sheet_names_keep_quotes_and_markup() -> None:
+    workbook = load_workbook(io.BytesIO(write(["id"], [], title='"a" & <b>')))
+
+    assert workbook.sheetnames == ['"a" & <b>']
+
+
 def test_xlsx_rows_are_cells_in_column_order() -> None:
     assert xlsx_row(7, ("a<b", 3, 0.5, None, "x")) == (
         '<row r="7"><c t="inlineStr"><is><t xml:space="preserve">a&lt;b</t></is></c>'
