@@ -78,8 +78,8 @@ def load_data(survey, n: int, today) -> None:
         first_id = cursor.fetchone()[0]
     columns = (
         "response_id, survey_id, survey_version_id, completed_at, completed_day, metric, primary_score, "
-        "is_detractor, is_promoter, has_comment, topics, segments, locale, channel, respondent_type, "
-        "counted_at"
+        "is_detractor, is_promoter, has_comment, topics, topic_polarity, segments, locale, channel, "
+        "respondent_type, counted_at"
     )
     raw = connection.connection
     with raw.cursor() as cursor, cursor.copy(f"COPY analysis_responsefacts ({columns}) FROM STDIN") as copy:
@@ -98,12 +98,12 @@ def load_data(survey, n: int, today) -> None:
         )
         cursor.execute(
             """INSERT INTO analysis_commentanalysis (response_id, survey_id, completed_day, question_key,
-                   text, language, tokens, phrases, topics, topic_polarity, segments, truncated,
+                   text, language, tokens, phrases, topics, topic_polarity, clusters, segments, truncated,
                    pipeline_version, dictionary_version, is_mismatch, analysed_at)
                SELECT response_id, survey_id, completed_day, 'why', '送餐太慢了，饭都凉了', 'zh',
                    '["送餐", "太慢"]', '[]', topics,
                    (SELECT coalesce(jsonb_object_agg(t, -1), '{}') FROM jsonb_array_elements_text(topics) t),
-                   segments, false, 'bench', 'bench', false, completed_at
+                   '{}', segments, false, 'bench', 'bench', false, completed_at
                FROM analysis_responsefacts WHERE survey_id = %s AND has_comment AND response_id %% 10 < 3""",
             [survey.pk],
         )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, FilteredRelation, Func, Q, TextField
+from django.db.models import DateTimeField, F, FilteredRelation, Func, Q, TextField, UUIDField
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -34,6 +34,9 @@ CHUNK_ROWS = 2000
 # Columns the facts hold themselves; the other segment keys get a column each.
 FACT_SEGMENTS = ("locale", "respondent_type", "channel")
 LIST_SEPARATOR = ";"
+# Compact JSON with sorted keys, one encoder for every cell (json.dumps with options builds one
+# per call).
+_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 
 
 @dataclass
@@ -86,11 +89,14 @@ def polarity_text(polarities: Iterable[Mapping[str, int] | str | None]) -> str:
             polarity = json.loads(polarity) if polarity != "{}" else None
         if isinstance(polarity, dict):
             merged.update(polarity)
-    return json.dumps(merged, ensure_ascii=False, sort_keys=True, separators=(",", ":")) if merged else ""
+    return _COMPACT_JSON(merged) if merged else ""
 
 
 def local_time(value: dt.datetime | None, zone: dt.tzinfo) -> str:
-    """A moment as the site's wall-clock time, ``YYYY-MM-DD HH:MM:SS`` (spreadsheets read it)."""
+    """A moment as the site's wall-clock time, ``YYYY-MM-DD HH:MM:SS`` (spreadsheets read it);
+    text that PostgreSQL formatted so already (``LocalTimeText``) as it is."""
+    if value.__class__ is str:
+        return value
     return value.astimezone(zone).replace(tzinfo=None, microsecond=0).isoformat(" ") if value else ""
 
 
@@ -132,12 +138,44 @@ class JSONWithout(Func):
         return f"json_remove({sql}{paths})", [*params, *(f'$."{key}"' for key in self.keys)]
 
 
+class LocalTimeText(Func):
+    """A moment as the site's wall-clock time, ``YYYY-MM-DD HH:MM:SS``, formatted by PostgreSQL
+    (``to_char`` in the zone, seconds cut as ``local_time`` cuts them), so the rows need no
+    timestamp parsed and converted each. Elsewhere the moment itself, for ``local_time``."""
+
+    output_field = DateTimeField()
+
+    def __init__(self, expression, zone: str):
+        self.zone = zone
+        super().__init__(expression)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"to_char(({sql}) AT TIME ZONE %s, 'YYYY-MM-DD HH24:MI:SS')", [*params, self.zone]
+
+    def as_sql(self, compiler, connection, **extra):
+        return compiler.compile(self.source_expressions[0])
+
+
+class UUIDText(Func):
+    """A UUID as its text on PostgreSQL (no UUID object made per row); elsewhere the UUID."""
+
+    output_field = UUIDField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"({sql})::text", params
+
+    def as_sql(self, compiler, connection, **extra):
+        return compiler.compile(self.source_expressions[0])
+
+
 def json_text(text: str | None) -> str:
     """A JSON object's text, compact with sorted keys (as ``topic_polarity``) whatever the
     database printed; empty for ``{}``."""
     if not text or text == "{}":
         return ""
-    return json.dumps(json.loads(text), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _COMPACT_JSON(json.loads(text))
 
 
 def queryset_rows(queryset) -> Iterator[tuple]:
@@ -183,7 +221,10 @@ def responses_table(*, scope: base.Scope, with_contact: bool) -> Table:
     relations: dict[str, FilteredRelation] = {}
     # JSON columns are read as their text: parsed here only when needed (json_cell), not per
     # value by the ORM.
-    texts: dict[str, Cast] = {
+    zone = timezone.get_current_timezone()
+    texts: dict[str, Func] = {
+        "public_id_text": UUIDText("response__public_id"),
+        "completed_at_text": LocalTimeText("completed_at", timezone.get_current_timezone_name()),
         "topics_text": Cast("topics", TextField()),
         "segments_text": JSONWithout("segments", [*FACT_SEGMENTS, *segments]),
     }
@@ -203,8 +244,8 @@ def responses_table(*, scope: base.Scope, with_contact: bool) -> Table:
     segment_values = {f"segment_{i}": KeyTextTransform(key, "segments") for i, key in enumerate(segments)}
     contact = ["response__invitation__respondent__email", "response__invitation__respondent__phone"]
     names = [
-        "response__public_id",
-        "completed_at",
+        "public_id_text",
+        "completed_at_text",
         "locale",
         "respondent_type",
         "channel",
@@ -244,7 +285,6 @@ def responses_table(*, scope: base.Scope, with_contact: bool) -> Table:
     fixed = 5 + (2 if with_contact else 0)
     answers_at = fixed + 5 + 2 * len(plan.text_keys)
     segments_at = answers_at + len(questions)
-    zone = timezone.get_current_timezone()
 
     def rows() -> Iterator[tuple]:
         for row in queryset_rows(queryset):

@@ -2,6 +2,7 @@
 csv) and from the XLSX (with openpyxl): the same cells in both, formulas neutralised."""
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -338,3 +339,23 @@ def test_funnel_counts_invitations_suppressions_and_stages(world) -> None:
         ["", "—", "1", "0", "1", "0"],
         ["*", "All", "3", "2", "1", "2"],
     ]
+
+
+@pytest.mark.parametrize(("zone", "expected"), [("Asia/Shanghai", "12:00:59"), ("Europe/Berlin", "06:00:59")])
+def test_completion_times_are_the_sites_wall_clock_cut_to_the_second(world, settings, zone, expected) -> None:
+    # given a response completed just before a minute's end (04:00:59.999 UTC), and a site zone
+    # with summer time or without
+    from analysis.models import ResponseFacts
+    from tests.analysis.platform_factories import BASE
+
+    settings.TIME_ZONE = zone
+    ResponseFacts.objects.filter(response__public_id=R1).update(
+        completed_at=BASE + dt.timedelta(seconds=59, microseconds=999_000)
+    )
+    client, _user = client_for("process_owners")
+
+    # when the responses of May are exported
+    rows = export_both(client, "responses", MAY)
+
+    # then the time is the site's wall clock, seconds cut (not rounded up to the next minute)
+    assert rows[1][:2] == [R1, f"2026-05-04 {expected}"]
