@@ -8,6 +8,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.contact_keys import DEVELOPMENT_ENCRYPTION_KEY, DEVELOPMENT_HASH_KEY
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -21,6 +23,12 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # The absolute address respondents' links are built on (emails, SMS, webhooks, API answers).
+# Respondents' email and phone are encrypted at rest (Fernet; the first key encrypts, all decrypt)
+# and looked up by a keyed hash (HMAC-SHA256). Development and tests fall back to fixed public
+# keys; production refuses to start without its own (config/contact_keys.py, docs/operations.md).
+CONTACT_ENCRYPTION_KEYS = env.list("CONTACT_ENCRYPTION_KEYS", default=[DEVELOPMENT_ENCRYPTION_KEY])
+CONTACT_HASH_KEY = env("CONTACT_HASH_KEY", default=DEVELOPMENT_HASH_KEY)
+
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Key of the HMAC that derives respondent tokens (responses/tokens.py); empty: derived from
 # SECRET_KEY. When changing it, keep the old one in INVITATION_TOKEN_KEY_FALLBACKS (comma-separated)
