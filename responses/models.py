@@ -96,8 +96,12 @@ class Respondent(models.Model):
         ]
         # Partial: most respondents have no email or no phone, and blanks are never looked up.
         indexes = [
-            models.Index(fields=["email_hash"], condition=~Q(email_hash=""), name="respondent_email_hash_idx"),
-            models.Index(fields=["phone_hash"], condition=~Q(phone_hash=""), name="respondent_phone_hash_idx"),
+            models.Index(
+                fields=["email_hash"], condition=~Q(email_hash=""), name="respondent_email_hash_idx"
+            ),
+            models.Index(
+                fields=["phone_hash"], condition=~Q(phone_hash=""), name="respondent_phone_hash_idx"
+            ),
         ]
         permissions = [("erase_respondent", _("Can erase a respondent's personal data on request"))]
 
@@ -418,6 +422,9 @@ class Response(models.Model):
     started_at = models.DateTimeField(_("started at"))
     updated_at = models.DateTimeField(_("updated at"))
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    # Set when retention anonymised the response (free text removed, scores and segments kept):
+    # the daily run skips it, and the dry run counts only what is still to do.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("response")

@@ -220,6 +220,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=5.0),
 }
 CELERY_TASK_ROUTES = {
+    # Before "responses.*": a long retention run must not hold up the sends.
+    "responses.retention_run": {"queue": "default"},
     "responses.*": {"queue": "distribution"},
     "analysis.*": {"queue": "analysis"},
     "surveys.*": {"queue": "default"},
@@ -249,6 +251,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Cases: overdue ones escalate (mail the team lead, mark the level, once per level).
     "cases-escalate": {"task": "cases.cases_escalate", "schedule": 300.0},
+    # Retention: surveys with retention on anonymise or delete their old responses (at night).
+    "responses-retention": {"task": "responses.retention_run", "schedule": crontab(hour=2, minute=40)},
 }
 
 # Cases: the highest escalation level an overdue case reaches (one level per SLA period late).

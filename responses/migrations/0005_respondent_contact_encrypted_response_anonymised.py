@@ -108,6 +108,11 @@ class Migration(migrations.Migration):
             name="phone",
             field=ops.fields.EncryptedTextField(blank=True, verbose_name="phone (E.164)"),
         ),
+        migrations.AddField(
+            model_name="response",
+            name="anonymised_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="anonymised at"),
+        ),
         migrations.RunPython(contacts_encrypt, contacts_decrypt, elidable=False),
         migrations.AddIndex(
             model_name="respondent",
