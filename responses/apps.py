@@ -9,8 +9,9 @@ class ResponsesConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
-        from responses import admin_funnel
+        from responses import admin_funnel, admin_retention
         from responses.client_address import trusted_proxies_check
 
         admin_funnel.register()
+        admin_retention.register()
         checks.register(trusted_proxies_check)

@@ -3,8 +3,10 @@
 from django.urls import include, path
 
 from responses.apis import EventIngestApi
+from responses.privacy_apis import RespondentErasureApi
 
 urlpatterns: list = [
     path("events/", EventIngestApi.as_view(), name="events-ingest"),
+    path("respondents/erasure/", RespondentErasureApi.as_view(), name="respondent-erasure"),
     path("", include("responses.funnel_urls")),
 ]

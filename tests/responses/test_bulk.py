@@ -41,7 +41,8 @@ def _stored(pk: int) -> RespondentRow:
     """The respondent's row as the table holds it (ciphertext, hashes), read without the ORM."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {', '.join(RespondentRow._fields)} FROM responses_respondent WHERE id = %s", [pk]
+            f"SELECT {', '.join(RespondentRow._fields)} FROM responses_respondent WHERE id = %s",  # noqa: S608
+            [pk],
         )
         return RespondentRow._make(cursor.fetchone())
 
