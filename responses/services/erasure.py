@@ -104,6 +104,8 @@ def respondent_erase(*, respondent: Respondent, actor=None, now: dt.datetime | N
             Invitation.objects.filter(respondent=locked).exclude(last_error="").update(last_error="")
         )
         counts |= responses_text_erase(response_ids=response_ids, respondent_ids=[locked.pk])
+        # Anonymised like retention's: never analysed again (the counts stay as they are).
+        Response.objects.filter(pk__in=response_ids, anonymised_at__isnull=True).update(anonymised_at=now)
         Respondent.objects.filter(pk=locked.pk, erased_at__isnull=True).update(erased_at=now)
         Respondent.objects.filter(pk=locked.pk, opted_out_at__isnull=True).update(opted_out_at=now)
         audit_record(
