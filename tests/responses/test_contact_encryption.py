@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import connection
 from rest_framework.test import APIClient
 
-from ops.contacts import EMAIL, PHONE, ContactDecryptError, contact_decrypt, contact_encrypt, contact_hash
+from ops.contacts import EMAIL, PHONE, ContactDecryptError, contact_decrypt, contact_hash
 from responses.channels import channel_get
 from responses.models import Respondent
 from responses.services import delivery
