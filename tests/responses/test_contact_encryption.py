@@ -160,9 +160,9 @@ def test_the_data_migration_encrypts_existing_rows_and_is_reversible() -> None:
             ("m3", "", "+4915112345678"),
         ]:
             cursor.execute(
-                "INSERT INTO responses_respondent (public_id, type, ref, email, phone, email_hash, phone_hash, "
-                "locale, timezone, created_at, updated_at) VALUES (gen_random_uuid(), 'customer', %s, %s, %s, "
-                "'', '', '', '', now(), now())",
+                "INSERT INTO responses_respondent (public_id, type, ref, email, phone, email_hash, "
+                "phone_hash, locale, timezone, created_at, updated_at) VALUES (gen_random_uuid(), "
+                "'customer', %s, %s, %s, '', '', '', '', now(), now())",
                 [ref, email, phone],
             )
     ids = dict(Respondent.objects.values_list("ref", "pk"))
