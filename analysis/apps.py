@@ -45,3 +45,7 @@ class AnalysisConfig(AppConfig):
 
         if enqueue_response_analysis not in hooks.response_completed:
             hooks.response_completed.append(enqueue_response_analysis)
+        from analysis.services.erasure import comments_text_erase
+
+        if comments_text_erase not in hooks.personal_data_erase:
+            hooks.personal_data_erase.append(comments_text_erase)

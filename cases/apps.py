@@ -18,3 +18,9 @@ class CasesConfig(AppConfig):
 
         if enqueue_rules_evaluation not in hooks.response_analysed:
             hooks.response_analysed.append(enqueue_rules_evaluation)
+
+        from cases.services.erasure import cases_text_erase
+        from responses import hooks as response_hooks
+
+        if cases_text_erase not in response_hooks.personal_data_erase:
+            response_hooks.personal_data_erase.append(cases_text_erase)

@@ -74,6 +74,9 @@ READ_RESPONSES = need("responses.view_response", "responses.view_answer")
 # A respondent's email and phone (and only with the response's consent to be contacted); viewers
 # never hold it.
 READ_CONTACTS = need("responses.view_respondent")
+# Erasing a respondent's personal data on request (API, admin action): no role holds it, only
+# superusers (administrators) do. docs/security.md, "Privacy".
+ERASE = need("responses.erase_respondent")
 READ_CASES = need("cases.view_case")
 WORK_CASES = need("cases.view_case", "cases.change_case")
 # Trying an event on the distribution rules (API and admin page): it shows the rules and what
@@ -132,6 +135,7 @@ API_OPERATIONS: dict[tuple[str, str], Need] = {
     ("api:case-detail", "PATCH"): WORK_CASES,
     ("api:action-list", "GET"): READ_ACTIONS,
     ("api:action-review", "GET"): READ_ACTIONS,
+    ("api:respondent-erasure", "POST"): ERASE,
 }
 
 # (model label, action name) -> need. Django's own "delete_selected" needs the model's delete
@@ -140,6 +144,7 @@ ADMIN_ACTIONS: dict[tuple[str, str], Need] = {
     ("surveys.survey", "publish_selected"): PUBLISH,
     ("surveys.survey", "duplicate_selected"): COPY_SURVEY,
     ("responses.respondent", "opt_out"): need("responses.change_respondent"),
+    ("responses.respondent", "erase"): ERASE,
     ("responses.sourcesystem", "rotate_key"): need("responses.change_sourcesystem"),
     ("analysis.surveyanalysissettings", "train_detractor_model"): need(
         "analysis.change_surveyanalysissettings"
@@ -170,6 +175,8 @@ ADMIN_VIEWS: dict[str, Need] = {
     "admin:responses_serviceevent_upload": need("responses.add_serviceevent"),
     "admin:surveys_distributionrule_dry_run": DRY_RUN_RULES,
     "admin:responses_funnel": READ_FUNNEL,
+    # The retention settings of every survey with the dry-run count (what the next run removes).
+    "admin:responses_retention": need("surveys.change_survey", "responses.view_response"),
     "admin:analysis_painpointreport_changelist": READ_PAINPOINTS,
     "admin:analysis_painpoints_surveys": READ_PAINPOINTS,
     "admin:analysis_painpoints_survey": READ_PAINPOINTS,

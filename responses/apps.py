@@ -9,7 +9,7 @@ class ResponsesConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
-        from responses import admin_funnel
+        from responses import admin_funnel, admin_retention
         from responses.client_address import trusted_proxies_check
 
         admin_funnel.register()
@@ -17,4 +17,5 @@ class ResponsesConfig(AppConfig):
         from responses.metrics import responses_gauges
 
         scrape_source_register("responses", responses_gauges)
+        admin_retention.register()
         checks.register(trusted_proxies_check)

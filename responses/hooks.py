@@ -27,3 +27,13 @@ def response_completed_run(*, response_id: int) -> None:
             hook(response_id=response_id)
         except Exception:
             logger.exception("response_completed hook %r failed for response %s", hook, response_id)
+
+
+# Erasure and retention (responses/services/erasure.py): what other apps keep of a response's
+# free text or a respondent's contact data, removed in the erasing transaction. Registered from
+# the apps' ``AppConfig.ready()``; each is called with ``response_ids`` and ``respondent_ids``
+# (lists) and returns how many rows or files it changed, by label (``{"analysis.commentanalysis":
+# 2}``). Unlike the hooks above, an exception is not swallowed: it rolls the erasure back, so
+# an erasure is complete or not done at all. Hooks must be idempotent (a second run changes
+# nothing and returns zeros) and must never return or log the erased values.
+personal_data_erase: list[Callable[..., dict[str, int]]] = []

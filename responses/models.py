@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ops.contacts import EMAIL, PHONE, contact_hash
+from ops.fields import EncryptedTextField
 from surveys.models import Audience, DistributionRule, Survey, SurveyVersion
 
 
@@ -67,14 +69,21 @@ class Respondent(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     type = models.CharField(_("type"), max_length=16, choices=Audience.choices)
     ref = models.CharField(_("reference"), max_length=128)
-    email = models.EmailField(_("email"), max_length=254, blank=True)
-    phone = models.CharField(_("phone (E.164)"), max_length=20, blank=True)
+    # Encrypted at rest (ops.fields, ops.contacts): clear text here, Fernet ciphertext in the
+    # table. Found by the keyed hashes beside them, never by the ciphertext.
+    email = EncryptedTextField(_("email"), blank=True)
+    phone = EncryptedTextField(_("phone (E.164)"), blank=True)
+    email_hash = models.CharField(_("email hash"), max_length=64, blank=True, default="", editable=False)
+    phone_hash = models.CharField(_("phone hash"), max_length=64, blank=True, default="", editable=False)
     locale = models.CharField(_("locale"), max_length=16, choices=Locale.choices, blank=True)
     timezone = models.CharField(_("time zone"), max_length=64, blank=True)
     opted_out_at = models.DateTimeField(_("opted out at"), null=True, blank=True)
     # occurred_at of the newest event whose contact data was applied: an older event replayed
     # later (a backfill) never overwrites newer contact data.
     contact_updated_at = models.DateTimeField(_("contact data as of"), null=True, blank=True)
+    # Set by an erasure on request (responses.services.erasure): contact data and free text are
+    # gone, later events never bring contact data back, the row stays for the counts.
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -85,9 +94,29 @@ class Respondent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["type", "ref"], name="respondent_type_ref_unique"),
         ]
+        # Partial: most respondents have no email or no phone, and blanks are never looked up.
+        indexes = [
+            models.Index(
+                fields=["email_hash"], condition=~Q(email_hash=""), name="respondent_email_hash_idx"
+            ),
+            models.Index(
+                fields=["phone_hash"], condition=~Q(phone_hash=""), name="respondent_phone_hash_idx"
+            ),
+        ]
+        permissions = [("erase_respondent", _("Can erase a respondent's personal data on request"))]
 
     def __str__(self) -> str:
         return f"{self.type}:{self.ref}"
+
+    def save(self, *args, **kwargs) -> None:
+        # The hashes follow the clear values on every ORM save (the bulk paths of ingestion
+        # write both themselves).
+        self.email_hash = contact_hash(EMAIL, self.email)
+        self.phone_hash = contact_hash(PHONE, self.phone)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and ({"email", "phone"} & set(update_fields)):
+            kwargs["update_fields"] = {*update_fields, "email_hash", "phone_hash"}
+        super().save(*args, **kwargs)
 
 
 class ServiceEvent(models.Model):
@@ -393,6 +422,9 @@ class Response(models.Model):
     started_at = models.DateTimeField(_("started at"))
     updated_at = models.DateTimeField(_("updated at"))
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    # Set when retention anonymised the response (free text removed, scores and segments kept):
+    # the daily run skips it, and the dry run counts only what is still to do.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("response")

@@ -66,3 +66,19 @@ def invitations_expire() -> None:
     count = lifecycle.invitations_expire()
     if count:
         logger.info("expired %s invitations", count)
+
+
+@shared_task(name="responses.retention_run", soft_time_limit=3000, time_limit=3600, **COMMON)
+def retention_run() -> None:
+    """Daily (beat): every survey whose retention is on anonymises or deletes its old responses."""
+    from responses.services.retention import retention_run as run
+
+    for plan in run():
+        if plan.responses or plan.respondents:
+            logger.info(
+                "retention %s (%s): %s responses, %s respondents' contact data",
+                plan.survey.key,
+                plan.mode,
+                plan.responses,
+                plan.respondents,
+            )

@@ -163,6 +163,16 @@ class SurveyAdmin(readable.ReadableLocaleMapsMixin, MappedActionsAdminMixin, adm
         (_("Texts"), {"fields": ["title", "introduction", "thank_you"]}),
         (_("Metric"), {"fields": ["primary_question_key"]}),
         (_("Publishing"), {"fields": ["publish_check", "publish_note", "status", "has_unpublished_changes"]}),
+        (
+            _("Retention"),
+            {
+                "fields": [("retention_days", "retention_mode"), "retention_enabled"],
+                "description": _(
+                    "What a run would remove now, per survey: Responses › Retention (dry run). "
+                    "Runs daily once switched on."
+                ),
+            },
+        ),
     ]
 
     class Media:

@@ -294,6 +294,9 @@ class SurveyForm(LocaleMapFormMixin, forms.ModelForm):
             "introduction",
             "thank_you",
             "primary_question_key",
+            "retention_days",
+            "retention_mode",
+            "retention_enabled",
         ]
 
     def __init__(self, *args, **kwargs):

@@ -10,6 +10,7 @@ immutable ``SurveyVersion`` whose ``definition`` is the JSON snapshot that respo
 import uuid
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,13 @@ class Audience(models.TextChoices):
     CUSTOMER = "customer", _("Customer")
     MERCHANT = "merchant", _("Merchant")
     RIDER = "rider", _("Rider")
+
+
+class RetentionMode(models.TextChoices):
+    # Anonymise keeps the scores, segments and topics (every count stays); delete removes the
+    # responses (the daily aggregates already counted them and keep the counts).
+    ANONYMISE = "anonymise", _("Anonymise (remove contact data and free text)")
+    DELETE = "delete", _("Delete the responses")
 
 
 class Survey(models.Model):
@@ -66,6 +74,24 @@ class Survey(models.Model):
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     has_unpublished_changes = models.BooleanField(_("draft differs from the last version"), default=True)
+    # Retention (responses.services.retention, run daily by beat): responses completed more than
+    # ``retention_days`` ago are deleted or anonymised, with their respondents' contact data once
+    # those have no newer event. Off until switched on, after the admin's dry-run count.
+    retention_days = models.PositiveIntegerField(
+        _("keep responses for (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Responses completed longer ago are deleted or anonymised; empty keeps them."),
+    )
+    retention_mode = models.CharField(
+        _("after that"), max_length=16, choices=RetentionMode.choices, default=RetentionMode.ANONYMISE
+    )
+    retention_enabled = models.BooleanField(
+        _("retention on"),
+        default=False,
+        help_text=_("Check the dry-run count on the survey's retention page before switching it on."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     created_by = models.ForeignKey(

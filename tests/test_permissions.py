@@ -27,7 +27,7 @@ from config.permissions import (
     admin_action_need,
     role_meets,
 )
-from responses.models import ServiceEvent
+from responses.models import Respondent, ServiceEvent
 from responses.services.sources import source_system_create
 from surveys.models import Choice, Question, Survey, SurveyVersion
 from surveys.services import survey_publish
@@ -75,6 +75,8 @@ def world(db) -> dict:
     (case,) = response_rules_evaluate(
         response_id=answered(cases_version, nps=0, why="送餐太慢", completed_at=timezone.now()).pk
     )
+    # an invited respondent (kehu@example.com), whom the erasure API can name
+    answered(cases_version, nps=8, why="还行", invited=True, completed_at=timezone.now())
     action = improvement_action_create(
         survey=_cases_survey,
         topic_key="delivery_time",
@@ -103,6 +105,7 @@ def snapshot() -> tuple:
         ServiceEvent.objects.count(),
         list(Case.objects.order_by("pk").values_list("status", "assignee_id")),
         CaseNote.objects.count(),
+        list(Respondent.objects.order_by("pk").values_list("email_hash", "phone_hash", "erased_at")),
     )
 
 
@@ -230,6 +233,11 @@ def api_case(world: dict, name: str, method: str) -> tuple[str, dict | None, int
         ("api:export-download", "GET"): (
             lambda user: f"/api/v1/exports/{own_export(world, user)}/download/",
             None,
+            200,
+        ),
+        ("api:respondent-erasure", "POST"): (
+            "/api/v1/respondents/erasure/",
+            {"email": "kehu@example.com"},
             200,
         ),
         ("api:case-list", "GET"): ("/api/v1/cases/?overdue=false", None, 200),
@@ -375,6 +383,7 @@ def admin_page_case(world: dict, url_name: str) -> tuple[str, str, int]:
         "admin:responses_serviceevent_upload": ("get", [], 200),
         "admin:surveys_distributionrule_dry_run": ("get", [], 200),
         "admin:responses_funnel": ("get", [], 200),
+        "admin:responses_retention": ("get", [], 200),
         "admin:analysis_painpointreport_changelist": ("get", [], 200),
         "admin:analysis_painpoints_surveys": ("get", [], 200),
         "admin:analysis_painpoints_survey": ("get", [survey.key], 200),

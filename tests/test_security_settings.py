@@ -1,5 +1,6 @@
 """Production settings: the secret key, the documented environment, demo data, the API docs."""
 
+import base64
 import io
 import os
 import re
@@ -20,6 +21,11 @@ from responses.models import SourceSystem
 ROOT = Path(__file__).resolve().parent.parent
 KNOWN = "is a known default or placeholder, public to anybody who has read the code"
 GOOD_KEY = "k3Y-" + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMN"
+# Contact keys fit for production (a Fernet key of 32 bytes, a hash key of 48 characters).
+CONTACT_KEYS = {
+    "CONTACT_ENCRYPTION_KEYS": base64.urlsafe_b64encode(bytes(range(32))).decode(),
+    "CONTACT_HASH_KEY": "contact-hash-key-" + "0123456789abcdefghijklmnopqrstu",
+}
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -46,6 +52,8 @@ def documented_environment() -> dict[str, str]:
         name, _sep, value = line.partition("=")
         if name == "DJANGO_SECRET_KEY":
             value = secrets.token_urlsafe(50)
+        if name in CONTACT_KEYS:
+            value = CONTACT_KEYS[name]
         environment[name] = re.sub(r"<[^>]*>", "placeholder", value)
     return environment
 
@@ -95,6 +103,7 @@ def test_production_reads_the_key_fallbacks_from_the_environment() -> None:
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": GOOD_KEY,
         "DJANGO_SECRET_KEY_FALLBACKS": f"{old},{old.upper()}",
+        **CONTACT_KEYS,
     }
     script = "from django.conf import settings; print(settings.SECRET_KEY_FALLBACKS)"
     result = _manage("shell", "--no-imports", "-c", script, env=env)
@@ -106,6 +115,31 @@ def test_production_reads_the_key_fallbacks_from_the_environment() -> None:
     )
     assert result.returncode == 1
     assert "DJANGO_SECRET_KEY_FALLBACKS: key 2 has 5 characters; at least 50 are needed." in result.stderr
+
+
+def test_production_refuses_to_start_without_its_own_contact_keys() -> None:
+    env = {"DJANGO_SETTINGS_MODULE": "config.settings.production", "DJANGO_SECRET_KEY": GOOD_KEY}
+    # without keys: nothing starts, and the error names both variables and how to make keys
+    result = _manage("check", env=env)
+    assert result.returncode == 1
+    assert (
+        "ImproperlyConfigured: CONTACT_ENCRYPTION_KEYS is not set. CONTACT_HASH_KEY is not set. "
+        "Generate an encryption key with:"
+    ) in result.stderr
+    # with the public development keys: refused too
+    from config.contact_keys import DEVELOPMENT_ENCRYPTION_KEY, DEVELOPMENT_HASH_KEY
+
+    public = {"CONTACT_ENCRYPTION_KEYS": DEVELOPMENT_ENCRYPTION_KEY, "CONTACT_HASH_KEY": DEVELOPMENT_HASH_KEY}
+    result = _manage("check", env={**env, **public})
+    assert result.returncode == 1
+    assert "CONTACT_ENCRYPTION_KEYS: key 1 is the public development key." in result.stderr
+    assert DEVELOPMENT_HASH_KEY not in result.stderr
+    # with its own keys (a new one first, the old one after it): it starts and reads both
+    second = base64.urlsafe_b64encode(bytes(range(1, 33))).decode()
+    keys = {**CONTACT_KEYS, "CONTACT_ENCRYPTION_KEYS": f"{second},{CONTACT_KEYS['CONTACT_ENCRYPTION_KEYS']}"}
+    script = "from django.conf import settings; print(len(settings.CONTACT_ENCRYPTION_KEYS))"
+    result = _manage("shell", "--no-imports", "-c", script, env={**env, **keys})
+    assert (result.returncode, result.stdout.strip()) == (0, "2"), result.stderr
 
 
 def test_check_deploy_is_clean_with_the_documented_environment() -> None:

@@ -122,7 +122,9 @@ def _each_alone(ids: Iterable[int]) -> BatchResult:
 def _batch_analyse(ids: list[int]) -> BatchResult:
     responses = list(
         Response.objects.select_related("survey_version")
-        .filter(pk__in=ids, status=Response.Status.COMPLETED)
+        # An anonymised response (retention, erasure) keeps the analysis it had: analysing its
+        # emptied text again would change the counts that anonymising keeps.
+        .filter(pk__in=ids, status=Response.Status.COMPLETED, anonymised_at__isnull=True)
         .order_by("pk")
     )
     found = {r.pk for r in responses}
@@ -296,7 +298,7 @@ def comments_reanalyse(*, survey_id: int | None = None) -> ReanalyseResult:
     for survey_pk in surveys.values_list("pk", flat=True):
         context = analysis_context_for_survey(survey_id=survey_pk)
         stale = set(
-            CommentAnalysis.objects.filter(survey_id=survey_pk)
+            CommentAnalysis.objects.filter(survey_id=survey_pk, response__anonymised_at__isnull=True)
             .exclude(dictionary_version=context.dictionary_version)
             .values_list("response_id", flat=True)
         )

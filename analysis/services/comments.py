@@ -326,11 +326,12 @@ def response_analyse(*, response_id: int) -> AnalyseResult | None:
     response does not exist or is not completed (logged, nothing written)."""
     response = (
         Response.objects.select_related("survey_version")
-        .filter(pk=response_id, status=Response.Status.COMPLETED)
+        # Anonymised (retention, erasure): its analysis stays as it was, so the counts do.
+        .filter(pk=response_id, status=Response.Status.COMPLETED, anonymised_at__isnull=True)
         .first()
     )
     if response is None:
-        logger.warning("response %s not found or not completed; nothing analysed", response_id)
+        logger.warning("response %s not found, not completed or anonymised; nothing analysed", response_id)
         return None
     settings_row = SurveyAnalysisSettings.objects.filter(survey_id=response.survey_id).first()
     plan = question_plan(response.survey_version.definition, settings_row)

@@ -8,6 +8,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.contact_keys import DEVELOPMENT_ENCRYPTION_KEY, DEVELOPMENT_HASH_KEY
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -21,6 +23,12 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # The absolute address respondents' links are built on (emails, SMS, webhooks, API answers).
+# Respondents' email and phone are encrypted at rest (Fernet; the first key encrypts, all decrypt)
+# and looked up by a keyed hash (HMAC-SHA256). Development and tests fall back to fixed public
+# keys; production refuses to start without its own (config/contact_keys.py, docs/operations.md).
+CONTACT_ENCRYPTION_KEYS = env.list("CONTACT_ENCRYPTION_KEYS", default=[DEVELOPMENT_ENCRYPTION_KEY])
+CONTACT_HASH_KEY = env("CONTACT_HASH_KEY", default=DEVELOPMENT_HASH_KEY)
+
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Key of the HMAC that derives respondent tokens (responses/tokens.py); empty: derived from
 # SECRET_KEY. When changing it, keep the old one in INVITATION_TOKEN_KEY_FALLBACKS (comma-separated)
@@ -214,6 +222,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=5.0),
 }
 CELERY_TASK_ROUTES = {
+    # Before "responses.*": a long retention run must not hold up the sends.
+    "responses.retention_run": {"queue": "default"},
     "responses.*": {"queue": "distribution"},
     "analysis.*": {"queue": "analysis"},
     "surveys.*": {"queue": "default"},
@@ -251,6 +261,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute="*/15"),
     },
     "cases-evaluate-sweep": {"task": "cases.responses_evaluate_sweep", "schedule": 300.0},
+    # Retention: surveys with retention on anonymise or delete their old responses (at night).
+    "responses-retention": {"task": "responses.retention_run", "schedule": crontab(hour=2, minute=40)},
 }
 
 # Cases: the highest escalation level an overdue case reaches (one level per SLA period late).

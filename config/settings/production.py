@@ -6,6 +6,7 @@ docs/security.md, "Production settings".
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config.contact_keys import contact_keys_problems
 from config.secret_key import secret_keys_problems
 from config.settings.base import *  # noqa: F403
 from config.settings.base import env
@@ -17,6 +18,14 @@ SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 _secret_key_problems = secret_keys_problems(key=SECRET_KEY, fallbacks=SECRET_KEY_FALLBACKS)
 if _secret_key_problems:
     raise ImproperlyConfigured(" ".join(_secret_key_problems))
+# No default: without its own keys production would encrypt with the public development key.
+CONTACT_ENCRYPTION_KEYS = env.list("CONTACT_ENCRYPTION_KEYS", default=[])
+CONTACT_HASH_KEY = env("CONTACT_HASH_KEY", default="")
+_contact_key_problems = contact_keys_problems(
+    encryption_keys=CONTACT_ENCRYPTION_KEYS, hash_key=CONTACT_HASH_KEY
+)
+if _contact_key_problems:
+    raise ImproperlyConfigured(" ".join(_contact_key_problems))
 
 DEBUG = False
 # Demo users have published passwords and the demo source system a published API key.

@@ -26,6 +26,7 @@ from analysis.selectors import painpoints_for_scope, question_plan
 from analysis.selectors import scope as base
 from analysis.selectors.search import comment_search
 from analysis.services.aggregates import segment_keys
+from ops.contacts import contact_decrypt
 from responses.models import Suppression
 from responses.services.funnel import funnel_report
 from surveys.models import Survey, SurveyVersion
@@ -286,6 +287,10 @@ def responses_table(*, scope: base.Scope, with_contact: bool) -> Table:
     answers_at = fixed + 5 + 2 * len(plan.text_keys)
     segments_at = answers_at + len(questions)
 
+    # COPY sends the email and phone as stored (ciphertext); the ORM's iterator decrypts them.
+    def clear(value: str | None) -> str | None:
+        return contact_decrypt(value) if value and reads_block_the_connection() else value
+
     def rows() -> Iterator[tuple]:
         for row in queryset_rows(queryset):
             score, is_detractor, is_promoter, topics = row[fixed + 1 : fixed + 5]
@@ -294,7 +299,8 @@ def responses_table(*, scope: base.Scope, with_contact: bool) -> Table:
             yield (
                 str(row[0]),
                 local_time(row[1], zone),
-                *row[2:fixed],
+                *row[2:5],
+                *(map(clear, row[5:fixed]) if with_contact else ()),
                 row[fixed],
                 score,
                 score_class(score, is_detractor, is_promoter),

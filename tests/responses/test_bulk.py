@@ -10,6 +10,7 @@ import uuid
 import pytest
 from django.db import connection, transaction
 
+from ops.contacts import EMAIL, PHONE, contact_decrypt, contact_hash
 from responses.models import Invitation, Respondent, ServiceEvent, Suppression
 from responses.services.bulk import rows_insert, rows_insert_ignore
 from responses.services.respondents import RespondentRow, respondents_upsert
@@ -34,6 +35,20 @@ EVENT_COLUMNS = (
     "attributes",
     "batch_id",
 )
+
+
+def _stored(pk: int) -> RespondentRow:
+    """The respondent's row as the table holds it (ciphertext, hashes), read without the ORM."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(RespondentRow._fields)} FROM responses_respondent WHERE id = %s",  # noqa: S608
+            [pk],
+        )
+        return RespondentRow._make(cursor.fetchone())
+
+
+def _clear(row: RespondentRow) -> tuple[str, str]:
+    return contact_decrypt(row.email), contact_decrypt(row.phone)
 
 
 def _event_row(external_id: str, respondent_id: int, batch_id: uuid.UUID) -> tuple:
@@ -186,23 +201,20 @@ def test_respondents_upsert_creates_the_new_and_returns_rows_with_their_ids() ->
     stored = {(r.type, r.ref): r for r in Respondent.objects.all()}
     assert set(rows) == set(stored) == {("customer", "c1"), ("merchant", "m1")}
     for key, row in rows.items():
-        record = stored[key]
-        assert row == RespondentRow(
-            record.id,
-            record.public_id,
-            record.type,
-            record.ref,
-            record.email,
-            record.phone,
-            record.locale,
-            record.timezone,
-            record.opted_out_at,
-            record.contact_updated_at,
-        )
-    assert (rows[("customer", "c1")].email, rows[("customer", "c1")].phone) == (
+        assert row == _stored(stored[key].id)
+    # the contact data is stored encrypted, with its keyed hashes beside it
+    assert _clear(rows[("customer", "c1")]) == ("old@example.com", "+8613812345678")
+    assert (stored[("customer", "c1")].email, stored[("customer", "c1")].phone) == (
         "old@example.com",
         "+8613812345678",
     )
+    assert rows[("customer", "c1")].email.startswith("gAAAAA")
+    assert "old@example.com" not in rows[("customer", "c1")].email
+    assert (rows[("customer", "c1")].email_hash, rows[("customer", "c1")].phone_hash) == (
+        contact_hash(EMAIL, "old@example.com"),
+        contact_hash(PHONE, "+8613812345678"),
+    )
+    assert (rows[("merchant", "m1")].email, rows[("merchant", "m1")].email_hash) == ("", "")
     assert rows[("customer", "c1")].contact_updated_at == AT + dt.timedelta(hours=1)
 
 
@@ -225,18 +237,9 @@ def test_respondents_upsert_updates_a_known_respondent_from_newer_events_only() 
         AT,
         AT + dt.timedelta(minutes=5),
     )
-    assert rows[("customer", "c9")] == RespondentRow(
-        known.id,
-        known.public_id,
-        "customer",
-        "c9",
-        "a@example.com",
-        "",
-        "en",
-        "Europe/Berlin",
-        AT,
-        AT + dt.timedelta(minutes=5),
-    )
+    assert rows[("customer", "c9")] == _stored(known.id)
+    assert _clear(rows[("customer", "c9")]) == ("a@example.com", "")
+    assert rows[("customer", "c9")].email_hash == contact_hash(EMAIL, "a@example.com")
     assert Respondent.objects.count() == 1
 
 
@@ -271,9 +274,12 @@ def test_respondents_upsert_writes_each_known_respondent_its_own_contact_data() 
         "k2": ("new@example.com", "", "en", later),
         "k3": ("k3@example.com", "", "zh-hans", AT),
     }
-    assert {
-        key[1]: (row.email, row.phone, row.locale, row.contact_updated_at) for key, row in rows.items()
-    } == stored
+    assert {key[1]: (*_clear(row), row.locale, row.contact_updated_at) for key, row in rows.items()} == stored
+    assert {key[1]: (row.email_hash, row.phone_hash) for key, row in rows.items()} == {
+        "k1": (contact_hash(EMAIL, "k1@example.com"), contact_hash(PHONE, "+8613812345678")),
+        "k2": (contact_hash(EMAIL, "new@example.com"), ""),
+        "k3": (contact_hash(EMAIL, "k3@example.com"), ""),
+    }
     for respondent, touched in ((one, True), (two, True), (three, False)):
         updated_at = respondent.updated_at
         respondent.refresh_from_db()

@@ -280,8 +280,11 @@ def test_response_page_contact_only_with_consent_and_permission(data, client_for
     response = _invited_response(data, consent=consent)
     page = _get(client_for(role), f"/workspace/responses/{response.pk}/")
     html = page.content.decode()
-    assert ("li.lei@example.com" in html) is shown
-    assert ("+8613800000001" in html) is shown
+    # shown masked: in full only on a case, to its assignee
+    assert ("l***@example.com" in html) is shown
+    assert ("+86 138****0001" in html) is shown
+    assert "li.lei@example.com" not in html
+    assert "+8613800000001" not in html
     assert (page.context["contact"] is not None) is shown
 
 

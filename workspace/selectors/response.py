@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from analysis.models import CommentAnalysis, ResponseFacts, Topic
 from analysis.selectors import scope as base
 from config.permissions import READ_CONTACTS, user_meets
+from ops.masking import email_mask, phone_mask
 from responses.models import Response
 from workspace import labels
 from workspace.selectors.common import discovered_names, metric_name
@@ -96,7 +97,8 @@ def response_page_for(*, response_id: int, user, lang: str) -> dict[str, Any] | 
     may_read_contacts = user_meets(user, READ_CONTACTS)
     respondent = response.invitation.respondent if response.invitation_id else None
     if may_read_contacts and response.contact_consent and respondent is not None:
-        contact = {"email": respondent.email, "phone": respondent.phone}
+        # Masked: in full only on a case, for its assignee (cases.selectors.case_contact).
+        contact = {"email": email_mask(respondent.email), "phone": phone_mask(respondent.phone)}
     return {
         "response": response,
         "survey_title": labels.text_in(response.survey.title, lang, response.survey.key),
