@@ -17,7 +17,6 @@ error naming its field, in the user's language; the page shows it instead of fig
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -31,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from analysis.models import DailyAggregate
 from analysis.selectors.scope import Scope
 from config.dates import API_DATE_MAX, API_DATE_MIN
+from responses.services.validation import attribute_key_valid
 from surveys.models import Audience, Survey
 
 PRESETS = (7, 28, 90)
@@ -40,7 +40,6 @@ SEGMENT_PREFIX = "seg."
 MAX_SEGMENT_FILTERS = 6
 MAX_VALUE_LENGTH = 255
 # As the funnel's attribute names (responses.services.funnel), so every page can filter on it.
-_SEGMENT_KEY = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 # Filters with a field of their own (also segment keys of the responses).
 OWN_FIELDS = ("respondent_type", "locale")
 
@@ -195,12 +194,12 @@ def _segments(query: Mapping[str, str], errors: list[FilterError]) -> dict[str, 
             continue
         key = name[len(SEGMENT_PREFIX) :]
         value = (query.get(name) or "").strip()
-        if not _SEGMENT_KEY.match(key):
+        if not attribute_key_valid(key):
             errors.append(
                 FilterError(
                     name[:80],
                     _("Segment"),
-                    _("An attribute name may use letters, digits and _ only, got %(key)s.")
+                    _("An attribute name may use letters, digits, _ . and - only, got %(key)s.")
                     % {"key": key[:64]},
                 )
             )

@@ -316,8 +316,8 @@ def test_a_missing_response_is_404(data, client_for):
         ({"from": "2026-13-01"}, "<strong>From</strong>: Enter a valid date."),
         ({"survey": "nope"}, "<strong>Survey</strong>: No survey with key nope."),
         (
-            {"seg.bad-key": "x"},
-            "<strong>Segment</strong>: An attribute name may use letters, digits and _ only",
+            {"seg.bad$key": "x"},
+            "<strong>Segment</strong>: An attribute name may use letters, digits, _ . and - only",
         ),
         ({"respondent_type": "alien"}, "<strong>Respondent type</strong>: Select a valid choice."),
     ],
