@@ -4,7 +4,8 @@
 filters are the page's: for responses, comments and pain points the analysis API's (``from``,
 ``to``, any segment attribute such as ``city``, ``respondent_type`` or ``locale``; parsed by
 ``analysis.apis.scope_from_params``), plus ``q`` for comments; for the funnel the funnel API's
-(``from``, ``to``, ``group_by``). What each operation needs is in ``config.permissions``.
+(``from``, ``to``, ``group_by``) and any segment attribute, as the overview's funnel. What each
+operation needs is in ``config.permissions``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analysis.apis import SCOPE_PARAMETERS, scope_from_params, survey_for_key
+from analysis.errors import AnalysisErrorCode as AnalysisCode
 from analysis.selectors.search import query_terms, score_band_parse
 from analysis.text.language import LANGUAGES as COMMENT_LANGUAGES
 from config.access import ApiPermission
@@ -33,6 +35,7 @@ from exports import selectors, services
 from exports.errors import ExportErrorCode as Code
 from exports.models import Export
 from responses.funnel_apis import FunnelInputSerializer
+from responses.services.validation import attribute_key_valid
 
 TAG = ["exports"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -61,14 +64,18 @@ def export_filters_parse(kind: str, params: Mapping[str, str]) -> dict:
     """The validated filters of an export of ``kind``, as stored on its record; a bad one is a
     400 naming it (in the request's language)."""
     if kind == Export.Kind.FUNNEL:
-        extra = sorted(set(params) - set(FUNNEL_FILTERS))
-        if extra:
-            raise _error(
-                extra[0][:64],
-                _("The funnel export filters on from, to and group_by only, not on %(name)s.")
-                % {"name": extra[0][:64]},
-                Code.FILTER_NOT_SUPPORTED,
-            )
+        # Any other parameter is a segment attribute, as the overview's funnel filters
+        # (invitations by their frozen attributes, suppressions by their event's).
+        attributes = {}
+        for name in sorted(set(params) - set(FUNNEL_FILTERS)):
+            if not attribute_key_valid(name):
+                raise _error(
+                    name[:64],
+                    _("A filter name may use letters, digits, _ . and - only."),
+                    AnalysisCode.BAD_FILTER,
+                )
+            if params.get(name):
+                attributes[name] = str(params[name])[:255]
         data = {field: params[name] for name, field in FUNNEL_FILTERS.items() if params.get(name)}
         serializer = FunnelInputSerializer(data={"survey": "x", **data})
         if not serializer.is_valid():
@@ -79,6 +86,7 @@ def export_filters_parse(kind: str, params: Mapping[str, str]) -> dict:
             "from": values["date_from"].isoformat() if values.get("date_from") else "",
             "to": values["date_to"].isoformat() if values.get("date_to") else "",
             "group_by": values["group_by"],
+            "attributes": attributes,
         }
     rest = dict(params)
     search = (
@@ -162,6 +170,14 @@ FUNNEL_PARAMETERS = [
         "group_by",
         {"type": "string", "pattern": "^[A-Za-z0-9_]{0,64}$"},
         description="channel, rule, or an attribute name; empty: none.",
+    ),
+    OpenApiParameter(
+        "<attribute>",
+        str,
+        description=(
+            "Any segment attribute (city=上海, district_type=office, respondent_type, locale, channel): "
+            "invitations by their frozen attributes, suppressions by their event's."
+        ),
     ),
 ]
 SEARCH_PARAMETERS = [

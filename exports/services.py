@@ -63,6 +63,7 @@ def export_table(*, kind: str, survey: Survey, filters: Mapping[str, Any], with_
             date_from=_day(filters.get("from")),
             date_to=_day(filters.get("to")),
             group_by=filters.get("group_by", ""),
+            attributes=dict(filters.get("attributes") or {}),
         )
     scope = Scope(survey, _day(filters["from"]), _day(filters["to"]), dict(filters.get("attributes") or {}))
     if kind == Export.Kind.RESPONSES:

@@ -3,9 +3,8 @@
 The pages write a segment filter as ``seg.<attribute>=`` in their query string; the exports API
 (docs/exports.md) takes the bare attribute (``seg.city=上海`` is ``city=上海``), the period as
 explicit ``from``/``to`` days, and ``respondent_type``/``locale`` as attributes like any other.
-The funnel export filters on its days only, so a page filtered by a segment shows no funnel
-export (its file would not be the page's funnel). Buttons are shown only to a user who may export the
-kind (``config.permissions.export_kind_need``).
+The funnel export takes the same segment filters as the overview's funnel. Buttons are shown
+only to a user who may export the kind (``config.permissions.export_kind_need``).
 """
 
 from __future__ import annotations
@@ -28,8 +27,6 @@ def export_params(*, filters: Filters, kind: str, query: Mapping[str, str] | Non
     """The exports API's filters for a page showing ``filters`` (``query``: the page's own
     search parameters, for the comments)."""
     params = {"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat()}
-    if kind == Export.Kind.FUNNEL:
-        return params
     params.update(sorted(filters.scope_filters().items()))
     if kind == Export.Kind.COMMENTS and query is not None:
         for name in SEARCH_PARAMS:
@@ -44,8 +41,6 @@ def export_buttons(
 ) -> dict | None:
     """What the export buttons of a page need, or None for a user who may not export ``kind``."""
     if filters.survey is None or not user_meets(user, export_kind_need(kind)):
-        return None
-    if kind == Export.Kind.FUNNEL and filters.scope_filters():
         return None
     params = export_params(filters=filters, kind=kind, query=query)
     base = reverse(f"api:export-{kind}")

@@ -419,10 +419,18 @@ FUNNEL_ENDS = ("failed", "bounced", "expired")
 
 
 def funnel_table(
-    *, survey: Survey, date_from: dt.date | None, date_to: dt.date | None, group_by: str = ""
+    *,
+    survey: Survey,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    group_by: str = "",
+    attributes: dict[str, str] | None = None,
 ) -> Table:
-    """The invitation funnel, one row per group and a total row, suppressions by reason."""
-    report = funnel_report(survey=survey, group_by=group_by, date_from=date_from, date_to=date_to)
+    """The invitation funnel, one row per group and a total row, suppressions by reason;
+    ``attributes`` narrow it as the overview's funnel (``funnel_report``'s filters)."""
+    report = funnel_report(
+        survey=survey, group_by=group_by, date_from=date_from, date_to=date_to, filters=attributes or {}
+    )
     reasons = list(Suppression.Reason.values)
     header = [
         "group",

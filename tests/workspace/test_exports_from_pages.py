@@ -121,7 +121,7 @@ def test_the_comments_page_links_its_search(data, client_for):
     )
 
 
-def test_the_overview_links_the_funnel_only_without_a_segment(data, client_for):
+def test_the_overview_links_the_funnel_with_its_segment(data, client_for):
     client = client_for("owner")
 
     whole = client.get("/workspace/", {"survey": "after-delivery", **PERIOD})
@@ -130,7 +130,10 @@ def test_the_overview_links_the_funnel_only_without_a_segment(data, client_for):
     assert whole.context["export_funnel"]["csv"] == (
         "/api/v1/exports/funnel/?survey=after-delivery&format=csv&from=2026-05-04&to=2026-05-10"
     )
-    assert segment.context["export_funnel"] is None
+    # the funnel export filters as the overview's funnel does
+    assert segment.context["export_funnel"]["csv"] == (
+        f"/api/v1/exports/funnel/?survey=after-delivery&format=csv&{API_FILTERS}"
+    )
     assert segment.context["export_responses"]["csv"] == (
         f"/api/v1/exports/responses/?survey=after-delivery&format=csv&{API_FILTERS}"
     )
