@@ -54,8 +54,11 @@ def export_buttons(
         "csv": link(Export.Format.CSV),
         "xlsx": link(Export.Format.XLSX),
         "start_url": reverse("api:export-start"),
+        # the background export's format is the user's choice (CSV first: it has no row limit)
+        "format": Export.Format.CSV,
+        "formats": Export.Format.choices,
         "start_body": json.dumps(
-            {"kind": kind, "survey": survey, "format": Export.Format.XLSX, "filters": params},
+            {"kind": kind, "survey": survey, "format": Export.Format.CSV, "filters": params},
             ensure_ascii=False,
         ),
     }
