@@ -37,4 +37,3 @@ def pvalue(value) -> str:
 @register.filter
 def get(mapping, key):
     return (mapping or {}).get(key)
-
