@@ -10,6 +10,7 @@ operation needs is in ``config.permissions``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -43,6 +44,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONTROLS = {"survey", "format"}
 # The comment search's filters (``analysis.selectors.search.comment_search``), as the page's.
 SEARCH_FILTERS = ("q", "topic", "band", "language")
+# ``topics=<key>,<key>``: a process owner's teams' topics (the pages' "my teams' topics" view).
+TOPICS_FILTER = "topics"
+TOPIC_KEY = re.compile(r"[-A-Za-z0-9_]{1,64}")
+MAX_TOPICS = 200
 FUNNEL_FILTERS = {"from": "date_from", "to": "date_to", "group_by": "group_by"}
 
 
@@ -89,6 +94,7 @@ def export_filters_parse(kind: str, params: Mapping[str, str]) -> dict:
             "attributes": attributes,
         }
     rest = dict(params)
+    topics = _topics_parse(str(rest.pop(TOPICS_FILTER, "") or ""))
     search = (
         {name: str(rest.pop(name, "") or "").strip() for name in SEARCH_FILTERS}
         if kind == Export.Kind.COMMENTS
@@ -102,7 +108,21 @@ def export_filters_parse(kind: str, params: Mapping[str, str]) -> dict:
     }
     if kind == Export.Kind.COMMENTS:
         filters.update(_search_filters(search))
+    if topics:
+        filters["topics"] = topics
     return filters
+
+
+def _topics_parse(value: str) -> list[str]:
+    """``topics=a,b``: topic keys, the rows (pain points) or comments (tagged with any) kept."""
+    keys = [key.strip() for key in value.split(",") if key.strip()]
+    if len(keys) > MAX_TOPICS or not all(TOPIC_KEY.fullmatch(key) for key in keys):
+        raise _error(
+            TOPICS_FILTER,
+            _("topics: at most %(max)s topic keys, separated by commas.") % {"max": MAX_TOPICS},
+            AnalysisCode.BAD_FILTER,
+        )
+    return sorted(set(keys))
 
 
 def _search_filters(search: dict[str, str]) -> dict[str, str]:
@@ -195,7 +215,14 @@ SEARCH_PARAMETERS = [
     ),
     OpenApiParameter("language", {"type": "string", "maxLength": 16}, description="Comment language."),
 ]
-SCOPE_FILTERS = [p for p in SCOPE_PARAMETERS if p.name != "lang"]
+SCOPE_FILTERS = [
+    *(p for p in SCOPE_PARAMETERS if p.name != "lang"),
+    OpenApiParameter(
+        TOPICS_FILTER,
+        {"type": "string", "maxLength": 13000},
+        description="Topic keys separated by commas: only those pain points, or comments tagged with any.",
+    ),
+]
 
 
 class ExportStreamApi(APIView):

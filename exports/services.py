@@ -75,8 +75,9 @@ def export_table(*, kind: str, survey: Survey, filters: Mapping[str, Any], with_
             topic=filters.get("topic", ""),
             band=filters.get("band", ""),
             language=filters.get("language", ""),
+            topics=list(filters.get("topics") or []),
         )
-    return selectors.painpoints_table(scope=scope)
+    return selectors.painpoints_table(scope=scope, topics=list(filters.get("topics") or []))
 
 
 def _day(value: str | None) -> dt.date | None:

@@ -276,22 +276,35 @@ def comments_matching(
     topic: str = "",
     band: str = "",
     language: str = "",
+    topics: list[str] | None = None,
 ):
-    """The comments of the workspace's comment search (words, topic, score band, language) as
-    an ordered queryset: exactly the Comments page's hits, in its order. ValidationError (naming
-    the field) as ``comment_search``."""
+    """The comments of the workspace's comment search (words, topic, score band, language, and
+    ``topics``: tagged with any of them, a process owner's teams' topics) as an ordered
+    queryset: exactly the Comments page's hits, in its order. ValidationError (naming the field)
+    as ``comment_search``."""
     hits = comment_search(
-        scope=scope, query=q, topic=topic or None, score_band=band or None, language=language or None
+        scope=scope,
+        query=q,
+        topic=topic or None,
+        score_band=band or None,
+        language=language or None,
+        topics_any=topics if topics else None,
     )
     return hits.queryset()
 
 
 def comments_table(
-    *, scope: base.Scope, q: str = "", topic: str = "", band: str = "", language: str = ""
+    *,
+    scope: base.Scope,
+    q: str = "",
+    topic: str = "",
+    band: str = "",
+    language: str = "",
+    topics: list[str] | None = None,
 ) -> Table:
     """One row per comment: the respondent's own words, language, topics with polarity, the
     detractor likelihood and the response's score."""
-    comments = comments_matching(scope=scope, q=q, topic=topic, band=band, language=language)
+    comments = comments_matching(scope=scope, q=q, topic=topic, band=band, language=language, topics=topics)
     # the respondent's own words: the answer to the comment's question (one at most)
     original = FilteredRelation(
         "response__answers", condition=Q(response__answers__question_key=F("question_key"))
@@ -361,8 +374,9 @@ def comments_table(
     return Table(header=header, rows=rows(), count=comments.count(), title="comments", queryset=queryset)
 
 
-def painpoints_table(*, scope: base.Scope) -> Table:
-    """The ranked pain points of the scope, as the pain-points API ranks them."""
+def painpoints_table(*, scope: base.Scope, topics: list[str] | None = None) -> Table:
+    """The ranked pain points of the scope, as the pain-points API ranks them; ``topics``: only
+    those (a process owner's teams' topics), each keeping its rank among all."""
     report = painpoints_for_scope(
         survey=scope.survey, date_from=scope.date_from, date_to=scope.date_to, filters=scope.filters
     )
@@ -410,6 +424,7 @@ def painpoints_table(*, scope: base.Scope) -> Table:
             topic["examples"][0]["text"] if topic["examples"] else "",
         )
         for rank, topic in enumerate(report["topics"], start=1)
+        if not topics or topic["key"] in topics
     ]
     return Table(header=header, rows=rows, count=len(rows), title="pain-points")
 
