@@ -41,7 +41,6 @@ MAX_DAYS = 731
 SEGMENT_PREFIX = "seg."
 MAX_SEGMENT_FILTERS = 6
 MAX_VALUE_LENGTH = 255
-# As the funnel's attribute names (responses.services.funnel), so every page can filter on it.
 # Filters with a field of their own (also segment keys of the responses).
 OWN_FIELDS = ("respondent_type", "locale")
 TOPICS_MINE, TOPICS_ALL = "mine", "all"
