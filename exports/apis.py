@@ -94,7 +94,12 @@ def export_filters_parse(kind: str, params: Mapping[str, str]) -> dict:
             "attributes": attributes,
         }
     rest = dict(params)
-    topics = _topics_parse(str(rest.pop(TOPICS_FILTER, "") or ""))
+    # responses have no topic rows: there ``topics`` is an attribute like any other
+    topics = (
+        _topics_parse(str(rest.pop(TOPICS_FILTER, "") or ""))
+        if kind in (Export.Kind.PAIN_POINTS, Export.Kind.COMMENTS)
+        else []
+    )
     search = (
         {name: str(rest.pop(name, "") or "").strip() for name in SEARCH_FILTERS}
         if kind == Export.Kind.COMMENTS
@@ -192,11 +197,12 @@ FUNNEL_PARAMETERS = [
         description="channel, rule, or an attribute name; empty: none.",
     ),
     OpenApiParameter(
-        "<attribute>",
+        "attribute",
         str,
         description=(
-            "Any segment attribute (city=上海, district_type=office, respondent_type, locale, channel): "
-            "invitations by their frozen attributes, suppressions by their event's."
+            "Any other parameter filters on an attribute (`?city=上海&district_type=office`; also "
+            "respondent_type, locale, channel): invitations by their frozen attributes, suppressions by "
+            "their event's."
         ),
     ),
 ]
@@ -215,14 +221,12 @@ SEARCH_PARAMETERS = [
     ),
     OpenApiParameter("language", {"type": "string", "maxLength": 16}, description="Comment language."),
 ]
-SCOPE_FILTERS = [
-    *(p for p in SCOPE_PARAMETERS if p.name != "lang"),
-    OpenApiParameter(
-        TOPICS_FILTER,
-        {"type": "string", "maxLength": 13000},
-        description="Topic keys separated by commas: only those pain points, or comments tagged with any.",
-    ),
-]
+SCOPE_FILTERS = [p for p in SCOPE_PARAMETERS if p.name != "lang"]
+TOPICS_PARAMETER = OpenApiParameter(
+    TOPICS_FILTER,
+    {"type": "string", "maxLength": 13000},
+    description="Topic keys separated by commas: only those pain points, or comments tagged with any.",
+)
 
 
 class ExportStreamApi(APIView):
@@ -274,7 +278,9 @@ class ExportResponsesApi(ExportStreamApi):
 class ExportPainPointsApi(ExportStreamApi):
     kind = Export.Kind.PAIN_POINTS
 
-    @_stream_schema("pain-points", "Ranked pain points of a scope as CSV or XLSX", SCOPE_FILTERS)
+    @_stream_schema(
+        "pain-points", "Ranked pain points of a scope as CSV or XLSX", [*SCOPE_FILTERS, TOPICS_PARAMETER]
+    )
     def get(self, request):
         return super().get(request)
 
@@ -293,7 +299,7 @@ class ExportCommentsApi(ExportStreamApi):
     @_stream_schema(
         "comments",
         "Comments of a scope (optionally holding words) as CSV or XLSX",
-        [*SCOPE_FILTERS, *SEARCH_PARAMETERS],
+        [*SCOPE_FILTERS, *SEARCH_PARAMETERS, TOPICS_PARAMETER],
     )
     def get(self, request):
         return super().get(request)
