@@ -209,7 +209,8 @@ def comments_page_for(
         )
     options = {
         "topics": sorted(
-            ((k, v) for k, v in names.items() if not mine or topic_view.keeps(k)), key=lambda item: item[1]
+            ((k, v) for k, v in names.items() if not mine or topic_view.keeps(k) or k == topic),
+            key=lambda item: item[1],
         ),
         "bands": list(band_labels(metric).items()),
         "languages": language_options(),

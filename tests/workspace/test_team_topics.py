@@ -159,6 +159,11 @@ def test_comments_of_the_teams_topics_and_their_export(data):
     assert every.context["count"] == 8
     # a topic chosen by name is shown whoever owns it
     assert [h["hit"].text for h in packaging.context["hits"]] == ["包装漏了", "奶茶洒了一半"]
+    assert [key for key, _label in packaging.context["options"]["topics"]] == [
+        "food_temperature",
+        "delivery_time",
+        "packaging_spill",
+    ]
     # and the page's export holds exactly its hits
     link = mine.context["export_comments"]["csv"]
     assert link.endswith("&topics=delivery_time%2Cfood_temperature")
