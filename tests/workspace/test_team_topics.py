@@ -74,7 +74,7 @@ def test_a_team_member_sees_the_teams_topics_by_default_and_all_on_request(data)
         'href="/workspace/painpoints/?survey=after-delivery&amp;from=2026-05-04&amp;to=2026-05-10&amp;topics=all"'
         in html
     )
-    assert "The topics delivery_ops own; discovered topics are under all topics." in html
+    assert "Topics owned by delivery_ops; discovered topics are under all topics." in html
     assert 'data-topics="all" aria-current="true"' in every.content.decode()
     # the choice travels with the filters: the navigation and the filter form keep topics=all
     assert '<input type="hidden" name="topics" value="all">' in every.content.decode()
