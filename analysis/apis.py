@@ -8,7 +8,6 @@ pain points ``analysis.view_painpoints``; acting on an emerging topic
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from django.conf import settings
 from django.utils import timezone
@@ -26,6 +25,7 @@ from config.access import ApiPermission
 from config.dates import API_DATE_MAX, API_DATE_MIN, DAY_OR_EMPTY, api_date_check
 from config.json_text import has_unstorable_text
 from config.pagination import PaginatedApiMixin
+from responses.services.validation import attribute_key_valid
 from surveys.models import Survey
 
 TAG = ["analysis"]
@@ -33,7 +33,6 @@ DEFAULT_DAYS = 28
 MAX_DAYS = 731
 RESERVED = {"from", "to", "period", "lang", "format"}
 PAGE_PARAMETERS = ("page", "page_size")
-_FILTER_KEY = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 LANGS = {code for code, _name in settings.LANGUAGES}
 
 
@@ -112,8 +111,10 @@ def scope_from_params(params) -> dict:
     for key in params:
         if key in RESERVED:
             continue
-        if not _FILTER_KEY.match(key):
-            raise _error(key[:64], _("A filter name may use letters, digits, - and _ only."), Code.BAD_FILTER)
+        if not attribute_key_valid(key):
+            raise _error(
+                key[:64], _("A filter name may use letters, digits, _ . and - only."), Code.BAD_FILTER
+            )
         value = params.get(key)
         if value:
             filters[key] = value[:255]

@@ -131,6 +131,10 @@ TEAMS = {
     "service_recovery": {"zh-hans": "客户关怀组", "en": "Service recovery"},
     "food_safety": {"zh-hans": "食品安全组", "en": "Food safety"},
 }
+# The team owning the delivery topics (the taxonomies' ``delivery_ops``: late delivery, food
+# arrived cold): the owner belongs to it and to food_safety (hygiene), so the workspace's topic
+# lists open on "my teams' topics" and the switch to all topics shows what it leaves out.
+OWNING_TEAMS = {"delivery_ops": {"zh-hans": "配送运营组", "en": "Delivery operations"}}
 RULES = [
     {
         "key": "demo-detractor",
@@ -321,22 +325,23 @@ def _resolved_with_resurvey(*, response: Response, owner, now: dt.datetime) -> l
 
 
 def demo_cases_load(*, owner_username: str = "owner", member_usernames=("owner", "ops")) -> list[Case]:
-    """Idempotent: the teams, rules and cases are written once (when the rules are missing).
-    An empty list without the survey or the owner."""
+    """Idempotent: the teams (with the owner in the one owning the delivery topics) are made
+    when missing; the rules and cases are written once (when the rules are missing). An empty
+    list without the survey or the owner."""
     survey = Survey.objects.filter(key=DEMO_SURVEY).first()
     version = SurveyVersion.objects.filter(survey=survey).order_by("-number").first() if survey else None
     owner = get_user_model().objects.filter(username=owner_username).first()
     if version is None or owner is None:
         return []
+    members = list(get_user_model().objects.filter(username__in=member_usernames).order_by("pk"))
+    teams = {}
+    for key, name in {**TEAMS, **OWNING_TEAMS}.items():  # no team service: the admin form writes teams
+        team, _created = Team.objects.get_or_create(key=key, defaults={"name": name, "lead": owner})
+        team.members.add(*(members if key in TEAMS else [owner]))
+        teams[key] = team
     if AlertRule.objects.filter(key=RULES[0]["key"]).exists():
         return list(Case.objects.filter(rule__key__in=[r["key"] for r in RULES]).order_by("pk"))
     now = timezone.now()
-    members = list(get_user_model().objects.filter(username__in=member_usernames).order_by("pk"))
-    teams = {}
-    for key, name in TEAMS.items():  # no team service: teams are written by the admin form
-        team, _created = Team.objects.get_or_create(key=key, defaults={"name": name, "lead": owner})
-        team.members.add(*members)
-        teams[key] = team
     # The planted answers are analysed before the rules exist, so the analysis hook opens nothing
     # and the evaluation below dates each case.
     planted = _planted_responses(survey=survey, version=version, now=now)

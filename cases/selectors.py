@@ -129,6 +129,13 @@ def case_is_overdue(case: Case, *, now: dt.datetime | None = None) -> bool:
     return case.status in ACTIVE and case.due_at < (now or timezone.now())
 
 
+def teams_for_user(*, user: Any) -> QuerySet[Team]:
+    """The teams the user belongs to, as member or lead, by key."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Team.objects.none()
+    return Team.objects.filter(Q(members=user) | Q(lead=user)).distinct().order_by("key")
+
+
 def cases_for_user(*, user: Any) -> QuerySet[Case]:
     """The cases of the user's teams (as member or lead)."""
     return Case.objects.filter(Q(team__members=user) | Q(team__lead=user)).distinct()

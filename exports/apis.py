@@ -4,11 +4,13 @@
 filters are the page's: for responses, comments and pain points the analysis API's (``from``,
 ``to``, any segment attribute such as ``city``, ``respondent_type`` or ``locale``; parsed by
 ``analysis.apis.scope_from_params``), plus ``q`` for comments; for the funnel the funnel API's
-(``from``, ``to``, ``group_by``). What each operation needs is in ``config.permissions``.
+(``from``, ``to``, ``group_by``) and any segment attribute, as the overview's funnel. What each
+operation needs is in ``config.permissions``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -24,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analysis.apis import SCOPE_PARAMETERS, scope_from_params, survey_for_key
+from analysis.errors import AnalysisErrorCode as AnalysisCode
 from analysis.selectors.search import query_terms, score_band_parse
 from analysis.text.language import LANGUAGES as COMMENT_LANGUAGES
 from config.access import ApiPermission
@@ -33,6 +36,7 @@ from exports import selectors, services
 from exports.errors import ExportErrorCode as Code
 from exports.models import Export
 from responses.funnel_apis import FunnelInputSerializer
+from responses.services.validation import attribute_key_valid
 
 TAG = ["exports"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -40,6 +44,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONTROLS = {"survey", "format"}
 # The comment search's filters (``analysis.selectors.search.comment_search``), as the page's.
 SEARCH_FILTERS = ("q", "topic", "band", "language")
+# ``topics=<key>,<key>``: a process owner's teams' topics (the pages' "my teams' topics" view).
+TOPICS_FILTER = "topics"
+TOPIC_KEY = re.compile(r"[-A-Za-z0-9_]{1,64}")
+MAX_TOPICS = 200
 FUNNEL_FILTERS = {"from": "date_from", "to": "date_to", "group_by": "group_by"}
 
 
@@ -61,14 +69,18 @@ def export_filters_parse(kind: str, params: Mapping[str, str]) -> dict:
     """The validated filters of an export of ``kind``, as stored on its record; a bad one is a
     400 naming it (in the request's language)."""
     if kind == Export.Kind.FUNNEL:
-        extra = sorted(set(params) - set(FUNNEL_FILTERS))
-        if extra:
-            raise _error(
-                extra[0][:64],
-                _("The funnel export filters on from, to and group_by only, not on %(name)s.")
-                % {"name": extra[0][:64]},
-                Code.FILTER_NOT_SUPPORTED,
-            )
+        # Any other parameter is a segment attribute, as the overview's funnel filters
+        # (invitations by their frozen attributes, suppressions by their event's).
+        attributes = {}
+        for name in sorted(set(params) - set(FUNNEL_FILTERS)):
+            if not attribute_key_valid(name):
+                raise _error(
+                    name[:64],
+                    _("A filter name may use letters, digits, _ . and - only."),
+                    AnalysisCode.BAD_FILTER,
+                )
+            if params.get(name):
+                attributes[name] = str(params[name])[:255]
         data = {field: params[name] for name, field in FUNNEL_FILTERS.items() if params.get(name)}
         serializer = FunnelInputSerializer(data={"survey": "x", **data})
         if not serializer.is_valid():
@@ -79,8 +91,15 @@ def export_filters_parse(kind: str, params: Mapping[str, str]) -> dict:
             "from": values["date_from"].isoformat() if values.get("date_from") else "",
             "to": values["date_to"].isoformat() if values.get("date_to") else "",
             "group_by": values["group_by"],
+            "attributes": attributes,
         }
     rest = dict(params)
+    # responses have no topic rows: there ``topics`` is an attribute like any other
+    topics = (
+        _topics_parse(str(rest.pop(TOPICS_FILTER, "") or ""))
+        if kind in (Export.Kind.PAIN_POINTS, Export.Kind.COMMENTS)
+        else []
+    )
     search = (
         {name: str(rest.pop(name, "") or "").strip() for name in SEARCH_FILTERS}
         if kind == Export.Kind.COMMENTS
@@ -94,7 +113,21 @@ def export_filters_parse(kind: str, params: Mapping[str, str]) -> dict:
     }
     if kind == Export.Kind.COMMENTS:
         filters.update(_search_filters(search))
+    if topics:
+        filters["topics"] = topics
     return filters
+
+
+def _topics_parse(value: str) -> list[str]:
+    """``topics=a,b``: topic keys, the rows (pain points) or comments (tagged with any) kept."""
+    keys = [key.strip() for key in value.split(",") if key.strip()]
+    if len(keys) > MAX_TOPICS or not all(TOPIC_KEY.fullmatch(key) for key in keys):
+        raise _error(
+            TOPICS_FILTER,
+            _("topics: at most %(max)s topic keys, separated by commas.") % {"max": MAX_TOPICS},
+            AnalysisCode.BAD_FILTER,
+        )
+    return sorted(set(keys))
 
 
 def _search_filters(search: dict[str, str]) -> dict[str, str]:
@@ -163,6 +196,15 @@ FUNNEL_PARAMETERS = [
         {"type": "string", "pattern": "^[A-Za-z0-9_]{0,64}$"},
         description="channel, rule, or an attribute name; empty: none.",
     ),
+    OpenApiParameter(
+        "attribute",
+        str,
+        description=(
+            "Any other parameter filters on an attribute (`?city=上海&district_type=office`; also "
+            "respondent_type, locale, channel): invitations by their frozen attributes, suppressions by "
+            "their event's."
+        ),
+    ),
 ]
 SEARCH_PARAMETERS = [
     OpenApiParameter(
@@ -180,6 +222,11 @@ SEARCH_PARAMETERS = [
     OpenApiParameter("language", {"type": "string", "maxLength": 16}, description="Comment language."),
 ]
 SCOPE_FILTERS = [p for p in SCOPE_PARAMETERS if p.name != "lang"]
+TOPICS_PARAMETER = OpenApiParameter(
+    TOPICS_FILTER,
+    {"type": "string", "maxLength": 13000},
+    description="Topic keys separated by commas: only those pain points, or comments tagged with any.",
+)
 
 
 class ExportStreamApi(APIView):
@@ -231,7 +278,9 @@ class ExportResponsesApi(ExportStreamApi):
 class ExportPainPointsApi(ExportStreamApi):
     kind = Export.Kind.PAIN_POINTS
 
-    @_stream_schema("pain-points", "Ranked pain points of a scope as CSV or XLSX", SCOPE_FILTERS)
+    @_stream_schema(
+        "pain-points", "Ranked pain points of a scope as CSV or XLSX", [*SCOPE_FILTERS, TOPICS_PARAMETER]
+    )
     def get(self, request):
         return super().get(request)
 
@@ -250,7 +299,7 @@ class ExportCommentsApi(ExportStreamApi):
     @_stream_schema(
         "comments",
         "Comments of a scope (optionally holding words) as CSV or XLSX",
-        [*SCOPE_FILTERS, *SEARCH_PARAMETERS],
+        [*SCOPE_FILTERS, *SEARCH_PARAMETERS, TOPICS_PARAMETER],
     )
     def get(self, request):
         return super().get(request)

@@ -10,7 +10,6 @@ from enum import StrEnum
 class ExportErrorCode(StrEnum):
     SURVEY_REQUIRED = "survey_required"
     BAD_FORMAT = "bad_format"
-    FILTER_NOT_SUPPORTED = "filter_not_supported"
     FORBIDDEN_KIND = "forbidden_kind"
     TOO_MANY_ROWS = "too_many_rows"
     EXPORT_NOT_FOUND = "export_not_found"

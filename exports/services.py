@@ -64,6 +64,7 @@ def export_table(*, kind: str, survey: Survey, filters: Mapping[str, Any], with_
             date_from=_day(filters.get("from")),
             date_to=_day(filters.get("to")),
             group_by=filters.get("group_by", ""),
+            attributes=dict(filters.get("attributes") or {}),
         )
     scope = Scope(survey, _day(filters["from"]), _day(filters["to"]), dict(filters.get("attributes") or {}))
     if kind == Export.Kind.RESPONSES:
@@ -75,8 +76,9 @@ def export_table(*, kind: str, survey: Survey, filters: Mapping[str, Any], with_
             topic=filters.get("topic", ""),
             band=filters.get("band", ""),
             language=filters.get("language", ""),
+            topics=list(filters.get("topics") or []),
         )
-    return selectors.painpoints_table(scope=scope)
+    return selectors.painpoints_table(scope=scope, topics=list(filters.get("topics") or []))
 
 
 def _day(value: str | None) -> dt.date | None:

@@ -102,6 +102,7 @@ def banner(site: str, mail_dir: str) -> str:
             f"  Workspace (log in as owner):              {site}/workspace/",
             f"    pain points of the demo survey:         {site}/workspace/painpoints/"
             "?survey=customer-after-delivery",
+            "    (owner's teams' topics first; all topics:   add &topics=all)",
             f"  Admin (survey builder, rules, taxonomy):  {site}/admin/",
             f"  Pain points (log in as owner):            {site}/admin/analysis/painpointreport/",
             f"  Invitation funnel:                        {site}/admin/responses/funnel/",
@@ -120,7 +121,8 @@ def banner(site: str, mail_dir: str) -> str:
             "Demo logins (user / password):",
             "  admin  / demo-admin-2026   superuser",
             "  ops    / demo-ops-2026     survey designer",
-            "  owner  / demo-owner-2026   process owner",
+            "  owner  / demo-owner-2026   process owner (teams: delivery operations, food safety,",
+            "                             service recovery)",
             "  viewer / demo-viewer-2026  viewer",
             "",
         ]

@@ -66,6 +66,7 @@ def metric_trend_chart(by_period: list[dict], metric_name: str) -> Chart:
         value_header=metric_name,
         fmt=_one,
         date_fmt=short_day,
+        count_fmt=_whole,
         words=words(),
     )
 
@@ -124,6 +125,7 @@ def share_trend_chart(weekly: list[dict], label: str) -> Chart:
         fmt=_percent,
         tick_fmt=_percent_tick,
         date_fmt=short_day,
+        count_fmt=_whole,
         words=words(),
     )
 

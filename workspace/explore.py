@@ -25,7 +25,7 @@ from config.permissions import READ_RESPONSES, user_meets
 from workspace import labels
 from workspace.charts import words as chart_text_words
 from workspace.filters import Filters
-from workspace.selectors import metric_name, topic_label
+from workspace.selectors import TopicView, metric_name, topic_label
 from workspace.templatetags.workspace_format import number
 
 MAX_ATTRIBUTES = 4
@@ -188,10 +188,15 @@ def _page_number(raw: str | None, errors: list[PageError]) -> int:
     return page
 
 
-def comments_page_for(*, filters: Filters, query: Mapping, lang: str, user=None) -> dict[str, Any]:
+def comments_page_for(
+    *, filters: Filters, query: Mapping, lang: str, user=None, topic_view: TopicView | None = None
+) -> dict[str, Any]:
+    """The scope's comments searched; under ``topic_view`` "mine" only those tagged with one of
+    the reader's teams' topics (unless a topic is chosen), and only those topics to choose."""
     scope = filters.scope()
     metric = base.survey_metric(scope.survey)
     names = topic_names(scope.survey, lang)
+    mine = topic_view is not None and topic_view.is_mine
     words = (query.get("q") or "").strip()
     topic = (query.get("topic") or "").strip()
     band = (query.get("band") or "").strip()
@@ -203,7 +208,10 @@ def comments_page_for(*, filters: Filters, query: Mapping, lang: str, user=None)
             PageError("topic", _("Topic"), _("This survey has no topic %(key)s.") % {"key": topic[:64]})
         )
     options = {
-        "topics": sorted(names.items(), key=lambda item: item[1]),
+        "topics": sorted(
+            ((k, v) for k, v in names.items() if not mine or topic_view.keeps(k) or k == topic),
+            key=lambda item: item[1],
+        ),
         "bands": list(band_labels(metric).items()),
         "languages": language_options(),
         "values": {"q": words, "topic": topic, "band": score_band_parse_or_raw(band), "language": language},
@@ -217,6 +225,7 @@ def comments_page_for(*, filters: Filters, query: Mapping, lang: str, user=None)
                 topic=topic or None,
                 score_band=band or None,
                 language=language or None,
+                topics_any=topic_view.topic_keys if mine and not topic else None,
             )
         except ValidationError as error:
             field = {
@@ -369,7 +378,7 @@ def _rate_text(result: dict) -> dict:
     }
 
 
-def processes_page_for(*, filters: Filters, lang: str) -> dict[str, Any]:
+def processes_page_for(*, filters: Filters, lang: str, topic_view: TopicView | None = None) -> dict[str, Any]:
     scope = filters.scope()
     report = painpoints_for_scope(
         survey=scope.survey, date_from=scope.date_from, date_to=scope.date_to, filters=scope.filters
@@ -397,7 +406,7 @@ def processes_page_for(*, filters: Filters, lang: str) -> dict[str, Any]:
                         "label_text": topic_label(t, lang),
                         "impact_text": "–" if t.get("impact") is None else number(t["impact"], 1),
                     }
-                    for t in row["topics"]
+                    for t in (topic_view.only(row["topics"]) if topic_view is not None else row["topics"])
                 ],
             }
         )

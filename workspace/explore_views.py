@@ -11,6 +11,7 @@ from workspace import explore
 from workspace.exports import export_buttons
 from workspace.filters import filters_parse
 from workspace.page import page_render
+from workspace.selectors import topic_view_for
 
 COMMENT_PARAMS = ("q", "topic", "band", "language")
 
@@ -42,15 +43,23 @@ def comments(request):
     filters, form = filters_parse(request.GET)
     context: dict = {}
     if filters.is_valid and filters.survey is not None:
-        context = explore.comments_page_for(
-            filters=filters, query=request.GET, lang=get_language(), user=request.user
+        topic_view = topic_view_for(
+            user=request.user,
+            filters=filters,
+            lang=get_language(),
+            path=request.path,
+            keep={name: request.GET[name] for name in COMMENT_PARAMS if request.GET.get(name)},
         )
+        context = explore.comments_page_for(
+            filters=filters, query=request.GET, lang=get_language(), user=request.user, topic_view=topic_view
+        )
+        context["topic_view"] = topic_view
         context["keep_params"] = [
             (name, request.GET[name]) for name in COMMENT_PARAMS if request.GET.get(name)
         ]
         if not context.get("page_errors"):
             context["export_comments"] = export_buttons(
-                user=request.user, filters=filters, kind="comments", query=request.GET
+                user=request.user, filters=filters, kind="comments", query=request.GET, topic_view=topic_view
             )
     return _render(
         request, "workspace/comments.html", "workspace:comments", _("Comments"), filters, form, context
@@ -73,7 +82,11 @@ def processes(request):
     filters, form = filters_parse(request.GET)
     context: dict = {}
     if filters.is_valid and filters.survey is not None:
-        context = explore.processes_page_for(filters=filters, lang=get_language())
+        topic_view = topic_view_for(
+            user=request.user, filters=filters, lang=get_language(), path=request.path
+        )
+        context = explore.processes_page_for(filters=filters, lang=get_language(), topic_view=topic_view)
+        context["topic_view"] = topic_view
     return _render(
         request, "workspace/processes.html", "workspace:processes", _("Process views"), filters, form, context
     )

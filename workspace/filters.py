@@ -8,7 +8,9 @@ Query string (what a shared link holds):
   (explicit days win over ``days``; default: the last 28 days);
 - ``respondent_type=customer|merchant|rider``; ``locale=zh-hans|en``;
 - ``seg.<attribute>=<value>`` for any segment attribute of the responses (``seg.city=上海``,
-  ``seg.district_type=office``), several allowed; an empty value is no filter.
+  ``seg.district_type=office``), several allowed; an empty value is no filter;
+- ``topics=mine|all``: the reader's teams' topics or every topic (empty: the reader's default,
+  ``workspace.selectors.teams``).
 
 Other parameters (a page's own, such as a search word) are left to the page. A bad value is an
 error naming its field, in the user's language; the page shows it instead of figures.
@@ -17,7 +19,6 @@ error naming its field, in the user's language; the page shows it instead of fig
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -31,6 +32,7 @@ from django.utils.translation import gettext_lazy
 from analysis.models import DailyAggregate
 from analysis.selectors.scope import Scope
 from config.dates import API_DATE_MAX, API_DATE_MIN
+from responses.services.validation import attribute_key_valid
 from surveys.models import Audience, Survey
 
 PRESETS = (7, 28, 90)
@@ -39,10 +41,9 @@ MAX_DAYS = 731
 SEGMENT_PREFIX = "seg."
 MAX_SEGMENT_FILTERS = 6
 MAX_VALUE_LENGTH = 255
-# As the funnel's attribute names (responses.services.funnel), so every page can filter on it.
-_SEGMENT_KEY = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 # Filters with a field of their own (also segment keys of the responses).
 OWN_FIELDS = ("respondent_type", "locale")
+TOPICS_MINE, TOPICS_ALL = "mine", "all"
 
 
 class FilterForm(forms.Form):
@@ -64,6 +65,11 @@ class FilterForm(forms.Form):
     locale = forms.ChoiceField(
         label=gettext_lazy("Language"), required=False, choices=[("", ""), *settings.LANGUAGES]
     )
+    topics = forms.ChoiceField(
+        label=gettext_lazy("Topics"),
+        required=False,
+        choices=[("", ""), (TOPICS_MINE, TOPICS_MINE), (TOPICS_ALL, TOPICS_ALL)],
+    )
 
     def __init__(self, data: Mapping[str, str], **kwargs):
         # The query string says from/to; the form's names avoid Python's keyword.
@@ -74,6 +80,7 @@ class FilterForm(forms.Form):
             "date_to": data.get("to", ""),
             "respondent_type": data.get("respondent_type", ""),
             "locale": data.get("locale", ""),
+            "topics": data.get("topics", ""),
         }
         super().__init__(data, **kwargs)
 
@@ -130,6 +137,7 @@ class Filters:
     respondent_type: str = ""
     locale: str = ""
     segments: Mapping[str, str] = field(default_factory=dict)
+    topics: str = ""  # "mine" | "all" when the query string chose; else the reader's default
     errors: tuple[FilterError, ...] = ()
 
     @property
@@ -166,6 +174,8 @@ class Filters:
             out["locale"] = self.locale
         for key, value in sorted(self.segments.items()):
             out[f"{SEGMENT_PREFIX}{key}"] = value
+        if self.topics:
+            out["topics"] = self.topics
         for key, value in changes.items():
             key = key.replace("__", ".")
             if value is None:
@@ -195,12 +205,12 @@ def _segments(query: Mapping[str, str], errors: list[FilterError]) -> dict[str, 
             continue
         key = name[len(SEGMENT_PREFIX) :]
         value = (query.get(name) or "").strip()
-        if not _SEGMENT_KEY.match(key):
+        if not attribute_key_valid(key):
             errors.append(
                 FilterError(
                     name[:80],
                     _("Segment"),
-                    _("An attribute name may use letters, digits and _ only, got %(key)s.")
+                    _("An attribute name may use letters, digits, _ . and - only, got %(key)s.")
                     % {"key": key[:64]},
                 )
             )
@@ -269,6 +279,7 @@ def filters_parse(query: Mapping[str, str]) -> tuple[Filters, FilterForm]:
         respondent_type=data.get("respondent_type") or "",
         locale=data.get("locale") or "",
         segments=segments,
+        topics=data.get("topics") or "",
         errors=tuple(errors),
     )
     return filters, form

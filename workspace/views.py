@@ -20,7 +20,13 @@ def overview(request):
     filters, form = filters_parse(request.GET)
     context = {}
     if filters.is_valid and filters.survey is not None:
-        context = selectors.overview_for(filters=filters, user=request.user, lang=get_language())
+        topic_view = selectors.topic_view_for(
+            user=request.user, filters=filters, lang=get_language(), path=request.path
+        )
+        context = selectors.overview_for(
+            filters=filters, user=request.user, lang=get_language(), topic_view=topic_view
+        )
+        context["topic_view"] = topic_view
         if context["metric"]["by_period"]:
             context["trend_chart"] = charts.metric_trend_chart(
                 context["metric"]["by_period"], context["metric_name"]
@@ -45,12 +51,18 @@ def painpoints(request):
     filters, form = filters_parse(request.GET)
     context = {}
     if filters.is_valid and filters.survey is not None:
-        context = selectors.painpoints_page_for(filters=filters, lang=get_language())
+        topic_view = selectors.topic_view_for(
+            user=request.user, filters=filters, lang=get_language(), path=request.path
+        )
+        context = selectors.painpoints_page_for(filters=filters, lang=get_language(), topic_view=topic_view)
+        context["topic_view"] = topic_view
         for row in context["rows"]:
             row["sparkline"] = charts.share_sparkline(row["weekly"], row["label_text"])
         if context["rows"]:
             context["impact_chart"] = charts.impact_chart(context["rows"])
-        context["export_painpoints"] = export_buttons(user=request.user, filters=filters, kind="pain-points")
+        context["export_painpoints"] = export_buttons(
+            user=request.user, filters=filters, kind="pain-points", topic_view=topic_view
+        )
         context["export_responses"] = export_buttons(user=request.user, filters=filters, kind="responses")
     return page_render(
         request,

@@ -82,13 +82,15 @@ def trend_chart(
     fmt: Format,
     date_fmt: Callable[[dt.date], str],
     tick_fmt: Format | None = None,
+    count_fmt: Callable[[int], str] = str,
     words: Words = Words(),  # noqa: B008 - frozen, shared safely
     width: int = 640,
     height: int = 240,
 ) -> Chart:
     """The value per period as a line with a point per period (hollow for a small sample) over a
-    hatched band from low to high; y ticks at round steps, x labels by ``date_fmt`` on every
-    k-th period, k the smallest that keeps them apart."""
+        hatched band from low to high; y ticks at round steps, x labels by ``date_fmt`` on every
+        k-th period, k the smallest that keeps them apart. ``count_fmt`` writes the table's responses
+    per period (grouped in the page's language)."""
     rows = sorted(
         (Point(p.x, finite(p.value), finite(p.low), finite(p.high), p.n, p.small_sample) for p in points),
         key=lambda p: p.x,
@@ -103,7 +105,7 @@ def trend_chart(
                 if p.value is None
                 else fmt(p.value) + (f" ({words.small_sample})" if p.small_sample else ""),
                 interval_text(p.low, p.high, fmt),
-                "" if p.n is None else str(p.n),
+                "" if p.n is None else count_fmt(p.n),
             )
             for p in rows
         ),

@@ -31,7 +31,7 @@ every hit in chunks for an export.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -236,10 +236,12 @@ def comment_search(
     topic: str | None = None,
     score_band: str | None = None,
     language: str | None = None,
+    topics_any: Collection[str] | None = None,
 ) -> CommentHits:
     """The scope's comments holding every word of ``query``, tagged with ``topic``, in the score
-    band and the language given, newest first. ValidationError (naming the field) for a query
-    without words, an unknown band or language."""
+    band and the language given, newest first. ``topics_any`` (a process owner's teams' topics):
+    only comments tagged with at least one of them; an empty collection matches nothing.
+    ValidationError (naming the field) for a query without words, an unknown band or language."""
     terms = query_terms(query)
     band = score_band_parse(score_band)
     if language and language not in LANGUAGES:
@@ -257,14 +259,22 @@ def comment_search(
             queryset = queryset.filter(tokens__contains=list(terms))
         if topic:
             queryset = queryset.filter(topics__contains=[topic])
+        if topics_any is not None:
+            # ?| on the JSONB array: tagged with any of them
+            queryset = (
+                queryset.filter(topics__has_any_keys=sorted(topics_any)) if topics_any else queryset.none()
+            )
         return CommentHits(queryset.order_by(*_ORDER), terms)
     # SQLite: no JSON containment; the scope's rows are read and matched here (same results).
     for key, value in scope.filters.items():
         queryset = queryset.filter(**{f"segments__{key}": value})
     wanted = set(terms)
+    anyof = None if topics_any is None else set(topics_any)
     ids = [
         pk
         for pk, tokens, topics in queryset.order_by(*_ORDER).values_list("id", "tokens", "topics")
-        if wanted.issubset(tokens or ()) and (not topic or topic in (topics or ()))
+        if wanted.issubset(tokens or ())
+        and (not topic or topic in (topics or ()))
+        and (anyof is None or not anyof.isdisjoint(topics or ()))
     ]
     return CommentHits(None, terms, ids)

@@ -2,8 +2,6 @@
 
 from django import template
 
-from analysis.text.display import topic_name
-
 register = template.Library()
 
 
@@ -39,11 +37,3 @@ def pvalue(value) -> str:
 @register.filter
 def get(mapping, key):
     return (mapping or {}).get(key)
-
-
-@register.filter
-def emerging_name(emerging) -> str:
-    """An emerging topic's name: the one a person gave it, else the one its keywords make
-    (``analysis.text.display.topic_name``, as the command names it), else its key."""
-    emerging = emerging or {}
-    return emerging.get("label") or topic_name(emerging.get("keywords") or ()) or emerging.get("key", "")

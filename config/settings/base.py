@@ -156,6 +156,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGE_COOKIE_NAME = "voc_language"
 TIME_ZONE = env("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
+# Number and date formats of a language where the platform's differ from Django's
+# (config/formats/zh_Hans: 12,345 and 5月4日). Numbers are grouped where a page asks for it
+# (workspace_format's filters), not everywhere: USE_THOUSAND_SEPARATOR would also group ids.
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

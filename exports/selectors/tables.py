@@ -322,22 +322,35 @@ def comments_matching(
     topic: str = "",
     band: str = "",
     language: str = "",
+    topics: list[str] | None = None,
 ):
-    """The comments of the workspace's comment search (words, topic, score band, language) as
-    an ordered queryset: exactly the Comments page's hits, in its order. ValidationError (naming
-    the field) as ``comment_search``."""
+    """The comments of the workspace's comment search (words, topic, score band, language, and
+    ``topics``: tagged with any of them, a process owner's teams' topics) as an ordered
+    queryset: exactly the Comments page's hits, in its order. ValidationError (naming the field)
+    as ``comment_search``."""
     hits = comment_search(
-        scope=scope, query=q, topic=topic or None, score_band=band or None, language=language or None
+        scope=scope,
+        query=q,
+        topic=topic or None,
+        score_band=band or None,
+        language=language or None,
+        topics_any=topics if topics else None,
     )
     return hits.queryset()
 
 
 def comments_table(
-    *, scope: base.Scope, q: str = "", topic: str = "", band: str = "", language: str = ""
+    *,
+    scope: base.Scope,
+    q: str = "",
+    topic: str = "",
+    band: str = "",
+    language: str = "",
+    topics: list[str] | None = None,
 ) -> Table:
     """One row per comment: the respondent's own words, language, topics with polarity, the
     detractor likelihood and the response's score."""
-    comments = comments_matching(scope=scope, q=q, topic=topic, band=band, language=language)
+    comments = comments_matching(scope=scope, q=q, topic=topic, band=band, language=language, topics=topics)
     # the respondent's own words: the answer to the comment's question (one at most)
     original = FilteredRelation(
         "response__answers", condition=Q(response__answers__question_key=F("question_key"))
@@ -407,8 +420,9 @@ def comments_table(
     return Table(header=header, rows=rows(), count=comments.count(), title="comments", queryset=queryset)
 
 
-def painpoints_table(*, scope: base.Scope) -> Table:
-    """The ranked pain points of the scope, as the pain-points API ranks them."""
+def painpoints_table(*, scope: base.Scope, topics: list[str] | None = None) -> Table:
+    """The ranked pain points of the scope, as the pain-points API ranks them; ``topics``: only
+    those (a process owner's teams' topics), each keeping its rank among all."""
     report = painpoints_for_scope(
         survey=scope.survey, date_from=scope.date_from, date_to=scope.date_to, filters=scope.filters
     )
@@ -456,6 +470,7 @@ def painpoints_table(*, scope: base.Scope) -> Table:
             topic["examples"][0]["text"] if topic["examples"] else "",
         )
         for rank, topic in enumerate(report["topics"], start=1)
+        if not topics or topic["key"] in topics
     ]
     return Table(header=header, rows=rows, count=len(rows), title="pain-points")
 
@@ -465,10 +480,18 @@ FUNNEL_ENDS = ("failed", "bounced", "expired")
 
 
 def funnel_table(
-    *, survey: Survey, date_from: dt.date | None, date_to: dt.date | None, group_by: str = ""
+    *,
+    survey: Survey,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    group_by: str = "",
+    attributes: dict[str, str] | None = None,
 ) -> Table:
-    """The invitation funnel, one row per group and a total row, suppressions by reason."""
-    report = funnel_report(survey=survey, group_by=group_by, date_from=date_from, date_to=date_to)
+    """The invitation funnel, one row per group and a total row, suppressions by reason;
+    ``attributes`` narrow it as the overview's funnel (``funnel_report``'s filters)."""
+    report = funnel_report(
+        survey=survey, group_by=group_by, date_from=date_from, date_to=date_to, filters=attributes or {}
+    )
     reasons = list(Suppression.Reason.values)
     header = [
         "group",

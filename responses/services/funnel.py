@@ -27,6 +27,7 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from responses.models import Invitation, Suppression
+from responses.services.validation import attribute_key_valid
 from surveys.models import DistributionRule, Survey
 
 ATTRIBUTE_PATTERN = re.compile(r"[A-Za-z0-9_]{1,64}")
@@ -162,11 +163,11 @@ def funnel_report(
     invitations = _window(Invitation.objects.filter(survey=survey), date_from=date_from, date_to=date_to)
     suppressions = _window(Suppression.objects.filter(survey=survey), date_from=date_from, date_to=date_to)
     for key in filters or {}:
-        if not ATTRIBUTE_PATTERN.fullmatch(key):
+        if not attribute_key_valid(key):
             raise ValidationError(
                 {
                     "filters": [
-                        ValidationError(_("Use an attribute name (letters, digits, _)."), code="invalid")
+                        ValidationError(_("Use an attribute name (letters, digits, _ . -)."), code="invalid")
                     ]
                 }
             )

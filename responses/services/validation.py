@@ -58,6 +58,14 @@ _AUDIENCES = frozenset(Audience.values)
 # surrogates a JSON escape can produce. Free text (attribute values) may hold tab and line breaks.
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _UNSAFE_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def attribute_key_valid(key: str) -> bool:
+    """Whether ``key`` is an attribute name as ingestion accepts it (letters, digits, ``_``,
+    ``.``, ``-``; at most ``ATTRIBUTE_KEY_MAX_LENGTH``): what a segment filter may name."""
+    return 0 < len(key) <= ATTRIBUTE_KEY_MAX_LENGTH and _ATTRIBUTE_KEY_PATTERN.fullmatch(key) is not None
+
+
 # The most bytes one character of a string can take in compact JSON with ensure_ascii=False
 # ("\u001f" for a control character): the size limit is checked exactly only above this bound.
 _JSON_BYTES_PER_CHAR = 6

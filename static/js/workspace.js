@@ -23,7 +23,14 @@
     var status = form.querySelector(".ws-export-status");
     var link = form.querySelector(".ws-export-download");
     var button = form.querySelector("button");
+    var format = form.querySelector("select[name=format]");
     var token = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+    // the page's filters, in the file format the user chose
+    function withFormat(body, select) {
+      var data = JSON.parse(body);
+      if (select) { data.format = select.value; }
+      return JSON.stringify(data);
+    }
     function say(template, values) {
       status.textContent = template.replace(/%\((\w+)\)s/g, function (_m, name) { return values[name]; });
     }
@@ -55,7 +62,7 @@
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token },
-        body: form.dataset.body,
+        body: withFormat(form.dataset.body, format),
       })
         .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
         .then(function (answer) {

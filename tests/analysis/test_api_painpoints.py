@@ -209,7 +209,7 @@ def test_unknown_survey_is_404_with_the_error_body(owner_client):
         ),
         ("period=year", "period", "bad_period", "period must be day, week or month, got year."),
         ("lang=fr", "lang", "bad_language", "lang must be one of en, zh-hans."),
-        ("city%24=x", "city$", "bad_filter", "A filter name may use letters, digits, - and _ only."),
+        ("city%24=x", "city$", "bad_filter", "A filter name may use letters, digits, _ . and - only."),
     ],
 )
 def test_bad_parameters_are_400_naming_the_parameter(survey, owner_client, query, field, code, message):

@@ -129,6 +129,17 @@ def test_topic_language_and_segment_filters(made, path):
     assert _names(comment_search(scope=_scope(survey, locale="en"))[0:10], ids) == ["late_en"]
 
 
+def test_comments_tagged_with_any_of_a_teams_topics(made, path):
+    survey, ids = made
+    # tagged with either topic (a team owning rider attitude and late delivery), newest first
+    either = comment_search(scope=_scope(survey), topics_any={"rider_attitude", "delivery_time"})
+    assert _names(either[0:10], ids) == ["unscored", "late_en", "rude"]
+    # with another filter, both hold; an empty set of topics matches nothing
+    office = comment_search(scope=_scope(survey, **OFFICE), topics_any=["delivery_time"])
+    assert _names(office[0:10], ids) == ["rude"]
+    assert comment_search(scope=_scope(survey), topics_any=[]).count() == 0
+
+
 def test_hits_carry_score_band_topics_and_the_original_words(made, path):
     survey, ids = made
     (hit,) = comment_search(scope=_scope(survey), query="态度很差")[0:10]

@@ -1,9 +1,8 @@
 """English display words: real words for lemmas, no repeated token in a phrase."""
 
 from analysis.taxonomy import taxonomy_load
-from analysis.templatetags.analysis_format import emerging_name
 from analysis.text import TextPipeline
-from analysis.text.display import SurfaceForms
+from analysis.text.display import SurfaceForms, topic_name
 from analysis.voc_analysis import comments_analyse
 
 
@@ -67,9 +66,7 @@ def test_ranked_topic_keywords_are_real_english_words():
 
 def test_the_platform_names_an_emerging_topic_as_the_command_does():
     keywords = ["隔音", "隔音差", "噪音", "房间"]
-    assert (
-        emerging_name({"key": "emerging-隔音-隔音差", "label": None, "keywords": keywords}) == "隔音差 / 噪音"
-    )
-    # a person's name wins; with no usable keyword the key stands in
-    assert emerging_name({"key": "emerging-x", "label": "隔音问题", "keywords": keywords}) == "隔音问题"
-    assert emerging_name({"key": "emerging-里", "label": "", "keywords": ["里"]}) == "emerging-里"
+    assert topic_name(keywords) == "隔音差 / 噪音"
+    assert topic_name(keywords, parts=1) == "隔音差"
+    # no usable keyword: no name (the caller shows the topic's key instead)
+    assert topic_name(["里"]) == ""

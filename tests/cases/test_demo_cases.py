@@ -12,6 +12,10 @@ from cases.models import AlertRule, Case, Team
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+# The demo survey's ranking over the last 28 days: the owner's teams own late delivery only
+# (hygiene, food safety's, is not among the ranked topics).
+MINE_ROWS = [("delivery_time", "delivery_ops")]
+ALL_ROWS = ["taste", "delivery_time", "missing_wrong_items", "refund_aftersales"]
 
 
 def test_the_demo_cases_show_every_state_and_an_escalation() -> None:
@@ -27,7 +31,11 @@ def test_the_demo_cases_show_every_state_and_an_escalation() -> None:
 
     # then once
     assert [c.pk for c in again] == [c.pk for c in cases]
-    assert Team.objects.count() == 2
+    assert sorted(Team.objects.values_list("key", flat=True)) == [
+        "delivery_ops",
+        "food_safety",
+        "service_recovery",
+    ]
     assert AlertRule.objects.count() == 4
     by_status = Counter(Case.objects.values_list("status", flat=True))
     by_rule = Counter(Case.objects.values_list("rule__key", flat=True))
@@ -93,3 +101,29 @@ def test_the_demo_shows_a_resolved_case_that_scheduled_a_re_survey_and_the_audit
     assert actions["exports.export.started"] == 1
     assert actions["cases.case.resurveyed"] == 1
     assert (export.status, export.kind) == ("done", "comments")
+
+
+def test_the_demo_owner_opens_the_workspace_on_the_teams_topics(client) -> None:
+    # given the demo loaded as `make run` loads it
+    call_command("survey_templates_load", "--all", "--publish", stdout=io.StringIO())
+    owner = UserFactory(username="owner", groups=["process_owners"])
+    UserFactory(username="ops", groups=["survey_designers"])
+    demo_action_load()
+    demo_cases_load()
+    client.force_login(owner)
+
+    # when the owner opens the demo survey's pain points, then all topics
+    url = "/workspace/painpoints/?survey=customer-after-delivery"
+    mine = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    every = client.get(url + "&topics=all", HTTP_ACCEPT_LANGUAGE="en")
+
+    # then the default lists the topics of the owner's teams (delivery operations, food safety)
+    assert sorted(t.key for t in Team.objects.filter(members=owner)) == [
+        "delivery_ops",
+        "food_safety",
+        "service_recovery",
+    ]
+    assert mine.context["topic_view"].mode == "mine"
+    assert mine.context["topic_view"].teams == ("Delivery operations", "Food safety")
+    assert [(r["rank"], r["key"], r["team"]) for r in mine.context["rows"]] == [(2, *MINE_ROWS[0])]
+    assert [r["key"] for r in every.context["rows"]] == ALL_ROWS

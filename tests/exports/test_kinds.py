@@ -6,10 +6,14 @@ import datetime as dt
 import io
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from exports.models import Export
+from responses.models import Invitation
+from responses.services.funnel import funnel_report
 from tests.exports.conftest import HYPERLINK, client_for
+from tests.responses.factories import EventFactory, InvitationFactory
 
 pytestmark = pytest.mark.django_db
 MAY = "from=2026-05-01&to=2026-05-31"
@@ -359,3 +363,40 @@ def test_completion_times_are_the_sites_wall_clock_cut_to_the_second(world, sett
 
     # then the time is the site's wall clock, seconds cut (not rounded up to the next minute)
     assert rows[1][:2] == [R1, f"2026-05-04 {expected}"]
+
+
+def test_the_funnel_export_follows_a_segment_as_the_overviews_funnel(world) -> None:
+    # given one more invitation, sent by SMS for an event in 北京 (the others are in 上海)
+    InvitationFactory(
+        survey_version=world["version"],
+        event=EventFactory(attributes={"city": "北京", "district-type": "campus"}),
+        channel="sms",
+        status=Invitation.Status.SENT,
+        sent_at=timezone.now(),
+    )
+    client, _user = client_for("process_owners")
+
+    # when the funnel is exported for 北京, for 上海, and for a key with a hyphen
+    beijing = export_both(client, "funnel", "city=北京")
+    shanghai = export_both(client, "funnel", "city=上海")
+    campus = export_both(client, "funnel", "district-type=campus&group_by=channel")
+
+    # then each holds only the segment's invitations and suppressions ...
+    # (events, invitations, suppressed, sent, opened, started, completed)
+    assert beijing[-1][:9] == ["*", "All", "1", "1", "0", "1", "0", "0", "0"]
+    assert shanghai[-1][:9] == ["*", "All", "3", "2", "1", "2", "1", "1", "1"]
+    assert [row[:6] for row in campus[1:]] == [
+        ["sms", "sms", "1", "1", "0", "1"],
+        ["*", "All", "1", "1", "0", "1"],
+    ]
+    # ... as the funnel the overview shows for that segment
+    total = funnel_report(survey=world["survey"], filters={"city": "上海"}).total
+    assert [int(v) for v in shanghai[-1][2:9]] == [
+        total.events,
+        total.invitations,
+        total.suppressed,
+        total.sent,
+        total.opened,
+        total.started,
+        total.completed,
+    ]

@@ -70,7 +70,21 @@ def test_owner_exports_the_filtered_pain_points_from_the_page(browser, live_serv
     assert [(row["label_en"], row["mentions"]) for row in from_csv] == shown
     assert [(row["label_en"], str(row["mentions"])) for row in from_xlsx] == shown
 
-    # when they prepare the responses in the background
+    # when they prepare the pain points in the background as CSV (the first choice)
+    assert page.locator("#export-pain-points-format").input_value() == "csv"
+    page.click("#export-pain-points-start")
+    ready_csv = page.locator("#export-pain-points .ws-export-download")
+    ready_csv.wait_for(state="visible")
+
+    # then the prepared file is a CSV of the page's rows
+    with page.expect_download() as prepared_csv:
+        ready_csv.click()
+    assert prepared_csv.value.suggested_filename.endswith(".csv")
+    background = _csv_rows(Path(prepared_csv.value.path()))
+    assert [(row["label_en"], row["mentions"]) for row in background] == shown
+
+    # when they choose XLSX and prepare the responses in the background
+    page.select_option("#export-responses-format", "xlsx")
     page.click("#export-responses-start")
     ready = page.locator("#export-responses .ws-export-download")
     ready.wait_for(state="visible")

@@ -86,3 +86,62 @@ def test_owner_filters_pain_points_opens_a_topic_and_a_response(browser, live_se
     assert mobile.evaluate("document.documentElement.scrollWidth") <= 390
     phone.close()
     context.close()
+
+
+def test_a_team_member_reads_the_teams_topics_then_all(browser, live_server, screenshot_dir, data):
+    # given a process owner in the delivery team (late delivery, food arrived cold)
+    from cases.models import Team
+
+    owner = User.objects.create_user("lin", password=PASSWORD, is_staff=True)
+    owner.groups.add(Group.objects.get(name="process_owners"))
+    team = Team.objects.create(
+        key="delivery_ops", name={"zh-hans": "配送运营组", "en": "Delivery operations"}
+    )
+    team.members.add(owner)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/workspace/painpoints/?survey=after-delivery&from=2026-05-04&to=2026-05-10")
+    page.fill("#id_username", "lin")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#painpoints-table")
+    page.screenshot(path=str(screenshot_dir / "06-painpoints-my-teams.png"), full_page=True)
+
+    def topics() -> list[str]:
+        return [
+            row.locator(".ws-topic a").inner_text()
+            for row in page.locator("#painpoints-table tbody tr").all()
+        ]
+
+    # then the pain points open on the team's topics, the switch saying so
+    assert topics() == ["Late delivery", "Food arrived cold"]
+    assert page.locator("#topic-switch [aria-current]").inner_text() == "My teams' topics"
+    assert "Delivery operations" in page.locator("#topic-switch-note").inner_text()
+
+    # when they switch to all topics
+    page.click("#topic-switch [data-topics=all]")
+    page.wait_for_url("**topics=all**")
+    page.screenshot(path=str(screenshot_dir / "07-painpoints-all-topics.png"), full_page=True)
+
+    # then every topic, and the choice stays when they apply a filter and move to the comments
+    assert topics() == [
+        "Late delivery",
+        "Food arrived cold",
+        "Rider or service attitude",
+        "Packaging or spills",
+    ]
+    page.select_option("select[name='locale']", "zh-hans")
+    page.click("#filters button[type=submit]")
+    page.wait_for_url("**locale=zh-hans**")
+    assert "topics=all" in page.url
+    page.click(".ws-nav a[href^='/workspace/comments/']")
+    page.wait_for_selector("#comment-count")
+    assert "topics=all" in page.url
+    assert page.locator("#topic-switch [aria-current]").inner_text() == "All topics"
+
+    # and back on their teams' topics the comments are the delivery ones
+    page.click("#topic-switch [data-topics=mine]")
+    page.wait_for_url("**topics=mine**")
+    assert page.locator("#comment-count").inner_text() == "Comments 1 to 3 of 3, newest first."
+    context.close()

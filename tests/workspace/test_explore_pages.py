@@ -151,6 +151,29 @@ def test_a_script_in_a_comment_is_shown_as_text(data, client_for):
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
 
 
+def test_attribute_keys_with_a_hyphen_or_a_dot_filter_as_ingestion_stores_them(data, client_for):
+    # given a response whose event carried "district-type" and "store.zone" (ingestion allows _ . -)
+    response = completed(
+        data["version"],
+        nps=2,
+        why="骑手态度很差，送餐太慢了",
+        attributes={"city": "上海", "district-type": "office", "store.zone": "east"},
+        completed_at=BASE + dt.timedelta(days=2),
+    )
+    response_analyse(response_id=response.pk)
+    client = client_for("owner")
+
+    # when the comments are filtered by those keys
+    both = _get(client, COMMENTS, data, **{"seg.district-type": "office", "seg.store.zone": "east"})
+    other = _get(client, COMMENTS, data, **{"seg.district-type": "campus"})
+
+    # then only that response's comment, and the filter shows in words
+    assert both.status_code == 200
+    assert [h["hit"].response_id for h in both.context["hits"]] == [response.pk]
+    assert both.context["filters"].scope_filters() == {"district-type": "office", "store.zone": "east"}
+    assert (other.status_code, other.context["count"]) == (200, 0)
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [

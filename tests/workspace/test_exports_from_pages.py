@@ -89,9 +89,13 @@ def test_the_pain_points_page_links_its_exports_with_its_filters(data, client_fo
     assert 'id="export-pain-points-csv"' in html
     assert 'id="export-responses-start"' in html
     assert page.context["export_painpoints"]["start_body"] == (
-        '{"kind": "pain-points", "survey": "after-delivery", "format": "xlsx", "filters": '
+        '{"kind": "pain-points", "survey": "after-delivery", "format": "csv", "filters": '
         '{"from": "2026-05-04", "to": "2026-05-10", "city": "上海", "locale": "zh-hans"}}'
     )
+    # the background export's file format is the user's choice, CSV first
+    assert re.findall(r'<select name="format" id="export-pain-points-format">(.*?)</select>', html, re.S) == [
+        '\n      <option value="csv" selected>CSV</option>\n      <option value="xlsx">XLSX</option>\n    '
+    ]
 
 
 def test_the_pain_points_export_holds_the_pages_rows(data, client_for):
@@ -121,7 +125,7 @@ def test_the_comments_page_links_its_search(data, client_for):
     )
 
 
-def test_the_overview_links_the_funnel_only_without_a_segment(data, client_for):
+def test_the_overview_links_the_funnel_with_its_segment(data, client_for):
     client = client_for("owner")
 
     whole = client.get("/workspace/", {"survey": "after-delivery", **PERIOD})
@@ -130,7 +134,10 @@ def test_the_overview_links_the_funnel_only_without_a_segment(data, client_for):
     assert whole.context["export_funnel"]["csv"] == (
         "/api/v1/exports/funnel/?survey=after-delivery&format=csv&from=2026-05-04&to=2026-05-10"
     )
-    assert segment.context["export_funnel"] is None
+    # the funnel export filters as the overview's funnel does
+    assert segment.context["export_funnel"]["csv"] == (
+        f"/api/v1/exports/funnel/?survey=after-delivery&format=csv&{API_FILTERS}"
+    )
     assert segment.context["export_responses"]["csv"] == (
         f"/api/v1/exports/responses/?survey=after-delivery&format=csv&{API_FILTERS}"
     )
@@ -182,3 +189,4 @@ def test_a_background_export_starts_with_the_pages_session_and_csrf_token(data, 
         "to": "2026-05-10",
         "attributes": {"city": "上海", "locale": "zh-hans"},
     }
+    assert started.json()["format"] == "csv"

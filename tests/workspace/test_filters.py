@@ -109,10 +109,10 @@ def test_explicit_days_win_over_a_preset_and_everything_reaches_the_scope(survey
             "Select a valid choice. fr is not one of the available choices.",
         ),
         (
-            {"seg.bad-key": "1"},
-            "seg.bad-key",
+            {"seg.bad key": "1"},
+            "seg.bad key",
             "Segment",
-            "An attribute name may use letters, digits and _ only, got bad-key.",
+            "An attribute name may use letters, digits, _ . and - only, got bad key.",
         ),
         (
             {"seg.locale": "en"},

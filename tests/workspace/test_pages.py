@@ -319,8 +319,8 @@ def test_a_missing_response_is_404(data, client_for):
         ({"from": "2026-13-01"}, "<strong>From</strong>: Enter a valid date."),
         ({"survey": "nope"}, "<strong>Survey</strong>: No survey with key nope."),
         (
-            {"seg.bad-key": "x"},
-            "<strong>Segment</strong>: An attribute name may use letters, digits and _ only",
+            {"seg.bad$key": "x"},
+            "<strong>Segment</strong>: An attribute name may use letters, digits, _ . and - only",
         ),
         ({"respondent_type": "alien"}, "<strong>Respondent type</strong>: Select a valid choice."),
     ],
@@ -460,3 +460,19 @@ def test_a_discovered_topic_outside_the_ranking_has_a_page(data, client_for):
     assert page.context["discovered"] is True
     assert page.context["label"] == "发票 / 开票"  # analysis.discovery.topic_label
     assert page.context["verbatims"] == []
+
+
+def test_the_overview_in_chinese_writes_days_and_numbers_the_chinese_way(data, client_for):
+    # given the data set
+    # when the owner reads the overview in Chinese
+    client = client_for("owner")
+    with translation.override("zh-hans"):
+        response = client.get(
+            "/workspace/", {"survey": data["survey"].key, **PERIOD}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+        )
+    html = response.content.decode()
+
+    # then the period and the trend's week are Chinese dates (5月4日, not 05月4日) and its table
+    # holds the counts and values as the page writes them
+    assert "2026年5月4日 至 2026年5月10日" in html
+    assert response.context["trend_chart"].table.rows == (("5月4日", "-44.4 (样本量小)", "-98.8 – 9.9", "9"),)

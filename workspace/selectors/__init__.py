@@ -7,9 +7,11 @@ from workspace.selectors.common import discovered_names, metric_name, topic_labe
 from workspace.selectors.overview import funnel_for, overview_for
 from workspace.selectors.painpoints import coverage_for, painpoints_page_for, segment_text
 from workspace.selectors.response import polarity_labels, response_page_for
+from workspace.selectors.teams import TopicView, topic_view_for
 from workspace.selectors.topic import heat_rows, topic_page_for, verbatims
 
 __all__ = [
+    "TopicView",
     "coverage_for",
     "discovered_names",
     "funnel_for",
@@ -22,6 +24,7 @@ __all__ = [
     "segment_text",
     "topic_label",
     "topic_page_for",
+    "topic_view_for",
     "verbatims",
     "weekly_topic_counts",
 ]

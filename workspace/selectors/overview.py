@@ -14,6 +14,7 @@ from responses.services.funnel import STAGES, funnel_report
 from workspace import labels
 from workspace.filters import Filters
 from workspace.selectors.common import metric_name, topic_label
+from workspace.selectors.teams import TopicView
 
 TOP_PAINPOINTS = 5
 
@@ -66,7 +67,7 @@ def funnel_for(filters: Filters) -> dict:
     }
 
 
-def overview_for(*, filters: Filters, user, lang: str) -> dict[str, Any]:
+def overview_for(*, filters: Filters, user, lang: str, topic_view: TopicView | None = None) -> dict[str, Any]:
     scope = filters.scope()
     metric = metrics_for_scope(
         survey=scope.survey,
@@ -78,7 +79,8 @@ def overview_for(*, filters: Filters, user, lang: str) -> dict[str, Any]:
     report = painpoints_for_scope(
         survey=scope.survey, date_from=scope.date_from, date_to=scope.date_to, filters=scope.filters
     )
-    top = [{**t, "label_text": topic_label(t, lang)} for t in report["topics"][:TOP_PAINPOINTS]]
+    ranked = topic_view.only(report["topics"]) if topic_view is not None else report["topics"]
+    top = [{**t, "label_text": topic_label(t, lang)} for t in ranked[:TOP_PAINPOINTS]]
     return {
         "metric": metric,
         "metric_name": metric_name(metric.get("metric")),

@@ -11,6 +11,7 @@ from analysis.selectors import painpoints_for_scope
 from workspace import labels
 from workspace.filters import Filters
 from workspace.selectors.common import share_series, topic_label, weekly_topic_counts
+from workspace.selectors.teams import TopicView
 
 
 def segment_text(segment: dict) -> str:
@@ -26,7 +27,11 @@ def segment_text(segment: dict) -> str:
     )
 
 
-def painpoints_page_for(*, filters: Filters, lang: str) -> dict[str, Any]:
+def painpoints_page_for(
+    *, filters: Filters, lang: str, topic_view: TopicView | None = None
+) -> dict[str, Any]:
+    """The ranked topics (only the reader's teams' under ``topic_view`` "mine", each keeping its
+    rank among all), the strengths likewise, the coverage."""
     scope = filters.scope()
     report = painpoints_for_scope(
         survey=scope.survey, date_from=scope.date_from, date_to=scope.date_to, filters=scope.filters
@@ -34,6 +39,8 @@ def painpoints_page_for(*, filters: Filters, lang: str) -> dict[str, Any]:
     weeks, totals, by_topic = weekly_topic_counts(scope)
     rows = []
     for rank, topic in enumerate(report["topics"], start=1):
+        if topic_view is not None and not topic_view.keeps(topic["key"]):
+            continue
         segments = topic.get("segments") or []
         top_lift = max(segments, key=lambda s: s.get("lift") or 0, default=None)
         rows.append(
@@ -51,6 +58,7 @@ def painpoints_page_for(*, filters: Filters, lang: str) -> dict[str, Any]:
     strengths = [
         {**s, "label_text": topic_label(s, lang), "discovered": bool(s.get("discovered"))}
         for s in report.get("strengths") or []
+        if topic_view is None or topic_view.keeps(s["key"])
     ]
     return {
         "report": report,
