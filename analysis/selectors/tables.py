@@ -37,15 +37,18 @@ def count_table(
     pairs = pairs and segments and not scope.filters
     keys = ["segment_key", "segment_value", "topic_key"] + (["day"] if by_day else [])
     if scope.from_aggregates:
-        queryset = base.aggregates(scope)
         if scope.filters:
             ((key, value),) = scope.filters.items()
-            queryset = queryset.filter(segment_key=key, segment_value=value)
+            condition = Q(segment_key=key, segment_value=value)
         else:
-            queryset = queryset.filter(segment_key__in=_keys_read(segments=segments, pairs=pairs))
-        grouped = queryset.values(*keys).annotate(**{f: Sum(f) for f in COUNT_FIELDS}).order_by()
-        # a day column needs the ORM's converter (SQLite gives dates as text)
-        rows = [tuple(row.values()) for row in grouped] if by_day else _rows(grouped)
+            condition = Q(segment_key__in=_keys_read(segments=segments, pairs=pairs))
+        if by_day:
+            queryset = base.aggregates(scope).filter(condition)
+            grouped = queryset.values(*keys).annotate(**{f: Sum(f) for f in COUNT_FIELDS}).order_by()
+            # a day column needs the ORM's converter (SQLite gives dates as text)
+            rows = [tuple(row.values()) for row in grouped]
+        else:
+            rows = _summed(scope, condition, keys, COUNT_FIELDS)
         frame = pd.DataFrame.from_records(rows, columns=[*keys, *COUNT_FIELDS])
         if scope.filters:  # the filtered slice is this scope's totals
             frame["segment_key"] = ""
@@ -54,14 +57,8 @@ def count_table(
     if base.in_database() and not segments and not by_day and scope.pair_row:
         # Two aggregated keys: the slice's totals and topics are its pair rows (no facts read).
         key, value = scope.pair_row
-        rows = (
-            base.aggregates(scope)
-            .filter(segment_key=key, segment_value=value)
-            .values("topic_key")
-            .annotate(**{f: Sum(f) for f in COUNT_FIELDS})
-            .order_by()
-        )
-        frame = pd.DataFrame(list(rows), columns=["topic_key", *COUNT_FIELDS])
+        rows = _summed(scope, Q(segment_key=key, segment_value=value), ["topic_key"], COUNT_FIELDS)
+        frame = pd.DataFrame.from_records(rows, columns=["topic_key", *COUNT_FIELDS])
         frame.insert(0, "segment_key", "")
         frame.insert(1, "segment_value", "")
         return frame.sort_values("topic_key", ignore_index=True)
@@ -73,13 +70,23 @@ def count_table(
     return frame
 
 
-def _rows(queryset) -> list[tuple]:
-    """A grouped ``values()`` query's rows as tuples, in its columns' order, read on the cursor:
-    thousands of rows (the pair rows of an unfiltered scope) without a dict and the field
-    converters per row (sums come back as int and float either way)."""
-    sql, params = queryset.query.sql_with_params()
+def _summed(scope: base.Scope, condition: Q, keys: list[str], fields) -> list[tuple]:
+    """The scope's aggregate rows matching ``condition``, ``fields`` summed per ``keys``, as
+    tuples in that order: one query over its whole weeks' rows and its edge days' rows
+    (``scope.aggregate_parts``), read on the cursor: thousands of rows (the pair rows of an
+    unfiltered scope) without a dict and the field converters per row (sums come back as int and
+    float either way)."""
+    parts = [
+        queryset.filter(condition).values(*keys, *fields).query.sql_with_params()
+        for queryset in base.aggregate_parts(scope)
+    ]
+    union = " UNION ALL ".join(sql for sql, _params in parts)
+    columns = ", ".join(keys)
+    sums = ", ".join(f"SUM({field}) AS {field}" for field in fields)
+    # Identifiers are the model's own; every value is a parameter.
+    sql = f"SELECT {columns}, {sums} FROM ({union}) parts GROUP BY {columns}"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [param for _sql, params in parts for param in params])
         return cursor.fetchall()
 
 
@@ -186,16 +193,14 @@ def pair_table(scope: base.Scope, fields: tuple[str, ...], *, topics: bool = Tru
     columns = ["segment_key", "segment_value", "topic_key", *fields]
     if not condition:
         return pd.DataFrame(columns=columns)
-    queryset = base.aggregates(scope).filter(condition)
     if not topics:
-        queryset = queryset.filter(topic_key="")
-    rows = queryset.values("segment_key", "segment_value", "topic_key").annotate(
-        **{f: Sum(f) for f in fields}
-    )
+        condition &= Q(topic_key="")
     records = []
-    for row in rows.order_by():
-        first_key, second_key = row["segment_key"].split("|")
-        first_value, second_value = split_pair_value(row["segment_value"])
+    for segment_key, segment_value, topic_key, *counts in _summed(
+        scope, condition, ["segment_key", "segment_value", "topic_key"], fields
+    ):
+        first_key, second_key = segment_key.split("|")
+        first_value, second_value = split_pair_value(segment_value)
         # A LIKE can match more than the value (escapes, SQLite's case folding): check exactly.
         if first_key == key and first_value == value:
             other_key, other_value = second_key, second_value
@@ -203,7 +208,7 @@ def pair_table(scope: base.Scope, fields: tuple[str, ...], *, topics: bool = Tru
             other_key, other_value = first_key, first_value
         else:
             continue
-        records.append((other_key, other_value, row["topic_key"], *(row[f] for f in fields)))
+        records.append((other_key, other_value, topic_key, *counts))
     return pd.DataFrame.from_records(records, columns=columns)
 
 
