@@ -48,6 +48,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="requests of each page and filter set")
     parser.add_argument("--keep-data", action="store_true", help="reuse an earlier run's data if it fits")
     parser.add_argument("--pages", default="", help="comma-separated page names (default: all)")
+    parser.add_argument(
+        "--cache",
+        choices=("off", "on"),
+        default="off",
+        help="off: every count table read from PostgreSQL; on: cached in Redis (REDIS_URL)",
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
@@ -67,6 +73,9 @@ def main() -> None:
     from surveys.models import Survey
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    data.use_redis_cache()
+    if args.cache == "off":
+        settings.ANALYSIS_COUNTS_CACHE_SECONDS = 0
     call_command("migrate", verbosity=0)
     survey, _ = Survey.objects.get_or_create(
         key="bench-after-delivery",
@@ -134,7 +143,10 @@ def main() -> None:
         print(f"  round {round_number + 1} done ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
     floor_p50 = statistics.median(floor)
     sets = len(FILTER_SETS)
-    print(f"data: {facts:,} facts; {args.rounds} rounds x 2 periods x {sets} filter sets per page")
+    print(
+        f"data: {facts:,} facts; {args.rounds} rounds x 2 periods x {sets} filter sets per page; "
+        f"count cache {args.cache}"
+    )
     print("| page | requests | p50 ms | p95 ms | max ms | CPU p50 ms | floor p50 ms | p95 / floor |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, page in results.items():

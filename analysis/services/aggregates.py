@@ -9,6 +9,9 @@ response touches (1 + keys + pairs) x (1 + its topics) rows (7 keys: 29 x (1 + t
 with thousands of values (a rider id, a store id) belongs in the facts (queried by the
 fallback), not here.
 
+Each write also gives the survey a new counts version (``counts_version``): what the
+selectors' cached count tables are keyed by, so a cached table is never older than the rows.
+
 Every row is also summed into its ISO week's row (``WeeklyAggregate``, by the same writes: one
 response, a batch, a rebuild), so a long scope reads whole weeks instead of their days.
 """
@@ -16,18 +19,24 @@ response, a batch, a rebuild), so a long scope reads whole weeks instead of thei
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
 
 import pandas as pd
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from analysis.models import CommentAnalysis, DailyAggregate, ResponseFacts, WeeklyAggregate
 from analysis.painpoints.counts import COMPLAINT, PRAISE, mention_polarity
+
+log = logging.getLogger(__name__)
 
 COUNT_FIELDS = (
     "responses",
@@ -253,6 +262,45 @@ def weekly_deltas(deltas: dict[AggregateKey, list]) -> dict[AggregateKey, list]:
     return weekly
 
 
+VERSION_KEY = "analysis:counts-version:{}"
+
+
+def counts_version(survey_id: int) -> str | None:
+    """The survey's counts version: a random token replaced by every write of its facts and
+    aggregate rows (``counts_changed``). None when the cache cannot be reached (nothing is
+    cached then). A version that is missing (never set, evicted, the cache emptied) is a new
+    token, so no entry written under an earlier one is read again."""
+    key = VERSION_KEY.format(survey_id)
+    try:
+        version = cache.get(key)
+        if version is None:
+            cache.add(key, uuid.uuid4().hex, timeout=None)
+            version = cache.get(key)
+    except (RedisError, OSError) as exc:
+        log.warning("counts version of survey %s not read: %s", survey_id, exc)
+        return None
+    return version
+
+
+def counts_changed(survey_ids: Iterable[int]) -> None:
+    """The surveys' facts or aggregate rows change in this transaction: a new version now (a
+    read inside the transaction sees the new rows) and again once it commits (a read that
+    fetched the version between the two may have cached the rows as they were before)."""
+    ids = sorted(set(survey_ids))
+    if not ids:
+        return
+    _versions_replace(ids)
+    transaction.on_commit(lambda: _versions_replace(ids))
+
+
+def _versions_replace(survey_ids: list[int]) -> None:
+    try:
+        cache.set_many({VERSION_KEY.format(pk): uuid.uuid4().hex for pk in survey_ids}, timeout=None)
+    except (RedisError, OSError) as exc:
+        # Nothing newer can be cached meanwhile either: entries expire (ANALYSIS_COUNTS_CACHE_SECONDS).
+        log.error("counts version of surveys %s not replaced: %s", survey_ids, exc)
+
+
 def aggregates_add(deltas: dict[AggregateKey, list]) -> None:
     """Add summed counts (``aggregate_deltas_add``) to DailyAggregate and to their weeks'
     WeeklyAggregate rows; call inside a transaction.
@@ -264,6 +312,7 @@ def aggregates_add(deltas: dict[AggregateKey, list]) -> None:
     items = sorted(deltas.items())
     if not items:
         return
+    counts_changed(key[0] for key, _counts in items)
     for model, date_field, rows in (
         (DailyAggregate, "day", items),
         (WeeklyAggregate, "week", sorted(weekly_deltas(deltas).items())),
@@ -395,6 +444,7 @@ def aggregates_rebuild(*, survey_id: int, batch_size: int = 5000) -> RebuildResu
     """
     now = timezone.now()
     with transaction.atomic():
+        counts_changed([survey_id])
         facts = ResponseFacts.objects.filter(survey_id=survey_id)
         table = facts_table(facts.values(*FACT_FIELDS).iterator(chunk_size=batch_size))
         DailyAggregate.objects.filter(survey_id=survey_id).delete()

@@ -1,10 +1,13 @@
 """WeeklyAggregate: every write path (one response, a batch, a re-analysis, a rebuild) keeps each
 weekly row exactly the sum of its week's daily rows, and a scope read from whole weeks and edge
-days gives the numbers the facts give."""
+days gives the numbers the facts give. The cached count tables: read again from the cache, and
+never older than the rows after any write path."""
 
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext, override_settings
 
 import analysis.selectors.scope as scope_module
 from analysis.models import DailyAggregate, Topic, WeeklyAggregate
@@ -162,3 +165,53 @@ def test_pain_points_and_metrics_from_weeks_and_days_equal_the_facts(
     assert metric["by_period"] == counted[1]["by_period"]
     assert metric["by_segment"] == counted[1]["by_segment"]
     assert pain["summary"]["responses"] == in_scope
+
+
+def count_queries(context) -> list[str]:
+    """The queries that sum aggregate or facts rows (not the comment sample's score look-up)."""
+    return [
+        sql
+        for sql in (q["sql"] for q in context.captured_queries)
+        if "aggregate" in sql or ("responsefacts" in sql and "GROUP BY" in sql)
+    ]
+
+
+@pytest.mark.parametrize("filters", [{}, {"city": "上海"}, {"city": "上海", "scenario": "peak"}])
+def test_count_tables_are_cached_until_a_write_path_changes_the_rows(filters):
+    # given a survey's responses analysed and its pain points read once
+    survey, responses = survey_with_responses("after-delivery")
+    responses_analyse(response_ids=[r.pk for r in responses[:6]])
+    scope = {
+        "survey": survey,
+        "date_from": MONDAY,
+        "date_to": MONDAY + dt.timedelta(days=13),
+        "filters": filters,
+    }
+    first = painpoints_for_scope(**scope)
+
+    # when they are read again, then the count tables come from the cache: no aggregate or
+    # facts row is read, the same numbers
+    with CaptureQueriesContext(connection) as context:
+        again = painpoints_for_scope(**scope)
+    assert count_queries(context) == []
+    assert again == first
+
+    # when more responses are analysed (a batch, then one at a time), the next read counts them
+    seen = [first["summary"]["responses"]]
+    responses_analyse(response_ids=[r.pk for r in responses[6:9]])
+    seen.append(painpoints_for_scope(**scope)["summary"]["responses"])
+    for response in responses[9:]:
+        response_analyse(response_id=response.pk)
+    seen.append(painpoints_for_scope(**scope)["summary"]["responses"])
+    assert seen == {0: [6, 9, 12], 1: [2, 2, 4], 2: [1, 1, 2]}[len(filters)]
+
+    # and a re-analysis moving topics and a rebuild give what the facts give, never an old table
+    topic = Topic.objects.get(key="refund_aftersales")
+    topic.terms = {**topic.terms, "zh-hans": [*topic.terms["zh-hans"], "发票"]}
+    topic.save()
+    responses_analyse(response_ids=[r.pk for r in responses])
+    moved = painpoints_for_scope(**scope)
+    aggregates_rebuild(survey_id=survey.pk)
+    assert painpoints_for_scope(**scope) == moved
+    with override_settings(ANALYSIS_COUNTS_CACHE_SECONDS=0):
+        assert painpoints_for_scope(**scope) == moved
