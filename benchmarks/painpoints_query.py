@@ -1,22 +1,27 @@
-"""Pain-point and metrics queries over 1,000,000 analysed responses on PostgreSQL: from the daily
-aggregates (the path) against a raw scan of ResponseFacts (the fallback), in the same run.
+"""Pain-point and metrics queries over 1,000,000 analysed responses on PostgreSQL, from the
+aggregates (daily and weekly rows) or, filtered on two keys or more or on a key that is not
+aggregated, from the slice's facts (GIN index, SQL grouping).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/survey_insights_bench \\
-    .venv/bin/python benchmarks/painpoints_query.py [--responses 1000000]
+    REDIS_URL=redis://127.0.0.1:6379/3 \\
+    .venv/bin/python benchmarks/painpoints_query.py [--responses 1000000] [--raw-scan filtered]
 
 The database is created if missing and its analysis tables are emptied first: never point this
 at a database with data you want. Responses are generated server-side (``generate_series``),
 ResponseFacts are written with ``COPY`` (random segments and topics, seeded), the aggregates are
 built from the facts with one SQL ``GROUP BY`` (what ``aggregates_rebuild`` computes: totals,
-single keys and pairs of keys), and 30 %
-of responses get a stored comment (with the response's segments) so the keyword/example sample
-has rows to read. The segments' GIN indexes (migration 0007) are dropped for the load and built
-again after it, timed. ``--keep-data`` reuses the data of an earlier run when the survey has
-exactly ``--responses`` facts (for trying changes to the queries).
+single keys and pairs of keys) and summed per week, and 30 % of responses get a stored comment
+(with the response's segments) so the keyword/example sample has rows to read. The segments'
+GIN indexes (migration 0007) are dropped for the load and built again after it, timed; the
+tables are then put in day order (as the platform writes them). ``--keep-data`` reuses the data
+of an earlier run when the survey has exactly ``--responses`` facts.
 
-Filtered on two or more keys (no aggregate row holds them) the facts answer: on PostgreSQL found
-through the GIN index and grouped in SQL; the raw scan (the rows read and counted in Python, as
-on SQLite) is run on the same questions and must give the same numbers.
+Each query is timed cold (``ANALYSIS_COUNTS_CACHE_SECONDS=0``: every count read from
+PostgreSQL) and with its count tables cached in Redis (after one request). The floor of every
+row, in the same run: PostgreSQL reading the scope's facts once and counting responses and
+topic mentions (``FLOOR_SQL``). The raw scan (the rows read and counted in Python, as on
+SQLite) answers the same questions and must give the same numbers (``--raw-scan``: every
+query, those with two filters or more, or none; unfiltered it takes minutes at 1,000,000).
 """
 
 import argparse

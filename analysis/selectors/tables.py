@@ -46,14 +46,18 @@ def count_table(
 def cached(scope: base.Scope, what: tuple, compute):
     """A count table of the scope from the cache, else computed and cached: keyed by the
     survey's counts version (``analysis.services.aggregates.counts_version``, replaced by every
-    write of its facts and aggregate rows), the scope and ``what`` table, so an entry is never
-    older than the rows it was counted from. Nothing is cached when the cache cannot be reached
-    or ``ANALYSIS_COUNTS_CACHE_SECONDS`` is 0."""
+    write of its facts and aggregate rows), the scope, the path its rows are read by and
+    ``what`` table, so an entry is never older than the rows it was counted from. Nothing is
+    cached when the cache cannot be reached or ``ANALYSIS_COUNTS_CACHE_SECONDS`` is 0."""
     seconds = settings.ANALYSIS_COUNTS_CACHE_SECONDS
     version = counts_version(scope.survey.pk) if seconds else None
     if version is None:
         return compute()
-    name = repr((scope.date_from.isoformat(), scope.date_to.isoformat(), sorted(scope.filters.items()), what))
+    # where the rows are read (``scope``: the path switches there) is part of the key too
+    source = (scope.from_aggregates, base.in_database())
+    name = repr(
+        (scope.date_from.isoformat(), scope.date_to.isoformat(), sorted(scope.filters.items()), what, source)
+    )
     key = f"analysis:counts:{scope.survey.pk}:{version}:{hashlib.sha256(name.encode()).hexdigest()}"
     try:
         found = cache.get(key)
