@@ -336,6 +336,47 @@ class DailyAggregate(models.Model):
         return f"{self.survey_id} {self.day} {self.segment_key}={self.segment_value} {self.topic_key}"
 
 
+class WeeklyAggregate(models.Model):
+    """The daily aggregates summed per ISO week (``week`` is its Monday): the same cells and
+    counts, written beside them by every path that writes DailyAggregate (one response, a batch,
+    a rebuild; ``analysis.services.aggregates``), so each row is exactly the sum of its week's
+    daily rows. A long scope reads its whole weeks here and only its edge days from the daily
+    rows (``analysis.selectors.scope.aggregate_parts``): 90 days are about 18 row sets, not 90."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    week = models.DateField(_("week"))
+    segment_key = models.CharField(_("segment"), max_length=129, blank=True)
+    segment_value = models.CharField(_("segment value"), max_length=1024, blank=True)
+    topic_key = models.CharField(_("topic"), max_length=64, blank=True)
+    responses = models.IntegerField(default=0)
+    scored = models.IntegerField(default=0)
+    promoters = models.IntegerField(default=0)
+    passives = models.IntegerField(default=0)
+    detractors = models.IntegerField(default=0)
+    score_sum = models.FloatField(default=0.0)
+    score_sum_squares = models.FloatField(default=0.0)
+    comments = models.IntegerField(default=0)
+    scored_comments = models.IntegerField(default=0)
+    mentions = models.IntegerField(default=0)
+    detractor_mentions = models.IntegerField(default=0)
+    complaint_mentions = models.IntegerField(default=0)
+    praise_mentions = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("weekly aggregate")
+        verbose_name_plural = _("weekly aggregates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "segment_key", "segment_value", "topic_key", "week"],
+                name="weekly_aggregate_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["survey", "week"], name="weekly_aggregate_week_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id} {self.week} {self.segment_key}={self.segment_value} {self.topic_key}"
+
+
 # Topic keys of discovered (emerging) topics in the facts and aggregates: ``~`` and the
 # EmergingTopic's id. A taxonomy key is a slug, so it never starts with ``~``.
 DISCOVERED_TOPIC_PREFIX = "~"

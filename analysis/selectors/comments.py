@@ -3,10 +3,13 @@ latest stored comments, their responses' scores, and the respondents' own words.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import connection
 
 from analysis.models import CommentAnalysis, ResponseFacts
 from analysis.selectors import scope as base
+from analysis.selectors import tables
 from responses.models import Answer
 
 SAMPLE_COMMENTS = 3000
@@ -25,6 +28,13 @@ def scope_comments(scope: base.Scope):
 
 
 def comment_sample(scope: base.Scope) -> list[dict]:
+    """The scope's latest comments (at most ``SAMPLE_COMMENTS``) with their responses' scores,
+    cached under the survey's counts version (every write of its comments' topics, clusters,
+    tokens or likelihoods replaces it; ``tables.cached``)."""
+    return tables.cached(scope, ("comment-sample", SAMPLE_COMMENTS), partial(_comment_sample, scope))
+
+
+def _comment_sample(scope: base.Scope) -> list[dict]:
     queryset = scope_comments(scope)
     # The latest comments first (by index), a bounded sample.
     sample = list(

@@ -21,7 +21,7 @@ from django.db.models import Count, Q, Sum
 
 from analysis.discovery import AUTO, COVERAGE_THRESHOLD, taxonomy_fit
 from analysis.models import Taxonomy
-from analysis.selectors import comments
+from analysis.selectors import comments, tables
 from analysis.selectors import scope as base
 
 # What the scope's ranking holds (``ranked``).
@@ -72,11 +72,15 @@ def coverage_for_scope(scope: base.Scope) -> Coverage:
     name = Taxonomy.objects.filter(pk__in=ids).values_list("key", flat=True).first() if ids else None
     has_content = ~Q(tokens=[])
     counted = has_content & Q(clauses__isnull=False)
-    found = comments.scope_comments(scope).aggregate(
-        n_comments=Count("id", filter=has_content),
-        n_covered=Count("id", filter=has_content & ~Q(topics=[])),
-        n_clauses=Sum("clauses", filter=counted),
-        n_covered_clauses=Sum("covered_clauses", filter=counted),
+    found = tables.cached(
+        scope,
+        ("coverage",),
+        lambda: comments.scope_comments(scope).aggregate(
+            n_comments=Count("id", filter=has_content),
+            n_covered=Count("id", filter=has_content & ~Q(topics=[])),
+            n_clauses=Sum("clauses", filter=counted),
+            n_covered_clauses=Sum("covered_clauses", filter=counted),
+        ),
     )
     n_comments, covered = found["n_comments"] or 0, found["n_covered"] or 0
     n_clauses, covered_clauses = found["n_clauses"] or 0, found["n_covered_clauses"] or 0

@@ -46,7 +46,7 @@ def _scores_by_day(scope: base.Scope, metric: str) -> dict[dt.date, np.ndarray]:
         }
     if metric in CLASS_SCORES and base.in_database():
         # A filtered slice on PostgreSQL: the class counts per day, counted in SQL.
-        table = tables._slice_table(scope, (), by_day=True, topics=False)
+        table = tables.slice_table(scope, (), by_day=True, topics=False)
         return {
             row["day"]: metrics.class_scores(row, metric) for row in table.to_dict("records") if row["scored"]
         }
@@ -133,7 +133,7 @@ def _by_segment(scope: base.Scope, metric: str) -> dict[str, list[dict]]:
     elif metric in CLASS_SCORES and base.in_database():
         # A filtered slice on PostgreSQL: the class counts of every value of every key, one
         # GROUPING SETS query over the slice (found by index).
-        table = tables._slice_table(scope, segment_keys(), by_day=False, topics=False)
+        table = tables.slice_table(scope, segment_keys(), by_day=False, topics=False)
         total = tables.totals_dict(table)
         classes = ("promoters", "passives", "detractors")
         rows = table[(table["segment_key"] != "") & (table["topic_key"] == "")]

@@ -17,6 +17,7 @@ by scenario (peak hours, district type, merchant type). The maths is the pure mo
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from functools import partial
 
 import numpy as np
 from django.db.models import Count
@@ -26,6 +27,7 @@ from analysis import metrics
 from analysis.models import CommentAnalysis, Topic
 from analysis.painpoints.complaints import complained_topics, complaint_rates
 from analysis.selectors import scope as base
+from analysis.selectors import tables
 from responses.models import Answer
 from surveys.models import Audience, SurveyVersion
 
@@ -159,6 +161,12 @@ def stages_for_scope(*, scope: base.Scope, ranked_topics: list[dict]) -> list[di
 
 
 def _on_time(scope: base.Scope) -> dict | None:
+    """The share delivered on time (the first ``ON_TIME_KEYS`` attribute the facts hold),
+    cached under the survey's counts version (``tables.cached``)."""
+    return tables.cached(scope, ("on-time", ON_TIME_KEYS), partial(_on_time_counted, scope))
+
+
+def _on_time_counted(scope: base.Scope) -> dict | None:
     for key in ON_TIME_KEYS:
         values = (
             base.facts(scope)
@@ -198,15 +206,14 @@ def rider_experience_for_scope(*, scope: base.Scope) -> dict:
         values = _values(row, answers)
         top = (values >= row["scale"][1] - 1).astype(float)
         satisfaction.append({**row, "result": metrics.metric_compute(top, metric="rate").as_dict()})
-    total = base.facts(scope).count()
     ids = base.taxonomy_ids(scope.survey)
     rider_topics = set(
         Topic.objects.filter(taxonomy_id__in=ids, team__startswith=RIDER_TEAM_PREFIX).values_list(
             "key", flat=True
         )
     )
-    complaining = _complaining(scope)
-    about_riders = min(total, sum(1 for topics, _segments in complaining.values() if topics & rider_topics))
+    what = ("rider-complaints", tuple(sorted(rider_topics)))
+    total, about_riders = tables.cached(scope, what, partial(_rider_complaints, scope, rider_topics))
     flags = np.repeat([1.0, 0.0], [about_riders, total - about_riders])
     return {
         # Nothing about riders to show (a merchant survey): the page leaves the section out.
@@ -221,12 +228,24 @@ def rider_experience_for_scope(*, scope: base.Scope) -> dict:
     }
 
 
+def _rider_complaints(scope: base.Scope, rider_topics: set[str]) -> tuple[int, int]:
+    """The scope's responses, and those complaining about a rider topic."""
+    total = base.facts(scope).count()
+    complaining = _complaining(scope)
+    return total, min(total, sum(1 for topics, _segments in complaining.values() if topics & rider_topics))
+
+
 # -- complaints by scenario ------------------------------------------------------------------------------
 
 
 def complaints_by_scenario(*, scope: base.Scope, keys: tuple[str, ...] = SCENARIO_KEYS) -> dict:
     """Per attribute (scenario, district type, merchant type): the complaint rate of each value
-    against the rest and the topics complained about there."""
+    against the rest and the topics complained about there; counted from the facts and the
+    comments, cached under the survey's counts version (``tables.cached``)."""
+    return tables.cached(scope, ("scenario", tuple(keys)), partial(_complaints_counted, scope, tuple(keys)))
+
+
+def _complaints_counted(scope: base.Scope, keys: tuple[str, ...]) -> dict:
     facts = base.facts(scope)
     total = facts.count()
     complaining = _complaining(scope)

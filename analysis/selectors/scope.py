@@ -19,10 +19,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import Q
 
-from analysis.models import DailyAggregate, ResponseFacts, SurveyAnalysisSettings
+from analysis.models import DailyAggregate, ResponseFacts, SurveyAnalysisSettings, WeeklyAggregate
 from analysis.selectors.taxonomy import question_plan
-from analysis.services.aggregates import pair_key, pair_value, segment_keys
+from analysis.services.aggregates import pair_key, pair_value, segment_keys, week_start
 from surveys.models import Survey, SurveyVersion
 
 
@@ -91,6 +92,30 @@ def aggregates(scope: Scope):
     return DailyAggregate.objects.filter(
         survey=scope.survey, day__gte=scope.date_from, day__lte=scope.date_to
     )
+
+
+def whole_weeks(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The ISO weeks lying wholly in [date_from, date_to]: (the first one's Monday, the Monday
+    after the last one), or None when there is none."""
+    first = week_start(date_from)
+    if first < date_from:
+        first += dt.timedelta(days=7)
+    end = week_start(date_to + dt.timedelta(days=1))
+    return (first, end) if first < end else None
+
+
+def aggregate_parts(scope: Scope) -> list:
+    """The scope's aggregate rows summed over its days, as querysets whose rows add up to it: the
+    whole ISO weeks inside the range from WeeklyAggregate, the days before the first and after
+    the last whole week from DailyAggregate (both have the same cell and count columns; a scope
+    without a whole week reads its days only)."""
+    weeks = whole_weeks(scope.date_from, scope.date_to)
+    if weeks is None:
+        return [aggregates(scope)]
+    first, end = weeks
+    days = aggregates(scope).filter(Q(day__lt=first) | Q(day__gte=end))
+    weeks = WeeklyAggregate.objects.filter(survey=scope.survey, week__gte=first, week__lt=end)
+    return [days, weeks] if scope.date_from < first or end <= scope.date_to else [weeks]
 
 
 def taxonomy_ids(survey: Survey) -> list[int]:

@@ -4,10 +4,18 @@ segment cells for its lifts (where the rows are found: ``analysis.selectors.scop
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+from functools import partial
+
 import pandas as pd
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q, Sum
+from redis.exceptions import RedisError
 
+from analysis.models import DailyAggregate
 from analysis.painpoints import Counts, SegmentCell
 from analysis.painpoints.counts import COMPLAINT, mention_polarity
 from analysis.selectors import scope as base
@@ -15,6 +23,7 @@ from analysis.services.aggregates import (
     COUNT_FIELDS,
     FACT_FIELDS,
     MAX_VALUE_LENGTH,
+    counts_version,
     facts_table,
     is_pair_key,
     pair_key,
@@ -28,6 +37,41 @@ from analysis.services.aggregates import (
 def count_table(
     scope: base.Scope, *, by_day: bool = False, segments: bool = True, pairs: bool = False
 ) -> pd.DataFrame:
+    """``_count_table``, cached under the survey's counts version (``cached``)."""
+    return cached(
+        scope, ("count", by_day, segments, pairs), partial(_count_table, scope, by_day, segments, pairs)
+    )
+
+
+def cached(scope: base.Scope, what: tuple, compute):
+    """A count table of the scope from the cache, else computed and cached: keyed by the
+    survey's counts version (``analysis.services.aggregates.counts_version``, replaced by every
+    write of its facts and aggregate rows), the scope, the path its rows are read by and
+    ``what`` table, so an entry is never older than the rows it was counted from. Nothing is
+    cached when the cache cannot be reached or ``ANALYSIS_COUNTS_CACHE_SECONDS`` is 0."""
+    seconds = settings.ANALYSIS_COUNTS_CACHE_SECONDS
+    version = counts_version(scope.survey.pk) if seconds else None
+    if version is None:
+        return compute()
+    # where the rows are read (``scope``: the path switches there) is part of the key too
+    source = (scope.from_aggregates, base.in_database())
+    name = repr(
+        (scope.date_from.isoformat(), scope.date_to.isoformat(), sorted(scope.filters.items()), what, source)
+    )
+    key = f"analysis:counts:{scope.survey.pk}:{version}:{hashlib.sha256(name.encode()).hexdigest()}"
+    try:
+        found = cache.get(key)
+    except (RedisError, OSError):
+        return compute()
+    if found is not None:
+        return found.copy() if isinstance(found, pd.DataFrame) else found
+    value = compute()
+    with contextlib.suppress(RedisError, OSError):
+        cache.set(key, value, timeout=seconds)
+    return value
+
+
+def _count_table(scope: base.Scope, by_day: bool, segments: bool, pairs: bool) -> pd.DataFrame:
     """Summed counts per (segment_key, segment_value, topic_key) [and day] in the scope, with the
     scope's filter applied: from aggregates when possible, else from the facts. Single keys
     only, unless ``pairs`` on an unfiltered scope (the pair rows, ``district_type|scenario``,
@@ -37,15 +81,18 @@ def count_table(
     pairs = pairs and segments and not scope.filters
     keys = ["segment_key", "segment_value", "topic_key"] + (["day"] if by_day else [])
     if scope.from_aggregates:
-        queryset = base.aggregates(scope)
         if scope.filters:
             ((key, value),) = scope.filters.items()
-            queryset = queryset.filter(segment_key=key, segment_value=value)
+            condition = Q(segment_key=key, segment_value=value)
         else:
-            queryset = queryset.filter(segment_key__in=_keys_read(segments=segments, pairs=pairs))
-        grouped = queryset.values(*keys).annotate(**{f: Sum(f) for f in COUNT_FIELDS}).order_by()
-        # a day column needs the ORM's converter (SQLite gives dates as text)
-        rows = [tuple(row.values()) for row in grouped] if by_day else _rows(grouped)
+            condition = Q(segment_key__in=_keys_read(segments=segments, pairs=pairs))
+        if by_day:
+            queryset = base.aggregates(scope).filter(condition)
+            grouped = queryset.values(*keys).annotate(**{f: Sum(f) for f in COUNT_FIELDS}).order_by()
+            # a day column needs the ORM's converter (SQLite gives dates as text)
+            rows = [tuple(row.values()) for row in grouped]
+        else:
+            rows = _summed(scope, condition, keys, COUNT_FIELDS)
         frame = pd.DataFrame.from_records(rows, columns=[*keys, *COUNT_FIELDS])
         if scope.filters:  # the filtered slice is this scope's totals
             frame["segment_key"] = ""
@@ -54,14 +101,8 @@ def count_table(
     if base.in_database() and not segments and not by_day and scope.pair_row:
         # Two aggregated keys: the slice's totals and topics are its pair rows (no facts read).
         key, value = scope.pair_row
-        rows = (
-            base.aggregates(scope)
-            .filter(segment_key=key, segment_value=value)
-            .values("topic_key")
-            .annotate(**{f: Sum(f) for f in COUNT_FIELDS})
-            .order_by()
-        )
-        frame = pd.DataFrame(list(rows), columns=["topic_key", *COUNT_FIELDS])
+        rows = _summed(scope, Q(segment_key=key, segment_value=value), ["topic_key"], COUNT_FIELDS)
+        frame = pd.DataFrame.from_records(rows, columns=["topic_key", *COUNT_FIELDS])
         frame.insert(0, "segment_key", "")
         frame.insert(1, "segment_value", "")
         return frame.sort_values("topic_key", ignore_index=True)
@@ -73,14 +114,40 @@ def count_table(
     return frame
 
 
-def _rows(queryset) -> list[tuple]:
-    """A grouped ``values()`` query's rows as tuples, in its columns' order, read on the cursor:
-    thousands of rows (the pair rows of an unfiltered scope) without a dict and the field
-    converters per row (sums come back as int and float either way)."""
-    sql, params = queryset.query.sql_with_params()
+def _summed(scope: base.Scope, condition: Q, keys: list[str], fields) -> list[tuple]:
+    """The scope's aggregate rows matching ``condition``, ``fields`` summed per ``keys``, as
+    tuples in that order: one query over its whole weeks' rows and its edge days' rows
+    (``scope.aggregate_parts``), read on the cursor: thousands of rows (the pair rows of an
+    unfiltered scope) without a dict and the field converters per row (sums come back as int and
+    float either way).
+
+    Each part is grouped on its own table (where the planner knows from the cells' statistics
+    how few groups there are, and hashes them in memory), then the parts' sums are added."""
+    parts = [
+        queryset.filter(condition).values(*keys).annotate(**{f: Sum(f) for f in fields}).order_by()
+        for queryset in base.aggregate_parts(scope)
+    ]
+    if len(parts) == 1:
+        sql, params = parts[0].query.sql_with_params()
+    else:
+        compiled = [part.query.sql_with_params() for part in parts]
+        union = " UNION ALL ".join(sql for sql, _params in compiled)
+        columns = ", ".join(keys)
+        # a sum of integer sums is an integer again (PostgreSQL would widen it to numeric)
+        sums = ", ".join(
+            f"SUM({field}) AS {field}" if _is_float(field) else f"CAST(SUM({field}) AS bigint) AS {field}"
+            for field in fields
+        )
+        # Identifiers are the model's own; every value is a parameter.
+        sql = f"SELECT {columns}, {sums} FROM ({union}) parts GROUP BY {columns}"  # noqa: S608
+        params = [param for _sql, part_params in compiled for param in part_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def _is_float(field: str) -> bool:
+    return DailyAggregate._meta.get_field(field).get_internal_type() == "FloatField"
 
 
 # What ``aggregate_rows`` counts, per row of the slice x (the total row + one per topic):
@@ -101,6 +168,17 @@ count(*) FILTER (WHERE c AND scored AND is_detractor AND (is_topic OR has_commen
 count(*) FILTER (WHERE is_topic AND c),
 count(*) FILTER (WHERE is_topic AND polarity = 1)
 """
+
+
+def slice_table(
+    scope: base.Scope, keys: tuple[str, ...], *, by_day: bool, topics: bool = True
+) -> pd.DataFrame:
+    """``_slice_table``, cached under the survey's counts version (``cached``)."""
+    return cached(
+        scope,
+        ("slice", tuple(keys), by_day, topics),
+        partial(_slice_table, scope, tuple(keys), by_day=by_day, topics=topics),
+    )
 
 
 def _slice_table(
@@ -172,6 +250,11 @@ def _slice_table(
 
 
 def pair_table(scope: base.Scope, fields: tuple[str, ...], *, topics: bool = True) -> pd.DataFrame:
+    """``_pair_table``, cached under the survey's counts version (``cached``)."""
+    return cached(scope, ("pair", fields, topics), partial(_pair_table, scope, fields, topics))
+
+
+def _pair_table(scope: base.Scope, fields: tuple[str, ...], topics: bool) -> pd.DataFrame:
     """Inside a slice filtered on one aggregated key: ``fields`` summed per (other key, its value,
     topic_key), read from the pair rows that hold the filtered value (no facts read)."""
     ((key, value),) = scope.filters.items()
@@ -186,16 +269,14 @@ def pair_table(scope: base.Scope, fields: tuple[str, ...], *, topics: bool = Tru
     columns = ["segment_key", "segment_value", "topic_key", *fields]
     if not condition:
         return pd.DataFrame(columns=columns)
-    queryset = base.aggregates(scope).filter(condition)
     if not topics:
-        queryset = queryset.filter(topic_key="")
-    rows = queryset.values("segment_key", "segment_value", "topic_key").annotate(
-        **{f: Sum(f) for f in fields}
-    )
+        condition &= Q(topic_key="")
     records = []
-    for row in rows.order_by():
-        first_key, second_key = row["segment_key"].split("|")
-        first_value, second_value = split_pair_value(row["segment_value"])
+    for segment_key, segment_value, topic_key, *counts in _summed(
+        scope, condition, ["segment_key", "segment_value", "topic_key"], fields
+    ):
+        first_key, second_key = segment_key.split("|")
+        first_value, second_value = split_pair_value(segment_value)
         # A LIKE can match more than the value (escapes, SQLite's case folding): check exactly.
         if first_key == key and first_value == value:
             other_key, other_value = second_key, second_value
@@ -203,7 +284,7 @@ def pair_table(scope: base.Scope, fields: tuple[str, ...], *, topics: bool = Tru
             other_key, other_value = first_key, first_value
         else:
             continue
-        records.append((other_key, other_value, row["topic_key"], *(row[f] for f in fields)))
+        records.append((other_key, other_value, topic_key, *counts))
     return pd.DataFrame.from_records(records, columns=columns)
 
 

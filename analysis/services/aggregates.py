@@ -8,22 +8,35 @@ cross-tabulation a scope filtered on one key needs for its segment lifts and bre
 response touches (1 + keys + pairs) x (1 + its topics) rows (7 keys: 29 x (1 + topics)), so a key
 with thousands of values (a rider id, a store id) belongs in the facts (queried by the
 fallback), not here.
+
+Each write also gives the survey a new counts version (``counts_version``): what the
+selectors' cached count tables are keyed by, so a cached table is never older than the rows.
+
+Every row is also summed into its ISO week's row (``WeeklyAggregate``, by the same writes: one
+response, a batch, a rebuild), so a long scope reads whole weeks instead of their days.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
 
 import pandas as pd
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
+from redis.exceptions import RedisError
 
-from analysis.models import CommentAnalysis, DailyAggregate, ResponseFacts
+from analysis.models import CommentAnalysis, DailyAggregate, ResponseFacts, WeeklyAggregate
 from analysis.painpoints.counts import COMPLAINT, PRAISE, mention_polarity
+
+log = logging.getLogger(__name__)
 
 COUNT_FIELDS = (
     "responses",
@@ -229,23 +242,93 @@ def aggregates_apply(*, survey_id: int, values: FactValues, sign: int) -> None:
     aggregates_add(deltas)
 
 
-def aggregates_add(deltas: dict[AggregateKey, list]) -> None:
-    """Add summed counts (``aggregate_deltas_add``) to DailyAggregate; call inside a transaction.
+def week_start(day: dt.date) -> dt.date:
+    """The Monday of the ISO week of ``day`` (the ``week`` of its WeeklyAggregate rows)."""
+    return day - dt.timedelta(days=day.weekday())
 
-    Rows are written in the order of their keys, whoever writes them (one response, a batch, a
-    re-analysis taking old counts out): two transactions adding to the same rows wait for each
-    other instead of deadlocking.
+
+def weekly_deltas(deltas: dict[AggregateKey, list]) -> dict[AggregateKey, list]:
+    """Daily deltas summed per (survey, ISO week, cell): what the same counts add to the weekly
+    rows."""
+    weekly: dict[AggregateKey, list] = {}
+    for (survey_id, day, segment_key, segment_value, topic_key), counts in deltas.items():
+        key = (survey_id, week_start(day), segment_key, segment_value, topic_key)
+        current = weekly.get(key)
+        if current is None:
+            weekly[key] = list(counts)
+        else:
+            for position, value in enumerate(counts):
+                current[position] += value
+    return weekly
+
+
+VERSION_KEY = "analysis:counts-version:{}"
+
+
+def counts_version(survey_id: int) -> str | None:
+    """The survey's counts version: a random token replaced by every write of its facts and
+    aggregate rows (``counts_changed``). None when the cache cannot be reached (nothing is
+    cached then). A version that is missing (never set, evicted, the cache emptied) is a new
+    token, so no entry written under an earlier one is read again."""
+    key = VERSION_KEY.format(survey_id)
+    try:
+        version = cache.get(key)
+        if version is None:
+            cache.add(key, uuid.uuid4().hex, timeout=None)
+            version = cache.get(key)
+    except (RedisError, OSError) as exc:
+        log.warning("counts version of survey %s not read: %s", survey_id, exc)
+        return None
+    return version
+
+
+def counts_changed(survey_ids: Iterable[int]) -> None:
+    """The surveys' facts or aggregate rows change in this transaction: a new version now (a
+    read inside the transaction sees the new rows) and again once it commits (a read that
+    fetched the version between the two may have cached the rows as they were before)."""
+    ids = sorted(set(survey_ids))
+    if not ids:
+        return
+    _versions_replace(ids)
+    transaction.on_commit(lambda: _versions_replace(ids))
+
+
+def _versions_replace(survey_ids: list[int]) -> None:
+    try:
+        cache.set_many({VERSION_KEY.format(pk): uuid.uuid4().hex for pk in survey_ids}, timeout=None)
+    except (RedisError, OSError) as exc:
+        # Nothing newer can be cached meanwhile either: entries expire (ANALYSIS_COUNTS_CACHE_SECONDS).
+        log.error("counts version of surveys %s not replaced: %s", survey_ids, exc)
+
+
+def aggregates_add(deltas: dict[AggregateKey, list]) -> None:
+    """Add summed counts (``aggregate_deltas_add``) to DailyAggregate and to their weeks'
+    WeeklyAggregate rows; call inside a transaction.
+
+    Rows are written in the order of their keys, the daily rows first, whoever writes them (one
+    response, a batch, a re-analysis taking old counts out): two transactions adding to the same
+    rows wait for each other instead of deadlocking.
     """
     items = sorted(deltas.items())
     if not items:
         return
-    if connection.vendor == "postgresql":
-        _add_upsert(items)
-        return
+    counts_changed(key[0] for key, _counts in items)
+    for model, date_field, rows in (
+        (DailyAggregate, "day", items),
+        (WeeklyAggregate, "week", sorted(weekly_deltas(deltas).items())),
+    ):
+        if connection.vendor == "postgresql":
+            _add_upsert(model, date_field, rows)
+        else:
+            _add_rows(model, date_field, rows)
+
+
+def _add_rows(model, date_field: str, items: list[tuple[AggregateKey, list]]) -> None:
+    """Row by row (SQLite): an UPDATE adding to the row, else an INSERT."""
     for (survey_id, day, segment_key, segment_value, topic_key), counts in items:
         keys = {
             "survey_id": survey_id,
-            "day": day,
+            date_field: day,
             "segment_key": segment_key,
             "segment_value": segment_value,
             "topic_key": topic_key,
@@ -254,13 +337,13 @@ def aggregates_add(deltas: dict[AggregateKey, list]) -> None:
         increments = {name: F(name) + value for name, value in values.items() if value}
         if not increments:
             continue
-        if DailyAggregate.objects.filter(**keys).update(**increments):
+        if model.objects.filter(**keys).update(**increments):
             continue
         try:
             with transaction.atomic():
-                DailyAggregate.objects.create(**keys, **values)
+                model.objects.create(**keys, **values)
         except IntegrityError:  # created by a concurrent response meanwhile: add to it
-            DailyAggregate.objects.filter(**keys).update(**increments)
+            model.objects.filter(**keys).update(**increments)
 
 
 _COLUMN_TYPES = {
@@ -280,13 +363,13 @@ _COLUMN_TYPES = {
 }
 
 
-def _add_upsert(items: list[tuple[AggregateKey, list]]) -> None:
+def _add_upsert(model, date_field: str, items: list[tuple[AggregateKey, list]]) -> None:
     """PostgreSQL: every row in one ``INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO
     UPDATE`` that adds to the existing counts: one round trip and 18 parameters (one array per
     column) however many rows a batch has. Keys are unique in ``items`` (one statement may not
     update a row twice)."""
-    table = DailyAggregate._meta.db_table
-    key_columns = ["survey_id", "day", "segment_key", "segment_value", "topic_key"]
+    table = model._meta.db_table
+    key_columns = ["survey_id", date_field, "segment_key", "segment_value", "topic_key"]
     key_types = ["bigint", "date", "text", "text", "text"]
     columns = [*zip(key_columns, key_types, strict=True), *((n, _COLUMN_TYPES[n]) for n in COUNT_FIELDS)]
     arrays: list[list] = [[] for _ in columns]
@@ -300,7 +383,8 @@ def _add_upsert(items: list[tuple[AggregateKey, list]]) -> None:
     sql = (
         f"INSERT INTO {table} ({', '.join(name for name, _kind in columns)}) "  # noqa: S608
         f"SELECT * FROM unnest({casts}) "
-        f"ON CONFLICT (survey_id, segment_key, segment_value, topic_key, day) DO UPDATE SET {updates}"
+        f"ON CONFLICT (survey_id, segment_key, segment_value, topic_key, {date_field}) "
+        f"DO UPDATE SET {updates}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, arrays)
@@ -324,6 +408,15 @@ def facts_table(rows: Iterable[dict], *, pairs: bool = True) -> pd.DataFrame:
     return frame.groupby(
         ["day", "segment_key", "segment_value", "topic_key"], as_index=False, sort=True
     ).sum()
+
+
+def weekly_table(table: pd.DataFrame) -> pd.DataFrame:
+    """A ``facts_table`` (per day) summed per ISO week: column ``week`` instead of ``day``."""
+    cells = ["segment_key", "segment_value", "topic_key"]
+    if table.empty:
+        return pd.DataFrame(columns=["week", *cells, *COUNT_FIELDS])
+    weeks = table.assign(week=[week_start(day) for day in table["day"]]).drop(columns="day")
+    return weeks.groupby(["week", *cells], as_index=False, sort=True)[list(COUNT_FIELDS)].sum()
 
 
 @dataclass(frozen=True)
@@ -351,6 +444,7 @@ def aggregates_rebuild(*, survey_id: int, batch_size: int = 5000) -> RebuildResu
     """
     now = timezone.now()
     with transaction.atomic():
+        counts_changed([survey_id])
         facts = ResponseFacts.objects.filter(survey_id=survey_id)
         table = facts_table(facts.values(*FACT_FIELDS).iterator(chunk_size=batch_size))
         DailyAggregate.objects.filter(survey_id=survey_id).delete()
@@ -366,6 +460,21 @@ def aggregates_rebuild(*, survey_id: int, batch_size: int = 5000) -> RebuildResu
             for row in table.itertuples(index=False)
         ]
         DailyAggregate.objects.bulk_create(objects, batch_size=batch_size)
+        WeeklyAggregate.objects.filter(survey_id=survey_id).delete()
+        WeeklyAggregate.objects.bulk_create(
+            (
+                WeeklyAggregate(
+                    survey_id=survey_id,
+                    week=row.week,
+                    segment_key=row.segment_key,
+                    segment_value=row.segment_value,
+                    topic_key=row.topic_key,
+                    **{name: getattr(row, name) for name in COUNT_FIELDS},
+                )
+                for row in weekly_table(table).itertuples(index=False)
+            ),
+            batch_size=batch_size,
+        )
         responses = facts.update(counted_at=now)
         comments = comment_segments_copy(survey_id=survey_id)
     return RebuildResult(responses, len(objects), comments)

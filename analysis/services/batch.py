@@ -37,7 +37,7 @@ from analysis import hooks
 from analysis.detractor import MISMATCH_THRESHOLD
 from analysis.models import CommentAnalysis, CommentTopic, ResponseFacts, SurveyAnalysisSettings
 from analysis.selectors.taxonomy import question_plan
-from analysis.services.aggregates import FactValues, aggregate_deltas_add, aggregates_add
+from analysis.services.aggregates import FactValues, aggregate_deltas_add, aggregates_add, counts_changed
 from analysis.services.comments import (
     COMMENT_COLUMNS,
     FACT_COLUMNS,
@@ -273,6 +273,7 @@ def _facts_store(pending: list[_Pending], plans, facts: dict[int, ResponseFacts]
         CommentAnalysis.objects.filter(
             response_id__in=promoters, detractor_likelihood__gt=MISMATCH_THRESHOLD
         ).update(is_mismatch=True)
+    counts_changed(row.survey_id for row in rows)
     ResponseFacts.objects.bulk_create(
         rows,
         update_conflicts=True,

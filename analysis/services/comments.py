@@ -23,7 +23,13 @@ from analysis.detractor import MISMATCH_THRESHOLD, DetractorModel
 from analysis.models import CommentAnalysis, CommentTopic, ResponseFacts, SurveyAnalysisSettings
 from analysis.painpoints.counts import mention_polarity
 from analysis.selectors.taxonomy import QuestionPlan, question_plan
-from analysis.services.aggregates import FactValues, aggregate_deltas_add, aggregates_add, aggregates_apply
+from analysis.services.aggregates import (
+    FactValues,
+    aggregate_deltas_add,
+    aggregates_add,
+    aggregates_apply,
+    counts_changed,
+)
 from analysis.services.context import AnalysisContext, analysis_context_for_survey
 from analysis.services.detractor import detractor_model_for_survey
 from analysis.taxonomy import TopicMatch
@@ -352,6 +358,7 @@ def response_analyse(*, response_id: int) -> AnalyseResult | None:
                 CommentAnalysis.objects.filter(
                     response=response, detractor_likelihood__gt=MISMATCH_THRESHOLD
                 ).update(is_mismatch=True)
+        counts_changed([response.survey_id])  # the facts are written (the cached count tables)
         facts = ResponseFacts.objects.filter(pk=response.pk).first()
         counted = False
         if facts is not None and facts.counted_at is not None:
@@ -418,6 +425,7 @@ def facts_topics_refresh(*, response_ids, move_counts: bool = True) -> int:
                 if move_counts:
                     aggregate_deltas_add(deltas, survey_id=row.survey_id, values=before, sign=-1)
                     aggregate_deltas_add(deltas, survey_id=row.survey_id, values=after, sign=1)
+        counts_changed(row.survey_id for row in changed)
         ResponseFacts.objects.bulk_update(changed, ["topics", "topic_polarity"], batch_size=1000)
         aggregates_add(deltas)
     return moved

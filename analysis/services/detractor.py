@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from analysis.detractor import DetractorModel, detractor_model_fit, mismatch_flags, out_of_fold_likelihood
 from analysis.models import CommentAnalysis, DetractorModelVersion
+from analysis.services.aggregates import counts_changed
 from analysis.text.pipeline import ProcessedComment
 
 _LOADED: dict[int, DetractorModel] = {}
@@ -53,6 +54,7 @@ def detractor_model_train(*, survey_id: int | None = None, seed: int = 0) -> Tra
     rows = list(
         queryset.order_by("id").values(
             "id",
+            "survey_id",
             "text",
             "language",
             "tokens",
@@ -99,6 +101,7 @@ def detractor_model_train(*, survey_id: int | None = None, seed: int = 0) -> Tra
                     is_mismatch=bool(flag),
                 )
             )
+        counts_changed(row["survey_id"] for row in rows)  # the cached comment samples rank by it
         CommentAnalysis.objects.bulk_update(updates, ["detractor_likelihood", "is_mismatch"], batch_size=1000)
     return TrainResult(len(rows), len(scored), True, stored.version)
 

@@ -41,6 +41,7 @@ from analysis.models import (
     Topic,
     discovered_topic_key,
 )
+from analysis.services.aggregates import counts_changed
 from analysis.services.comments import facts_topics_refresh
 from analysis.services.context import analysis_context_for_survey
 from analysis.text.pipeline import ProcessedComment
@@ -198,6 +199,7 @@ def _clusters_store(
             changed.append(CommentAnalysis(pk=pk, response_id=response_id, clusters=new))
     if not changed:
         return 0
+    counts_changed([survey.pk])  # the cached comment samples hold the clusters
     CommentAnalysis.objects.bulk_update(changed, ["clusters"], batch_size=1000)
     return facts_topics_refresh(response_ids=[c.response_id for c in changed])
 

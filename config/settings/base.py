@@ -291,6 +291,12 @@ ANALYSIS_SEGMENT_KEYS = env.list(
     default=["city", "district_type", "merchant_type", "scenario", "channel", "respondent_type", "locale"],
 )
 
+# Seconds a count table of a scope (the aggregates or facts summed for the pain points, metrics
+# and workspace pages) stays in the cache. Entries are keyed by the survey's counts version,
+# which every write of its facts and aggregates replaces, so they are never older than the rows;
+# this bounds only how long an unread entry takes memory. 0 turns the cache off.
+ANALYSIS_COUNTS_CACHE_SECONDS = env.int("ANALYSIS_COUNTS_CACHE_SECONDS", default=600)
+
 # Seconds between the first submit of a burst and the task that hands the burst's responses to
 # the analysis queue in batches (analysis/services/pending.py).
 ANALYSIS_PENDING_DELAY = env.float("ANALYSIS_PENDING_DELAY", default=1.0)

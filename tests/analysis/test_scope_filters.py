@@ -131,10 +131,13 @@ def test_postgres_finds_the_slice_and_its_comments_by_containment(postgres, surv
 
     # then the slice's facts are read once, found by one containment (the GIN index) and
     # grouped in SQL; the previous period's totals and topics are the pair rows of the two keys
+    # (a whole week: its weekly rows)
     (facts,) = [q for q in queries if '"analysis_responsefacts"."segments" @>' in q]
     assert "GROUPING SETS" in facts
-    pair_rows = [q for q in queries if "analysis_dailyaggregate" in q]
+    pair_rows = [q for q in queries if "aggregate" in q and "segment_key" in q]
     assert len(pair_rows) == 1
+    assert "analysis_weeklyaggregate" in pair_rows[0]
+    assert "analysis_dailyaggregate" not in pair_rows[0]
     # and the comment sample filters on the comments' own segments (no join to filter on)
     (sample,) = [q for q in queries if "LIMIT 3000" in q]
     assert '"analysis_commentanalysis"."segments" @>' in sample

@@ -1,0 +1,217 @@
+"""WeeklyAggregate: every write path (one response, a batch, a re-analysis, a rebuild) keeps each
+weekly row exactly the sum of its week's daily rows, and a scope read from whole weeks and edge
+days gives the numbers the facts give. The cached count tables: read again from the cache, and
+never older than the rows after any write path."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext, override_settings
+
+import analysis.selectors.scope as scope_module
+from analysis.models import DailyAggregate, Topic, WeeklyAggregate
+from analysis.selectors import metrics_for_scope, painpoints_for_scope
+from analysis.selectors.scope import Scope, aggregate_parts, whole_weeks
+from analysis.services import aggregates_rebuild, response_analyse, responses_analyse
+from analysis.services.aggregates import COUNT_FIELDS, week_start
+from tests.analysis.platform_factories import BASE, analysed_survey, completed
+from tests.analysis.test_services_batch import ROWS
+
+pytestmark = pytest.mark.django_db
+
+CELL = ("segment_key", "segment_value", "topic_key")
+MONDAY = dt.date(2026, 5, 4)
+MENTIONS = COUNT_FIELDS.index("mentions")
+
+
+def daily_summed_by_week(survey) -> dict:
+    sums: dict[tuple, list] = {}
+    for row in DailyAggregate.objects.filter(survey=survey).values_list("day", *CELL, *COUNT_FIELDS):
+        current = sums.setdefault((week_start(row[0]), *row[1:4]), [0] * len(COUNT_FIELDS))
+        for position, value in enumerate(row[4:]):
+            current[position] += value
+    return {key: tuple(counts) for key, counts in sums.items()}
+
+
+def weekly_rows(survey) -> dict:
+    return {
+        row[:4]: tuple(row[4:])
+        for row in WeeklyAggregate.objects.filter(survey=survey).values_list("week", *CELL, *COUNT_FIELDS)
+    }
+
+
+def survey_with_responses(key: str):
+    """The batch tests' twelve responses, spread over two weeks: days 0, 5 and 10 after Monday
+    2026-05-04 (Monday, Saturday, the next Thursday)."""
+    survey, version = analysed_survey(key)
+    responses = [
+        completed(
+            version,
+            nps=nps,
+            why=why,
+            praise=praise,
+            attributes=attributes,
+            completed_at=BASE + dt.timedelta(days=days * 5, minutes=index),
+            locale=locale,
+        )
+        for index, (nps, why, praise, attributes, days, locale) in enumerate(ROWS)
+    ]
+    return survey, responses
+
+
+def test_every_write_path_keeps_the_weekly_rows_the_sum_of_the_daily_rows():
+    # given the same twelve responses in two surveys over two weeks
+    single, single_responses = survey_with_responses("one-at-a-time")
+    batch, batch_responses = survey_with_responses("in-batches")
+
+    # when one survey is analysed a response at a time and the other in two batches
+    for response in single_responses:
+        response_analyse(response_id=response.pk)
+    responses_analyse(response_ids=[r.pk for r in batch_responses[::2]])
+    responses_analyse(response_ids=[r.pk for r in batch_responses[1::2]])
+
+    # then each weekly row is its week's daily rows summed, the same in both surveys
+    expected = daily_summed_by_week(single)
+    assert weekly_rows(single) == expected
+    assert weekly_rows(batch) == expected
+    totals = {key[0]: counts[0] for key, counts in expected.items() if key[1:] == ("", "", "")}
+    assert totals == {MONDAY: 8, MONDAY + dt.timedelta(days=7): 4}
+    assert len(expected) == WeeklyAggregate.objects.filter(survey=single).count() > 2
+
+    # when a topic gains a term and every response is analysed again (old counts taken out)
+    topic = Topic.objects.get(key="refund_aftersales")
+    topic.terms = {**topic.terms, "zh-hans": [*topic.terms["zh-hans"], "发票"]}
+    topic.save()
+    for response in single_responses:
+        response_analyse(response_id=response.pk)
+    responses_analyse(response_ids=[r.pk for r in batch_responses])
+
+    # then the weekly rows moved with the daily rows
+    moved = daily_summed_by_week(single)
+    assert moved != expected
+    assert moved[(MONDAY + dt.timedelta(days=7), "", "", "refund_aftersales")][MENTIONS] == 1
+    assert weekly_rows(single) == moved
+    assert weekly_rows(batch) == moved
+
+    # and a rebuild from the facts writes the same weekly rows
+    aggregates_rebuild(survey_id=batch.pk)
+    assert daily_summed_by_week(batch) == moved
+    assert weekly_rows(batch) == {key: counts for key, counts in moved.items() if any(counts)}
+
+
+def test_a_scope_reads_its_whole_weeks_and_only_its_edge_days():
+    sunday = MONDAY + dt.timedelta(days=6)
+    next_monday = MONDAY + dt.timedelta(days=7)
+    assert whole_weeks(MONDAY, sunday) == (MONDAY, next_monday)
+    assert whole_weeks(MONDAY, sunday - dt.timedelta(days=1)) is None
+    assert whole_weeks(MONDAY + dt.timedelta(days=1), sunday + dt.timedelta(days=3)) is None
+    # 90 days from a Wednesday to a Monday: 12 whole weeks, 5 days before and 1 after
+    wednesday, monday = dt.date(2026, 9, 2), dt.date(2026, 11, 30)
+    assert whole_weeks(wednesday, monday) == (dt.date(2026, 9, 7), monday)
+
+    survey, _version = analysed_survey()
+
+    def models(date_from, date_to):
+        return [queryset.model for queryset in aggregate_parts(Scope(survey, date_from, date_to, {}))]
+
+    assert models(MONDAY - dt.timedelta(days=2), sunday + dt.timedelta(days=10)) == [
+        DailyAggregate,
+        WeeklyAggregate,
+    ]
+    assert models(MONDAY, sunday) == [WeeklyAggregate]
+    assert models(MONDAY, MONDAY) == [DailyAggregate]
+
+
+@pytest.mark.parametrize(
+    "date_from, date_to, filters, in_scope",
+    [
+        (MONDAY - dt.timedelta(days=2), MONDAY + dt.timedelta(days=11), {}, 12),  # edge days and a week
+        (MONDAY, MONDAY + dt.timedelta(days=13), {}, 12),  # two whole weeks
+        (MONDAY + dt.timedelta(days=3), MONDAY + dt.timedelta(days=16), {"city": "上海"}, 2),
+        (
+            MONDAY - dt.timedelta(days=2),
+            MONDAY + dt.timedelta(days=11),
+            {"city": "上海", "scenario": "peak"},
+            2,
+        ),
+    ],
+)
+def test_pain_points_and_metrics_from_weeks_and_days_equal_the_facts(
+    date_from, date_to, filters, in_scope, monkeypatch
+):
+    # given the twelve responses over two weeks, analysed
+    survey, responses = survey_with_responses("after-delivery")
+    responses_analyse(response_ids=[r.pk for r in responses])
+
+    def both():
+        scope = {"survey": survey, "date_from": date_from, "date_to": date_to, "filters": filters}
+        return painpoints_for_scope(**scope), metrics_for_scope(**scope)
+
+    # when the scope is read from the aggregates (weeks and edge days), then from the facts
+    # counted in Python
+    aggregated = both()
+    monkeypatch.setattr(Scope, "from_aggregates", property(lambda self: False))
+    monkeypatch.setattr(scope_module, "in_database", lambda: False)
+    counted = both()
+
+    # then every number is the same
+    pain, metric = aggregated
+    assert pain["source"] == ("aggregates" if len(filters) <= 1 else "facts")
+    assert pain["summary"] == counted[0]["summary"]
+    assert pain["topics"] == counted[0]["topics"]
+    assert pain["strengths"] == counted[0]["strengths"]
+    assert metric["overall"] == counted[1]["overall"]
+    assert metric["by_period"] == counted[1]["by_period"]
+    assert metric["by_segment"] == counted[1]["by_segment"]
+    assert pain["summary"]["responses"] == in_scope
+
+
+def count_queries(context) -> list[str]:
+    """The queries that sum aggregate or facts rows (not the comment sample's score look-up)."""
+    return [
+        sql
+        for sql in (q["sql"] for q in context.captured_queries)
+        if "aggregate" in sql or ("responsefacts" in sql and "GROUP BY" in sql)
+    ]
+
+
+@pytest.mark.parametrize("filters", [{}, {"city": "上海"}, {"city": "上海", "scenario": "peak"}])
+def test_count_tables_are_cached_until_a_write_path_changes_the_rows(filters):
+    # given a survey's responses analysed and its pain points read once
+    survey, responses = survey_with_responses("after-delivery")
+    responses_analyse(response_ids=[r.pk for r in responses[:6]])
+    scope = {
+        "survey": survey,
+        "date_from": MONDAY,
+        "date_to": MONDAY + dt.timedelta(days=13),
+        "filters": filters,
+    }
+    first = painpoints_for_scope(**scope)
+
+    # when they are read again, then the count tables come from the cache: no aggregate or
+    # facts row is read, the same numbers
+    with CaptureQueriesContext(connection) as context:
+        again = painpoints_for_scope(**scope)
+    assert count_queries(context) == []
+    assert again == first
+
+    # when more responses are analysed (a batch, then one at a time), the next read counts them
+    seen = [first["summary"]["responses"]]
+    responses_analyse(response_ids=[r.pk for r in responses[6:9]])
+    seen.append(painpoints_for_scope(**scope)["summary"]["responses"])
+    for response in responses[9:]:
+        response_analyse(response_id=response.pk)
+    seen.append(painpoints_for_scope(**scope)["summary"]["responses"])
+    assert seen == {0: [6, 9, 12], 1: [2, 2, 4], 2: [1, 1, 2]}[len(filters)]
+
+    # and a re-analysis moving topics and a rebuild give what the facts give, never an old table
+    topic = Topic.objects.get(key="refund_aftersales")
+    topic.terms = {**topic.terms, "zh-hans": [*topic.terms["zh-hans"], "发票"]}
+    topic.save()
+    responses_analyse(response_ids=[r.pk for r in responses])
+    moved = painpoints_for_scope(**scope)
+    aggregates_rebuild(survey_id=survey.pk)
+    assert painpoints_for_scope(**scope) == moved
+    with override_settings(ANALYSIS_COUNTS_CACHE_SECONDS=0):
+        assert painpoints_for_scope(**scope) == moved
