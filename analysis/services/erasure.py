@@ -8,12 +8,17 @@ topics go, and it is taken out of every emerging topic's examples (the examples 
 
 from django.db.models import Q
 
-from analysis.models import CommentAnalysis, CommentTopic, EmergingTopic
+from analysis.models import CommentAnalysis, CommentTopic, EmergingTopic, ResponseFacts
+from analysis.services.aggregates import counts_changed
 
 
 def comments_text_erase(*, response_ids: list[int], respondent_ids: list[int]) -> dict[str, int]:
     comments = CommentAnalysis.objects.filter(response_id__in=response_ids)
     comment_ids = set(comments.values_list("id", flat=True))
+    counts_changed(
+        set(comments.values_list("survey_id", flat=True))
+        | set(ResponseFacts.objects.filter(response_id__in=response_ids).values_list("survey_id", flat=True))
+    )
     erased = comments.filter(~Q(text="") | ~Q(tokens=[]) | ~Q(phrases=[])).update(
         text="", tokens=[], phrases=[]
     )

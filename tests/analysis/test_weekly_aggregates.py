@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 
 import analysis.selectors.scope as scope_module
-from analysis.models import DailyAggregate, Topic, WeeklyAggregate
+from analysis.models import CommentAnalysis, DailyAggregate, Topic, WeeklyAggregate
 from analysis.selectors import metrics_for_scope, painpoints_for_scope
 from analysis.selectors.scope import Scope, aggregate_parts, whole_weeks
 from analysis.services import aggregates_rebuild, response_analyse, responses_analyse
@@ -215,3 +215,26 @@ def test_count_tables_are_cached_until_a_write_path_changes_the_rows(filters):
     assert painpoints_for_scope(**scope) == moved
     with override_settings(ANALYSIS_COUNTS_CACHE_SECONDS=0):
         assert painpoints_for_scope(**scope) == moved
+
+
+def test_an_erasure_leaves_no_cached_comment_sample_quoting_the_erased_text():
+    # given a survey's pain points read once (the comment sample cached with its verbatims)
+    from analysis.services.erasure import comments_text_erase
+
+    survey, responses = survey_with_responses("after-delivery")
+    responses_analyse(response_ids=[r.pk for r in responses])
+    scope = {"survey": survey, "date_from": MONDAY, "date_to": MONDAY + dt.timedelta(days=13), "filters": {}}
+    painpoints_for_scope(**scope)
+    with_text = [r for r in responses if r.answers.filter(question_key="why").exclude(value="").exists()]
+    erased = with_text[0]
+    quoted = CommentAnalysis.objects.get(response=erased).text
+    assert quoted
+
+    # when the respondent's comments are erased
+    comments_text_erase(response_ids=[erased.pk], respondent_ids=[])
+
+    # then the next read counts from the rows again (no cached table or sample) and quotes nothing erased
+    with CaptureQueriesContext(connection) as context:
+        after = painpoints_for_scope(**scope)
+    assert count_queries(context) != []
+    assert quoted not in repr(after)
