@@ -321,7 +321,7 @@ def test_every_operation_documents_the_errors_a_summary_and_tags() -> None:
                 assert operation["responses"][status]["content"] == error, (label, status)
             if "400" in operation["responses"]:
                 assert "application/json" in operation["responses"]["400"]["content"], label
-    assert count == 40
+    assert count == 41
 
 
 # --- defects the generated requests found, each pinned by a plain request -------------------

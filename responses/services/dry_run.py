@@ -99,7 +99,10 @@ def event_dry_run(*, item: Any, now: dt.datetime | None = None) -> DryRunResult:
 
 
 def _merged(row: RespondentRow | None, event: ValidEvent) -> RespondentRow:
-    """The respondent as ingestion would leave it after this event (contact data merged)."""
+    """The respondent as ingestion would leave it after this event (contact data merged; an
+    erased respondent gets none back, as in ingestion)."""
+    if row is not None and row.erased_at is not None:
+        return row
     current = {name: getattr(row, name) for name in CONTACT_FIELDS} if row else {}
     merged, as_of = respondent_merge(
         current,
@@ -108,7 +111,18 @@ def _merged(row: RespondentRow | None, event: ValidEvent) -> RespondentRow:
     )
     if row is None:
         return RespondentRow(
-            0, None, event.respondent.type, event.respondent.ref,
-            *(merged.get(name, "") for name in CONTACT_FIELDS), None, as_of,
-        )  # fmt: skip
+            id=0,
+            public_id=None,
+            type=event.respondent.type,
+            ref=event.respondent.ref,
+            email=merged.get("email", ""),
+            phone=merged.get("phone", ""),
+            email_hash="",
+            phone_hash="",
+            locale=merged.get("locale", ""),
+            timezone=merged.get("timezone", ""),
+            opted_out_at=None,
+            contact_updated_at=as_of,
+            erased_at=None,
+        )
     return row._replace(**merged, contact_updated_at=as_of)
