@@ -324,6 +324,9 @@ def _resolved_with_resurvey(*, response: Response, owner, now: dt.datetime) -> l
     return opened
 
 
+DEMO_OWNER_EMAIL = "owner@example.com"
+
+
 def demo_cases_load(*, owner_username: str = "owner", member_usernames=("owner", "ops")) -> list[Case]:
     """Idempotent: the teams (with the owner in the one owning the delivery topics) are made
     when missing; the rules and cases are written once (when the rules are missing). An empty
@@ -333,6 +336,9 @@ def demo_cases_load(*, owner_username: str = "owner", member_usernames=("owner",
     owner = get_user_model().objects.filter(username=owner_username).first()
     if version is None or owner is None:
         return []
+    if not owner.email:  # the teams' lead: escalations of overdue cases are mailed to it
+        owner.email = DEMO_OWNER_EMAIL
+        owner.save(update_fields=["email"])
     members = list(get_user_model().objects.filter(username__in=member_usernames).order_by("pk"))
     teams = {}
     for key, name in {**TEAMS, **OWNING_TEAMS}.items():  # no team service: the admin form writes teams

@@ -5,12 +5,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from cases.demo import DEMO_OWNER_EMAIL
 from cases.models import StaffProfile
 from config.demo import demo_data_refuse_unless_allowed
 from workspace.digest.services import digest_send_now
 
 DEMO_OWNER = "owner"
-DEMO_EMAIL = "owner@example.com"
+DEMO_EMAIL = DEMO_OWNER_EMAIL  # the teams lead of the cases demo
 
 
 class Command(BaseCommand):
