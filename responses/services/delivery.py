@@ -26,8 +26,10 @@ only a crash of the database server itself can drop the last few hundred millise
 
 The lease (300 s by default) is longer than the task's hard time limit, so a live worker is
 killed by Celery before anyone else may take its rows over: a duplicate cannot come from a
-slow worker. The windows left: a worker crash (SIGKILL, power loss) between the channel
-accepting one message and its mark committing (one message), and a database-server crash
+slow worker. A mark whose connection died (terminated backend, network cut) is written again on
+a new connection (MARK_RECONNECT_DELAYS). The windows left: a worker crash (SIGKILL, power
+loss) between the channel accepting one message and its mark committing (one message), a
+database unreachable for longer than those retries after a send, and a database-server crash
 losing marks not yet flushed to disk (see above; a raised DELIVERY_MARK_INTERVAL_SECONDS widens
 the first window to that many seconds of sends, for a faster batch). Those rows are sent again
 when the lease runs out. That is at-least-once, and the resend carries the same message id
