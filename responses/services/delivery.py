@@ -26,8 +26,10 @@ only a crash of the database server itself can drop the last few hundred millise
 
 The lease (300 s by default) is longer than the task's hard time limit, so a live worker is
 killed by Celery before anyone else may take its rows over: a duplicate cannot come from a
-slow worker. The windows left: a worker crash (SIGKILL, power loss) between the channel
-accepting one message and its mark committing (one message), and a database-server crash
+slow worker. A mark whose connection died (terminated backend, network cut) is written again on
+a new connection (MARK_RECONNECT_DELAYS). The windows left: a worker crash (SIGKILL, power
+loss) between the channel accepting one message and its mark committing (one message), a
+database unreachable for longer than those retries after a send, and a database-server crash
 losing marks not yet flushed to disk (see above; a raised DELIVERY_MARK_INTERVAL_SECONDS widens
 the first window to that many seconds of sends, for a faster batch). Those rows are sent again
 when the lease runs out. That is at-least-once, and the resend carries the same message id
@@ -41,13 +43,13 @@ import secrets
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -301,20 +303,53 @@ class _Marks:
     def _write(self) -> None:
         for next_reminder_at, pks in self.pending.items():
             # due_at keeps the time the send went out (the lease is over).
-            marked = Invitation.objects.filter(pk__in=pks, status=Status.SCHEDULED, due_at=self.lease).update(
-                status=Status.SENT,
-                sent_at=self.now,
-                due_at=self.now,
-                last_error="",
-                next_reminder_at=next_reminder_at,
-                updated_at=self.now,
+            mine = Invitation.objects.filter(pk__in=pks, status=Status.SCHEDULED, due_at=self.lease)
+            marked, retried = _on_a_live_connection(
+                lambda mine=mine, at=next_reminder_at: mine.update(
+                    status=Status.SENT,
+                    sent_at=self.now,
+                    due_at=self.now,
+                    last_error="",
+                    next_reminder_at=at,
+                    updated_at=self.now,
+                )
             )
-            if marked != len(pks):
+            if marked != len(pks) and not retried:
                 # Only possible when a lease ran out while this worker was still sending (it is
-                # longer than the hard time limit, so only on a stalled machine).
+                # longer than the hard time limit, so only on a stalled machine). After a retry
+                # the first attempt may have committed before its connection died.
                 logger.warning(
                     "%s of %s sent invitations had their claim taken over", len(pks) - marked, len(pks)
                 )
+
+
+# Pauses before each new connection when a mark's connection died: about 3.5 s in all, far
+# inside the claim lease, so the rows are still this worker's when the mark gets through.
+MARK_RECONNECT_DELAYS = (0.0, 0.5, 1.0, 2.0)
+
+
+def _on_a_live_connection(write) -> tuple[int, bool]:
+    """Run ``write`` (a mark: the message went out already); if the database connection died
+    (terminated backend, restarted pooler, network cut), run it again on a new connection.
+
+    Without this the mark is lost and the row is sent again when its lease runs out. Safe to
+    repeat: the mark is conditional on this claim's lease, so a mark that did commit before its
+    connection died matches nothing the second time. Returns (rows updated, whether retried).
+    Inside a transaction (tests) nothing can be retried: the error is raised.
+    """
+    for attempt, delay in enumerate((*MARK_RECONNECT_DELAYS, None)):
+        try:
+            return write(), attempt > 0
+        except (OperationalError, InterfaceError) as exc:
+            if delay is None or connection.in_atomic_block:
+                raise
+            logger.warning("marking sent invitations: %s; retrying on a new connection", exc)
+            connection.close()
+            time.sleep(delay)
+            if connection.vendor == "postgresql":
+                with suppress(OperationalError, InterfaceError), connection.cursor() as cursor:
+                    cursor.execute("SET synchronous_commit TO OFF")  # as the batch began
+    raise AssertionError("unreachable")
 
 
 def _error_text(exc: ChannelError, channel: str) -> str:

@@ -7,7 +7,8 @@ from responses.channels import PermanentChannelError, SendResult, TransientChann
 calls: list[tuple[str, str]] = []
 plan: list[
     str
-] = []  # "ok", "transient", "permanent", "bounce", "no_contact", "crash", "time_limit", "observe"
+] = []  # "ok", "transient", "permanent", "bounce", "no_contact", "crash", "time_limit", "observe",
+#          "cut_db" (the provider accepts; meanwhile the database ends this process's connection)
 
 
 observed: list[int] = []  # sent rows in the database at each "observe" call
@@ -41,7 +42,24 @@ class ScriptedChannel:
             from responses.models import Invitation
 
             observed.append(Invitation.objects.filter(status=Invitation.Status.SENT).count())
+        if step == "cut_db":
+            _terminate_own_backend()
         return SendResult(channel=self.name, provider_ref=message.message_id)
+
+
+def _terminate_own_backend() -> None:
+    """pg_terminate_backend this process's database connection, from a second connection."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    other = connection.get_new_connection(connection.get_connection_params())
+    try:
+        other.autocommit = True
+        other.cursor().execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        other.close()
 
 
 class ScriptedSms(ScriptedChannel):

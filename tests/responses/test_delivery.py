@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.db import OperationalError, connection
 
 from responses.models import Invitation
 from responses.services import delivery, lifecycle
@@ -385,3 +386,41 @@ def test_an_expired_or_failed_invitation_cannot_be_completed() -> None:
     assert lifecycle.invitation_mark_completed(invitation=expired, now=NOW) is False
     assert lifecycle.invitation_mark_started(invitation=failed, now=NOW) is False
     assert Invitation.objects.filter(completed_at__isnull=False).count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mark_whose_connection_died_is_written_on_a_new_one(scripted) -> None:
+    # given two due invitations, and a database that ends the worker's connection while the
+    # provider accepts the first message (before its mark)
+    first, second = _due(channel="sms"), _due(channel="sms")
+    scripted.plan[:] = ["cut_db", "ok"]
+
+    # when the batch is sent
+    outcomes = delivery.invitations_send(invitation_ids=[first.pk, second.pk], now=NOW)
+
+    # then both marks got through (on a new connection): sent once each, nothing left to resend
+    assert [o.status for o in outcomes] == ["sent", "sent"]
+    assert scripted.calls == [("sms", f"inv-{first.public_id}"), ("sms", f"inv-{second.public_id}")]
+    rows = Invitation.objects.filter(pk__in=[first.pk, second.pk])
+    assert sorted(rows.values_list("status", "attempts", "due_at")) == [(S.SENT, 1, NOW), (S.SENT, 1, NOW)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mark_that_cannot_reconnect_leaves_the_row_claimed_for_a_resend(scripted, monkeypatch) -> None:
+    # given no second try for a mark (the bound of the window: a database gone for longer)
+    monkeypatch.setattr(delivery, "MARK_RECONNECT_DELAYS", ())
+    invitation = _due(channel="sms")
+    scripted.plan[:] = ["cut_db"]
+
+    # when the provider accepts and the connection dies before the mark
+    with pytest.raises(OperationalError):
+        delivery.invitations_send(invitation_ids=[invitation.pk], now=NOW)
+
+    # then the row stays claimed (its lease) and is sent again, same message id, after the lease
+    connection.close()
+    invitation.refresh_from_db()
+    assert (invitation.status, invitation.attempts) == (S.SCHEDULED, 1)
+    assert invitation.due_at > NOW + dt.timedelta(seconds=299)
+    later = delivery.invitation_send(invitation_id=invitation.pk, now=NOW + dt.timedelta(seconds=301))
+    assert later.status == "sent"
+    assert scripted.calls == [("sms", f"inv-{invitation.public_id}")] * 2
