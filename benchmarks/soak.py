@@ -161,6 +161,7 @@ class Soak:
         self.samples: list[dict] = []
         self.submitted = 0
         self.started = time.monotonic()
+        self.events_seconds = 0.0  # from the first post to the end of the events loop
         self.stop = threading.Event()
 
     # --- the loops -------------------------------------------------------------------------
@@ -200,6 +201,7 @@ class Soak:
                             for decision in result["invitations"]:
                                 self.decisions[decision.get("reason") or decision["status"]] += 1
             time.sleep(max(0.0, started + (tick + 1) * self.args.tick - time.monotonic()))
+        self.events_seconds = time.monotonic() - started
 
     def answer(self, until: float) -> None:
         """Open the links of the messages written so far and answer some of them."""
@@ -611,7 +613,7 @@ def main() -> int:
     accepted = len(soak.accepted)
     summaries = {name: latency_summary(values) for name, values in soak.latencies.items()}
     minimal = summaries["minimal"]
-    rate = accepted / elapsed
+    rate = accepted / max(soak.events_seconds, 0.001)
     rows = [
         ("events accepted /s", f"{rate:.1f}", f"{args.rate:g} (target)", f"{rate / args.rate:.2f}"),
     ]
@@ -643,6 +645,7 @@ def main() -> int:
         "minutes": args.minutes,
         "rate_target": args.rate,
         "seconds": round(elapsed, 1),
+        "events_seconds": round(soak.events_seconds, 1),
         "events_posted": sum(len(batch) for batch in soak.posted),
         "events_accepted": accepted,
         "events_accepted_per_s": round(rate, 2),
