@@ -51,8 +51,14 @@ def machine() -> dict:
     }
 
 
-def survey_with_rule(*, key: str, channels: list[str], delay_minutes: int):
-    """A published survey and one rule inviting every customer after order.delivered."""
+def survey_with_rule(
+    *, key: str, channels: list[str], delay_minutes: int, definition: dict | None = None, **rule_options
+):
+    """A published survey and one rule inviting every customer after order.delivered.
+
+    ``definition`` (a survey definition, e.g. a starter template's) replaces the empty one when
+    the survey is first made; ``rule_options`` override the rule's other fields (sampling,
+    fatigue, quotas)."""
     from django.utils import timezone
 
     from surveys.models import DistributionRule, Survey, SurveyVersion
@@ -71,7 +77,9 @@ def survey_with_rule(*, key: str, channels: list[str], delay_minutes: int):
             number=1,
             checksum="0" * 64,
             published_at=timezone.now(),
-            definition={
+            definition={**definition, "key": key, "version": 1}
+            if definition
+            else {
                 "schema": 1,
                 "key": key,
                 "version": 1,
@@ -86,18 +94,18 @@ def survey_with_rule(*, key: str, channels: list[str], delay_minutes: int):
             },
         )
     DistributionRule.objects.filter(survey=survey).delete()
+    options = {
+        "event_types": ["order.delivered"],
+        "audience": "customer",
+        "sampling_rate": 1.0,
+        "fatigue_days": 0,
+        "max_event_age_hours": 72,
+        "link_expiry_hours": 168,
+        "reminder_count": 0,
+        **rule_options,
+    }
     return DistributionRule.objects.create(
-        name=f"{key} rule",
-        survey=survey,
-        event_types=["order.delivered"],
-        audience="customer",
-        delay_minutes=delay_minutes,
-        sampling_rate=1.0,
-        fatigue_days=0,
-        max_event_age_hours=72,
-        link_expiry_hours=168,
-        reminder_count=0,
-        channels=channels,
+        name=f"{key} rule", survey=survey, delay_minutes=delay_minutes, channels=channels, **options
     )
 
 

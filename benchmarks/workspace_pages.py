@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
 from benchmarks import painpoints_query as data
+from benchmarks.latency import percentile
 
 FILTER_SETS = [
     ("no filter", {}),
@@ -36,11 +37,6 @@ FILTER_SETS = [
     ("3 filters", {"seg.district_type": "office", "seg.scenario": "peak", "seg.city": data.CITIES[3]}),
     ("3 filters", {"seg.channel": "app", "seg.merchant_type": "tea_drinks", "seg.scenario": "night"}),
 ]
-
-
-def percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
 
 
 def main() -> None:

@@ -69,7 +69,7 @@ def event_dry_run(*, item: Any, now: dt.datetime | None = None) -> DryRunResult:
         *RespondentRow._fields
     )
     row = next(iter(stored), None)
-    respondent = _merged(RespondentRow._make(row) if row else None, event)
+    respondent = respondent_as_merged(RespondentRow._make(row) if row else None, event)
     facts = event_facts(event, respondent, default_tz)
     rules = selectors.rule_specs_load()
     matched = tuple(
@@ -98,7 +98,7 @@ def event_dry_run(*, item: Any, now: dt.datetime | None = None) -> DryRunResult:
     return DryRunResult(event, facts, False, decision, matched, row is not None, now)
 
 
-def _merged(row: RespondentRow | None, event: ValidEvent) -> RespondentRow:
+def respondent_as_merged(row: RespondentRow | None, event: ValidEvent) -> RespondentRow:
     """The respondent as ingestion would leave it after this event (contact data merged; an
     erased respondent gets none back, as in ingestion)."""
     if row is not None and row.erased_at is not None:
