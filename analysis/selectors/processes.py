@@ -175,26 +175,37 @@ def _complaint_counts(
     rows_sql = _COMPLAINT_ROWS.format(values=values, comments=comments)
     rows_params = (*keys, *params)
     by_key = {key: (Counter(), defaultdict(Counter)) for key in keys}
+    # One pass: the totals (grouping set ``()``), and per key its values and (value, topic) pairs.
+    columns = [f"v{i}" for i in range(len(keys))]
+    sets = ["()", *(f"({c})" for c in columns), *(f"({c}, topic)" for c in columns)]
+    flags = "".join(f"GROUPING({c}), " for c in columns)
+    picked = "".join(f"{c}, " for c in columns)
+    # without keys, only the totals: ``topic`` is in no grouping set then
+    topic_flag, topic_column = ("GROUPING(topic)", "topic") if keys else ("1", "NULL")
+    total = about = 0
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT count(DISTINCT response_id), "  # noqa: S608
-            f"count(DISTINCT response_id) FILTER (WHERE topic = ANY(%s)) FROM ({rows_sql}) AS r",
+            f"SELECT {flags}{topic_flag}, {picked}{topic_column}, count(DISTINCT response_id), "  # noqa: S608
+            "count(DISTINCT response_id) FILTER (WHERE topic = ANY(%s)) "
+            f"FROM ({rows_sql}) AS r GROUP BY GROUPING SETS ({', '.join(sets)})",
             [sorted(interest), *rows_params],
         )
-        total, about = cursor.fetchone()
-        for i, key in enumerate(keys):
-            cursor.execute(
-                f"SELECT v{i}, topic, GROUPING(topic), count(DISTINCT response_id) "  # noqa: S608
-                f"FROM ({rows_sql}) AS r WHERE v{i} IS NOT NULL AND v{i} <> '' "
-                f"GROUP BY GROUPING SETS ((v{i}), (v{i}, topic))",
-                list(rows_params),
-            )
-            complaints, topics = by_key[key]
-            for value, topic, all_topics, n in cursor.fetchall():
-                if all_topics:
-                    complaints[value] = n
-                else:
-                    topics[value][topic] = n
+        for row in cursor.fetchall():
+            grouped, all_topics = row[: len(keys)], row[len(keys)]
+            values, topic = row[len(keys) + 1 : 2 * len(keys) + 1], row[2 * len(keys) + 1]
+            n, n_interest = row[-2], row[-1]
+            position = next((i for i, flag in enumerate(grouped) if not flag), None)
+            if position is None:
+                total, about = n, n_interest
+                continue
+            value = values[position]
+            if value in (None, ""):
+                continue
+            complaints, topics = by_key[keys[position]]
+            if all_topics:
+                complaints[value] = n
+            else:
+                topics[value][topic] = n
     return total, about, by_key
 
 
