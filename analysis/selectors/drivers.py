@@ -21,13 +21,16 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict
+from functools import partial
 
 import pandas as pd
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from analysis.drivers import MIN_ROWS, driver_importance
 from analysis.models import SurveyAnalysisSettings
 from analysis.selectors import scope as base
+from analysis.selectors import tables
 from analysis.selectors.taxonomy import SCORE_KINDS, question_plan
 from analysis.services.aggregates import segment_keys
 from responses.models import Answer
@@ -77,13 +80,25 @@ def _number(value) -> float | None:
 def drivers_for_scope(*, scope: base.Scope) -> dict:
     """``{"metric", "n", "r_squared", "drivers": [...], "error"}``; each driver ``{"kind",
     "key", "column", "importance", "share", "low", "high", "rank", "correlation", "performance",
-    "quadrant", "text"?, "value_levels"?}``, most important first."""
+    "quadrant", "text"?, "value_levels"?}``, most important first. Fitted once per scope and
+    survey version, cached under the survey's counts version (``tables.cached``: every write of
+    its facts replaces it); the entry holds an error untranslated, translated when read."""
     version = SurveyVersion.objects.filter(survey=scope.survey).order_by("-number").first()
     settings_row = SurveyAnalysisSettings.objects.filter(survey=scope.survey).first()
     plan = question_plan(version.definition, settings_row) if version else None
     empty = {"metric": plan.metric if plan else None, "n": 0, "r_squared": None, "drivers": [], "error": ""}
     if plan is None or plan.metric is None:
         return {**empty, "error": _("This survey has no score question to explain.")}
+    what = ("drivers", version.pk, plan.score_key, plan.metric, MAX_ROWS, N_BOOT, SEED)
+    found = dict(tables.cached(scope, what, partial(_drivers_fitted, scope, version, plan)))
+    error, args = found.pop("error_args", ("", None))
+    found["error"] = (_(error) % args if args else _(error)) if error else ""
+    return found
+
+
+def _drivers_fitted(scope: base.Scope, version: SurveyVersion, plan) -> dict:
+    """The fit of ``drivers_for_scope``; an error as ``error_args`` (its text and arguments)."""
+    empty = {"metric": plan.metric, "n": 0, "r_squared": None, "drivers": []}
     rows = list(
         base.facts(scope)
         .filter(primary_score__isnull=False)
@@ -94,8 +109,10 @@ def drivers_for_scope(*, scope: base.Scope) -> dict:
         return {
             **empty,
             "n": len(rows),
-            "error": _("Key drivers need at least %(min)s scored responses; this scope has %(n)s.")
-            % {"min": MIN_ROWS, "n": len(rows)},
+            "error_args": (
+                gettext_noop("Key drivers need at least %(min)s scored responses; this scope has %(n)s."),
+                {"min": MIN_ROWS, "n": len(rows)},
+            ),
         }
     ids = [r[0] for r in rows]
     frame = pd.DataFrame({"score": [r[1] for r in rows]}, index=ids)
@@ -150,30 +167,43 @@ def drivers_for_scope(*, scope: base.Scope) -> dict:
         columns[column] = {"kind": TOPIC, "key": key, "column": column, "mentions": mentions[key]}
 
     if not columns:
-        return {**empty, "n": len(rows), "error": _("Nothing to explain the score with in this scope.")}
+        return {
+            **empty,
+            "n": len(rows),
+            "error_args": (gettext_noop("Nothing to explain the score with in this scope."), None),
+        }
     complete = frame.dropna()
     if len(complete) < MIN_ROWS:
         return {
             **empty,
             "n": len(complete),
-            "error": _(
-                "Key drivers need at least %(min)s responses with every question answered; here %(n)s."
-            )
-            % {"min": MIN_ROWS, "n": len(complete)},
+            "error_args": (
+                gettext_noop(
+                    "Key drivers need at least %(min)s responses with every question answered; here %(n)s."
+                ),
+                {"min": MIN_ROWS, "n": len(complete)},
+            ),
         }
     # A column constant in the complete rows explains nothing (the maths refuses it): left out.
     usable = [c for c in columns if complete[c].nunique() > 1]
     if complete["score"].nunique() < 2 or not usable:
-        return {**empty, "n": len(complete), "error": _("Every response in this scope has the same score.")}
+        return {
+            **empty,
+            "n": len(complete),
+            "error_args": (gettext_noop("Every response in this scope has the same score."), None),
+        }
     try:
         results = driver_importance(complete, target="score", drivers=usable, n_boot=N_BOOT, seed=SEED)
     except ValueError:
-        return {**empty, "n": len(complete), "error": _("Too few responses for this many drivers.")}
+        return {
+            **empty,
+            "n": len(complete),
+            "error_args": (gettext_noop("Too few responses for this many drivers."), None),
+        }
     drivers = [{**columns[r.driver], **asdict(r)} for r in results]
     return {
         "metric": plan.metric,
         "n": results[0].n,
         "r_squared": results[0].r_squared,
         "drivers": drivers,
-        "error": "",
     }

@@ -61,11 +61,18 @@ def _all_mentions(table) -> dict[str, int]:
 
 
 def painpoints_for_scope(
-    *, survey: Survey, date_from: dt.date, date_to: dt.date, filters: Mapping[str, str] | None = None
+    *,
+    survey: Survey,
+    date_from: dt.date,
+    date_to: dt.date,
+    filters: Mapping[str, str] | None = None,
+    sample: list[dict] | None = None,
 ) -> dict[str, Any]:
     """The ranked pain points of a scope (see docs/metrics-and-painpoints.md for each field):
     taxonomy topics and discovered topics in one ranking, the mostly praised ones as strengths,
-    the taxonomy's coverage of the scope's comments, and the scope's emerging topics."""
+    the taxonomy's coverage of the scope's comments, and the scope's emerging topics.
+    ``sample``: the scope's comment sample (``comments.comment_sample``) when the caller has
+    drawn it already (read, not changed)."""
     scope = base.Scope(survey, date_from, date_to, dict(filters or {}))
     metric = base.survey_metric(survey)
     table = tables.count_table(scope, pairs=True)
@@ -95,7 +102,10 @@ def painpoints_for_scope(
         ).values("key", "label", "stage", "team")
     }
     stage_labels = _stage_labels()
-    sample = comments.comment_sample(scope) if ranking.topics else []
+    if not ranking.topics:
+        sample = []
+    elif sample is None:
+        sample = comments.comment_sample(scope)
     terms = [tuple(c["tokens"]) + tuple(c["phrases"]) for c in sample]
     keywords_by_topic = (
         keywords_scopes(terms, [c["keys"] for c in sample], top=MAX_KEYWORDS) if sample else {}

@@ -20,6 +20,7 @@ from collections import Counter, defaultdict
 from functools import partial
 
 import numpy as np
+from django.db import connection
 from django.db.models import Count
 from django.db.models.fields.json import KeyTextTransform
 
@@ -119,6 +120,93 @@ def _complaining(scope: base.Scope) -> dict[int, tuple[set[str], dict]]:
             topics_of, _segments = found.setdefault(response_id, (set(), segments or {}))
             topics_of.update(complained)
     return found
+
+
+# A complaint: a topic of the comment whose polarity is missing or -1 (``complained_topics``).
+_COMPLAINT_ROWS = """
+    SELECT DISTINCT c.response_id, t.topic{values}
+    FROM ({comments}) AS c
+    CROSS JOIN LATERAL jsonb_array_elements_text(
+        CASE WHEN jsonb_typeof(c.topics) = 'array' THEN c.topics ELSE '[]'::jsonb END
+    ) AS t(topic)
+    WHERE COALESCE(
+        CASE WHEN jsonb_typeof(c.topic_polarity) = 'object' THEN c.topic_polarity -> t.topic END,
+        '-1'::jsonb
+    ) = '-1'::jsonb
+"""
+
+
+def _scope_comments_sql(scope: base.Scope) -> tuple[str, tuple]:
+    queryset = CommentAnalysis.objects.filter(
+        survey=scope.survey, completed_day__gte=scope.date_from, completed_day__lte=scope.date_to
+    )
+    rows = base.segment_filter(queryset, scope.filters).values(
+        "response_id", "topics", "topic_polarity", "segments"
+    )
+    sql, params = rows.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _complaint_counts(
+    scope: base.Scope, keys: tuple[str, ...], topics_of_interest: set[str] | None = None
+) -> tuple[int, int, dict[str, tuple[Counter, dict[str, Counter]]]]:
+    """The scope's complaining responses (those with a comment complaining about a topic), those
+    complaining about one of ``topics_of_interest``, and per attribute ``keys``: complaining
+    responses per value (its text) and, per value, complaining responses per topic. Counted in
+    SQL on PostgreSQL, else from ``_complaining`` (the same numbers)."""
+    interest = set(topics_of_interest or ())
+    if not base.in_database():
+        complaining = _complaining(scope)
+        by_key = {}
+        for key in keys:
+            complaints: Counter = Counter()
+            topics: dict[str, Counter] = defaultdict(Counter)
+            for complained, segments in complaining.values():
+                value = segments.get(key)
+                if value in (None, ""):
+                    continue
+                complaints[str(value)] += 1
+                topics[str(value)].update(complained)
+            by_key[key] = (complaints, topics)
+        about = sum(1 for complained, _segments in complaining.values() if complained & interest)
+        return len(complaining), about, by_key
+    comments, params = _scope_comments_sql(scope)
+    values = "".join(f", c.segments ->> %s AS v{i}" for i in range(len(keys)))
+    rows_sql = _COMPLAINT_ROWS.format(values=values, comments=comments)
+    rows_params = (*keys, *params)
+    by_key = {key: (Counter(), defaultdict(Counter)) for key in keys}
+    # One pass: the totals (grouping set ``()``), and per key its values and (value, topic) pairs.
+    columns = [f"v{i}" for i in range(len(keys))]
+    sets = ["()", *(f"({c})" for c in columns), *(f"({c}, topic)" for c in columns)]
+    flags = "".join(f"GROUPING({c}), " for c in columns)
+    picked = "".join(f"{c}, " for c in columns)
+    # without keys, only the totals: ``topic`` is in no grouping set then
+    topic_flag, topic_column = ("GROUPING(topic)", "topic") if keys else ("1", "NULL")
+    total = about = 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {flags}{topic_flag}, {picked}{topic_column}, count(DISTINCT response_id), "  # noqa: S608
+            "count(DISTINCT response_id) FILTER (WHERE topic = ANY(%s)) "
+            f"FROM ({rows_sql}) AS r GROUP BY GROUPING SETS ({', '.join(sets)})",
+            [sorted(interest), *rows_params],
+        )
+        for row in cursor.fetchall():
+            grouped, all_topics = row[: len(keys)], row[len(keys)]
+            values, topic = row[len(keys) + 1 : 2 * len(keys) + 1], row[2 * len(keys) + 1]
+            n, n_interest = row[-2], row[-1]
+            position = next((i for i, flag in enumerate(grouped) if not flag), None)
+            if position is None:
+                total, about = n, n_interest
+                continue
+            value = values[position]
+            if value in (None, ""):
+                continue
+            complaints, topics = by_key[keys[position]]
+            if all_topics:
+                complaints[value] = n
+            else:
+                topics[value][topic] = n
+    return total, about, by_key
 
 
 # -- stages -------------------------------------------------------------------------------------------
@@ -231,8 +319,8 @@ def rider_experience_for_scope(*, scope: base.Scope) -> dict:
 def _rider_complaints(scope: base.Scope, rider_topics: set[str]) -> tuple[int, int]:
     """The scope's responses, and those complaining about a rider topic."""
     total = base.facts(scope).count()
-    complaining = _complaining(scope)
-    return total, min(total, sum(1 for topics, _segments in complaining.values() if topics & rider_topics))
+    _complaining_total, about, _by_key = _complaint_counts(scope, (), rider_topics)
+    return total, min(total, about)
 
 
 # -- complaints by scenario ------------------------------------------------------------------------------
@@ -248,11 +336,10 @@ def complaints_by_scenario(*, scope: base.Scope, keys: tuple[str, ...] = SCENARI
 def _complaints_counted(scope: base.Scope, keys: tuple[str, ...]) -> dict:
     facts = base.facts(scope)
     total = facts.count()
-    complaining = _complaining(scope)
+    keys = tuple(key for key in keys if key not in scope.filters)
+    complaining, _about, by_key = _complaint_counts(scope, keys)
     out = {}
     for key in keys:
-        if key in scope.filters:
-            continue
         responses = {
             str(row["value"]): row["n"]
             for row in facts.annotate(value=KeyTextTransform(key, "segments"))
@@ -263,17 +350,12 @@ def _complaints_counted(scope: base.Scope, keys: tuple[str, ...]) -> dict:
         }
         if not responses:
             continue
-        complaints: Counter = Counter()
-        topics: dict[str, Counter] = defaultdict(Counter)
-        for complained, segments in complaining.values():
-            value = segments.get(key)
-            if value in (None, "") or str(value) not in responses:
-                continue
-            complaints[str(value)] += 1
-            topics[str(value)].update(complained)
+        counted, counted_topics = by_key[key]
+        complaints = Counter({v: k for v, k in counted.items() if v in responses})
+        topics = {v: found for v, found in counted_topics.items() if v in responses}
         # A comment analysed before its response's facts were written would count twice over.
         complaints = Counter({v: min(k, responses[v]) for v, k in complaints.items()})
         out[key] = complaint_rates(
-            responses, complaints, topics, total=total, total_complaints=min(len(complaining), total)
+            responses, complaints, topics, total=total, total_complaints=min(complaining, total)
         )[:MAX_VALUES]
-    return {"responses": total, "complaining": len(complaining), "by_attribute": out}
+    return {"responses": total, "complaining": complaining, "by_attribute": out}

@@ -6,8 +6,10 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.test.utils import override_settings
 from django.utils import timezone
 
+import analysis.selectors.scope as scope_module
 from analysis.demo_history import taxonomies_link
 from analysis.demo_processes import MERCHANTS, RIDERS, demo_processes_load
 from analysis.models import ResponseFacts
@@ -46,3 +48,35 @@ def test_merchant_and_rider_histories_feed_the_process_views():
     assert experience["complaints"]["result"]["value"] > 0
     by_scenario = processes.complaints_by_scenario(scope=riders)
     assert set(by_scenario["by_attribute"]) == {"scenario", "district_type"}
+
+
+@pytest.mark.parametrize("filters", [{}, {"scenario": "peak"}])
+def test_complaints_counted_in_sql_match_the_comments_read_one_by_one(monkeypatch, filters):
+    # given the demo histories (riders: scenario and district type on every response)
+    call_command("survey_templates_load", "--all", "--publish", stdout=io.StringIO())
+    taxonomies_link()
+    demo_processes_load()
+    today = timezone.localdate()
+    riders = Scope(Survey.objects.get(key="rider-experience"), today - dt.timedelta(days=60), today, filters)
+
+    # when the complaint figures are counted in SQL, and then from every comment read in Python
+    with override_settings(ANALYSIS_COUNTS_CACHE_SECONDS=0):
+        in_sql = (
+            processes.complaints_by_scenario(scope=riders),
+            processes.rider_experience_for_scope(scope=riders)["complaints"],
+        )
+        assert scope_module.in_database()
+        monkeypatch.setattr(scope_module, "in_database", lambda: False)
+        in_python = (
+            processes.complaints_by_scenario(scope=riders),
+            processes.rider_experience_for_scope(scope=riders)["complaints"],
+        )
+
+    # then the same figures, every value and topic of them
+    assert in_sql == in_python
+    scenario, about_riders = in_sql
+    assert scenario["complaining"] > 0
+    assert about_riders["result"]["n"] == scenario["responses"]
+    assert all(
+        row["topics"] for rows in scenario["by_attribute"].values() for row in rows if row["complaints"]
+    )

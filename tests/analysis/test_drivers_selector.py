@@ -4,6 +4,9 @@ topics as the drivers of the score, through the one driver maths (analysis.drive
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import translation
 
 from analysis.selectors.drivers import drivers_for_scope
 from analysis.selectors.scope import Scope
@@ -106,3 +109,58 @@ def test_too_few_responses_say_so():
     assert found["drivers"] == []
     assert found["n"] == 5
     assert found["error"] == "Key drivers need at least 20 scored responses; this scope has 5."
+
+
+def facts_queries(context) -> list[str]:
+    """The queries that read the facts or the answers (the fit's rows)."""
+    return [q["sql"] for q in context.captured_queries if "responsefacts" in q["sql"] or "answer" in q["sql"]]
+
+
+def test_the_fit_is_read_again_from_the_cache_until_a_write_path_changes_the_facts():
+    # given 24 responses and the drivers read once
+    _survey, version = analysed_survey()
+    for index in range(24):
+        fast, packed = index % 2, (index // 2) % 2
+        _respond(
+            version,
+            nps=2 + 6 * fast + 2 * packed,
+            speed=1 + 4 * fast,
+            packaging=1 + 4 * packed,
+            day=index % 7,
+        )
+    scope = Scope(version.survey, FROM, TO, {})
+    first = drivers_for_scope(scope=scope)
+
+    # when they are read again, then no facts or answers are read: the same fit
+    with CaptureQueriesContext(connection) as context:
+        again = drivers_for_scope(scope=scope)
+    assert facts_queries(context) == []
+    assert again == first
+    assert again["n"] == 24
+
+    # when one more response is analysed, then the next read fits the 25 rows
+    _respond(version, nps=10, speed=5, packaging=5, day=3)
+    with CaptureQueriesContext(connection) as context:
+        after = drivers_for_scope(scope=scope)
+    assert facts_queries(context) != []
+    assert after["n"] == 25
+    with override_settings(ANALYSIS_COUNTS_CACHE_SECONDS=0):
+        assert drivers_for_scope(scope=scope) == after
+
+
+def test_a_cached_error_speaks_the_language_of_each_reader():
+    # given 3 scored responses (too few to fit), read first in Chinese
+    _survey, version = analysed_survey()
+    for index in range(3):
+        _respond(version, nps=index + 5, speed=index + 1, packaging=3, day=index)
+    scope = Scope(version.survey, FROM, TO, {})
+    with translation.override("zh-hans"):
+        chinese = drivers_for_scope(scope=scope)
+
+    # when read again in English (from the cache), then the error is in English, its numbers filled in
+    with translation.override("en"), CaptureQueriesContext(connection) as context:
+        english = drivers_for_scope(scope=scope)
+    assert facts_queries(context) == []
+    assert english["error"] == "Key drivers need at least 20 scored responses; this scope has 3."
+    assert chinese["error"] == "关键驱动因素分析至少需要 20 份带评分的回答；当前范围内有 3 份。"
+    assert (english["n"], english["drivers"]) == (chinese["n"], []) == (3, [])

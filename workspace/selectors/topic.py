@@ -82,12 +82,16 @@ def heat_rows(scope: base.Scope, key: str, metric: str | None) -> list[dict]:
     return [row for found in by_key.values() if len(found) > 1 for row in found]
 
 
-def verbatims(scope: base.Scope, key: str, keywords: list[str]) -> list[dict]:
+def verbatims(
+    scope: base.Scope, key: str, keywords: list[str], sample: list[dict] | None = None
+) -> list[dict]:
     """The topic's comments in the scope (the latest sample, most telling first) with the
     respondents' own words and the terms that tagged the topic (its keywords for a discovered
-    topic)."""
+    topic). ``sample``: the scope's comment sample when the caller has drawn it already."""
+    if sample is None:
+        sample = comment_selectors.comment_sample(scope)
     # ``keys``: taxonomy topics and discovered topics where the sample carries both
-    sample = [c for c in comment_selectors.comment_sample(scope) if key in c.get("keys", c["topics"])]
+    sample = [c for c in sample if key in c.get("keys", c["topics"])]
     chosen = sorted(sample, key=comment_selectors.example_rank)[:MAX_VERBATIMS]
     originals = comment_selectors.originals(chosen)
     matched: dict[int, list[str]] = defaultdict(list)
@@ -111,8 +115,14 @@ def verbatims(scope: base.Scope, key: str, keywords: list[str]) -> list[dict]:
 
 def topic_page_for(*, filters: Filters, key: str, lang: str) -> dict[str, Any] | None:
     scope = filters.scope()
+    # The comment sample is drawn once: the report's keywords and examples, and the verbatims.
+    sample = comment_selectors.comment_sample(scope)
     report = painpoints_for_scope(
-        survey=scope.survey, date_from=scope.date_from, date_to=scope.date_to, filters=scope.filters
+        survey=scope.survey,
+        date_from=scope.date_from,
+        date_to=scope.date_to,
+        filters=scope.filters,
+        sample=sample,
     )
     found = next((t for t in report["topics"] if t["key"] == key), None)
     strength = next((s for s in report.get("strengths") or [] if s["key"] == key), None)
@@ -144,5 +154,5 @@ def topic_page_for(*, filters: Filters, key: str, lang: str) -> dict[str, Any] |
         "weekly": share_series(weeks, totals, by_topic.get(key, {})),
         "heat": heat_rows(scope, key, report["metric"]),
         "keywords": topic.get("keywords") or [],
-        "verbatims": verbatims(scope, key, keywords),
+        "verbatims": verbatims(scope, key, keywords, sample),
     }
