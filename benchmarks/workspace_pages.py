@@ -85,6 +85,7 @@ def main() -> None:
         print(f"data: kept from an earlier run ({facts:,} facts)")
     else:
         data.load_data(survey, args.responses, today)
+        facts = ResponseFacts.objects.filter(survey=survey).count()
     user = User.objects.filter(username="bench-root").first() or User.objects.create_superuser(
         "bench-root", "root@example.com", "bench-root-password"
     )
