@@ -55,21 +55,6 @@ TOPICS = [
     "app_ordering",
 ]
 DAYS = 180
-COUNTS = (
-    "responses",
-    "scored",
-    "promoters",
-    "passives",
-    "detractors",
-    "score_sum",
-    "score_sum_squares",
-    "comments",
-    "scored_comments",
-    "mentions",
-    "detractor_mentions",
-    "complaint_mentions",
-    "praise_mentions",
-)
 
 
 def timed(function, repeat: int) -> tuple[float, float, object]:
@@ -190,14 +175,18 @@ CLUSTERED = (
     ("analysis_weeklyaggregate", "weekly_aggregate_week_idx"),
 )
 
-# The weekly rows: the daily rows summed per ISO week (what every write path keeps them).
-WEEKLY_SQL = f"""
+
+def weekly_sql() -> str:
+    """The weekly rows: the daily rows summed per ISO week (what every write path keeps them)."""
+    from analysis.services.aggregates import COUNT_FIELDS
+
+    return f"""
 INSERT INTO analysis_weeklyaggregate (survey_id, week, segment_key, segment_value, topic_key,
-    {", ".join(COUNTS)})
+    {", ".join(COUNT_FIELDS)})
 SELECT survey_id, day - (extract(isodow FROM day)::int - 1), segment_key, segment_value, topic_key,
-    {", ".join(f"sum({name})" for name in COUNTS)}
+    {", ".join(f"sum({name})" for name in COUNT_FIELDS)}
 FROM analysis_dailyaggregate WHERE survey_id = %s GROUP BY 1, 2, 3, 4, 5
-"""  # noqa: S608 (the column names are the constants above)
+"""  # noqa: S608 (the column names are the aggregates' own constants)
 
 
 def load_data(survey, n: int, today: dt.date) -> None:
@@ -258,7 +247,7 @@ def load_data(survey, n: int, today: dt.date) -> None:
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(AGGREGATE_SQL, {"survey": survey.pk, "keys": list(settings.ANALYSIS_SEGMENT_KEYS)})
-        cursor.execute(WEEKLY_SQL, [survey.pk])
+        cursor.execute(weekly_sql(), [survey.pk])
         cursor.execute(
             """INSERT INTO analysis_commentanalysis (response_id, survey_id, completed_day, question_key,
                    text, language, tokens, phrases, topics, topic_polarity, clusters, segments, clauses,
