@@ -61,7 +61,8 @@ def survey_with_rule(
     fatigue, quotas)."""
     from django.utils import timezone
 
-    from surveys.models import DistributionRule, Survey, SurveyVersion
+    from responses.distribution.models import DistributionRule
+    from surveys.models import Survey, SurveyVersion
 
     survey, _ = Survey.objects.get_or_create(
         key=key,

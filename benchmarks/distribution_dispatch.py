@@ -52,9 +52,9 @@ def main() -> None:
     from django.utils import timezone
 
     from config.celery import app
+    from responses.distribution.delivery import invitations_dispatch_due
+    from responses.distribution.ingestion import events_ingest
     from responses.models import Invitation
-    from responses.services.delivery import invitations_dispatch_due
-    from responses.services.events import events_ingest
     from responses.tasks import invitation_send
 
     redis_url = os.environ["REDIS_URL"]

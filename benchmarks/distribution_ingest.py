@@ -97,7 +97,7 @@ def _client(index: int, items: list[dict], barrier, results) -> None:
     """One source system's stream of batches in its own process (its own connection)."""
     from django.db import connections
 
-    from responses.services.events import events_ingest
+    from responses.distribution.ingestion import events_ingest
 
     connections.close_all()  # never share the parent's socket
     gc.collect()
@@ -116,7 +116,7 @@ def _client(index: int, items: list[dict], barrier, results) -> None:
 def _naive_client(index: int, items: list[dict], rule_id: int, barrier, results) -> None:
     from django.db import connections
 
-    from surveys.models import DistributionRule
+    from responses.distribution.models import DistributionRule
 
     connections.close_all()
     rule = DistributionRule.objects.get(pk=rule_id)
@@ -171,8 +171,8 @@ def main() -> None:
     django_setup()
     from django.db import connection
 
+    from responses.distribution.ingestion import events_ingest
     from responses.models import Invitation
-    from responses.services.events import events_ingest
 
     rule = survey_with_rule(key="bench-ingest", channels=["email"], delay_minutes=60)
     clean()

@@ -149,9 +149,9 @@ def main() -> None:
     from django.utils import timezone
 
     from config.celery import app
+    from responses.distribution.delivery import invitations_dispatch_due, invitations_enqueue
+    from responses.distribution.ingestion import events_ingest
     from responses.models import Invitation
-    from responses.services.delivery import invitations_dispatch_due, invitations_enqueue
-    from responses.services.events import events_ingest
 
     app.conf.task_always_eager = False
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command

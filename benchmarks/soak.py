@@ -343,10 +343,10 @@ class Soak:
 
         from analysis.models import ResponseFacts
         from responses import selectors
+        from responses.distribution.dry_run import respondent_as_merged
+        from responses.distribution.ingestion import event_facts
+        from responses.distribution.rules import PastInvitation, event_decide
         from responses.models import Invitation, Response, ServiceEvent, Suppression
-        from responses.services.dry_run import respondent_as_merged
-        from responses.services.events import event_facts
-        from responses.services.rules import PastInvitation, event_decide
         from responses.services.validation import event_validate
 
         failures: list[str] = []

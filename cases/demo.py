@@ -27,9 +27,10 @@ from cases.services import (
     improvement_action_create,
     response_rules_evaluate,
 )
+from responses.distribution.models import DistributionRule
 from responses.models import Answer, Invitation, OpenLink, Respondent, Response, ServiceEvent
 from responses.tokens import invitation_token_for, token_hash
-from surveys.models import Audience, DistributionRule, Survey, SurveyVersion
+from surveys.models import Audience, Survey, SurveyVersion
 
 DEMO_LINK = "demo-action"
 WINDOW_DAYS = 28

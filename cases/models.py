@@ -14,8 +14,9 @@ from django.utils.translation import pgettext_lazy
 
 from analysis.models import Topic
 from cases import matching
+from responses.distribution.models import DistributionRule
 from responses.models import Respondent, Response, ServiceEvent
-from surveys.models import DistributionRule, Survey
+from surveys.models import Survey
 
 LOCALES = ("zh-hans", "en")
 

@@ -10,16 +10,16 @@ from config.access import ApiPermission
 from config.exceptions import error_body
 from config.parsers import LimitedJSONParser
 from responses.authentication import SourceSystemAuthentication
+from responses.distribution.dry_run import DryRunInvalid, event_dry_run
+from responses.distribution.explain import dry_run_explain
+from responses.distribution.ingestion import MAX_BATCH, events_ingest
 from responses.errors import DryRunErrorCode, RequestErrorCode
-from responses.explain import dry_run_explain
 from responses.serializers import (
     DryRunOutputSerializer,
     EventBatchInputSerializer,
     EventInputSerializer,
     EventResultsOutputSerializer,
 )
-from responses.services.dry_run import DryRunInvalid, event_dry_run
-from responses.services.events import MAX_BATCH, events_ingest
 
 
 class EventIngestApi(APIView):

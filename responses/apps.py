@@ -9,7 +9,9 @@ class ResponsesConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
-        from responses import admin_funnel, admin_retention
+        # Registers the Celery tasks in every process (not only workers): the distribution
+        # engine publishes them by name (responses/distribution/queue.py).
+        from responses import admin_funnel, admin_retention, tasks  # noqa: F401
         from responses.client_address import trusted_proxies_check
 
         admin_funnel.register()

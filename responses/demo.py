@@ -11,13 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.demo import demo_data_refuse_unless_allowed
+from responses.distribution.ingestion import events_ingest
+from responses.distribution.models import DistributionRule
+from responses.distribution.rules import in_quiet_hours
 from responses.models import Respondent, SourceSystem
-from responses.services.events import events_ingest
 from responses.services.respondents import respondent_opt_out
-from responses.services.rules import in_quiet_hours
 from responses.services.sources import source_system_create
 from responses.tokens import token_hash
-from surveys.models import DistributionRule, Survey
+from surveys.models import Survey
 
 DEMO_SOURCE = "order-platform"
 # A documented key so the README's curl example works on any demo machine; never use a fixed

@@ -6,8 +6,8 @@ the reader's language. A code without a label is shown as it is, so a new code i
 
 from django.utils.translation import gettext_lazy as _
 
+from responses.distribution.models import DistributionRule
 from responses.models import Invitation, Suppression
-from surveys.models import DistributionRule
 
 ITEM_STATUSES = {"accepted": _("Accepted"), "duplicate": _("Duplicate"), "rejected": _("Rejected")}
 DEFERRED_REASONS = {"quiet_hours": _("moved to the end of the quiet hours")}

@@ -7,6 +7,9 @@ the "one decision per event" invariant lives in the database, not only in the co
 Invariants are constraints first (HOUSE_STYLE 6): idempotency of events on
 ``(source, external_id)``, one respondent per ``(type, ref)``, unique token hashes, counters
 never below zero.
+
+``DistributionRule`` is defined beside its engine (``distribution/models.py``, still a model of
+the surveys app for Django) and imported here, so it loads with the models that point to it.
 """
 
 import secrets
@@ -18,7 +21,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ops.contacts import EMAIL, PHONE, contact_hash
 from ops.fields import EncryptedTextField
-from surveys.models import Audience, DistributionRule, Survey, SurveyVersion
+from responses.distribution.models import DistributionRule
+from surveys.models import Audience, Survey, SurveyVersion
 
 
 class SourceSystem(models.Model):
@@ -228,7 +232,7 @@ class Invitation(models.Model):
         ordering = ["-created_at", "-id"]
         permissions = [("view_funnel", _("Can view the invitation funnel"))]
         constraints = [
-            # At most one invitation per event (the winning rule decides; see services/rules.py).
+            # At most one invitation per event (the winning rule decides; see distribution/rules.py).
             models.UniqueConstraint(fields=["event"], name="invitation_one_per_event"),
             models.UniqueConstraint(fields=["token_hash"], name="invitation_token_hash_unique"),
             models.CheckConstraint(
@@ -312,7 +316,7 @@ class Suppression(models.Model):
 class QuotaCounter(models.Model):
     """Invitations made by one rule for one value of its quota attribute on one local day.
 
-    Counted under a row lock during ingestion (services/events.py), so parallel batches never
+    Counted under a row lock during ingestion (distribution/ingestion.py), so parallel batches never
     exceed a rule's ``quota_max_per_day``.
     """
 

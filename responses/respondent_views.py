@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from config.parsers import json_loads_limited
 from responses.client_address import client_ip
 from responses.compiled import CompiledLookup
+from responses.distribution.lifecycle import invitation_mark_opened
 from responses.models import Invitation, OpenLink, Response
 from responses.scanners import request_is_automated
 from responses.services.answering import (
@@ -38,7 +39,6 @@ from responses.services.answering import (
     response_may_ask_consent,
     response_save,
 )
-from responses.services.lifecycle import invitation_mark_opened
 from responses.throttling import throttle_allows, throttle_allows_all
 from responses.tokens import token_hash
 from surveys.answering import raw_from_form

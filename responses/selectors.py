@@ -5,10 +5,11 @@ from collections.abc import Iterable
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
+from responses.distribution.models import DistributionRule
+from responses.distribution.rules import PastInvitation, RuleSpec
 from responses.models import Invitation, Respondent, ServiceEvent, Suppression
-from responses.services.rules import PastInvitation, RuleSpec
 from responses.tokens import optout_token_public_id, token_hash
-from surveys.models import DistributionRule, Survey, SurveyVersion
+from surveys.models import Survey, SurveyVersion
 
 # The id an unsaved rule gets as plain data: above any saved rule's.
 UNSAVED_ID = 2**62

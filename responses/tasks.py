@@ -1,7 +1,7 @@
 """Celery entry points of the distribution queue: ids in, one service call, nothing returned.
 
 CELERY_TASK_ROUTES sends every "responses.*" task to the "distribution" queue. Every task here
-is safe to run twice (each state change is a conditional UPDATE, see services/delivery.py), so
+is safe to run twice (each state change is a conditional UPDATE, see distribution/delivery.py), so
 all of them are ``acks_late`` with ``reject_on_worker_lost``: a worker that dies mid-task hands
 the message back instead of losing it. Periodic entries live in CELERY_BEAT_SCHEDULE
 (config/settings/base.py).
@@ -11,7 +11,7 @@ import logging
 
 from celery import shared_task
 
-from responses.services import delivery, lifecycle
+from responses.distribution import delivery, lifecycle
 
 logger = logging.getLogger(__name__)
 

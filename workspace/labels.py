@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from analysis.admin_views import SEGMENT_LABELS
 from analysis.models import Topic
+from responses.distribution.models import DistributionRule
 from responses.labels import code_label
-from surveys.models import Audience, DistributionRule
+from surveys.models import Audience
 
 # Values of the attributes the source systems post (DESIGN.md's segments); others are humanised.
 VALUE_LABELS: dict[str, dict[str, object]] = {

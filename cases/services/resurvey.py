@@ -2,7 +2,7 @@
 
 When a case of a rule with ``resurvey_survey`` is resolved, the platform posts one service event
 for the case's respondent through the same ingestion as ``POST /api/v1/events/``
-(``responses.services.events.events_ingest``): source ``cases``, external id ``case-<id>``,
+(``responses.distribution.ingestion.events_ingest``): source ``cases``, external id ``case-<id>``,
 type ``case.resolved``, the answered invitation's attributes plus ``resurvey`` (the survey's
 key), ``case_rule`` and ``case_team``. The survey's distribution rule (event type
 ``case.resolved``, attribute filter ``resurvey``) then decides as for any event: delay,
@@ -25,8 +25,8 @@ from django.utils import timezone
 
 from cases.models import RESURVEY_EVENT_TYPE, Case
 from ops.services import audit_record
+from responses.distribution.ingestion import ItemStatus, events_ingest
 from responses.models import Response, ServiceEvent
-from responses.services.events import ItemStatus, events_ingest
 
 logger = logging.getLogger(__name__)
 

@@ -436,7 +436,7 @@ if SENTRY_DSN:
 ADMIN_SITE_HEADER = _("Voice of Customer")
 
 # Distribution: channels by name (a dotted class path each; swap one without code changes),
-# their providers, and the retry and claim policy of services/delivery.py.
+# their providers, and the retry and claim policy of distribution/delivery.py.
 DELIVERY_CHANNELS = {
     "email": "responses.channels.email.EmailChannel",
     "sms": "responses.channels.sms.SmsChannel",

@@ -4,15 +4,15 @@
 (with a quiet-hours deferral, if any) or its suppression with the reason and the numbers behind
 it (the fatigue window, the quota, the sampling draw).
 
-DistributionRule belongs to ``surveys`` but is registered here: its validation needs the
-distribution engine's knowledge (known channels, fatigue scopes), and imports may only flow
-surveys <- responses.
+Distribution rules are registered by ``responses.distribution.admin``, beside the engine whose
+knowledge (known channels, fatigue scopes) their validation needs; it is imported here because
+Django's admin discovers ``<app>.admin`` modules only.
 """
 
 # Responses and open links are registered in responses/admin_answers.py.
 from responses import admin_answers  # noqa: F401
-from responses.admin import events, respondents, rules, sources
+from responses.admin import events, respondents, sources
 from responses.admin.events import suppression_explain
-from responses.admin.rules import DistributionRuleForm
+from responses.distribution import admin as distribution
 
-__all__ = ["DistributionRuleForm", "events", "respondents", "rules", "sources", "suppression_explain"]
+__all__ = ["distribution", "events", "respondents", "sources", "suppression_explain"]

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from config.access import admin_page
 from config.permissions import admin_view_need, user_meets
 from responses.admin.base import ReadOnlyAdminMixin
-from responses.explain import reason_explain
+from responses.distribution.explain import reason_explain
 from responses.models import Invitation, QuotaCounter, ServiceEvent, Suppression
 from responses.selectors import event_outcome
 from responses.services.imports import ImportFileError, event_rows_read, events_import

@@ -1,7 +1,7 @@
 """The channel interface: one ``send(invitation, *, message)`` per channel, two kinds of failure.
 
 A channel talks to the outside world and nothing else: it never changes an invitation's row.
-The delivery service (responses/services/delivery.py) claims the row, calls the channel and
+The delivery service (responses/distribution/delivery.py) claims the row, calls the channel and
 records the outcome, so every channel is free of database state and easy to swap. Channels are
 looked up by name in ``settings.DELIVERY_CHANNELS`` (name -> dotted path of a class), so a
 deployment (or a test worker) can replace one without touching the code.

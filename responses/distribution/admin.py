@@ -1,8 +1,8 @@
 """DistributionRule's admin: a form ops can fill, overlap warnings and the dry run.
 
-DistributionRule belongs to ``surveys`` but is registered here: its validation needs the
-distribution engine's knowledge (registered channels, fatigue scopes, event type syntax), and
-imports may only flow surveys <- responses.
+DistributionRule is registered beside the engine: its validation needs the engine's knowledge
+(registered channels, fatigue scopes, event type syntax). ``responses/admin/__init__.py`` imports
+this module, since Django's admin discovers ``<app>.admin`` modules only.
 
 The form shows structured fields (a percentage, numbers with units, rows of attribute filters,
 one select per channel, quiet hours with their time zone) that clean to the stored form the
@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from config.access import admin_page
 from config.permissions import admin_view_need, user_meets
 from responses import selectors
-from responses.admin.rule_fields import (
+from responses.distribution.admin_fields import (
     AttributeFiltersField,
     ChannelOrderField,
     DurationField,
@@ -35,11 +35,11 @@ from responses.admin.rule_fields import (
     PercentField,
     quiet_hours_timezone_choices,
 )
-from responses.explain import dry_run_explain, overlap_explain
-from responses.services.dry_run import DryRunInvalid, event_dry_run
-from responses.services.rule_validation import rule_validate
-from responses.services.rules import rules_overlapping
-from surveys.models import DistributionRule
+from responses.distribution.dry_run import DryRunInvalid, event_dry_run
+from responses.distribution.explain import dry_run_explain, overlap_explain
+from responses.distribution.models import DistributionRule
+from responses.distribution.rule_validation import rule_validate
+from responses.distribution.rules import rules_overlapping
 
 # Checked by rule_validate with a message that names the field; the database constraint's
 # "Constraint … is violated" would only repeat it.

@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from responses.channels import channel_names
+from responses.distribution.models import DistributionRule
+from responses.distribution.rules import EVENT_TYPE_PATTERN
 from responses.errors import RuleErrorCode
-from responses.services.rules import EVENT_TYPE_PATTERN
 from responses.services.validation import ATTRIBUTE_KEY_MAX_LENGTH, ATTRIBUTES_MAX_KEYS
-from surveys.models import DistributionRule
 
 # Commas (also the Chinese ones), semicolons and line breaks separate listed values.
 _SEPARATORS = re.compile(r"[,，、;；\r\n]+")

@@ -53,7 +53,6 @@ from django.db import InterfaceError, OperationalError, connection
 from django.db.models import F, Q
 from django.utils import timezone
 
-from ops.enqueue import task_enqueue_on_commit
 from responses.channels import (
     ChannelError,
     OutgoingMessage,
@@ -61,6 +60,7 @@ from responses.channels import (
     TransientChannelError,
     channel_get,
 )
+from responses.distribution.queue import INVITATIONS_SEND_BATCH, task_enqueue_by_name_on_commit
 from responses.models import Invitation
 from responses.tokens import TokenKeyUnknown, invitation_link, optout_link
 
@@ -416,14 +416,12 @@ def invitations_enqueue(*, invitation_ids: Sequence[int]) -> None:
     For callers that make many due invitations at once (ingestion): one batch task costs one
     claim and one status update for all its ids instead of two commits per invitation.
     """
-    from responses.tasks import invitations_send_batch
-
     ids = list(invitation_ids)
     size = max(1, settings.DELIVERY_SEND_BATCH)
     for start in range(0, len(ids), size):
         # A broker that is down is logged and counted, never raised after the commit; the rows
         # stay scheduled and the beat sweep sends them.
-        task_enqueue_on_commit(invitations_send_batch, ids[start : start + size])
+        task_enqueue_by_name_on_commit(INVITATIONS_SEND_BATCH, ids[start : start + size])
 
 
 def invitations_dispatch_due(*, now: datetime | None = None, limit: int | None = None) -> int:

@@ -1,9 +1,9 @@
 """The dry run: which rule and decision one event would get, writing nothing.
 
-The same steps as ingestion (``services/events.py``) with every write left out: the event is
+The same steps as ingestion (``distribution/ingestion.py``) with every write left out: the event is
 checked by ``event_validate``, its respondent's contact data merged as ingestion would merge it
 (``respondent_merge``) from the stored row, read without a lock; the rules, the fatigue history
-and the quota counts are read as ingestion reads them, and ``event_decide`` (``services/rules.py``,
+and the quota counts are read as ingestion reads them, and ``event_decide`` (``distribution/rules.py``,
 the one copy of the decision) decides. Nothing is inserted, not even a respondent or a quota
 counter: a quota segment without a counter row counts 0, as it would when created.
 """
@@ -16,10 +16,17 @@ from django.conf import settings
 from django.utils import timezone
 
 from responses import selectors
+from responses.distribution.ingestion import event_facts, history_for, quota_keys_for
+from responses.distribution.rules import (
+    Decision,
+    EventFacts,
+    RuleSpec,
+    event_decide,
+    rule_is_live,
+    rule_matches,
+)
 from responses.models import QuotaCounter, Respondent, ServiceEvent
-from responses.services.events import event_facts, history_for, quota_keys_for
 from responses.services.respondents import CONTACT_FIELDS, RespondentRow, respondent_merge
-from responses.services.rules import Decision, EventFacts, RuleSpec, event_decide, rule_is_live, rule_matches
 from responses.services.validation import ItemError, ValidEvent, event_validate
 
 

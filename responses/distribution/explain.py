@@ -9,8 +9,8 @@ import zoneinfo
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from responses.distribution.rules import Overlap
 from responses.models import Suppression
-from responses.services.rules import Overlap
 
 
 def reason_explain(

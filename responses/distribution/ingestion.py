@@ -3,7 +3,7 @@
 ``events_ingest`` takes a list of raw event dicts (as posted, or as read from a CSV/XLSX row) and
 returns one ``ItemResult`` per item, in order. Validation is pure Python; the valid items are
 then written in one transaction with a fixed, small number of statements whatever the batch
-size (``services/bulk.py``: binary COPY on PostgreSQL, ``bulk_create`` elsewhere):
+size (``distribution/bulk.py``: binary COPY on PostgreSQL, ``bulk_create`` elsewhere):
 
 0. duplicates: the items whose ``(source, external_id)`` is already stored are set aside (one
    query) and answered ``duplicate``; a duplicate writes nothing at all, not even its
@@ -19,7 +19,7 @@ size (``services/bulk.py``: binary COPY on PostgreSQL, ``bulk_create`` elsewhere
    the event; the unique index decides, the look only keeps duplicates from writing;
 3. rules (two queries), fatigue history of the batch's respondents (one query), quota counters
    of the segments the batch touches (insert missing, lock, later one update);
-4. decisions in Python (``services/rules.py``), in the order the events were given, each seeing
+4. decisions in Python (``distribution/rules.py``), in the order the events were given, each seeing
    the invitations and quota counts of the ones before it;
 5. bulk insert of invitations and suppressions; sends due now are enqueued after commit.
 
@@ -39,10 +39,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from responses import selectors
-from responses.models import Invitation, QuotaCounter, ServiceEvent, SourceSystem, Suppression
-from responses.services.bulk import rows_insert, rows_insert_ignore
-from responses.services.respondents import RespondentRow, respondents_upsert
-from responses.services.rules import (
+from responses.distribution.bulk import rows_insert, rows_insert_ignore
+from responses.distribution.delivery import invitations_enqueue
+from responses.distribution.rules import (
     Decision,
     EventFacts,
     PastInvitation,
@@ -52,6 +51,8 @@ from responses.services.rules import (
     respondent_zone,
     rule_select,
 )
+from responses.models import Invitation, QuotaCounter, ServiceEvent, SourceSystem, Suppression
+from responses.services.respondents import RespondentRow, respondents_upsert
 from responses.services.validation import ItemError, ValidEvent, event_validate, text_is_clean
 from responses.tokens import invitation_token_for, token_hash, token_link
 
@@ -318,8 +319,6 @@ def _store_and_decide(candidates: list[tuple[int, ValidEvent]], results: list, *
         # COPY does not return keys; one query finds those to hand to the queue now (the others
         # wait for the dispatch sweep). Batches of ids per task: one claim and one status update
         # per batch instead of two commits per invitation.
-        from responses.services.delivery import invitations_enqueue  # late: delivery imports tasks
-
         invitations_enqueue(
             invitation_ids=list(
                 Invitation.objects.filter(public_id__in=due_now).order_by("id").values_list("id", flat=True)

@@ -11,10 +11,8 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from ops.enqueue import task_enqueue_on_commit
 from responses.channels import ChannelError, channel_get
-from responses.models import Invitation
-from responses.services.delivery import (
+from responses.distribution.delivery import (
     SendOutcome,
     _error_text,
     _load,
@@ -22,6 +20,8 @@ from responses.services.delivery import (
     _reminder_plan,
     invitation_message,
 )
+from responses.distribution.queue import INVITATION_REMIND, task_enqueue_by_name_on_commit
+from responses.models import Invitation
 
 logger = logging.getLogger(__name__)
 
@@ -49,12 +49,10 @@ def invitations_remind_due_ids(*, now: datetime | None = None, limit: int | None
 
 def invitations_remind_due(*, now: datetime | None = None, limit: int | None = None) -> int:
     """Enqueue a reminder task for each invitation whose reminder is due (after commit)."""
-    from responses.tasks import invitation_remind as remind_task
-
     ids = invitations_remind_due_ids(now=now, limit=limit)
     for invitation_id in ids:
         # A lost publish is harmless: the reminder stays due and the next sweep enqueues it.
-        task_enqueue_on_commit(remind_task, invitation_id)
+        task_enqueue_by_name_on_commit(INVITATION_REMIND, invitation_id)
     return len(ids)
 
 

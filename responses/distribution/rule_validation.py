@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from responses.channels import channel_names
+from responses.distribution.rules import EVENT_TYPE_PATTERN, FATIGUE_SCOPES
 from responses.errors import RuleErrorCode
-from responses.services.rules import EVENT_TYPE_PATTERN, FATIGUE_SCOPES
 from surveys.models import Audience
 
 

@@ -2,7 +2,7 @@
 
 Pure decision logic: plain dataclasses in, a ``Decision`` out, no ORM and no clock (``now`` is
 passed in), so every rule property is tested without a database and a replay decides the same.
-``services/events.py`` loads the rules and the respondent's history, calls ``event_decide`` for
+``distribution/ingestion.py`` loads the rules and the respondent's history, calls ``event_decide`` for
 each event in order and records the decisions.
 
 One invitation per event at most. Rules are tried by ``priority`` (lowest first, then id); the

@@ -27,13 +27,13 @@ from django.utils import timezone
 
 from responses import hooks
 from responses.compiled import prepared_cursor
-from responses.models import Answer, Invitation, OpenLink, Response
-from responses.services.lifecycle import (
+from responses.distribution.lifecycle import (
     invitation_advance_sql,
     invitation_advanced_apply,
     invitation_mark_completed,
     invitation_mark_started,
 )
+from responses.models import Answer, Invitation, OpenLink, Response
 from surveys.answering import AnswerError, answers_clean, is_detractor
 from surveys.models import SurveyVersion
 

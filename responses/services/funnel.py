@@ -26,9 +26,10 @@ from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
+from responses.distribution.models import DistributionRule
 from responses.models import Invitation, Suppression
 from responses.services.validation import attribute_key_valid
-from surveys.models import DistributionRule, Survey
+from surveys.models import Survey
 
 ATTRIBUTE_PATTERN = re.compile(r"[A-Za-z0-9_]{1,64}")
 FIXED_GROUPS = ("channel", "rule")

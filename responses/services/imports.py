@@ -33,8 +33,8 @@ from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
+from responses.distribution.ingestion import MAX_BATCH, ItemResult, ItemStatus, events_ingest
 from responses.errors import ImportErrorCode
-from responses.services.events import MAX_BATCH, ItemResult, ItemStatus, events_ingest
 from responses.services.validation import ItemError
 
 RESPONDENT_COLUMNS = {

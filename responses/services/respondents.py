@@ -9,8 +9,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ops.contacts import EMAIL, PHONE, contact_encrypt, contact_hash
+from responses.distribution.bulk import rows_insert_ignore
 from responses.models import Respondent
-from responses.services.bulk import rows_insert_ignore
 from responses.services.validation import RespondentInput
 
 CONTACT_FIELDS = ("email", "phone", "locale", "timezone")

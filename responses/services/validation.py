@@ -37,8 +37,8 @@ from django.core.validators import validate_email
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from responses.distribution.rules import EVENT_TYPE_PATTERN
 from responses.errors import EventErrorCode as Code
-from responses.services.rules import EVENT_TYPE_PATTERN
 from surveys.models import Audience
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=10)

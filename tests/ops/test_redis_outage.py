@@ -14,8 +14,8 @@ from django.utils import timezone
 from analysis.models import ResponseFacts
 from config.celery import app
 from ops.outages import outage_counts
+from responses.distribution.lifecycle import invitations_remind_due
 from responses.models import Answer, Invitation, Response
-from responses.services.lifecycle import invitations_remind_due
 from tests.ops.redis_server import fresh_outages, own_broker, own_redis, redis_cache_settings
 from tests.responses.factories import DistributionRuleFactory, invitation, source_system
 from tests.responses.worker import Worker, sent_message_ids, wait_until, workers_started

@@ -14,10 +14,11 @@ import factory
 from django.db.models import Max
 from django.utils import timezone
 
+from responses.distribution.models import DistributionRule
 from responses.models import Invitation, OpenLink, Respondent, ServiceEvent
 from responses.services.sources import source_system_create
 from responses.tokens import invitation_token, invitation_token_for, token_hash
-from surveys.models import Audience, DistributionRule, Survey, SurveyVersion
+from surveys.models import Audience, Survey, SurveyVersion
 
 # The frozen clock of the responses tests: 2026-05-01 12:10 in Shanghai.
 NOW = dt.datetime(2026, 5, 1, 4, 10, tzinfo=dt.UTC)

@@ -9,8 +9,8 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import User
 
+from responses.distribution.models import DistributionRule
 from responses.models import ServiceEvent
-from surveys.models import DistributionRule
 from tests.responses.factories import DistributionRuleFactory, published_survey
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -11,8 +11,8 @@ import pytest
 from django.db import connection, transaction
 
 from ops.contacts import EMAIL, PHONE, contact_decrypt, contact_hash
+from responses.distribution.bulk import rows_insert, rows_insert_ignore
 from responses.models import Invitation, Respondent, ServiceEvent, Suppression
-from responses.services.bulk import rows_insert, rows_insert_ignore
 from responses.services.respondents import RespondentRow, respondents_upsert
 from responses.services.validation import RespondentInput
 from tests.responses.factories import (

@@ -11,7 +11,7 @@ from django.core import mail
 from responses.channels import PermanentChannelError, TransientChannelError, channel_get
 from responses.channels.sms import sms_text
 from responses.channels.webhook import webhook_verify
-from responses.services.delivery import invitation_message
+from responses.distribution.delivery import invitation_message
 from responses.tokens import invitation_link, optout_link
 from tests.responses.factories import InvitationFactory, RespondentFactory
 from tests.responses.loopback import loopback_provider

@@ -14,10 +14,10 @@ from rest_framework.test import APIClient
 
 from ops.contacts import EMAIL, PHONE, ContactDecryptError, contact_decrypt, contact_hash
 from responses.channels import channel_get
+from responses.distribution import delivery
+from responses.distribution.lifecycle import invitation_message
 from responses.models import Respondent
-from responses.services import delivery
 from responses.services.contact_keys import contacts_rotate
-from responses.services.lifecycle import invitation_message
 from tests.factories import UserFactory
 from tests.responses.factories import InvitationFactory, RespondentFactory, event, source_system
 

@@ -6,8 +6,8 @@ import pytest
 from django.core import mail
 from django.db import OperationalError, connection
 
+from responses.distribution import delivery, lifecycle
 from responses.models import Invitation
-from responses.services import delivery, lifecycle
 from tests.responses import fake_channels
 from tests.responses.factories import InvitationFactory, RespondentFactory
 

@@ -16,9 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from responses.distribution.ingestion import events_ingest
+from responses.distribution.rules import sample_draw
 from responses.models import Invitation, Respondent, ServiceEvent, Suppression
-from responses.services import events_ingest, respondent_opt_out
-from responses.services.rules import sample_draw
+from responses.services.respondents import respondent_opt_out
 from tests.factories import UserFactory
 from tests.responses.factories import NOW, DistributionRuleFactory, event
 
@@ -30,7 +31,7 @@ WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|COPY|TRUNCATE|CREATE|ALTER|DROP)\
 
 @pytest.fixture(autouse=True)
 def _frozen_clock(monkeypatch) -> None:
-    monkeypatch.setattr("responses.services.dry_run.timezone", SimpleNamespace(now=lambda: NOW))
+    monkeypatch.setattr("responses.distribution.dry_run.timezone", SimpleNamespace(now=lambda: NOW))
 
 
 @pytest.fixture
@@ -234,7 +235,7 @@ def test_only_survey_designers_may_dry_run(group, status) -> None:
 
 def test_the_dry_run_and_ingestion_decide_alike() -> None:
     # given rules with every kind of limit, and a batch of events
-    from responses.services.dry_run import event_dry_run
+    from responses.distribution.dry_run import event_dry_run
 
     DistributionRuleFactory(
         sampling_rate=0.5, fatigue_days=14, quota_attribute="scenario", quota_max_per_day=2, delay_minutes=30

@@ -334,7 +334,7 @@ def test_a_parallel_duplicate_that_loses_the_race_writes_nothing(postgres) -> No
 
     from django.db import connection, connections, transaction
 
-    from responses.services.events import events_ingest
+    from responses.distribution.ingestion import events_ingest
 
     first = fresh_event("e-1", respondent={"type": "customer", "ref": "c-1", "email": "li@example.com"})
     second = event(

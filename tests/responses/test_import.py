@@ -232,7 +232,7 @@ def test_admin_upload_refuses_other_files(admin_client) -> None:
 def test_admin_pages_show_each_decision(admin_client) -> None:
     # given one invited and one suppressed event
     rule = DistributionRuleFactory(sampling_rate=0.0)
-    from responses.services import events_ingest
+    from responses.distribution.ingestion import events_ingest
     from tests.responses.factories import NOW, event
 
     events_ingest(source_system=None, items=[event("e-1")], now=NOW)
@@ -278,7 +278,7 @@ def test_the_event_page_explains_the_decision_in_a_sentence(
     admin_client, rule_kwargs, item, sentence
 ) -> None:
     # given a rule and an event it decides on
-    from responses.services import events_ingest
+    from responses.distribution.ingestion import events_ingest
     from tests.responses.factories import NOW, event
 
     rule = DistributionRuleFactory(**rule_kwargs)
@@ -291,7 +291,7 @@ def test_the_event_page_explains_the_decision_in_a_sentence(
 
 def test_the_invitation_page_never_shows_the_token_or_its_hash(admin_client) -> None:
     from responses import tokens
-    from responses.services import events_ingest
+    from responses.distribution.ingestion import events_ingest
     from tests.responses.factories import NOW, event
 
     DistributionRuleFactory()

@@ -1,7 +1,7 @@
 """End to end through a real `celery worker` process on the real Redis and the test database.
 
 Both tests count what the worker wrote through Django's file email backend, by Message-ID (one
-per invitation, derived from its public id: see services/delivery.py).
+per invitation, derived from its public id: see distribution/delivery.py).
 """
 
 import datetime as dt
@@ -11,8 +11,8 @@ import pytest
 from django.utils import timezone
 
 from config.celery import app
+from responses.distribution.ingestion import events_ingest
 from responses.models import Invitation
-from responses.services.events import events_ingest
 from tests.responses import worker
 from tests.responses.factories import DistributionRuleFactory
 from tests.responses.worker import sent_message_ids, wait_until
@@ -125,7 +125,7 @@ def test_sigkill_mid_batch_loses_nothing_and_sends_nothing_twice(start_worker, t
 
     # then each of the 1,000 was written exactly once: none lost, none twice. A crash between a
     # send and its status update would resend with the same Message-ID (at-least-once, see
-    # services/delivery.py); here the kill landed between claim and send, which the lease
+    # distribution/delivery.py); here the kill landed between claim and send, which the lease
     # recovers with no duplicate, so a second copy would be a real bug.
     after = sent_message_ids(start_worker.mail_dir)
     assert set(after) == expected

@@ -4,8 +4,9 @@ import datetime as dt
 
 import pytest
 
+from responses.distribution.ingestion import events_ingest
 from responses.models import Invitation, Respondent, Suppression
-from responses.services import events_ingest, respondent_opt_out
+from responses.services.respondents import respondent_opt_out
 from tests.responses.factories import NOW, DistributionRuleFactory, RespondentFactory, event
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ words."""
 import pytest
 from django.core.cache import cache
 
+from responses.distribution.ingestion import events_ingest
 from responses.models import Invitation
-from responses.services import events_ingest
 from tests.responses.factories import (
     NOW,
     DistributionRuleFactory,

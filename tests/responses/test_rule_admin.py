@@ -8,8 +8,8 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import translation
 
-from responses.services.rules import RuleSpec, attribute_filters_overlap, rules_overlapping
-from surveys.models import DistributionRule
+from responses.distribution.models import DistributionRule
+from responses.distribution.rules import RuleSpec, attribute_filters_overlap, rules_overlapping
 from tests.responses.factories import NOW, DistributionRuleFactory, published_survey
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +57,7 @@ VALID_FORM = {
 
 
 def _form(**changes):
-    from responses.admin import DistributionRuleForm
+    from responses.distribution.admin import DistributionRuleForm
 
     data = {**VALID_FORM, "survey": str(published_survey().pk), **changes}
     return DistributionRuleForm(data={k: v for k, v in data.items() if v is not None})
@@ -84,7 +84,7 @@ def test_the_structured_fields_are_stored_as_the_engine_reads_them() -> None:
 
 
 def test_a_stored_rule_is_shown_in_the_structured_form() -> None:
-    from responses.admin import DistributionRuleForm
+    from responses.distribution.admin import DistributionRuleForm
 
     rule = DistributionRuleFactory(
         sampling_rate=0.125,

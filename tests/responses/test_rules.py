@@ -10,9 +10,8 @@ import zoneinfo
 import pytest
 from django.db import connection
 
-from responses.models import Invitation, QuotaCounter, Respondent, ServiceEvent, Suppression
-from responses.services import events_ingest, respondent_opt_out
-from responses.services.rules import (
+from responses.distribution.ingestion import events_ingest
+from responses.distribution.rules import (
     EventFacts,
     PastInvitation,
     RuleSpec,
@@ -21,6 +20,8 @@ from responses.services.rules import (
     quiet_hours_defer,
     sample_draw,
 )
+from responses.models import Invitation, QuotaCounter, Respondent, ServiceEvent, Suppression
+from responses.services.respondents import respondent_opt_out
 from surveys.models import Audience
 from tests.responses.factories import NOW, DistributionRuleFactory, event, published_survey
 

@@ -7,8 +7,8 @@ from email import policy
 import pytest
 from aiosmtpd.controller import Controller
 
+from responses.distribution import delivery
 from responses.models import Invitation
-from responses.services import delivery
 from responses.tokens import invitation_link, optout_link
 from tests.responses.factories import InvitationFactory, RespondentFactory
 

@@ -2,6 +2,8 @@
 
 import datetime as dt
 import logging
+import subprocess
+import sys
 
 import pytest
 from django.conf import settings
@@ -10,8 +12,8 @@ from django.utils import timezone
 
 from config.celery import app
 from responses import tasks
+from responses.distribution import delivery, queue
 from responses.models import Invitation
-from responses.services import delivery
 from tests.responses.factories import InvitationFactory
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +110,21 @@ def test_enqueue_batches_ids_after_commit(settings, django_capture_on_commit_cal
         ("responses.invitations_send_batch", ([rows[4].pk],)),
     ]
     assert len(mail.outbox) == 5
+
+
+def test_tasks_the_engine_publishes_by_name_are_registered_in_a_web_process() -> None:
+    # given a process that only sets Django up (no worker, nothing imports responses.tasks)
+    names = (queue.INVITATIONS_SEND_BATCH, queue.INVITATION_REMIND)
+    code = (
+        "import django; django.setup(); from celery import current_app; "
+        f"print([current_app.tasks[n].name for n in {names!r}])"
+    )
+
+    # when it resolves the names the engine publishes
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+
+    # then both are registered tasks of responses/tasks.py
+    assert (done.returncode, done.stdout) == (
+        0,
+        "['responses.invitations_send_batch', 'responses.invitation_remind']\n",
+    )

@@ -11,10 +11,10 @@ from django.core import mail
 from django.test import override_settings
 
 from responses import tokens
+from responses.distribution.delivery import invitation_send
+from responses.distribution.ingestion import events_ingest
 from responses.models import Invitation
 from responses.selectors import invitation_get_by_token, respondent_get_by_optout_token
-from responses.services import events_ingest
-from responses.services.delivery import invitation_send
 from tests.responses.factories import (
     NOW,
     DistributionRuleFactory,

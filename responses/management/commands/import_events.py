@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from responses.services.events import MAX_BATCH
+from responses.distribution.ingestion import MAX_BATCH
 from responses.services.imports import ImportFileError, event_rows_read, events_import
 
 COLUMNS_HELP = """
