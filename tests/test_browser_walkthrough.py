@@ -209,9 +209,9 @@ def post_events(browser, page, base: str, shots: Path) -> list[str]:
     page.goto(f"{base}/admin/responses/invitation/?q={ORDERS}")
     rows = page.locator("#result_list tbody tr")
     assert sorted(
-        (row.locator(".field-survey").inner_text(), row.locator(".field-respondent").inner_text())
+        tuple(row.locator(f".field-{name}").inner_text() for name in ("survey", "respondent", "status"))
         for row in rows.all()
-    ) == [(f"{SURVEY_KEY} · {TITLE['zh-hans']}", f"customer:{ref}") for _id, ref, _locale in EVENTS]
+    ) == [(f"{SURVEY_KEY} · {TITLE['zh-hans']}", f"customer:{ref}", "Sent") for _id, ref, _locale in EVENTS]
     page.screenshot(path=str(shots / "2-invitations.png"))
     assert funnel(page, base) == funnel_row(opened="0", completed="0", rate="0.0%")
     return links
