@@ -4,12 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test install messages lint format migrations-check ci-test clean help
+.PHONY: run test screenshots install messages lint format migrations-check ci-test clean help
 
 help:
 	@echo "make run    set up everything, load the demo and start web, worker and beat"
 	@echo "make test   set up what the tests need and run the whole suite"
 	@echo "make lint   ruff and the import contract"
+	@echo "make screenshots  run the README walkthrough in a browser and write its images to docs/walkthrough/"
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; found " + sys.version.split()[0])'
@@ -40,6 +41,14 @@ test: install messages $(AXE)
 	@mkdir -p var
 	@$(BIN)/python scripts/check_browser.py
 	$(BIN)/python -m pytest --ds=config.settings.test $(PYTEST_ARGS)
+
+# The README's walkthrough images: the browser test of the walkthrough writes them into
+# docs/walkthrough/. CI=true makes a missing Chromium fail instead of skipping, so old images are
+# never kept without a word.
+screenshots: install messages
+	@mkdir -p var
+	@$(BIN)/python scripts/check_browser.py
+	CI=true WALKTHROUGH_SCREENSHOTS=docs/walkthrough $(BIN)/python -m pytest --ds=config.settings.test -p no:cacheprovider -q tests/test_browser_walkthrough.py
 
 lint: install
 	$(BIN)/ruff check .
