@@ -21,7 +21,8 @@ VENDOR_SQL_MODULES = (
     "responses/sql/delivery.py",
     "responses/sql/ingest.py",
     "analysis/sql/aggregates.py",
-    "analysis/sql/scope.py",
+    # The switch between the analysis selectors' SQL and Python paths (``in_database``).
+    "analysis/selectors/scope.py",
     "exports/sql.py",
 )
 
