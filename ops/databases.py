@@ -4,16 +4,16 @@ Production and CI run PostgreSQL; ``make run`` and some tests run SQLite. A hot 
 fastest statements only PostgreSQL understands (arrays, ``COPY``, ``ON CONFLICT ... RETURNING``,
 prepared statements) keeps them in one small module (``VENDOR_SQL_MODULES``): a ``PostgreSQL``
 class and a ``Portable`` class (SQLite, or any other database, through the ORM) with the same
-functions, picked by the module's ``chosen()`` (``for_database`` here), so the calling service
-runs them without asking which database it is on. So a service reads the same on every
-database, and the statements that differ sit side by side.
+functions, picked by the module's ``chosen()`` (``for_database`` here). The calling service runs
+them without asking which database it is on, so it reads the same on every database, and the
+statements that differ sit side by side.
 """
 
 from typing import TypeVar
 
 from django.db import connection as default_connection
 
-# The modules holding vendor-specific SQL (docs/operations.md, "Databases"); tests/test_project.py
+# The modules holding vendor-specific SQL (docs/operations.md, "Databases"); tests/test_databases.py
 # fails when ``connection.vendor`` or ``for_database`` is used anywhere else in the apps' code.
 VENDOR_SQL_MODULES = (
     "ops/databases.py",
