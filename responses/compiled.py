@@ -8,62 +8,21 @@ turned into model instances exactly as iterating the queryset would (the compile
 ``Model.from_db``, Django's select_related populators), so callers get the same objects.
 
 On PostgreSQL these statements (and the submit's one ``WITH`` statement) also run as prepared
-statements (``prepared_cursor``): parsed and planned once per connection instead of on every
-request. Django turns psycopg's automatic preparation off (it would break transaction-mode
-connection poolers), so only the statements that ask for it are prepared, and
-``DATABASE_PREPARED_STATEMENTS=false`` turns it off for a pooler that cannot keep them.
+statements (``prepared_cursor``, in ``responses/sql/answering.py``): parsed and planned once per
+connection instead of on every request.
 """
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-from django.conf import settings
 from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
+from responses.sql.answering import prepared_cursor
+
 _MARKER = "\x1ecompiled-lookup-parameter\x1e"
-
-
-@cache
-def _preparing_cursor_class():
-    import psycopg
-
-    class PreparingCursor(psycopg.Cursor):
-        """A server-side binding cursor whose statements are prepared on their first run."""
-
-        def execute(self, query, params=None, *, prepare=None, binary=None):
-            return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
-
-    return PreparingCursor
-
-
-@contextmanager
-def prepared_cursor(connection) -> Iterator:
-    """A cursor of ``connection`` (Django's wrapper: errors, query logging and execute wrappers
-    as usual) whose statements PostgreSQL prepares once per connection and then only executes.
-
-    For the few statements a request runs every time, with a fixed SQL text. Elsewhere (another
-    database, ``DATABASE_PREPARED_STATEMENTS`` off) a plain cursor; also while
-    queries are logged (DEBUG, or a test capturing them), so the log shows each statement with
-    its values, as Django's client-side binding writes it.
-    """
-    if (
-        connection.vendor != "postgresql"
-        or not settings.DATABASE_PREPARED_STATEMENTS
-        or connection.queries_logged
-    ):
-        with connection.cursor() as cursor:
-            yield cursor
-        return
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        raw = _preparing_cursor_class()(connection.connection)
-    with connection._prepare_cursor(raw) as cursor:
-        yield cursor
 
 
 @dataclass(frozen=True)

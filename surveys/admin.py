@@ -22,7 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from config.access import MappedActionsAdminMixin, admin_page
 from config.permissions import admin_view_need, user_meets
 from surveys import admin_readonly as readable
-from surveys import admin_views, services
+from surveys import admin_views, admin_writes, services
+from surveys.admin_writes import ServiceWritesAdminMixin
 from surveys.forms import ChoiceForm, QuestionForm, QuestionInlineForm, SurveyForm, condition_summary
 from surveys.models import Choice, Question, Survey, SurveyVersion
 from surveys.templatetags.survey_tags import loc, locale_name
@@ -34,11 +35,6 @@ ADMIN_JS = ["js/admin_survey.js"]
 
 def text_in_user_language(value: dict) -> str:
     return loc(value, get_language() or "")
-
-
-def survey_mark_changed(survey: Survey) -> None:
-    """The draft now differs from the last published version (publishing clears the flag)."""
-    Survey.objects.filter(pk=survey.pk, has_unpublished_changes=False).update(has_unpublished_changes=True)
 
 
 QUESTION_READABLE = {
@@ -140,7 +136,9 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(Survey)
-class SurveyAdmin(readable.ReadableLocaleMapsMixin, MappedActionsAdminMixin, admin.ModelAdmin):
+class SurveyAdmin(
+    ServiceWritesAdminMixin, readable.ReadableLocaleMapsMixin, MappedActionsAdminMixin, admin.ModelAdmin
+):
     form = SurveyForm
     inlines = [QuestionInline, VersionInline]
     list_display = ["key", "title_shown", "audience", "status", "latest_version", "has_unpublished_changes"]
@@ -268,20 +266,20 @@ class SurveyAdmin(readable.ReadableLocaleMapsMixin, MappedActionsAdminMixin, adm
             request, context, add=add, change=change, form_url=form_url, obj=obj
         )
 
+    # Writes go through surveys.services, as the API's (surveys/admin_writes.py).
+    def save_model(self, request, obj, form, change):
+        admin_writes.survey_save(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Question:
+            admin_writes.questions_save(formset, form.instance)
+        else:
+            super().save_formset(request, form, formset, change)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        survey = form.instance
         # Blank or sparse positions become 1..n in the order shown, so the draft order is exact.
-        with transaction.atomic():
-            questions = list(
-                Question.objects.select_for_update().filter(survey=survey).order_by("position", "id")
-            )
-            for number, question in enumerate(questions, start=1):
-                if question.position != number:
-                    question.position = number
-                    question.save(update_fields=["position"])
-        if form.has_changed() or any(formset.has_changed() for formset in formsets):
-            survey_mark_changed(survey)
+        services.questions_renumber(survey=form.instance)
 
     def _publish_after_save(self, request, obj, response):
         if "_publish" not in request.POST:
@@ -336,7 +334,7 @@ class ChoiceInline(readable.ReadableLocaleMapsMixin, admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(readable.ReadableLocaleMapsMixin, admin.ModelAdmin):
+class QuestionAdmin(ServiceWritesAdminMixin, readable.ReadableLocaleMapsMixin, admin.ModelAdmin):
     """One question with its choices or matrix items as rows; reached from the survey page."""
 
     form = QuestionForm
@@ -375,10 +373,11 @@ class QuestionAdmin(readable.ReadableLocaleMapsMixin, admin.ModelAdmin):
             str(question.survey),
         )
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        if form.has_changed() or any(formset.has_changed() for formset in formsets):
-            survey_mark_changed(form.instance.survey)
+    def save_model(self, request, obj, form, change):
+        admin_writes.question_save(request, obj, form)
+
+    def save_formset(self, request, form, formset, change):
+        admin_writes.choices_save(formset, form.instance)
 
     def response_change(self, request, obj):
         if "_continue" in request.POST or "_addanother" in request.POST:

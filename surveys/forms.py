@@ -12,7 +12,6 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
-from django.db import transaction
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -311,6 +310,10 @@ class SurveyForm(LocaleMapFormMixin, forms.ModelForm):
         if not self.instance.pk:
             self.initial.setdefault("locales", survey_locales())
 
+    def validate_unique(self):
+        """A key already taken is refused by ``survey_create``/``survey_update`` (the admin saves
+        through them), with the message and code the API gives."""
+
     def clean(self):
         cleaned = super().clean()
         locales = cleaned.get("locales") or []
@@ -393,36 +396,6 @@ class QuestionInlineForm(QuestionForm):
 
     def clean_choices_text(self) -> list[tuple[str, dict]]:
         return choices_parse(self.cleaned_data.get("choices_text") or "")
-
-    def save(self, commit=True):
-        question = super().save(commit=commit)
-        if commit:
-            self.save_choices(question)
-        else:
-            save_m2m = self.save_m2m
-
-            def save_m2m_and_choices():
-                save_m2m()
-                self.save_choices(question)
-
-            self.save_m2m = save_m2m_and_choices
-        return question
-
-    def save_choices(self, question: Question) -> None:
-        if "choices_text" not in self.changed_data:
-            return
-        wanted = self.cleaned_data["choices_text"]
-        with transaction.atomic():
-            question.choices.exclude(key__in=[key for key, _label in wanted]).delete()
-            existing = {choice.key: choice for choice in question.choices.all()}
-            for position, (key, label) in enumerate(wanted, start=1):
-                choice = existing.get(key)
-                if choice is None:
-                    Choice.objects.create(question=question, key=key, label=label, position=position)
-                elif choice.label != label or choice.position != position:
-                    choice.label = label
-                    choice.position = position
-                    choice.save(update_fields=["label", "position"])
 
 
 class ChoiceForm(LocaleMapFormMixin, forms.ModelForm):

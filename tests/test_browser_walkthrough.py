@@ -26,8 +26,8 @@ import pytest
 from django.core.management import call_command
 
 from responses.demo import DEMO_API_KEY, DEMO_SOURCE
+from responses.distribution.models import DistributionRule
 from responses.models import Response
-from surveys.models import DistributionRule
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -28,13 +28,14 @@ from itertools import combinations
 import pandas as pd
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from redis.exceptions import RedisError
 
 from analysis.models import CommentAnalysis, DailyAggregate, ResponseFacts, WeeklyAggregate
 from analysis.painpoints.counts import COMPLAINT, PRAISE, mention_polarity
+from analysis.sql import aggregates as aggregates_sql
 
 log = logging.getLogger(__name__)
 
@@ -317,77 +318,7 @@ def aggregates_add(deltas: dict[AggregateKey, list]) -> None:
         (DailyAggregate, "day", items),
         (WeeklyAggregate, "week", sorted(weekly_deltas(deltas).items())),
     ):
-        if connection.vendor == "postgresql":
-            _add_upsert(model, date_field, rows)
-        else:
-            _add_rows(model, date_field, rows)
-
-
-def _add_rows(model, date_field: str, items: list[tuple[AggregateKey, list]]) -> None:
-    """Row by row (SQLite): an UPDATE adding to the row, else an INSERT."""
-    for (survey_id, day, segment_key, segment_value, topic_key), counts in items:
-        keys = {
-            "survey_id": survey_id,
-            date_field: day,
-            "segment_key": segment_key,
-            "segment_value": segment_value,
-            "topic_key": topic_key,
-        }
-        values = dict(zip(COUNT_FIELDS, counts, strict=True))
-        increments = {name: F(name) + value for name, value in values.items() if value}
-        if not increments:
-            continue
-        if model.objects.filter(**keys).update(**increments):
-            continue
-        try:
-            with transaction.atomic():
-                model.objects.create(**keys, **values)
-        except IntegrityError:  # created by a concurrent response meanwhile: add to it
-            model.objects.filter(**keys).update(**increments)
-
-
-_COLUMN_TYPES = {
-    "responses": "integer",
-    "scored": "integer",
-    "promoters": "integer",
-    "passives": "integer",
-    "detractors": "integer",
-    "score_sum": "double precision",
-    "score_sum_squares": "double precision",
-    "comments": "integer",
-    "scored_comments": "integer",
-    "mentions": "integer",
-    "detractor_mentions": "integer",
-    "complaint_mentions": "integer",
-    "praise_mentions": "integer",
-}
-
-
-def _add_upsert(model, date_field: str, items: list[tuple[AggregateKey, list]]) -> None:
-    """PostgreSQL: every row in one ``INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO
-    UPDATE`` that adds to the existing counts: one round trip and 18 parameters (one array per
-    column) however many rows a batch has. Keys are unique in ``items`` (one statement may not
-    update a row twice)."""
-    table = model._meta.db_table
-    key_columns = ["survey_id", date_field, "segment_key", "segment_value", "topic_key"]
-    key_types = ["bigint", "date", "text", "text", "text"]
-    columns = [*zip(key_columns, key_types, strict=True), *((n, _COLUMN_TYPES[n]) for n in COUNT_FIELDS)]
-    arrays: list[list] = [[] for _ in columns]
-    for key, counts in items:
-        for position, value in enumerate((*key, *counts)):
-            arrays[position].append(value)
-    casts = ", ".join(f"%s::{kind}[]" for _name, kind in columns)
-    updates = ", ".join(f"{name} = {table}.{name} + EXCLUDED.{name}" for name in COUNT_FIELDS)
-    # Identifiers are the model's own; every value is a parameter. The rows go in the order of
-    # the arrays (sorted by key, see ``aggregates_add``).
-    sql = (
-        f"INSERT INTO {table} ({', '.join(name for name, _kind in columns)}) "  # noqa: S608
-        f"SELECT * FROM unnest({casts}) "
-        f"ON CONFLICT (survey_id, segment_key, segment_value, topic_key, {date_field}) "
-        f"DO UPDATE SET {updates}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, arrays)
+        aggregates_sql.chosen().counts_add(model, date_field, rows, COUNT_FIELDS)
 
 
 def facts_table(rows: Iterable[dict], *, pairs: bool = True) -> pd.DataFrame:

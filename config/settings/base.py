@@ -120,7 +120,7 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # The respondent pages' per-request statements run as server-side prepared statements on
-# PostgreSQL (responses/compiled.py). Turn off behind a connection pooler that cannot keep them
+# PostgreSQL (responses/sql/answering.py). Turn off behind a connection pooler that cannot keep them
 # (PgBouncer before 1.21 in transaction mode).
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 

@@ -15,8 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
-from django.db.models import DateTimeField, F, FilteredRelation, Func, Q, TextField, UUIDField
+from django.db.models import F, FilteredRelation, Func, Q, TextField
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -26,12 +25,18 @@ from analysis.selectors import painpoints_for_scope, question_plan
 from analysis.selectors import scope as base
 from analysis.selectors.search import comment_search
 from analysis.services.aggregates import segment_keys
+from exports.sql import (
+    JSONWithout,
+    LocalTimeText,
+    UUIDText,
+    queryset_rows,
+    reads_block_the_connection,
+)
 from ops.contacts import contact_decrypt
 from responses.models import Suppression
 from responses.services.funnel import funnel_report
 from surveys.models import Survey, SurveyVersion
 
-CHUNK_ROWS = 2000
 # Columns the facts hold themselves; the other segment keys get a column each.
 FACT_SEGMENTS = ("locale", "respondent_type", "channel")
 LIST_SEPARATOR = ";"
@@ -119,92 +124,12 @@ def segment_columns() -> list[str]:
     return [key for key in segment_keys() if key not in FACT_SEGMENTS]
 
 
-class JSONWithout(Func):
-    """A JSON object without some keys, as text: PostgreSQL ``jsonb - text[]``, SQLite
-    ``json_remove``."""
-
-    output_field = TextField()
-
-    def __init__(self, expression, keys: list[str]):
-        self.keys = list(keys)
-        super().__init__(expression)
-
-    def as_postgresql(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"(({sql}) - %s::text[])::text", [*params, self.keys]
-
-    def as_sqlite(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        paths = "".join(", %s" for _key in self.keys)
-        return f"json_remove({sql}{paths})", [*params, *(f'$."{key}"' for key in self.keys)]
-
-
-class LocalTimeText(Func):
-    """A moment as the site's wall-clock time, ``YYYY-MM-DD HH:MM:SS``, formatted by PostgreSQL
-    (``to_char`` in the zone, seconds cut as ``local_time`` cuts them), so the rows need no
-    timestamp parsed and converted each. Elsewhere the moment itself, for ``local_time``."""
-
-    output_field = DateTimeField()
-
-    def __init__(self, expression, zone: str):
-        self.zone = zone
-        super().__init__(expression)
-
-    def as_postgresql(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"to_char(({sql}) AT TIME ZONE %s, 'YYYY-MM-DD HH24:MI:SS')", [*params, self.zone]
-
-    def as_sql(self, compiler, connection, **extra):
-        return compiler.compile(self.source_expressions[0])
-
-
-class UUIDText(Func):
-    """A UUID as its text on PostgreSQL (no UUID object made per row); elsewhere the UUID."""
-
-    output_field = UUIDField()
-
-    def as_postgresql(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"({sql})::text", params
-
-    def as_sql(self, compiler, connection, **extra):
-        return compiler.compile(self.source_expressions[0])
-
-
 def json_text(text: str | None) -> str:
     """A JSON object's text, compact with sorted keys (as ``topic_polarity``) whatever the
     database printed; empty for ``{}``."""
     if not text or text == "{}":
         return ""
     return _COMPACT_JSON(json.loads(text))
-
-
-def queryset_rows(queryset) -> Iterator[tuple]:
-    """The rows of a ``values_list`` query, streamed with flat memory.
-
-    PostgreSQL: ``COPY (query) TO STDOUT``, read row by row by psycopg. COPY is planned for all
-    the rows (a cursor is planned for the first ones) and streams them as the query produces
-    them; a server-side cursor outside a transaction would first store every row (``WITH
-    HOLD``). While it runs, the connection serves nothing else. Elsewhere: the ORM's chunked
-    iterator. Values come as the database sends them, so the query casts JSON to text and the
-    rows are the same on both paths; columns needing the ORM's conversion must not be read here.
-    """
-    if connection.vendor != "postgresql":
-        yield from queryset.iterator(chunk_size=CHUNK_ROWS)
-        return
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM ({sql}) AS export LIMIT 0", params)  # noqa: S608 - the ORM's SQL
-        types = [column.type_code for column in cursor.description]
-        bound = cursor.mogrify(sql, params)  # COPY takes no parameters
-        with cursor.copy(f"COPY ({bound}) TO STDOUT") as copy:
-            copy.set_types(types)
-            yield from copy.rows()
-
-
-def reads_block_the_connection() -> bool:
-    """Whether ``queryset_rows`` holds the connection while it streams (COPY)."""
-    return connection.vendor == "postgresql"
 
 
 def responses_table(*, scope: base.Scope, with_contact: bool) -> Table:
@@ -288,8 +213,10 @@ def responses_table(*, scope: base.Scope, with_contact: bool) -> Table:
     segments_at = answers_at + len(questions)
 
     # COPY sends the email and phone as stored (ciphertext); the ORM's iterator decrypts them.
+    stored_as_is = reads_block_the_connection()
+
     def clear(value: str | None) -> str | None:
-        return contact_decrypt(value) if value and reads_block_the_connection() else value
+        return contact_decrypt(value) if value and stored_as_is else value
 
     def rows() -> Iterator[tuple]:
         for row in queryset_rows(queryset):

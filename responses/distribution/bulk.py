@@ -1,4 +1,5 @@
-"""Bulk inserts for ingestion: binary COPY on PostgreSQL, ``bulk_create`` elsewhere.
+"""Bulk inserts for ingestion: binary COPY on PostgreSQL, ``bulk_create`` elsewhere (the
+statements: ``responses/sql/ingest.py``).
 
 A 1,000-row multi-value INSERT spends most of its time in Python building and quoting SQL text
 (the JSON contexts of invitations above all). ``COPY … FROM STDIN (FORMAT BINARY)`` sends typed
@@ -16,28 +17,14 @@ goes through ``bulk_create``).
   chosen columns of the rows actually inserted (so the caller knows which were new).
 """
 
-import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import cache
 
-from django.db import connection, models
+from django.db import models
 from django.utils import timezone
 
-# Django column types -> type names psycopg knows for binary COPY.
-_COPY_TYPES = {
-    "bigint": "int8",
-    "integer": "int4",
-    "smallint": "int2",
-    "boolean": "bool",
-    "varchar": "varchar",
-    "text": "text",
-    "uuid": "uuid",
-    "jsonb": "jsonb",
-    "date": "date",
-    "timestamp with time zone": "timestamptz",
-    "double precision": "float8",
-}
-_temp_names = itertools.count()
+from responses.sql import ingest
+
 # Defaults that are safe to evaluate once and share: an empty container is only encoded.
 _SHARED_FACTORIES = (dict, list)
 
@@ -63,11 +50,6 @@ class _Plan:
             else:
                 self.defaulted.append(field)
         self.all_fields = [*self.fields, *self.defaulted, *self.stamped]
-        types = [_copy_type(field) for field in self.all_fields]
-        # None: not for COPY (a column type psycopg is not told about here, or JSON with a custom
-        # encoder, which psycopg would not apply); bulk_create writes those rows.
-        custom_json = any(isinstance(field, models.JSONField) and field.encoder for field in self.all_fields)
-        self.types: list[str] | None = None if None in types or custom_json else types  # type: ignore[assignment]
 
     def tail(self) -> tuple:
         """The values of the columns not named: defaults, then one time stamp."""
@@ -78,49 +60,16 @@ class _Plan:
         )
 
 
-def _copy_type(field: models.Field) -> str | None:
-    db_type = (field.target_field if field.is_relation else field).db_type(connection) or ""
-    return _COPY_TYPES.get(db_type.split("(")[0].strip())
-
-
 @cache
-def _plan(model: type[models.Model], columns: tuple[str, ...], vendor: str) -> _Plan:
-    # Keyed by vendor too: the COPY types come from the connection's column types.
+def _plan(model: type[models.Model], columns: tuple[str, ...]) -> _Plan:
     return _Plan(model, columns)
-
-
-def _copy(cursor, table: str, plan: _Plan, rows: Iterable[Sequence], *, numbered: bool = False) -> None:
-    """COPY the rows into ``table`` (quoted); ``numbered`` adds their position as a last column."""
-    quote = connection.ops.quote_name
-    columns = ", ".join(
-        [quote(field.column) for field in plan.all_fields] + (["ingest_position"] if numbered else [])
-    )
-    tail = plan.tail()
-    with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types([*plan.types, "int4"] if numbered else plan.types)  # type: ignore[list-item]
-        write = copy.write_row
-        if numbered:
-            for position, row in enumerate(rows):
-                write((*row, *tail, position))
-        else:
-            for row in rows:
-                write((*row, *tail))
-
-
-def _instances(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence]) -> list:
-    return [model(**dict(zip(columns, row, strict=True))) for row in rows]
 
 
 def rows_insert(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence]) -> None:
     """Insert new rows given as tuples of the ``columns`` (primary keys are not read back)."""
     if not rows:
         return
-    plan = _plan(model, tuple(columns), connection.vendor)
-    if connection.vendor != "postgresql" or plan.types is None:
-        model.objects.bulk_create(_instances(model, columns, rows))
-        return
-    with connection.cursor() as cursor:
-        _copy(cursor, connection.ops.quote_name(model._meta.db_table), plan, rows)
+    ingest.chosen().rows_insert(model, _plan(model, tuple(columns)), columns, rows)
 
 
 def rows_insert_ignore(
@@ -132,28 +81,5 @@ def rows_insert_ignore(
     """
     if not rows:
         return []
-    plan = _plan(model, tuple(columns), connection.vendor)
-    if connection.vendor != "postgresql" or plan.types is None:
-        model.objects.bulk_create(_instances(model, columns, rows), ignore_conflicts=True)
-        return None
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    temp = quote(f"ingest_{model._meta.model_name}_{next(_temp_names)}")
-    names = ", ".join(quote(field.column) for field in plan.all_fields)
-    back = ", ".join(quote(model._meta.get_field(name).column) for name in returning)
-    with connection.cursor() as cursor:
-        # Same column types, no constraints; dropped right below (or at commit, on error).
-        cursor.execute(
-            f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS "  # noqa: S608  (names come from the model)
-            f"SELECT {names}, 0 AS ingest_position FROM {table} WITH NO DATA"
-        )
-        _copy(cursor, temp, plan, rows, numbered=True)
-        # Inserted in the given order (callers sort by the unique key), so two batches that
-        # overlap wait on each other in one direction only and cannot deadlock.
-        cursor.execute(
-            f"INSERT INTO {table} ({names}) SELECT {names} FROM {temp} ORDER BY ingest_position "  # noqa: S608
-            f"ON CONFLICT DO NOTHING RETURNING {back}"
-        )
-        inserted = cursor.fetchall()
-        cursor.execute(f"DROP TABLE {temp}")
-    return inserted
+    plan = _plan(model, tuple(columns))
+    return ingest.chosen().rows_insert_ignore(model, plan, columns, rows, returning=returning)

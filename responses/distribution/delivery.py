@@ -42,8 +42,8 @@ import logging
 import secrets
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -62,6 +62,7 @@ from responses.channels import (
 )
 from responses.distribution.queue import INVITATIONS_SEND_BATCH, task_enqueue_by_name_on_commit
 from responses.models import Invitation
+from responses.sql import delivery as delivery_sql
 from responses.tokens import TokenKeyUnknown, invitation_link, optout_link
 
 logger = logging.getLogger(__name__)
@@ -184,25 +185,11 @@ def invitations_send(*, invitation_ids: Sequence[int], now: datetime | None = No
     return [outcomes[pk] for pk in ids]
 
 
-@contextmanager
-def _commits_without_waiting_for_disk() -> Iterator[None]:
-    """On PostgreSQL, the batch's claim and marks commit with ``synchronous_commit = off``.
-
-    A mark lost with the database server's own crash only resends (with the same message id);
-    waiting for the disk on every send would cap a batch at the disk's flush rate. A worker
-    crash loses nothing that was committed. Outside a transaction only: inside one (tests) the
-    setting would outlive this block.
-    """
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET synchronous_commit TO OFF")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET synchronous_commit")
+def _commits_without_waiting_for_disk():
+    """The batch's claim and marks commit without waiting for the disk where the database allows
+    it (``responses/sql/delivery.py``): a mark lost with the database server's own crash only
+    resends, with the same message id."""
+    return delivery_sql.chosen().commits_without_waiting_for_disk()
 
 
 def _skipped(ids: Sequence[int]) -> dict[int, SendOutcome]:
@@ -346,9 +333,8 @@ def _on_a_live_connection(write) -> tuple[int, bool]:
             logger.warning("marking sent invitations: %s; retrying on a new connection", exc)
             connection.close()
             time.sleep(delay)
-            if connection.vendor == "postgresql":
-                with suppress(OperationalError, InterfaceError), connection.cursor() as cursor:
-                    cursor.execute("SET synchronous_commit TO OFF")  # as the batch began
+            with suppress(OperationalError, InterfaceError):
+                delivery_sql.chosen().session_commits_without_waiting_for_disk()  # as the batch began
     raise AssertionError("unreachable")
 
 

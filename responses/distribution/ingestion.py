@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from responses import selectors
@@ -54,6 +54,7 @@ from responses.distribution.rules import (
 from responses.models import Invitation, QuotaCounter, ServiceEvent, SourceSystem, Suppression
 from responses.services.respondents import RespondentRow, respondents_upsert
 from responses.services.validation import ItemError, ValidEvent, event_validate, text_is_clean
+from responses.sql import ingest
 from responses.tokens import invitation_token_for, token_hash, token_link
 
 logger = logging.getLogger(__name__)
@@ -149,25 +150,9 @@ class _DuplicateRace(Exception):
     """An event inserted by a parallel transaction after the duplicate check: roll back, retry."""
 
 
-_EXISTING_SQL = (
-    "SELECT e.source, e.external_id FROM {table} e "
-    "JOIN unnest(%s::varchar[], %s::varchar[]) AS k(source, external_id) "
-    "ON e.source = k.source AND e.external_id = k.external_id"
-)
-
-
 def _stored_keys(keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
     """Which of these (source, external_id) keys are already stored (one query)."""
-    if connection.vendor == "postgresql":
-        sql = _EXISTING_SQL.format(table=connection.ops.quote_name(ServiceEvent._meta.db_table))
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [[key[0] for key in keys], [key[1] for key in keys]])
-            return set(cursor.fetchall())
-    wanted = set(keys)
-    found = ServiceEvent.objects.filter(external_id__in={key[1] for key in keys}).values_list(
-        "source", "external_id"
-    )
-    return {key for key in found if key in wanted}
+    return ingest.chosen().stored_keys(keys)
 
 
 _EVENT_COLUMNS = (

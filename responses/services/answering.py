@@ -15,25 +15,19 @@ first commits and releases the lock) and is told "already answered"; its answers
 written.
 """
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache, partial
+from functools import partial
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from responses import hooks
-from responses.compiled import prepared_cursor
-from responses.distribution.lifecycle import (
-    invitation_advance_sql,
-    invitation_advanced_apply,
-    invitation_mark_completed,
-    invitation_mark_started,
-)
+from responses.distribution.lifecycle import invitation_mark_completed, invitation_mark_started
 from responses.models import Answer, Invitation, OpenLink, Response
+from responses.sql import answering as answering_sql
 from surveys.answering import AnswerError, answers_clean, is_detractor
 from surveys.models import SurveyVersion
 
@@ -212,105 +206,15 @@ def _funnel_target(invitation: Invitation | None, *, values: Mapping, finishing:
 def _first_save(
     fields: dict, values: Mapping[str, Any], *, invitation: Invitation | None, finishing: bool, now: datetime
 ) -> Response | None:
-    """Insert the response, its answers and the funnel mark in one transaction; None when the
-    unique constraint says another request inserted this response first (nothing is kept)."""
-    if connection.vendor == "postgresql":
-        return _first_save_one_statement(fields, values, invitation=invitation, finishing=finishing, now=now)
-    try:
-        with transaction.atomic():
-            response = Response.objects.create(**fields)
-            if values:
-                Answer.objects.bulk_create(
-                    [
-                        Answer(response=response, question_key=key, value=value, updated_at=now)
-                        for key, value in values.items()
-                    ]
-                )
-            _funnel_mark(invitation, values=values, finishing=finishing, now=now)
-            if finishing:
-                transaction.on_commit(partial(hooks.response_completed_run, response_id=response.pk))
-    except IntegrityError:
-        return None
-    return response
-
-
-@cache
-def _insert_statement() -> tuple[tuple, str, str]:
-    """The response's fields (every concrete field but the id), the statement's two INSERTs and
-    the SELECT of the new response's id."""
-    fields = tuple(field for field in Response._meta.concrete_fields if not field.primary_key)
-    answer = {field.attname: field.column for field in Answer._meta.concrete_fields}
-    if set(answer) != {"id", "response_id", "question_key", "value", "updated_at"}:
-        raise RuntimeError("Answer's fields changed: update _first_save_one_statement")
-    quote = connection.ops.quote_name
-    response_table, answer_table = quote(Response._meta.db_table), quote(Answer._meta.db_table)
-    response_id = quote(Response._meta.pk.column)
-    invitation_id = quote(Response._meta.get_field("invitation").column)
-    columns = ", ".join(quote(field.column) for field in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    answer_columns = ", ".join(
-        quote(answer[name]) for name in ("response_id", "question_key", "value", "updated_at")
-    )
-    # Names come from the models; every value is a parameter.
-    sql = (
-        f"WITH new_response AS (INSERT INTO {response_table} ({columns}) VALUES ({placeholders}) "  # noqa: S608
-        f"RETURNING {response_id}, {invitation_id}), "
-        f"new_answers AS (INSERT INTO {answer_table} ({answer_columns}) "
-        f"SELECT new_response.{response_id}, answer.key, answer.value::jsonb, %s "
-        "FROM new_response CROSS JOIN unnest(%s::text[], %s::text[]) WITH ORDINALITY "
-        "AS answer(key, value, position) ORDER BY answer.position)"
-    )
-    return fields, sql, f"SELECT (SELECT {response_id} FROM new_response)"  # noqa: S608
-
-
-def _first_save_one_statement(
-    fields: dict, values: Mapping[str, Any], *, invitation: Invitation | None, finishing: bool, now: datetime
-) -> Response | None:
-    """``_first_save`` on PostgreSQL: the response, its answers and the funnel mark in one statement.
-
-    One ``WITH`` statement inserts the response, inserts its answers from two arrays and (for an
-    invitation) makes the funnel's conditional UPDATE, so in autocommit it is its own
-    transaction: one round trip instead of five (BEGIN, three statements, COMMIT). The UPDATE
-    joins the inserted row, so the INSERT, which makes a racing request wait on the unique
-    index, always comes before the invitation's row lock, as in the ORM path. A lost race fails
-    the whole statement with IntegrityError and nothing is kept.
-    """
-    columns, sql, select_id = _insert_statement()
-    response = Response(**fields)
-    params = [field.get_db_prep_save(field.pre_save(response, True), connection) for field in columns]
-    params += [now, list(values), [json.dumps(value) for value in values.values()]]
+    """Insert the response, its answers and the funnel mark atomically (``responses/sql/answering.py``:
+    one statement on PostgreSQL); None when the unique constraint says another request inserted
+    this response first (nothing is kept)."""
     to = _funnel_target(invitation, values=values, finishing=finishing)
-    if to is not None:
-        funnel_sql, funnel_params = invitation_advance_sql(
-            to=to, now=now, source="new_response", id_column=Response._meta.get_field("invitation").column
-        )
-        sql = f"{sql}, funnel AS ({funnel_sql}) {select_id}, (SELECT count(*) FROM funnel)"  # noqa: S608
-        params += funnel_params
-    else:
-        sql = f"{sql} {select_id}, 0"
-    try:
-        if connection.in_atomic_block:
-            # Inside a caller's transaction: a savepoint, so a lost race leaves that transaction usable.
-            with transaction.atomic():
-                row = _fetch_one(sql, params)
-        else:
-            row = _fetch_one(sql, params)
-    except IntegrityError:
-        return None
-    response.pk, advanced = row
-    response._state.adding, response._state.db = False, connection.alias
-    if advanced:
-        invitation_advanced_apply(invitation, to=to, now=now)
-    if finishing:
+    response = answering_sql.chosen().response_insert(fields, values, invitation=invitation, to=to, now=now)
+    if response is not None and finishing:
         # Already committed in autocommit (on_commit runs it now), else after the caller's commit.
         transaction.on_commit(partial(hooks.response_completed_run, response_id=response.pk))
     return response
-
-
-def _fetch_one(sql: str, params: list) -> tuple:
-    with prepared_cursor(connection) as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
 
 
 def response_may_ask_consent(response: Response) -> bool:

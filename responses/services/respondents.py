@@ -5,13 +5,14 @@ import uuid
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from ops.contacts import EMAIL, PHONE, contact_encrypt, contact_hash
 from responses.distribution.bulk import rows_insert_ignore
 from responses.models import Respondent
 from responses.services.validation import RespondentInput
+from responses.sql import ingest
 
 CONTACT_FIELDS = ("email", "phone", "locale", "timezone")
 # What the upsert merges and compares: the keyed hashes stand for the email and the phone, so
@@ -77,70 +78,23 @@ class RespondentRow(NamedTuple):
 
 _STORED = ("email", "phone", "email_hash", "phone_hash", "locale", "timezone")
 _INSERTED = ("public_id", "type", "ref", "contact_updated_at", *_STORED)
-# The rows of the given (type, ref) keys, locked, in id order so two batches lock alike.
-_LOCK_SQL = (
-    "SELECT r.id, r.public_id, r.type, r.ref, r.email, r.phone, r.email_hash, r.phone_hash, r.locale, "
-    "r.timezone, r.opted_out_at, r.contact_updated_at, r.erased_at FROM responses_respondent r "
-    "JOIN unnest(%s::varchar[], %s::varchar[]) AS k(type, ref) ON r.type = k.type AND r.ref = k.ref "
-    "ORDER BY r.id FOR UPDATE OF r"
-)
 
 
 def _locked(keys: list[tuple[str, str]]) -> dict[tuple[str, str], RespondentRow]:
+    """The respondents of these keys, their rows locked in id order so two batches lock alike."""
     if not keys:
         return {}
-    if connection.vendor == "postgresql":
-        # Two array parameters rather than 2,000 placeholders: the lookup is built in microseconds.
-        with connection.cursor() as cursor:
-            cursor.execute(_LOCK_SQL, [[key[0] for key in keys], [key[1] for key in keys]])
-            rows = cursor.fetchall()
-    else:
-        wanted = set(keys)
-        rows = [
-            row
-            for row in Respondent.objects.select_for_update()
-            .filter(ref__in={ref for _type, ref in keys})
-            .order_by("id")
-            .values_list(*RespondentRow._fields)
-            if (row[2], row[3]) in wanted
-        ]
-        # values_list decrypts; the row carries what is stored, as on PostgreSQL.
-        rows = [(*row[:4], contact_encrypt(row[4]), contact_encrypt(row[5]), *row[6:]) for row in rows]
+    rows = ingest.chosen().respondents_lock(keys, RespondentRow._fields)
     return {(row[2], row[3]): RespondentRow._make(row) for row in rows}
-
-
-# One statement for any number of rows, the new values passed as arrays. (bulk_update writes
-# a CASE with one branch per row for each column: 1,000 rows took seconds to build and run.)
-_UPDATE_SQL = (
-    "UPDATE responses_respondent AS r SET email = v.email, phone = v.phone, email_hash = v.email_hash, "
-    "phone_hash = v.phone_hash, locale = v.locale, timezone = v.timezone, "
-    "contact_updated_at = v.contact_updated_at, updated_at = %s "
-    "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::varchar[], %s::varchar[], %s::varchar[], "
-    "%s::varchar[], %s::timestamptz[]) "
-    "AS v(id, email, phone, email_hash, phone_hash, locale, timezone, contact_updated_at) WHERE r.id = v.id"
-)
 
 
 def _contacts_update(rows: list[RespondentRow], *, now: dt.datetime) -> None:
     """Write the contact data of these (locked) respondents."""
-    if connection.vendor != "postgresql":
-        Respondent.objects.bulk_update(
-            [
-                Respondent(
-                    id=row.id,
-                    contact_updated_at=row.contact_updated_at,
-                    updated_at=now,
-                    **{name: getattr(row, name) for name in _STORED},
-                )
-                for row in rows
-            ],
-            [*_STORED, "contact_updated_at", "updated_at"],
-        )
-        return
-    columns = [[row.id for row in rows]]
-    columns += [[getattr(row, name) for row in rows] for name in (*_STORED, "contact_updated_at")]
-    with connection.cursor() as cursor:
-        cursor.execute(_UPDATE_SQL, [now, *columns])
+    ingest.chosen().respondents_update(
+        [row.id for row in rows],
+        {name: [getattr(row, name) for row in rows] for name in (*_STORED, "contact_updated_at")},
+        now=now,
+    )
 
 
 def respondents_upsert(

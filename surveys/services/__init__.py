@@ -19,11 +19,13 @@ from surveys.services.questions import (
     question_create,
     question_delete,
     question_update,
+    questions_renumber,
 )
 from surveys.services.surveys import (
     survey_create,
     survey_duplicate,
     survey_from_definition,
+    survey_retention_update,
     survey_template_load,
     survey_update,
 )
@@ -36,12 +38,14 @@ __all__ = [
     "question_create",
     "question_delete",
     "question_update",
+    "questions_renumber",
     "survey_create",
     "survey_definition_build",
     "survey_duplicate",
     "survey_from_definition",
     "survey_preview_definition",
     "survey_publish",
+    "survey_retention_update",
     "survey_template_load",
     "survey_update",
     "survey_validate",

@@ -51,7 +51,9 @@ def field_error(field: str, message: str, code: str) -> ValidationError:
     return ValidationError({field: [ValidationError(message.replace("%", "%%"), code=code)]})
 
 
-def check_locale_map(field: str, value: Any) -> None:
+def check_locale_map(field: str, value: Any, stored: Any = None) -> None:
+    """A map of allowed locale to text. ``stored``: the field's stored map, whose text in a
+    locale since dropped from settings may stay as it is (it is kept, not lost on a save)."""
     if not isinstance(value, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
@@ -61,7 +63,8 @@ def check_locale_map(field: str, value: Any) -> None:
             % {"field": field},
             Code.NOT_A_LOCALE_MAP,
         )
-    unknown = sorted(set(value) - set(settings.SURVEY_LOCALES))
+    kept = {code for code, text in (stored or {}).items() if value.get(code) == text}
+    unknown = sorted(set(value) - set(settings.SURVEY_LOCALES) - kept)
     if unknown:
         raise field_error(
             field,
@@ -71,10 +74,11 @@ def check_locale_map(field: str, value: Any) -> None:
         )
 
 
-def check_fields(data: dict) -> None:
+def check_fields(data: dict, stored: Any = None) -> None:
+    """Check the fields of ``data``; ``stored``: the object they change, if any."""
     for field, value in data.items():
         if field in LOCALE_MAP_FIELDS:
-            check_locale_map(field, value)
+            check_locale_map(field, value, getattr(stored, field, None) if stored is not None else None)
     if "locales" in data:
         locales = data["locales"]
         if not isinstance(locales, list) or not locales or len(set(locales)) != len(locales):

@@ -92,7 +92,7 @@ def _check_choice_list(choices: list[dict]) -> None:
 
 
 def question_update(*, question: Question, data: dict) -> Question:
-    check_fields(data)
+    check_fields(data, question)
     if "key" in data and data["key"] != question.key:
         check_key(data["key"], QUESTION_KEY_MAX_LENGTH)
         if (
@@ -111,6 +111,19 @@ def question_update(*, question: Question, data: dict) -> Question:
     except IntegrityError as exc:
         raise duplicate_key_error(question.key, _("this survey")) from exc
     return question
+
+
+def questions_renumber(*, survey: Survey) -> None:
+    """Number the draft's questions 1..n in their order (position, then id). The order is
+    unchanged, so the draft is not marked changed."""
+    with transaction.atomic():
+        questions = list(
+            Question.objects.select_for_update().filter(survey=survey).order_by("position", "id")
+        )
+        for number, question in enumerate(questions, start=1):
+            if question.position != number:
+                question.position = number
+                question.save(update_fields=["position"])
 
 
 def question_delete(*, question: Question) -> None:
@@ -138,7 +151,7 @@ def choice_create(*, question: Question, key: str, label: dict, position: int | 
 
 
 def choice_update(*, choice: Choice, data: dict) -> Choice:
-    check_fields(data)
+    check_fields(data, choice)
     if "key" in data and data["key"] != choice.key:
         check_key(data["key"], QUESTION_KEY_MAX_LENGTH)
         if (

@@ -65,7 +65,7 @@ def survey_create(
 
 def survey_update(*, survey: Survey, data: dict, user: Actor = None) -> Survey:
     """Change the draft's survey-level fields; the key only while no version exists."""
-    check_fields(data)
+    check_fields(data, survey)
     if "key" in data and data["key"] != survey.key:
         check_key(data["key"], SURVEY_KEY_MAX_LENGTH)
         if survey.versions.exists():
@@ -85,6 +85,18 @@ def survey_update(*, survey: Survey, data: dict, user: Actor = None) -> Survey:
             survey.save(update_fields=[*changed, "has_unpublished_changes", "updated_at"])
     except IntegrityError as exc:
         raise duplicate_key_error(data.get("key", survey.key), _("another survey")) from exc
+    return survey
+
+
+RETENTION_FIELDS = ("retention_days", "retention_mode", "retention_enabled")
+
+
+def survey_retention_update(*, survey: Survey, data: dict, user: Actor = None) -> Survey:
+    """Change how long the survey's responses are kept. Not part of the definition: the draft
+    is not marked changed, no version is needed."""
+    changed = apply_changes(survey, data, RETENTION_FIELDS)
+    if changed:
+        survey.save(update_fields=[*changed, "updated_at"])
     return survey
 
 

@@ -1,0 +1,1 @@
+"""Statements that differ between PostgreSQL and SQLite, one module per hot path (``ops.databases``)."""
