@@ -379,11 +379,33 @@ def topics(frame: pd.DataFrame) -> dict[str, Counts]:
         return {}
     rows = frame[(frame["segment_key"] == "") & (frame["topic_key"] != "")]
     return {
-        row["topic_key"]: Counts.of(
-            {**{f: float(row[f]) for f in COUNT_FIELDS}, "mentions": float(row["complaint_mentions"])}
-        )
+        row["topic_key"]: _topic_counts(row)
         for row in rows.groupby("topic_key", as_index=False).sum().to_dict("records")
     }
+
+
+def _topic_counts(row: dict) -> Counts:
+    counts = {f: float(row[f]) for f in COUNT_FIELDS}
+    return Counts.of({**counts, "mentions": float(row["complaint_mentions"])})
+
+
+def grouped(frame: pd.DataFrame, by: list[str]) -> dict[tuple, tuple[Counts, dict[str, Counts]]]:
+    """Per value of the ``by`` columns (in their order), what ``totals`` and ``topics`` give for
+    that part of the table read as a scope's own table (its segment columns not read): the part's
+    rows without a topic summed as its totals, each topic's rows as its counts. One grouping for
+    every part (a week, a segment value) instead of a table per part."""
+    if frame.empty:
+        return {}
+    summed = frame.groupby([*by, "topic_key"], sort=True)[list(COUNT_FIELDS)].sum().reset_index()
+    found: dict[tuple, tuple[Counts, dict[str, Counts]]] = {}
+    for row in summed.to_dict("records"):
+        part = tuple(row[column] for column in by)
+        _total, by_topic = found.setdefault(part, (Counts(), {}))
+        if row["topic_key"] == "":
+            found[part] = (Counts.of({f: float(row[f]) for f in COUNT_FIELDS}), by_topic)
+        else:
+            by_topic[row["topic_key"]] = _topic_counts(row)
+    return found
 
 
 def segment_cells(table: pd.DataFrame) -> dict[str, list[SegmentCell]]:
