@@ -38,6 +38,8 @@ def count_table(
     scope: base.Scope, *, by_day: bool = False, segments: bool = True, pairs: bool = False
 ) -> pd.DataFrame:
     """``_count_table``, cached under the survey's counts version (``cached``)."""
+    # The pair rows are read only for an unfiltered scope: one entry for a filtered one either way.
+    pairs = pairs and segments and not scope.filters
     return cached(
         scope, ("count", by_day, segments, pairs), partial(_count_table, scope, by_day, segments, pairs)
     )
