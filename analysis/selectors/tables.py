@@ -100,9 +100,11 @@ def _count_table(scope: base.Scope, by_day: bool, segments: bool, pairs: bool) -
             frame["segment_key"] = ""
             frame["segment_value"] = ""
         return frame
-    if base.in_database() and not segments and not by_day and scope.pair_row:
+    if base.in_database() and not segments and scope.pair_row:
         # Two aggregated keys: the slice's totals and topics are its pair rows (no facts read).
         key, value = scope.pair_row
+        if by_day:
+            return _pair_rows_by_day(scope, key, value)
         rows = _summed(scope, Q(segment_key=key, segment_value=value), ["topic_key"], COUNT_FIELDS)
         frame = pd.DataFrame.from_records(rows, columns=["topic_key", *COUNT_FIELDS])
         frame.insert(0, "segment_key", "")
@@ -114,6 +116,25 @@ def _count_table(scope: base.Scope, by_day: bool, segments: bool, pairs: bool) -
     if not by_day:
         frame = frame.drop(columns="day").groupby(keys, as_index=False).sum()
     return frame
+
+
+def _pair_rows_by_day(scope: base.Scope, key: str, value: str) -> pd.DataFrame:
+    """The daily pair rows of (``key``, ``value``) in the scope's days, as ``_slice_table``
+    gives the slice's totals and topics per day."""
+    grouped = (
+        base.aggregates(scope)
+        .filter(segment_key=key, segment_value=value)
+        .values("day", "topic_key")
+        .annotate(**{f: Sum(f) for f in COUNT_FIELDS})
+        .order_by()
+    )
+    # a day column needs the ORM's converter (SQLite gives dates as text)
+    frame = pd.DataFrame.from_records(
+        [tuple(row.values()) for row in grouped], columns=["day", "topic_key", *COUNT_FIELDS]
+    )
+    frame.insert(1, "segment_key", "")
+    frame.insert(2, "segment_value", "")
+    return frame.sort_values(["day", "topic_key"], ignore_index=True)
 
 
 def _summed(scope: base.Scope, condition: Q, keys: list[str], fields) -> list[tuple]:
