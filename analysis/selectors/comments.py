@@ -15,13 +15,14 @@ from responses.models import Answer
 SAMPLE_COMMENTS = 3000
 
 
-def scope_comments(scope: base.Scope):
-    """The stored comments of a scope (its days and segment filters)."""
+def scope_comments(scope: base.Scope, *, newest_first: bool = False):
+    """The stored comments of a scope (its days and segment filters; ``newest_first``: see
+    ``scope.segment_filter``)."""
     queryset = CommentAnalysis.objects.filter(
         survey=scope.survey, completed_day__gte=scope.date_from, completed_day__lte=scope.date_to
     )
     if base.in_database():  # the comments' own copy of the segments (GIN index), no join to the facts
-        return base.segment_filter(queryset, scope.filters)
+        return base.segment_filter(queryset, scope.filters, newest_first=newest_first)
     for key, value in scope.filters.items():
         queryset = queryset.filter(**{f"response__facts__segments__{key}": value})
     return queryset
@@ -35,7 +36,7 @@ def comment_sample(scope: base.Scope) -> list[dict]:
 
 
 def _comment_sample(scope: base.Scope) -> list[dict]:
-    queryset = scope_comments(scope)
+    queryset = scope_comments(scope, newest_first=True)
     # The latest comments first (by index), a bounded sample.
     sample = list(
         queryset.order_by("-completed_day", "-id").values(

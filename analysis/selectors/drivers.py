@@ -100,7 +100,7 @@ def _drivers_fitted(scope: base.Scope, version: SurveyVersion, plan) -> dict:
     """The fit of ``drivers_for_scope``; an error as ``error_args`` (its text and arguments)."""
     empty = {"metric": plan.metric, "n": 0, "r_squared": None, "drivers": []}
     rows = list(
-        base.facts(scope)
+        base.facts(scope, newest_first=True)
         .filter(primary_score__isnull=False)
         .order_by("-completed_day", "-pk")
         .values_list("pk", "primary_score", "segments", "topics")[:MAX_ROWS]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from functools import cache, partial
 from typing import Any
 
 import numpy as np
@@ -22,10 +23,27 @@ from responses.models import Invitation
 from surveys.models import Survey
 
 
-def _scores_by_day(scope: base.Scope, metric: str) -> dict[dt.date, np.ndarray]:
+def _slice_by_day(scope: base.Scope, *, segments: bool) -> pd.DataFrame:
+    """A filtered slice on PostgreSQL: its class counts per day (the rows without a segment)
+    and, with ``segments``, per day and segment value: one read of the slice (found by index)
+    for both the days' scores and the segment breakdown (``_over_days``)."""
+    return tables.slice_table(scope, segment_keys() if segments else (), by_day=True, topics=False)
+
+
+def _over_days(table: pd.DataFrame) -> pd.DataFrame:
+    """A ``_slice_by_day`` table with segments summed over the days: what
+    ``tables.slice_table(..., by_day=False)`` counts, without reading the slice again."""
+    if table.empty:
+        return table.drop(columns="day")
+    keys = ["segment_key", "segment_value", "topic_key"]
+    return table.drop(columns="day").groupby(keys, as_index=False, sort=True).sum()
+
+
+def _scores_by_day(scope: base.Scope, metric: str, sliced=None) -> dict[dt.date, np.ndarray]:
     """The scores of each day: stored ones, or for class metrics one representative score per
     response from the class counts (the metric and its tests depend only on the counts), read
-    from aggregates or, for a filtered slice on PostgreSQL, counted in SQL."""
+    from aggregates or, for a filtered slice on PostgreSQL, counted in SQL (``sliced``: reads
+    the scope's ``_slice_by_day`` with segments, once for the days and the segments)."""
     pair = scope.pair_row if base.in_database() else None
     if metric in CLASS_SCORES and (scope.from_aggregates or pair):
         # One grouped query over the scope's total rows (one per day), not every row of a day;
@@ -46,7 +64,8 @@ def _scores_by_day(scope: base.Scope, metric: str) -> dict[dt.date, np.ndarray]:
         }
     if metric in CLASS_SCORES and base.in_database():
         # A filtered slice on PostgreSQL: the class counts per day, counted in SQL.
-        table = tables.slice_table(scope, (), by_day=True, topics=False)
+        table = sliced() if sliced else _slice_by_day(scope, segments=False)
+        table = table[table["segment_key"] == ""] if not table.empty else table
         return {
             row["day"]: metrics.class_scores(row, metric) for row in table.to_dict("records") if row["scored"]
         }
@@ -105,7 +124,7 @@ def _by_period(days: dict[dt.date, np.ndarray], metric: str, period: str) -> lis
     return rows
 
 
-def _by_segment(scope: base.Scope, metric: str) -> dict[str, list[dict]]:
+def _by_segment(scope: base.Scope, metric: str, sliced=None) -> dict[str, list[dict]]:
     """Per aggregated segment key: each value's metric against every other scored response.
     Class metrics are computed from the class counts (``metrics.class_result``), the same values
     as from their representative scores without an array per value and per rest."""
@@ -133,7 +152,7 @@ def _by_segment(scope: base.Scope, metric: str) -> dict[str, list[dict]]:
     elif metric in CLASS_SCORES and base.in_database():
         # A filtered slice on PostgreSQL: the class counts of every value of every key, one
         # GROUPING SETS query over the slice (found by index).
-        table = tables.slice_table(scope, segment_keys(), by_day=False, topics=False)
+        table = _over_days(sliced() if sliced else _slice_by_day(scope, segments=True))
         total = tables.totals_dict(table)
         classes = ("promoters", "passives", "detractors")
         rows = table[(table["segment_key"] != "") & (table["topic_key"] == "")]
@@ -248,7 +267,9 @@ def metrics_for_scope(
             "by_segment": {},
             "response_rate": None,
         }
-    days = _scores_by_day(scope, metric)
+    # A filtered slice on PostgreSQL is read once for its days and its segments.
+    sliced = cache(partial(_slice_by_day, scope, segments=True))
+    days = _scores_by_day(scope, metric, sliced)
     scores = _joined(days.values())
     previous = scope.previous()
     previous_scores = _joined(_scores_by_day(previous, metric).values())
@@ -266,6 +287,6 @@ def metrics_for_scope(
             "comparison": metrics.comparison_as_dict(comparison) if comparison else None,
         },
         "by_period": by_period,
-        "by_segment": _by_segment(scope, metric),
+        "by_segment": _by_segment(scope, metric, sliced),
         "response_rate": _response_rate(scope),
     }

@@ -85,16 +85,22 @@ def painpoints_for_scope(
         for key, counts in tables.topics(table).items()
         if discovered_topic_id(key) is None or key in discovered
     }
-    cells = tables.segment_cells(tables.segment_table(scope, table) if topic_counts else table)
-    ranking = topics_rank(
-        total=total,
-        topics=topic_counts,
-        metric=metric,
-        cells={key: value for key, value in cells.items() if key in topic_counts},
-        previous_total=tables.totals(previous_table),
-        previous_topics=tables.topics(previous_table),
-        max_segments=MAX_SEGMENTS,
-    )
+
+    def rank():
+        cells = tables.segment_cells(tables.segment_table(scope, table) if topic_counts else table)
+        return topics_rank(
+            total=total,
+            topics=topic_counts,
+            metric=metric,
+            cells={key: value for key, value in cells.items() if key in topic_counts},
+            previous_total=tables.totals(previous_table),
+            previous_topics=tables.topics(previous_table),
+            max_segments=MAX_SEGMENTS,
+        )
+
+    # A function of the scope's count tables (cached under the same counts version) and of the
+    # metric and the ranked keys (part of its key): cached with them.
+    ranking = tables.cached(scope, ("ranking", metric, tuple(sorted(topic_counts)), MAX_SEGMENTS), rank)
     topic_rows = {
         t["key"]: t
         for t in Topic.objects.filter(

@@ -38,6 +38,8 @@ def count_table(
     scope: base.Scope, *, by_day: bool = False, segments: bool = True, pairs: bool = False
 ) -> pd.DataFrame:
     """``_count_table``, cached under the survey's counts version (``cached``)."""
+    # The pair rows are read only for an unfiltered scope: one entry for a filtered one either way.
+    pairs = pairs and segments and not scope.filters
     return cached(
         scope, ("count", by_day, segments, pairs), partial(_count_table, scope, by_day, segments, pairs)
     )
@@ -98,9 +100,11 @@ def _count_table(scope: base.Scope, by_day: bool, segments: bool, pairs: bool) -
             frame["segment_key"] = ""
             frame["segment_value"] = ""
         return frame
-    if base.in_database() and not segments and not by_day and scope.pair_row:
+    if base.in_database() and not segments and scope.pair_row:
         # Two aggregated keys: the slice's totals and topics are its pair rows (no facts read).
         key, value = scope.pair_row
+        if by_day:
+            return _pair_rows_by_day(scope, key, value)
         rows = _summed(scope, Q(segment_key=key, segment_value=value), ["topic_key"], COUNT_FIELDS)
         frame = pd.DataFrame.from_records(rows, columns=["topic_key", *COUNT_FIELDS])
         frame.insert(0, "segment_key", "")
@@ -112,6 +116,25 @@ def _count_table(scope: base.Scope, by_day: bool, segments: bool, pairs: bool) -
     if not by_day:
         frame = frame.drop(columns="day").groupby(keys, as_index=False).sum()
     return frame
+
+
+def _pair_rows_by_day(scope: base.Scope, key: str, value: str) -> pd.DataFrame:
+    """The daily pair rows of (``key``, ``value``) in the scope's days, as ``_slice_table``
+    gives the slice's totals and topics per day."""
+    grouped = (
+        base.aggregates(scope)
+        .filter(segment_key=key, segment_value=value)
+        .values("day", "topic_key")
+        .annotate(**{f: Sum(f) for f in COUNT_FIELDS})
+        .order_by()
+    )
+    # a day column needs the ORM's converter (SQLite gives dates as text)
+    frame = pd.DataFrame.from_records(
+        [tuple(row.values()) for row in grouped], columns=["day", "topic_key", *COUNT_FIELDS]
+    )
+    frame.insert(1, "segment_key", "")
+    frame.insert(2, "segment_value", "")
+    return frame.sort_values(["day", "topic_key"], ignore_index=True)
 
 
 def _summed(scope: base.Scope, condition: Q, keys: list[str], fields) -> list[tuple]:
@@ -379,11 +402,33 @@ def topics(frame: pd.DataFrame) -> dict[str, Counts]:
         return {}
     rows = frame[(frame["segment_key"] == "") & (frame["topic_key"] != "")]
     return {
-        row["topic_key"]: Counts.of(
-            {**{f: float(row[f]) for f in COUNT_FIELDS}, "mentions": float(row["complaint_mentions"])}
-        )
+        row["topic_key"]: _topic_counts(row)
         for row in rows.groupby("topic_key", as_index=False).sum().to_dict("records")
     }
+
+
+def _topic_counts(row: dict) -> Counts:
+    counts = {f: float(row[f]) for f in COUNT_FIELDS}
+    return Counts.of({**counts, "mentions": float(row["complaint_mentions"])})
+
+
+def grouped(frame: pd.DataFrame, by: list[str]) -> dict[tuple, tuple[Counts, dict[str, Counts]]]:
+    """Per value of the ``by`` columns (in their order), what ``totals`` and ``topics`` give for
+    that part of the table read as a scope's own table (its segment columns not read): the part's
+    rows without a topic summed as its totals, each topic's rows as its counts. One grouping for
+    every part (a week, a segment value) instead of a table per part."""
+    if frame.empty:
+        return {}
+    summed = frame.groupby([*by, "topic_key"], sort=True)[list(COUNT_FIELDS)].sum().reset_index()
+    found: dict[tuple, tuple[Counts, dict[str, Counts]]] = {}
+    for row in summed.to_dict("records"):
+        part = tuple(row[column] for column in by)
+        _total, by_topic = found.setdefault(part, (Counts(), {}))
+        if row["topic_key"] == "":
+            found[part] = (Counts.of({f: float(row[f]) for f in COUNT_FIELDS}), by_topic)
+        else:
+            by_topic[row["topic_key"]] = _topic_counts(row)
+    return found
 
 
 def segment_cells(table: pd.DataFrame) -> dict[str, list[SegmentCell]]:

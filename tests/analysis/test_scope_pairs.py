@@ -8,7 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from analysis.models import DailyAggregate
-from analysis.selectors import metrics_for_scope, painpoints_for_scope
+from analysis.selectors import metrics_for_scope, painpoints_for_scope, tables
+from analysis.selectors import scope as base
 from analysis.services import aggregates_rebuild, response_analyse
 from analysis.services.aggregates import pair_value, split_pair_value
 from tests.analysis.platform_factories import BASE, analysed_survey, completed
@@ -120,6 +121,30 @@ def test_one_filter_pain_points_equal_the_facts_without_reading_facts_rows(surve
     # Fisher: C(10,8) / C(20,8); adjusted among 4 candidates (Shanghai, and the one value of
     # channel, locale and respondent type that every comment shares)
     assert late["segments"][0]["p_value"] == pytest.approx(4 * 45 / 125970, rel=1e-9)
+
+
+def test_two_filters_counts_per_day_come_from_the_pair_rows_and_equal_the_facts(survey):
+    # given office in Shanghai (two aggregated keys: its pair rows), and the same slice through
+    # the facts (store_id is in every response and not aggregated)
+    pair = base.Scope(survey, FROM, TO, {"district_type": "office", "city": "上海"})
+    from_facts = base.Scope(survey, FROM, TO, {"district_type": "office", "city": "上海", "store_id": "s1"})
+
+    # when its totals and topics per day are counted (the weekly shares' table)
+    with CaptureQueriesContext(connection) as context:
+        by_day = tables.count_table(pair, by_day=True, segments=False)
+    expected = tables.count_table(from_facts, by_day=True, segments=False)
+
+    # then no facts row is read, and the rows are exactly the facts'
+    assert facts_queries(context) == []
+    rows = [tuple(row) for row in by_day[list(ROW)].itertuples(index=False)]
+    assert rows == [tuple(row) for row in expected[list(ROW)].itertuples(index=False)]
+    # the 8 late deliveries (days 0-6, and day 0 again) and the 2 praises (days 1-2)
+    day = BASE.date()
+    late = [r for r in rows if r[3] == "delivery_time"]
+    assert [(r[0], r[4], r[7]) for r in late] == [(day, 2, 2)] + [
+        (day + dt.timedelta(days=n), 1, 1) for n in range(1, 7)
+    ]
+    assert sum(r[4] for r in rows if r[3] == "") == 10
 
 
 def test_one_filter_metrics_read_no_facts_and_equal_the_facts(survey):

@@ -57,22 +57,12 @@ def _week(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def as_scope_table(frame):
-    """A part of a count table (one week, one segment value) as a scope's own table: its
-    segment columns emptied, so ``tables.totals`` / ``tables.topics`` read it as the ranking
-    reads a scope (the same fields, the same mentions)."""
-    frame = frame.copy()
-    frame["segment_key"] = ""
-    frame["segment_value"] = ""
-    return frame
-
-
 def weekly_topic_counts(
     scope: base.Scope,
 ) -> tuple[list[dt.date], dict[dt.date, Counts], dict[str, dict[dt.date, Counts]]]:
     """The ISO weeks (Mondays) of the scope, the totals per week and each topic's counts per
-    week, read as the ranking reads them (``tables.count_table``, ``tables.totals``,
-    ``tables.topics``)."""
+    week, read as the ranking reads them (``tables.count_table``, ``tables.grouped``: the
+    totals and topics of each week's part)."""
     weeks = []
     day = _week(scope.date_from)
     while day <= scope.date_to:
@@ -83,11 +73,10 @@ def weekly_topic_counts(
     by_topic: dict[str, dict[dt.date, Counts]] = defaultdict(dict)
     if not table.empty:
         table = table[table["segment_key"] == ""]
-        week_of = table["day"].map(_week)
-        for week, part in table.groupby(week_of):
-            part = as_scope_table(part.drop(columns="day"))
-            totals[week] = tables.totals(part)
-            for key, counts in tables.topics(part).items():
+        table = table.assign(week=table["day"].map(_week))
+        for (week,), (total, topics) in tables.grouped(table, ["week"]).items():
+            totals[week] = total
+            for key, counts in topics.items():
                 by_topic[key][week] = counts
     return weeks, totals, dict(by_topic)
 

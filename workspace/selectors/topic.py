@@ -16,7 +16,6 @@ from analysis.services.aggregates import COUNT_FIELDS, is_pair_key
 from workspace import labels
 from workspace.filters import Filters
 from workspace.selectors.common import (
-    as_scope_table,
     discovered_names,
     share_series,
     topic_label,
@@ -53,10 +52,11 @@ def heat_rows(scope: base.Scope, key: str, metric: str | None) -> list[dict]:
     overall = tables.totals(tables.count_table(scope, segments=False))
     observed = rate_from_scores(overall, metric)
     rows = []
-    for (segment_key, segment_value), part in table.groupby(["segment_key", "segment_value"], sort=True):
-        part = as_scope_table(part)
-        comments = tables.totals(part).comments
-        counts = tables.topics(part).get(key)
+    for (segment_key, segment_value), (total, topics) in tables.grouped(
+        table, ["segment_key", "segment_value"]
+    ).items():
+        comments = total.comments
+        counts = topics.get(key)
         if not comments or counts is None:
             continue
         rows.append(
