@@ -320,6 +320,9 @@ class DailyAggregate(models.Model):
     # A database default too, so rows written by raw SQL that predates the columns still insert.
     complaint_mentions = models.IntegerField(default=0, db_default=0)
     praise_mentions = models.IntegerField(default=0, db_default=0)
+    # On the rows without a topic: responses complaining about a taxonomy topic
+    # (``analysis.services.aggregates.is_complaining``); 0 on topic rows.
+    complaining = models.IntegerField(_("complaining responses"), default=0, db_default=0)
 
     class Meta:
         verbose_name = _("daily aggregate")
@@ -361,6 +364,7 @@ class WeeklyAggregate(models.Model):
     detractor_mentions = models.IntegerField(default=0)
     complaint_mentions = models.IntegerField(default=0)
     praise_mentions = models.IntegerField(default=0)
+    complaining = models.IntegerField(_("complaining responses"), default=0, db_default=0)
 
     class Meta:
         verbose_name = _("weekly aggregate")

@@ -152,7 +152,8 @@ def _is_float(field: str) -> bool:
 
 # What ``aggregate_rows`` counts, per row of the slice x (the total row + one per topic):
 # ``c`` is the total row or a complaint mention (a praise or neutral one counts in ``mentions``
-# and ``praise_mentions`` only).
+# and ``praise_mentions`` only); ``complains``: the response complains about a taxonomy topic
+# (``is_complaining``: a topic not discovered, ``~<id>``, whose polarity is a complaint or none).
 _SLICE_COUNTS = """
 count(*) FILTER (WHERE c),
 count(*) FILTER (WHERE c AND scored),
@@ -166,7 +167,8 @@ count(*) FILTER (WHERE c AND scored AND (is_topic OR has_comment)),
 count(*) FILTER (WHERE is_topic),
 count(*) FILTER (WHERE c AND scored AND is_detractor AND (is_topic OR has_comment)),
 count(*) FILTER (WHERE is_topic AND c),
-count(*) FILTER (WHERE is_topic AND polarity = 1)
+count(*) FILTER (WHERE is_topic AND polarity = 1),
+count(*) FILTER (WHERE NOT is_topic AND complains)
 """
 
 
@@ -211,7 +213,12 @@ def _slice_table(
         r AS (
             SELECT f.completed_day, f.primary_score IS NOT NULL AS scored,
                 coalesce(f.primary_score, 0) AS score, f.is_promoter, f.is_detractor, f.has_comment,
-                t.topic, t.is_topic, t.polarity, NOT t.is_topic OR t.polarity = -1 AS c{extract}
+                t.topic, t.is_topic, t.polarity, NOT t.is_topic OR t.polarity = -1 AS c,
+                -- read once per fact: on its total row only
+                CASE WHEN t.is_topic THEN false ELSE EXISTS (
+                    SELECT 1 FROM jsonb_array_elements_text(f.topics) k(topic)
+                    WHERE left(k.topic, 1) <> '~' AND coalesce((f.topic_polarity ->> k.topic)::int, -1) = -1
+                ) END AS complains{extract}
             FROM f CROSS JOIN LATERAL (
                 SELECT '' AS topic, false AS is_topic, -1 AS polarity{topic_rows}
             ) t
