@@ -273,7 +273,7 @@ def _complaining_about(scope: base.Scope, topics: set[str]) -> int:
             complaint = ~Q(topic_polarity__has_key=key) | Q(topic_polarity__contains={key: COMPLAINT})
             about |= Q(topics__contains=[key]) & complaint
         return base.facts(scope).filter(about).count()
-    rows = base.facts(scope).filter(has_comment=True).values_list("topics", "topic_polarity")
+    rows = base.facts(scope).values_list("topics", "topic_polarity")
     return sum(
         1
         for keys, polarity in rows.iterator(chunk_size=5000)
