@@ -34,11 +34,11 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from analysis.models import (
+    DISCOVERED_TOPIC_PREFIX,
     CommentAnalysis,
     DailyAggregate,
     ResponseFacts,
     WeeklyAggregate,
-    discovered_topic_id,
 )
 from analysis.painpoints.counts import COMPLAINT, PRAISE, mention_polarity
 
@@ -183,9 +183,10 @@ def _base_counts(values: FactValues) -> dict[str, float]:
 
 def is_complaining(values: FactValues) -> bool:
     """Whether the response complains about a taxonomy topic: one of its topics (not a
-    discovered one) whose polarity over its comments is a complaint (``mention_polarity``)."""
+    discovered one, ``~<id>``) whose polarity over its comments is a complaint
+    (``mention_polarity``)."""
     polarity = values.polarity or tuple((key, COMPLAINT) for key in values.topics)
-    return any(p == COMPLAINT and discovered_topic_id(key) is None for key, p in polarity)
+    return any(p == COMPLAINT and not key.startswith(DISCOVERED_TOPIC_PREFIX) for key, p in polarity)
 
 
 def aggregate_rows(values: FactValues) -> list[tuple[str, str, str, dict[str, float]]]:
