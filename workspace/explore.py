@@ -20,6 +20,7 @@ from analysis.selectors import processes as process_selectors
 from analysis.selectors import scope as base
 from analysis.selectors.search import HIGH, LOW, MID, comment_search, score_band_parse
 from analysis.selectors.segments import segment_attributes, segments_for_scope
+from analysis.selectors.tables import tables_shared
 from analysis.text.language import EN, MIXED, ZH
 from config.permissions import READ_RESPONSES, user_meets
 from workspace import labels
@@ -379,6 +380,12 @@ def _rate_text(result: dict) -> dict:
 
 
 def processes_page_for(*, filters: Filters, lang: str, topic_view: TopicView | None = None) -> dict[str, Any]:
+    # the ranking and the complaint figures read the same count tables: once, whatever the cache
+    with tables_shared():
+        return _processes_page_for(filters=filters, lang=lang, topic_view=topic_view)
+
+
+def _processes_page_for(*, filters: Filters, lang: str, topic_view: TopicView | None) -> dict[str, Any]:
     scope = filters.scope()
     # each stage's top pain points: the ranking only (no comment read)
     report = painpoints_for_scope(
