@@ -255,6 +255,10 @@ class CommentTopic(models.Model):
         return f"{self.comment_id}:{self.topic_id}"
 
 
+# The event attributes saying whether a delivery was on time, the first one a fact holds counted.
+ON_TIME_KEYS = ("on_time", "is_on_time", "delivered_on_time")
+
+
 class ResponseFacts(models.Model):
     """One analysed response, flat: what aggregates and the fallback queries read."""
 
@@ -286,7 +290,16 @@ class ResponseFacts(models.Model):
         verbose_name_plural = _("response facts")
         # PostgreSQL also has a GIN index (jsonb_path_ops) on segments, made by migration 0007
         # (not declared here: SQLite has no GIN); a filtered scope is found by containment.
-        indexes = [models.Index(fields=["survey", "completed_day"], name="facts_survey_day_idx")]
+        indexes = [
+            models.Index(fields=["survey", "completed_day"], name="facts_survey_day_idx"),
+            # The facts whose event says whether the delivery was on time (the process views'
+            # on-time share): a scope without any is answered from this index alone.
+            models.Index(
+                fields=["survey", "completed_day"],
+                name="facts_on_time_idx",
+                condition=Q(segments__has_any_keys=list(ON_TIME_KEYS)),
+            ),
+        ]
 
     def __str__(self) -> str:
         return str(self.response_id)
@@ -320,6 +333,9 @@ class DailyAggregate(models.Model):
     # A database default too, so rows written by raw SQL that predates the columns still insert.
     complaint_mentions = models.IntegerField(default=0, db_default=0)
     praise_mentions = models.IntegerField(default=0, db_default=0)
+    # On the rows without a topic: responses complaining about a taxonomy topic
+    # (``analysis.services.aggregates.is_complaining``); 0 on topic rows.
+    complaining = models.IntegerField(_("complaining responses"), default=0, db_default=0)
 
     class Meta:
         verbose_name = _("daily aggregate")
@@ -361,6 +377,7 @@ class WeeklyAggregate(models.Model):
     detractor_mentions = models.IntegerField(default=0)
     complaint_mentions = models.IntegerField(default=0)
     praise_mentions = models.IntegerField(default=0)
+    complaining = models.IntegerField(_("complaining responses"), default=0, db_default=0)
 
     class Meta:
         verbose_name = _("weekly aggregate")

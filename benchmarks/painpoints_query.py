@@ -139,7 +139,7 @@ def facts_rows(n: int, first_id: int, survey_id: int, version_id: int, today: dt
 AGGREGATE_SQL = """
 INSERT INTO analysis_dailyaggregate (survey_id, day, segment_key, segment_value, topic_key, responses,
     scored, promoters, passives, detractors, score_sum, score_sum_squares, comments, scored_comments,
-    mentions, detractor_mentions, complaint_mentions, praise_mentions)
+    mentions, detractor_mentions, complaint_mentions, praise_mentions, complaining)
 WITH f AS (SELECT * FROM analysis_responsefacts WHERE survey_id = %(survey)s),
 seg AS (SELECT f.*, s.key AS seg_key, s.value AS seg_value FROM f
         CROSS JOIN LATERAL jsonb_each_text(f.segments::jsonb) s WHERE s.key = ANY(%(keys)s)
@@ -160,7 +160,7 @@ SELECT %(survey)s, completed_day, seg_key, seg_value, topic, count(*),
     sum(CASE WHEN is_topic THEN 1 ELSE has_comment::int END),
     sum(CASE WHEN is_topic THEN 1 ELSE has_comment::int END),
     sum(is_topic::int), sum(CASE WHEN is_topic OR has_comment THEN is_detractor::int ELSE 0 END),
-    sum(is_topic::int), 0
+    sum(is_topic::int), 0, sum((NOT is_topic AND jsonb_array_length(topics::jsonb) > 0)::int)
 FROM rows GROUP BY completed_day, seg_key, seg_value, topic
 """
 

@@ -20,6 +20,7 @@ from analysis.selectors import processes as process_selectors
 from analysis.selectors import scope as base
 from analysis.selectors.search import HIGH, LOW, MID, comment_search, score_band_parse
 from analysis.selectors.segments import segment_attributes, segments_for_scope
+from analysis.selectors.tables import tables_shared
 from analysis.text.language import EN, MIXED, ZH
 from config.permissions import READ_RESPONSES, user_meets
 from workspace import labels
@@ -379,9 +380,20 @@ def _rate_text(result: dict) -> dict:
 
 
 def processes_page_for(*, filters: Filters, lang: str, topic_view: TopicView | None = None) -> dict[str, Any]:
+    # the ranking and the complaint figures read the same count tables: once, whatever the cache
+    with tables_shared():
+        return _processes_page_for(filters=filters, lang=lang, topic_view=topic_view)
+
+
+def _processes_page_for(*, filters: Filters, lang: str, topic_view: TopicView | None) -> dict[str, Any]:
     scope = filters.scope()
+    # each stage's top pain points: the ranking only (no comment read)
     report = painpoints_for_scope(
-        survey=scope.survey, date_from=scope.date_from, date_to=scope.date_to, filters=scope.filters
+        survey=scope.survey,
+        date_from=scope.date_from,
+        date_to=scope.date_to,
+        filters=scope.filters,
+        ranking_only=True,
     )
     names = topic_names(scope.survey, lang)
     stages = []
@@ -410,7 +422,9 @@ def processes_page_for(*, filters: Filters, lang: str, topic_view: TopicView | N
                 ],
             }
         )
-    riders = process_selectors.rider_experience_for_scope(scope=scope)
+    # the complaint figures of both sections from one read of the count tables
+    counted = process_selectors.complaint_tables(scope)
+    riders = process_selectors.rider_experience_for_scope(scope=scope, counted=counted)
     satisfaction = [
         {
             "label": labels.text_in(r["label"], lang, labels.humanise(r["item"] or r["question"])),
@@ -424,7 +438,7 @@ def processes_page_for(*, filters: Filters, lang: str, topic_view: TopicView | N
     ]
     complaints = riders["complaints"]
     on_time = riders["on_time"]
-    scenario = process_selectors.complaints_by_scenario(scope=scope)
+    scenario = process_selectors.complaints_by_scenario(scope=scope, counted=counted)
     words = chart_text_words()
     attributes = []
     for key, rows in scenario["by_attribute"].items():

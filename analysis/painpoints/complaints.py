@@ -15,8 +15,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-import numpy as np
-
 from analysis import metrics
 from analysis.painpoints.ranking import COMPLAINT
 
@@ -27,8 +25,18 @@ def complained_topics(topics: Iterable[str], polarity: Mapping[str, int] | None)
     return [key for key in topics or () if polarity.get(key, COMPLAINT) == COMPLAINT]
 
 
-def _ones(successes: int, n: int) -> np.ndarray:
-    return np.repeat([1.0, 0.0], [successes, n - successes])
+def _rate(successes: int, n: int) -> metrics.MetricResult:
+    """The ``rate`` metric of ``successes`` ones among ``n`` responses, from the counts (what
+    ``metric_compute`` gives for that array, without building it)."""
+    return metrics.metric_compute_classes(successes, n - successes, 0, metric="rate")
+
+
+def _versus(inside: metrics.MetricResult, rest: metrics.MetricResult) -> metrics.Comparison | None:
+    """``metric_compare_or_none`` of the two sides' 0/1 arrays, from their counts (a rate's test
+    needs no array)."""
+    if inside.n < 2 or rest.n < 2:
+        return None
+    return metrics.compare_results(inside, rest, metric="rate", values=None)
 
 
 def complaint_rates(
@@ -51,10 +59,8 @@ def complaint_rates(
     rows = []
     for value in sorted(responses, key=lambda v: (-responses[v], v)):
         n, k = responses[value], complaints.get(value, 0)
-        inside = _ones(k, n)
-        rest = _ones(total_complaints - k, total - n)
-        result = metrics.metric_compute(inside, metric="rate")
-        comparison = metrics.metric_compare_or_none(inside, rest, "rate")
+        result = _rate(k, n)
+        comparison = _versus(result, _rate(total_complaints - k, total - n))
         rows.append(
             {
                 "value": value,

@@ -244,9 +244,11 @@ def metrics_for_scope(
     date_to: dt.date,
     filters: Mapping[str, str] | None = None,
     period: str = "week",
+    segments: bool = True,
 ) -> dict[str, Any]:
     """The survey's metric over the scope with its interval, per period, per segment (each
-    against the rest), and against the previous period of equal length."""
+    against the rest), and against the previous period of equal length. ``segments=False``:
+    no breakdown per segment (``by_segment`` empty; a page that does not show it)."""
     scope = base.Scope(survey, date_from, date_to, dict(filters or {}))
     metric = base.survey_metric(survey)
     header = {
@@ -268,7 +270,7 @@ def metrics_for_scope(
             "response_rate": None,
         }
     # A filtered slice on PostgreSQL is read once for its days and its segments.
-    sliced = cache(partial(_slice_by_day, scope, segments=True))
+    sliced = cache(partial(_slice_by_day, scope, segments=True)) if segments else None
     days = _scores_by_day(scope, metric, sliced)
     scores = _joined(days.values())
     previous = scope.previous()
@@ -287,6 +289,6 @@ def metrics_for_scope(
             "comparison": metrics.comparison_as_dict(comparison) if comparison else None,
         },
         "by_period": by_period,
-        "by_segment": _by_segment(scope, metric, sliced),
+        "by_segment": _by_segment(scope, metric, sliced) if segments else {},
         "response_rate": _response_rate(scope),
     }

@@ -67,12 +67,15 @@ def painpoints_for_scope(
     date_to: dt.date,
     filters: Mapping[str, str] | None = None,
     sample: list[dict] | None = None,
+    ranking_only: bool = False,
 ) -> dict[str, Any]:
     """The ranked pain points of a scope (see docs/metrics-and-painpoints.md for each field):
     taxonomy topics and discovered topics in one ranking, the mostly praised ones as strengths,
     the taxonomy's coverage of the scope's comments, and the scope's emerging topics.
     ``sample``: the scope's comment sample (``comments.comment_sample``) when the caller has
-    drawn it already (read, not changed)."""
+    drawn it already (read, not changed). ``ranking_only``: no comment is read (for a page
+    that shows the ranked topics only): every topic's ``keywords`` and ``examples`` are empty
+    and ``coverage`` is None."""
     scope = base.Scope(survey, date_from, date_to, dict(filters or {}))
     metric = base.survey_metric(survey)
     table = tables.count_table(scope, pairs=True)
@@ -108,7 +111,7 @@ def painpoints_for_scope(
         ).values("key", "label", "stage", "team")
     }
     stage_labels = _stage_labels()
-    if not ranking.topics:
+    if not ranking.topics or ranking_only:
         sample = []
     elif sample is None:
         sample = comments.comment_sample(scope)
@@ -143,7 +146,7 @@ def painpoints_for_scope(
             for c in chosen
         ]
     overall_rate = detractor_rate(total, observed=rate_from_scores(total, metric))
-    found = coverage_for_scope(scope)
+    found = None if ranking_only else coverage_for_scope(scope)
     mentions = _all_mentions(table)
     discovered_in_scope = [key for key in discovered if mentions.get(key)]
     return {
@@ -163,7 +166,11 @@ def painpoints_for_scope(
             "comments": int(total.comments),
             "overall_detractor_rate": overall_rate,
         },
-        "coverage": coverage_as_dict(found, ranked=ranked_of(found, discovered=len(discovered_in_scope))),
+        "coverage": (
+            None
+            if found is None
+            else coverage_as_dict(found, ranked=ranked_of(found, discovered=len(discovered_in_scope)))
+        ),
         "topics": topics_out,
         "strengths": [
             {

@@ -11,6 +11,10 @@ by scenario (peak hours, district type, merchant type). The maths is the pure mo
   top two points of its scale with a Wilson interval.
 - Complaints about riders: responses complaining about a topic owned by a rider team (the
   taxonomy's ``team`` starts with ``rider``) over all responses.
+- A response complains about a topic when its facts' polarity of the topic (its comments'
+  mentions combined) is a complaint, as the pain-point ranking counts it; it complains when it
+  does so about a taxonomy topic. The counts are the aggregates' (``complaint_mentions`` per
+  topic, ``complaining``), through the count tables the pain-point report reads.
 - On-time share: responses whose event carried ``on_time`` (true/false, 1/0, yes/no).
 """
 
@@ -20,20 +24,20 @@ from collections import Counter, defaultdict
 from functools import partial
 
 import numpy as np
-from django.db import connection
-from django.db.models import Count
+import pandas as pd
+from django.db.models import Count, Q
 from django.db.models.fields.json import KeyTextTransform
 
 from analysis import metrics
-from analysis.models import CommentAnalysis, Topic
-from analysis.painpoints.complaints import complained_topics, complaint_rates
+from analysis.models import DISCOVERED_TOPIC_PREFIX, ON_TIME_KEYS, Topic
+from analysis.painpoints.complaints import complaint_rates
+from analysis.painpoints.counts import COMPLAINT, mention_polarity
 from analysis.selectors import scope as base
 from analysis.selectors import tables
 from responses.models import Answer
 from surveys.models import Audience, SurveyVersion
 
 SCENARIO_KEYS = ("scenario", "district_type", "merchant_type")
-ON_TIME_KEYS = ("on_time", "is_on_time", "delivered_on_time")
 TRUE, FALSE = {"true", "1", "yes", "y"}, {"false", "0", "no", "n"}
 RIDER_TEAM_PREFIX = "rider"
 SCALED_KINDS = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7), "rating": (1, 5)}
@@ -105,108 +109,24 @@ def _values(row: dict, answers: dict[str, list]) -> np.ndarray:
     return np.asarray(out, dtype=float)
 
 
-def _complaining(scope: base.Scope) -> dict[int, tuple[set[str], dict]]:
-    """Response id -> (topics it complains about, its segments), for complaining responses."""
-    queryset = CommentAnalysis.objects.filter(
-        survey=scope.survey, completed_day__gte=scope.date_from, completed_day__lte=scope.date_to
-    )
-    found: dict[int, tuple[set[str], dict]] = {}
-    rows = base.segment_filter(queryset, scope.filters).values_list(
-        "response_id", "topics", "topic_polarity", "segments"
-    )
-    for response_id, topics, polarity, segments in rows.iterator(chunk_size=5000):
-        complained = complained_topics(topics, polarity)
-        if complained:
-            topics_of, _segments = found.setdefault(response_id, (set(), segments or {}))
-            topics_of.update(complained)
-    return found
+def complaint_tables(scope: base.Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The scope's count tables for its complaint figures: its totals and topics (the rows
+    without a segment), and per segment value of the other keys its responses, complaining
+    responses and complaint mentions per topic. The same cached tables the pain-point report
+    reads: the aggregates (a filter on an aggregated key: its pair rows), else the facts."""
+    table = tables.count_table(scope, pairs=True)
+    if scope.filters and scope.from_aggregates:
+        return table, tables.pair_table(scope, ("responses", "complaining", "complaint_mentions"))
+    if table.empty:
+        return table, table
+    inside = (table["segment_key"] != "") & ~table["segment_key"].isin(list(scope.filters))
+    return table, table[inside]
 
 
-# A complaint: a topic of the comment whose polarity is missing or -1 (``complained_topics``).
-_COMPLAINT_ROWS = """
-    SELECT DISTINCT c.response_id, t.topic{values}
-    FROM ({comments}) AS c
-    CROSS JOIN LATERAL jsonb_array_elements_text(
-        CASE WHEN jsonb_typeof(c.topics) = 'array' THEN c.topics ELSE '[]'::jsonb END
-    ) AS t(topic)
-    WHERE COALESCE(
-        CASE WHEN jsonb_typeof(c.topic_polarity) = 'object' THEN c.topic_polarity -> t.topic END,
-        '-1'::jsonb
-    ) = '-1'::jsonb
-"""
-
-
-def _scope_comments_sql(scope: base.Scope) -> tuple[str, tuple]:
-    queryset = CommentAnalysis.objects.filter(
-        survey=scope.survey, completed_day__gte=scope.date_from, completed_day__lte=scope.date_to
-    )
-    rows = base.segment_filter(queryset, scope.filters).values(
-        "response_id", "topics", "topic_polarity", "segments"
-    )
-    sql, params = rows.query.sql_with_params()
-    return sql, tuple(params)
-
-
-def _complaint_counts(
-    scope: base.Scope, keys: tuple[str, ...], topics_of_interest: set[str] | None = None
-) -> tuple[int, int, dict[str, tuple[Counter, dict[str, Counter]]]]:
-    """The scope's complaining responses (those with a comment complaining about a topic), those
-    complaining about one of ``topics_of_interest``, and per attribute ``keys``: complaining
-    responses per value (its text) and, per value, complaining responses per topic. Counted in
-    SQL on PostgreSQL, else from ``_complaining`` (the same numbers)."""
-    interest = set(topics_of_interest or ())
-    if not base.in_database():
-        complaining = _complaining(scope)
-        by_key = {}
-        for key in keys:
-            complaints: Counter = Counter()
-            topics: dict[str, Counter] = defaultdict(Counter)
-            for complained, segments in complaining.values():
-                value = segments.get(key)
-                if value in (None, ""):
-                    continue
-                complaints[str(value)] += 1
-                topics[str(value)].update(complained)
-            by_key[key] = (complaints, topics)
-        about = sum(1 for complained, _segments in complaining.values() if complained & interest)
-        return len(complaining), about, by_key
-    comments, params = _scope_comments_sql(scope)
-    values = "".join(f", c.segments ->> %s AS v{i}" for i in range(len(keys)))
-    rows_sql = _COMPLAINT_ROWS.format(values=values, comments=comments)
-    rows_params = (*keys, *params)
-    by_key = {key: (Counter(), defaultdict(Counter)) for key in keys}
-    # One pass: the totals (grouping set ``()``), and per key its values and (value, topic) pairs.
-    columns = [f"v{i}" for i in range(len(keys))]
-    sets = ["()", *(f"({c})" for c in columns), *(f"({c}, topic)" for c in columns)]
-    flags = "".join(f"GROUPING({c}), " for c in columns)
-    picked = "".join(f"{c}, " for c in columns)
-    # without keys, only the totals: ``topic`` is in no grouping set then
-    topic_flag, topic_column = ("GROUPING(topic)", "topic") if keys else ("1", "NULL")
-    total = about = 0
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {flags}{topic_flag}, {picked}{topic_column}, count(DISTINCT response_id), "  # noqa: S608
-            "count(DISTINCT response_id) FILTER (WHERE topic = ANY(%s)) "
-            f"FROM ({rows_sql}) AS r GROUP BY GROUPING SETS ({', '.join(sets)})",
-            [sorted(interest), *rows_params],
-        )
-        for row in cursor.fetchall():
-            grouped, all_topics = row[: len(keys)], row[len(keys)]
-            values, topic = row[len(keys) + 1 : 2 * len(keys) + 1], row[2 * len(keys) + 1]
-            n, n_interest = row[-2], row[-1]
-            position = next((i for i, flag in enumerate(grouped) if not flag), None)
-            if position is None:
-                total, about = n, n_interest
-                continue
-            value = values[position]
-            if value in (None, ""):
-                continue
-            complaints, topics = by_key[keys[position]]
-            if all_topics:
-                complaints[value] = n
-            else:
-                topics[value][topic] = n
-    return total, about, by_key
+def _complained(table: pd.DataFrame) -> pd.DataFrame:
+    """Topic rows with complaint mentions of taxonomy topics (not discovered ones)."""
+    rows = table[(table["topic_key"] != "") & (table["complaint_mentions"] > 0)]
+    return rows[~rows["topic_key"].str.startswith(DISCOVERED_TOPIC_PREFIX)]
 
 
 # -- stages -------------------------------------------------------------------------------------------
@@ -255,30 +175,38 @@ def _on_time(scope: base.Scope) -> dict | None:
 
 
 def _on_time_counted(scope: base.Scope) -> dict | None:
-    for key in ON_TIME_KEYS:
-        values = (
-            base.facts(scope)
-            .annotate(value=KeyTextTransform(key, "segments"))
-            .exclude(value__isnull=True)
-            .values("value")
-            .annotate(n=Count("pk"))
-            .order_by()
+    # One read of the facts holding any of the keys (a partial index: none read when none has one).
+    names = [f"v{i}" for i in range(len(ON_TIME_KEYS))]
+    rows = (
+        base.facts(scope)
+        .filter(segments__has_any_keys=list(ON_TIME_KEYS))
+        .annotate(
+            **{name: KeyTextTransform(key, "segments") for name, key in zip(names, ON_TIME_KEYS, strict=True)}
         )
+        .values(*names)
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    found = [([row[name] for name in names], row["n"]) for row in rows]
+    for position, key in enumerate(ON_TIME_KEYS):
         counts = Counter()
-        for row in values:
-            text = str(row["value"]).strip().lower()
+        for values, n in found:
+            if values[position] is None:
+                continue
+            text = str(values[position]).strip().lower()
             if text in TRUE:
-                counts["yes"] += row["n"]
+                counts["yes"] += n
             elif text in FALSE:
-                counts["no"] += row["n"]
-        n = counts["yes"] + counts["no"]
-        if n:
+                counts["no"] += n
+        if counts["yes"] + counts["no"]:
             flags = np.repeat([1.0, 0.0], [counts["yes"], counts["no"]])
             return {"key": key, "result": metrics.metric_compute(flags, metric="rate").as_dict()}
     return None
 
 
-def rider_experience_for_scope(*, scope: base.Scope) -> dict:
+def rider_experience_for_scope(*, scope: base.Scope, counted: tuple | None = None) -> dict:
+    """Rider satisfaction, complaints about riders and the on-time share of the scope
+    (``counted``: its ``complaint_tables`` when the caller has read them)."""
     definition = _definition(scope)
     of_riders = scope.survey.audience == Audience.RIDER
     rows = [
@@ -300,9 +228,7 @@ def rider_experience_for_scope(*, scope: base.Scope) -> dict:
             "key", flat=True
         )
     )
-    what = ("rider-complaints", tuple(sorted(rider_topics)))
-    total, about_riders = tables.cached(scope, what, partial(_rider_complaints, scope, rider_topics))
-    flags = np.repeat([1.0, 0.0], [about_riders, total - about_riders])
+    total, about_riders = _rider_complaints(scope, rider_topics, counted)
     return {
         # Nothing about riders to show (a merchant survey): the page leaves the section out.
         "relevant": bool(rows or rider_topics),
@@ -310,52 +236,88 @@ def rider_experience_for_scope(*, scope: base.Scope) -> dict:
         "satisfaction": satisfaction,
         "complaints": {
             "topics": sorted(rider_topics),
-            "result": metrics.metric_compute(flags, metric="rate").as_dict(),
+            "result": metrics.metric_compute_classes(
+                about_riders, total - about_riders, 0, metric="rate"
+            ).as_dict(),
         },
         "on_time": _on_time(scope),
     }
 
 
-def _rider_complaints(scope: base.Scope, rider_topics: set[str]) -> tuple[int, int]:
-    """The scope's responses, and those complaining about a rider topic."""
-    total = base.facts(scope).count()
-    _complaining_total, about, _by_key = _complaint_counts(scope, (), rider_topics)
-    return total, min(total, about)
+def _rider_complaints(scope: base.Scope, rider_topics: set[str], counted: tuple | None) -> tuple[int, int]:
+    """The scope's responses, and those complaining about a rider topic: from the count table
+    when at most one rider topic is complained about in the scope (its complaint mentions), else
+    counted from the facts (cached under the survey's counts version, ``tables.cached``)."""
+    table, _segments = counted or complaint_tables(scope)
+    if table.empty:
+        return 0, 0
+    totals = table[table["segment_key"] == ""]
+    total = int(totals.loc[totals["topic_key"] == "", "responses"].sum())
+    complained = _complained(totals)
+    mentions = complained[complained["topic_key"].isin(rider_topics)].groupby("topic_key")[
+        "complaint_mentions"
+    ]
+    found = {str(k): int(v) for k, v in mentions.sum().items()}
+    if len(found) <= 1:
+        return total, min(total, sum(found.values()))
+    what = ("rider-complaints", tuple(sorted(found)))
+    return total, min(total, tables.cached(scope, what, partial(_complaining_about, scope, set(found))))
+
+
+def _complaining_about(scope: base.Scope, topics: set[str]) -> int:
+    """The scope's responses complaining about one of ``topics`` (their facts' polarity)."""
+    if base.in_database():
+        about = Q()
+        for key in sorted(topics):
+            # a mention the polarity object does not name is a complaint (``mention_polarity``)
+            complaint = ~Q(topic_polarity__has_key=key) | Q(topic_polarity__contains={key: COMPLAINT})
+            about |= Q(topics__contains=[key]) & complaint
+        return base.facts(scope).filter(about).count()
+    rows = base.facts(scope).values_list("topics", "topic_polarity")
+    return sum(
+        1
+        for keys, polarity in rows.iterator(chunk_size=5000)
+        if any(key in topics and mention_polarity(polarity, key) == COMPLAINT for key in keys or ())
+    )
 
 
 # -- complaints by scenario ------------------------------------------------------------------------------
 
 
-def complaints_by_scenario(*, scope: base.Scope, keys: tuple[str, ...] = SCENARIO_KEYS) -> dict:
-    """Per attribute (scenario, district type, merchant type): the complaint rate of each value
-    against the rest and the topics complained about there; counted from the facts and the
-    comments, cached under the survey's counts version (``tables.cached``)."""
-    return tables.cached(scope, ("scenario", tuple(keys)), partial(_complaints_counted, scope, tuple(keys)))
-
-
-def _complaints_counted(scope: base.Scope, keys: tuple[str, ...]) -> dict:
-    facts = base.facts(scope)
-    total = facts.count()
+def complaints_by_scenario(
+    *, scope: base.Scope, keys: tuple[str, ...] = SCENARIO_KEYS, counted: tuple | None = None
+) -> dict:
+    """Per attribute (scenario, district type, merchant type; those among the aggregated keys,
+    ``settings.ANALYSIS_SEGMENT_KEYS``, and not filtered on): the complaint rate of each value
+    against the rest and the topics complained about there, from the scope's count tables
+    (``complaint_tables``, or ``counted`` when the caller has read them)."""
+    table, segments = counted or complaint_tables(scope)
+    if table.empty:
+        return {"responses": 0, "complaining": 0, "by_attribute": {}}
+    totals = table[(table["segment_key"] == "") & (table["topic_key"] == "")]
+    total, complaining = int(totals["responses"].sum()), int(totals["complaining"].sum())
     keys = tuple(key for key in keys if key not in scope.filters)
-    complaining, _about, by_key = _complaint_counts(scope, keys)
+    segments = segments[segments["segment_key"].isin(keys)]
+    values = segments[segments["topic_key"] == ""].groupby(["segment_key", "segment_value"])
+    value_counts = values[["responses", "complaining"]].sum()
+    topic_counts = _complained(segments).groupby(["segment_key", "segment_value", "topic_key"])
+    responses: dict[str, dict[str, int]] = defaultdict(dict)
+    complaints: dict[str, Counter] = defaultdict(Counter)
+    for (key, value), n, k in zip(
+        value_counts.index, value_counts["responses"], value_counts["complaining"], strict=True
+    ):
+        if n:
+            responses[key][str(value)] = int(n)
+            if k:
+                complaints[key][str(value)] = int(k)
+    topics: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for (key, value, topic), n in topic_counts["complaint_mentions"].sum().items():
+        if str(value) in responses[key]:
+            topics[key][str(value)][str(topic)] = int(n)
     out = {}
     for key in keys:
-        responses = {
-            str(row["value"]): row["n"]
-            for row in facts.annotate(value=KeyTextTransform(key, "segments"))
-            .values("value")
-            .annotate(n=Count("pk"))
-            .order_by()
-            if row["value"] not in (None, "")
-        }
-        if not responses:
-            continue
-        counted, counted_topics = by_key[key]
-        complaints = Counter({v: k for v, k in counted.items() if v in responses})
-        topics = {v: found for v, found in counted_topics.items() if v in responses}
-        # A comment analysed before its response's facts were written would count twice over.
-        complaints = Counter({v: min(k, responses[v]) for v, k in complaints.items()})
-        out[key] = complaint_rates(
-            responses, complaints, topics, total=total, total_complaints=min(complaining, total)
-        )[:MAX_VALUES]
+        if responses[key]:
+            out[key] = complaint_rates(
+                responses[key], complaints[key], topics[key], total=total, total_complaints=complaining
+            )[:MAX_VALUES]
     return {"responses": total, "complaining": complaining, "by_attribute": out}

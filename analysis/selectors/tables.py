@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+from contextvars import ContextVar
 from functools import partial
 
 import pandas as pd
@@ -45,21 +46,51 @@ def count_table(
     )
 
 
+_read_here: ContextVar[dict | None] = ContextVar("count_tables_read_here", default=None)
+
+
+@contextlib.contextmanager
+def tables_shared():
+    """Inside, a count table asked for twice (the same scope, path and table: two sections of
+    one page) is read once, also when the cache is off or cannot be reached."""
+    token = _read_here.set({})
+    try:
+        yield
+    finally:
+        _read_here.reset(token)
+
+
 def cached(scope: base.Scope, what: tuple, compute):
     """A count table of the scope from the cache, else computed and cached: keyed by the
     survey's counts version (``analysis.services.aggregates.counts_version``, replaced by every
     write of its facts and aggregate rows), the scope, the path its rows are read by and
     ``what`` table, so an entry is never older than the rows it was counted from. Nothing is
-    cached when the cache cannot be reached or ``ANALYSIS_COUNTS_CACHE_SECONDS`` is 0."""
+    cached when the cache cannot be reached or ``ANALYSIS_COUNTS_CACHE_SECONDS`` is 0. Inside
+    ``tables_shared`` a table is read once whatever the cache."""
+    shared = _read_here.get()
+    if shared is None:
+        return _cached(scope, what, compute)
+    name = _name(scope, what)
+    if name not in shared:
+        shared[name] = _cached(scope, what, compute)
+    found = shared[name]
+    return found.copy() if isinstance(found, pd.DataFrame) else found
+
+
+def _name(scope: base.Scope, what: tuple) -> str:
+    # where the rows are read (``scope``: the path switches there) is part of the key too
+    source = (scope.from_aggregates, base.in_database())
+    return repr(
+        (scope.date_from.isoformat(), scope.date_to.isoformat(), sorted(scope.filters.items()), what, source)
+    )
+
+
+def _cached(scope: base.Scope, what: tuple, compute):
     seconds = settings.ANALYSIS_COUNTS_CACHE_SECONDS
     version = counts_version(scope.survey.pk) if seconds else None
     if version is None:
         return compute()
-    # where the rows are read (``scope``: the path switches there) is part of the key too
-    source = (scope.from_aggregates, base.in_database())
-    name = repr(
-        (scope.date_from.isoformat(), scope.date_to.isoformat(), sorted(scope.filters.items()), what, source)
-    )
+    name = _name(scope, what)
     key = f"analysis:counts:{scope.survey.pk}:{version}:{hashlib.sha256(name.encode()).hexdigest()}"
     try:
         found = cache.get(key)
@@ -175,7 +206,8 @@ def _is_float(field: str) -> bool:
 
 # What ``aggregate_rows`` counts, per row of the slice x (the total row + one per topic):
 # ``c`` is the total row or a complaint mention (a praise or neutral one counts in ``mentions``
-# and ``praise_mentions`` only).
+# and ``praise_mentions`` only); ``complains``: the response complains about a taxonomy topic
+# (``is_complaining``: a topic not discovered, ``~<id>``, whose polarity is a complaint or none).
 _SLICE_COUNTS = """
 count(*) FILTER (WHERE c),
 count(*) FILTER (WHERE c AND scored),
@@ -189,7 +221,8 @@ count(*) FILTER (WHERE c AND scored AND (is_topic OR has_comment)),
 count(*) FILTER (WHERE is_topic),
 count(*) FILTER (WHERE c AND scored AND is_detractor AND (is_topic OR has_comment)),
 count(*) FILTER (WHERE is_topic AND c),
-count(*) FILTER (WHERE is_topic AND polarity = 1)
+count(*) FILTER (WHERE is_topic AND polarity = 1),
+count(*) FILTER (WHERE NOT is_topic AND complains)
 """
 
 
@@ -234,7 +267,12 @@ def _slice_table(
         r AS (
             SELECT f.completed_day, f.primary_score IS NOT NULL AS scored,
                 coalesce(f.primary_score, 0) AS score, f.is_promoter, f.is_detractor, f.has_comment,
-                t.topic, t.is_topic, t.polarity, NOT t.is_topic OR t.polarity = -1 AS c{extract}
+                t.topic, t.is_topic, t.polarity, NOT t.is_topic OR t.polarity = -1 AS c,
+                -- read once per fact: on its total row only
+                CASE WHEN t.is_topic THEN false ELSE EXISTS (
+                    SELECT 1 FROM jsonb_array_elements_text(f.topics) k(topic)
+                    WHERE left(k.topic, 1) <> '~' AND coalesce((f.topic_polarity ->> k.topic)::int, -1) = -1
+                ) END AS complains{extract}
             FROM f CROSS JOIN LATERAL (
                 SELECT '' AS topic, false AS is_topic, -1 AS polarity{topic_rows}
             ) t

@@ -33,7 +33,13 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from analysis.models import CommentAnalysis, DailyAggregate, ResponseFacts, WeeklyAggregate
+from analysis.models import (
+    DISCOVERED_TOPIC_PREFIX,
+    CommentAnalysis,
+    DailyAggregate,
+    ResponseFacts,
+    WeeklyAggregate,
+)
 from analysis.painpoints.counts import COMPLAINT, PRAISE, mention_polarity
 from analysis.sql import aggregates as aggregates_sql
 
@@ -53,6 +59,7 @@ COUNT_FIELDS = (
     "detractor_mentions",
     "complaint_mentions",
     "praise_mentions",
+    "complaining",
 )
 FACT_FIELDS = (
     "completed_day",
@@ -175,8 +182,20 @@ def _base_counts(values: FactValues) -> dict[str, float]:
     }
 
 
+def is_complaining(values: FactValues) -> bool:
+    """Whether the response complains about a taxonomy topic: one of its topics (not a
+    discovered one, ``~<id>``) whose polarity over its comments is a complaint
+    (``mention_polarity``)."""
+    polarity = values.polarity or tuple((key, COMPLAINT) for key in values.topics)
+    return any(p == COMPLAINT and not key.startswith(DISCOVERED_TOPIC_PREFIX) for key, p in polarity)
+
+
 def aggregate_rows(values: FactValues) -> list[tuple[str, str, str, dict[str, float]]]:
-    """The aggregate rows one response adds: (segment_key, segment_value, topic_key, counts)."""
+    """The aggregate rows one response adds: (segment_key, segment_value, topic_key, counts).
+
+    ``complaining`` is 1 on the rows without a topic when the response complains about a
+    taxonomy topic (``is_complaining``), 0 on topic rows (whose ``complaint_mentions`` count the
+    responses complaining about that topic)."""
     base = _base_counts(values)
     scored = values.primary_score is not None
     total = {
@@ -187,6 +206,7 @@ def aggregate_rows(values: FactValues) -> list[tuple[str, str, str, dict[str, fl
         "detractor_mentions": int(values.has_comment and scored and values.is_detractor),
         "complaint_mentions": 0,
         "praise_mentions": 0,
+        "complaining": int(is_complaining(values)),
     }
     # A complaint mention counts the response in the topic's row (the pain point's counts); a
     # praise or neutral mention only in ``mentions`` (and ``praise_mentions``).
@@ -198,6 +218,7 @@ def aggregate_rows(values: FactValues) -> list[tuple[str, str, str, dict[str, fl
         "detractor_mentions": int(scored and values.is_detractor),
         "complaint_mentions": 1,
         "praise_mentions": 0,
+        "complaining": 0,
     }
     other = {**dict.fromkeys(COUNT_FIELDS, 0), "score_sum": 0.0, "score_sum_squares": 0.0}
     praise = {**other, "mentions": 1, "praise_mentions": 1}

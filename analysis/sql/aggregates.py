@@ -27,6 +27,7 @@ _COLUMN_TYPES = {
     "detractor_mentions": "integer",
     "complaint_mentions": "integer",
     "praise_mentions": "integer",
+    "complaining": "integer",
 }
 
 

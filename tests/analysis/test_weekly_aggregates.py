@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 
 import analysis.selectors.scope as scope_module
 from analysis.models import CommentAnalysis, DailyAggregate, Topic, WeeklyAggregate
-from analysis.selectors import metrics_for_scope, painpoints_for_scope
+from analysis.selectors import metrics_for_scope, painpoints_for_scope, tables
 from analysis.selectors.scope import Scope, aggregate_parts, whole_weeks
 from analysis.services import aggregates_rebuild, response_analyse, responses_analyse
 from analysis.services.aggregates import COUNT_FIELDS, week_start
@@ -215,6 +215,28 @@ def test_count_tables_are_cached_until_a_write_path_changes_the_rows(filters):
     assert painpoints_for_scope(**scope) == moved
     with override_settings(ANALYSIS_COUNTS_CACHE_SECONDS=0):
         assert painpoints_for_scope(**scope) == moved
+
+
+@pytest.mark.parametrize("filters", [{}, {"city": "上海", "scenario": "peak"}])
+def test_a_page_reads_a_count_table_once_whatever_the_cache(filters):
+    # given analysed responses and the count cache off
+    survey, responses = survey_with_responses("after-delivery")
+    responses_analyse(response_ids=[r.pk for r in responses])
+    scope = Scope(survey, MONDAY, MONDAY + dt.timedelta(days=13), filters)
+    with override_settings(ANALYSIS_COUNTS_CACHE_SECONDS=0):
+        # when two sections of one page ask for the same table (``tables_shared``)
+        with CaptureQueriesContext(connection) as shared, tables.tables_shared():
+            first = tables.count_table(scope, pairs=True)
+            first["responses"] = -1  # a reader's change stays its own
+            second = tables.count_table(scope, pairs=True)
+        # and outside it
+        with CaptureQueriesContext(connection) as apart:
+            tables.count_table(scope, pairs=True)
+            again = tables.count_table(scope, pairs=True)
+    # then it is read once inside, twice outside, the same rows
+    assert len(count_queries(apart)) == 2 * len(count_queries(shared)) > 0
+    assert second.equals(again)
+    assert int(again["responses"].max()) > 0
 
 
 def test_an_erasure_leaves_no_cached_comment_sample_quoting_the_erased_text():

@@ -75,9 +75,15 @@ def overview_for(*, filters: Filters, user, lang: str, topic_view: TopicView | N
         date_to=scope.date_to,
         filters=scope.filters,
         period="week",
+        segments=False,  # the overview shows no breakdown per segment
     )
+    # the top pain points only: no keywords, examples or coverage (the pain-point page's)
     report = painpoints_for_scope(
-        survey=scope.survey, date_from=scope.date_from, date_to=scope.date_to, filters=scope.filters
+        survey=scope.survey,
+        date_from=scope.date_from,
+        date_to=scope.date_to,
+        filters=scope.filters,
+        ranking_only=True,
     )
     ranked = topic_view.only(report["topics"]) if topic_view is not None else report["topics"]
     top = [{**t, "label_text": topic_label(t, lang)} for t in ranked[:TOP_PAINPOINTS]]
