@@ -206,7 +206,8 @@ def demo_history_load(*, seed: int = 2026, progress: Callable[[int], None] | Non
                 nps = rng.choices(range(11), weights=[0, 0, 0, 1, 1, 1, 2, 4, 6, 9, 9])[0]
             values = {"nps": nps}
             if index >= RESPONSES:
-                english = False
+                # The page's language is drawn alike for every response (a reader of the English
+                # page may write in Chinese), so the locale is never where pain concentrates.
                 values = {"nps": rng.choice(range(3, 9)), "why": _uncovered_comment(rng, index - RESPONSES)}
             elif issues and rng.random() < 0.85:
                 values["why"] = _comment(rng, issues, english)
