@@ -44,7 +44,7 @@ MERCHANTS = ["fast_food", "tea_drinks", "hotpot", "bakery"]
 COMMENTS = {
     "late": [
         (
-            "午高峰等了一个多小时才送到，写字楼楼下根本找不到骑手",
+            "午高峰等了一个多小时才送到太离谱，写字楼楼下根本找不到骑手",
             "Lunch took over an hour at peak time, the rider never found our office tower",
         ),
         (
@@ -52,7 +52,7 @@ COMMENTS = {
             "Delivery was slow: promised 30 minutes, waited almost an hour",
         ),
         (
-            "中午点餐总是超时，开会前根本来不及吃",
+            "中午点餐总是超时太离谱，开会前根本来不及吃",
             "Lunch orders are always late, no time to eat before my meeting",
         ),
         ("送餐慢，催单也没用", "Very late and chasing the order did nothing"),

@@ -48,7 +48,7 @@ RULES = {
         {
             "event_types": ["order.delivered"],
             # In-app orders get the survey in the app (link-only): the order platform shows it.
-            "attribute_filters": {"channel": ["app", "mini_program"]},
+            "attribute_filters": {"order_channel": ["app", "mini_program"]},
             "delay_minutes": 120,
             "sampling_rate": 0.6,
             "quota_attribute": "district_type",

@@ -189,7 +189,8 @@ def _orders(story: _Story) -> None:
                         "merchant_type": merchant_type,
                         "scenario": scenario,
                         "daypart": name,
-                        "channel": rng.choices(CHANNELS, weights=[3, 1])[0],
+                        # where the order was placed ("channel" on a response is how the survey reached it)
+                        "order_channel": rng.choices(CHANNELS, weights=[3, 1])[0],
                     },
                     answering=story.behaviour(locale=locale, answers=answers, rate=0.55),
                 )
@@ -378,7 +379,11 @@ def _tickets(story: _Story) -> None:
                     "locale": locale,
                     "timezone": "Asia/Shanghai",
                 },
-                attributes={"city": CITY, "category": category, "channel": rng.choice(["phone", "chat"])},
+                attributes={
+                    "city": CITY,
+                    "category": category,
+                    "support_channel": rng.choice(["phone", "chat"]),
+                },
                 answering=story.behaviour(locale=locale, answers=answers, rate=0.5),
             )
         )
