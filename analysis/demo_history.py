@@ -189,6 +189,7 @@ def demo_history_load(*, seed: int = 2026, progress: Callable[[int], None] | Non
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
     now = timezone.now()
     made = []
+    seen: dict[tuple, int] = {}
     with transaction.atomic():
         for index in range(RESPONSES + UNCOVERED_RESPONSES):
             attributes = {
@@ -199,15 +200,20 @@ def demo_history_load(*, seed: int = 2026, progress: Callable[[int], None] | Non
                 "channel": "app",
             }
             issues = _issues(rng, attributes)
-            english = rng.random() < 0.2
+            english = rng.random() < 0.2  # the language the comment is written in
+            # The page's language: one in five orders of every kind (its pain points, merchant
+            # type and scenario alike) is answered on the English page, so the locale is never
+            # where pain concentrates. A reader of either page may write in either language.
+            kind = (tuple(issues), attributes["merchant_type"], attributes["scenario"])
+            seen[kind] = seen.get(kind, 0) + 1
+            locale = "en" if seen[kind] % 5 == 3 else "zh-hans"
             if issues:
                 nps = rng.choices(range(11), weights=[4, 3, 4, 5, 6, 6, 6, 4, 3, 1, 1])[0]
             else:
                 nps = rng.choices(range(11), weights=[0, 0, 0, 1, 1, 1, 2, 4, 6, 9, 9])[0]
             values = {"nps": nps}
             if index >= RESPONSES:
-                # The page's language is drawn alike for every response (a reader of the English
-                # page may write in Chinese), so the locale is never where pain concentrates.
+                locale = "en" if english else "zh-hans"
                 values = {"nps": rng.choice(range(3, 9)), "why": _uncovered_comment(rng, index - RESPONSES)}
             elif issues and rng.random() < 0.85:
                 values["why"] = _comment(rng, issues, english)
@@ -219,7 +225,7 @@ def demo_history_load(*, seed: int = 2026, progress: Callable[[int], None] | Non
                 survey_version=version,
                 open_link=link,
                 client_key=hashlib.sha256(f"demo-{seed}-{index}".encode()).hexdigest(),
-                locale="en" if english else "zh-hans",
+                locale=locale,
                 status=Response.Status.COMPLETED,
                 context={
                     "origin": "open_link",

@@ -8,6 +8,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.test.utils import override_settings
+from django.utils import timezone
 
 import analysis.selectors.scope as scope_module
 from analysis.demo_story import StoryResult, demo_story_load
@@ -190,3 +191,25 @@ def test_process_views_count_rider_complaints_alike_in_sql_and_in_python(monkeyp
     assert scenario["complaining"] > 0
     assert about_riders["result"]["n"] == scenario["responses"]
     assert set(scenario["by_attribute"]) == {"scenario", "district_type"} - set(filters)
+
+
+def test_in_the_whole_demo_english_answers_are_no_segment_where_pain_concentrates(settings, tmp_path):
+    settings.EXPORTS_ROOT = tmp_path / "exports"  # the demo's export file
+    # given the whole demo of `make run`: the history, the story, the action and the cases
+    call_command("demo_load", stdout=io.StringIO())
+    today = timezone.localdate()
+    # when each survey's pain points are ranked, over the last week to the last eight weeks
+    english = []
+    for survey in Survey.objects.order_by("key"):
+        for days in (7, 28, 56):
+            report = painpoints_for_scope(
+                survey=survey, date_from=today - dt.timedelta(days=days), date_to=today
+            )
+            english += [
+                (survey.key, days, topic["key"], segment["column"])
+                for topic in report["topics"]
+                for segment in topic["segments"] or []
+                if "locale" in segment["column"] and "en" in segment["value"].split(" & ")
+            ]
+    # then no topic is said to concentrate among those answering in English
+    assert english == []
