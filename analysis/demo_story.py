@@ -202,12 +202,12 @@ def _form(definition: dict, answers: dict) -> dict:
 
 def _send(invitations: list[Invitation], *, now: dt.datetime) -> dict[int, dt.datetime]:
     """Send the due invitations slot by slot, as the dispatch sweep does; returns when each went."""
-    hours: dict[int, list[Invitation]] = defaultdict(list)
+    slots: dict[int, list[Invitation]] = defaultdict(list)
     for invitation in invitations:
         if invitation.due_at <= now:
-            hours[int(invitation.due_at.timestamp() // SEND_EVERY.total_seconds())].append(invitation)
+            slots[int(invitation.due_at.timestamp() // SEND_EVERY.total_seconds())].append(invitation)
     sent = {}
-    for _hour, batch in sorted(hours.items()):
+    for _slot, batch in sorted(slots.items()):
         at = max(invitation.due_at for invitation in batch)
         outcomes = invitations_send(invitation_ids=[invitation.pk for invitation in batch], now=at)
         for invitation, outcome in zip(batch, outcomes, strict=True):
