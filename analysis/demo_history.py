@@ -44,7 +44,7 @@ MERCHANTS = ["fast_food", "tea_drinks", "hotpot", "bakery"]
 COMMENTS = {
     "late": [
         (
-            "午高峰等了一个多小时才送到，写字楼楼下根本找不到骑手",
+            "午高峰等了一个多小时才送到太离谱，写字楼楼下根本找不到骑手",
             "Lunch took over an hour at peak time, the rider never found our office tower",
         ),
         (
@@ -52,7 +52,7 @@ COMMENTS = {
             "Delivery was slow: promised 30 minutes, waited almost an hour",
         ),
         (
-            "中午点餐总是超时，开会前根本来不及吃",
+            "中午点餐总是超时太离谱，开会前根本来不及吃",
             "Lunch orders are always late, no time to eat before my meeting",
         ),
         ("送餐慢，催单也没用", "Very late and chasing the order did nothing"),
@@ -189,6 +189,7 @@ def demo_history_load(*, seed: int = 2026, progress: Callable[[int], None] | Non
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
     now = timezone.now()
     made = []
+    seen: dict[tuple, int] = {}
     with transaction.atomic():
         for index in range(RESPONSES + UNCOVERED_RESPONSES):
             attributes = {
@@ -199,14 +200,20 @@ def demo_history_load(*, seed: int = 2026, progress: Callable[[int], None] | Non
                 "channel": "app",
             }
             issues = _issues(rng, attributes)
-            english = rng.random() < 0.2
+            english = rng.random() < 0.2  # the language the comment is written in
+            # The page's language: one in five orders of every kind (its pain points, merchant
+            # type and scenario alike) is answered on the English page, so the locale is never
+            # where pain concentrates. A reader of either page may write in either language.
+            kind = (tuple(issues), attributes["merchant_type"], attributes["scenario"])
+            seen[kind] = seen.get(kind, 0) + 1
+            locale = "en" if seen[kind] % 5 == 3 else "zh-hans"
             if issues:
                 nps = rng.choices(range(11), weights=[4, 3, 4, 5, 6, 6, 6, 4, 3, 1, 1])[0]
             else:
                 nps = rng.choices(range(11), weights=[0, 0, 0, 1, 1, 1, 2, 4, 6, 9, 9])[0]
             values = {"nps": nps}
             if index >= RESPONSES:
-                english = False
+                locale = "en" if english else "zh-hans"
                 values = {"nps": rng.choice(range(3, 9)), "why": _uncovered_comment(rng, index - RESPONSES)}
             elif issues and rng.random() < 0.85:
                 values["why"] = _comment(rng, issues, english)
@@ -218,7 +225,7 @@ def demo_history_load(*, seed: int = 2026, progress: Callable[[int], None] | Non
                 survey_version=version,
                 open_link=link,
                 client_key=hashlib.sha256(f"demo-{seed}-{index}".encode()).hexdigest(),
-                locale="en" if english else "zh-hans",
+                locale=locale,
                 status=Response.Status.COMPLETED,
                 context={
                     "origin": "open_link",

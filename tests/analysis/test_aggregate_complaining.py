@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from analysis.demo_history import taxonomies_link
-from analysis.demo_processes import demo_processes_load
+from analysis.demo_story import demo_story_load
 from analysis.models import DailyAggregate, WeeklyAggregate
 from analysis.services.aggregates import FactValues, aggregate_rows
 
@@ -75,10 +75,10 @@ def _complaining(model, date_field: str) -> dict:
 @pytest.mark.django_db
 @pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])
 def test_the_migration_fills_what_the_write_paths_write(vendor):
-    # given the demo histories, analysed (the write paths count ``complaining``)
+    # given the demo story, analysed (the write paths count ``complaining``)
     call_command("survey_templates_load", "--all", "--publish", stdout=io.StringIO())
     taxonomies_link()
-    demo_processes_load()
+    demo_story_load(now=dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC))
     written = _complaining(DailyAggregate, "day"), _complaining(WeeklyAggregate, "week")
     assert sum(n for key, n in written[0].items() if key[2] == "") > 0
     # when the counts are taken out and filled again as the migration does (in SQL, or row by row)
