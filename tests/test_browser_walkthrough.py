@@ -138,11 +138,11 @@ def build_survey_and_rule(page, base: str, shots: Path) -> None:
     page.screenshot(path=str(shots / "1-survey-published.png"))
 
     # the rule: delivered orders to office buildings at peak hours, asked at once, the link
-    # handed back to the order platform; before the demo's rule (priority 10)
+    # handed back to the order platform; before the demo's rules (priorities 5 and 10)
     page.goto(f"{base}/admin/surveys/distributionrule/add/")
     page.fill("#id_name", RULE_NAME)
     page.select_option("#id_survey", label=f"{SURVEY_KEY} · {TITLE['zh-hans']}")
-    page.fill("#id_priority", "5")
+    page.fill("#id_priority", "1")
     page.fill("#id_event_types", "order.delivered")
     page.select_option("#id_audience", "customer")
     page.fill("input[name='attribute_filters-0-key']", "district_type")
@@ -159,7 +159,7 @@ def build_survey_and_rule(page, base: str, shots: Path) -> None:
     rule = DistributionRule.objects.get(name=RULE_NAME)
     assert (rule.survey.key, rule.priority, rule.event_types, rule.audience) == (
         SURVEY_KEY,
-        5,
+        1,
         ["order.delivered"],
         "customer",
     )
