@@ -1,4 +1,4 @@
-"""Adding counts to the aggregate rows: one upsert statement on PostgreSQL, row by row elsewhere.
+"""Adding counts to the aggregate rows: one upsert statement on PostgreSQL, one batch of upserts elsewhere.
 
 ``analysis.services.aggregates.aggregates_add`` calls ``counts_add`` with the rows sorted by key
 (two transactions adding to the same rows wait for each other instead of deadlocking); ``items``
@@ -8,8 +8,7 @@ counts in the order of ``count_fields``.
 
 from collections.abc import Sequence
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import connection
 
 from ops.databases import for_database
 
@@ -32,32 +31,33 @@ _COLUMN_TYPES = {
 
 
 class Portable:
-    """Any database (SQLite: ``make run``, some tests), through the ORM."""
+    """Any other database (SQLite: ``make run``, some tests): the standard upsert, one row a
+    statement, all of a batch sent at once."""
 
     @staticmethod
     def counts_add(
         model, date_field: str, items: list[tuple[tuple, list]], count_fields: Sequence[str]
     ) -> None:
-        """Row by row: an UPDATE adding to the row, else an INSERT."""
-        for (survey_id, day, segment_key, segment_value, topic_key), counts in items:
-            keys = {
-                "survey_id": survey_id,
-                date_field: day,
-                "segment_key": segment_key,
-                "segment_value": segment_value,
-                "topic_key": topic_key,
-            }
-            values = dict(zip(count_fields, counts, strict=True))
-            increments = {name: F(name) + value for name, value in values.items() if value}
-            if not increments:
-                continue
-            if model.objects.filter(**keys).update(**increments):
-                continue
-            try:
-                with transaction.atomic():
-                    model.objects.create(**keys, **values)
-            except IntegrityError:  # created by a concurrent response meanwhile: add to it
-                model.objects.filter(**keys).update(**increments)
+        """``INSERT ... VALUES ... ON CONFLICT DO UPDATE`` adding to the existing counts (SQLite
+        3.24 and later), every row of the batch in one ``executemany``; a row whose counts are
+        all zero adds nothing and is left out. Before, an ORM UPDATE then INSERT per row: the
+        demo's analysis on SQLite spent 85% of its time there."""
+        rows = [(*key, *counts) for key, counts in items if any(counts)]
+        if not rows:
+            return
+        table = model._meta.db_table
+        columns = ["survey_id", date_field, "segment_key", "segment_value", "topic_key", *count_fields]
+        updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in count_fields)
+        # Identifiers are the model's own; every value is a parameter.
+        sql = (
+            f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * len(columns))}) "
+            f"ON CONFLICT (survey_id, segment_key, segment_value, topic_key, {date_field}) "
+            f"DO UPDATE SET {updates}"
+        )
+        adapt = connection.ops.adapt_datefield_value
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, [(row[0], adapt(row[1]), *row[2:]) for row in rows])
 
 
 class PostgreSQL:

@@ -218,8 +218,8 @@ def test_count_tables_are_cached_until_a_write_path_changes_the_rows(filters):
 
 
 @pytest.mark.parametrize("filters", [{}, {"city": "上海", "scenario": "peak"}])
-def test_a_page_reads_a_count_table_once_whatever_the_cache(filters):
-    # given analysed responses and the count cache off
+def test_a_page_reads_a_count_table_once_whatever_the_cache(postgres, filters):
+    # given analysed responses and the count cache off (the tables counted in PostgreSQL)
     survey, responses = survey_with_responses("after-delivery")
     responses_analyse(response_ids=[r.pk for r in responses])
     scope = Scope(survey, MONDAY, MONDAY + dt.timedelta(days=13), filters)
