@@ -92,3 +92,12 @@ class Story:
     def say(self, table: dict, kind: str, locale: str) -> str:
         chinese, english = self.rng.choice(table[kind])
         return english if locale == "en" else chinese
+
+    def say_all(self, table: dict, kinds, locale: str) -> str:
+        """One comment saying each of ``kinds``, joined as the language joins clauses."""
+        return ("; " if locale == "en" else "，").join(self.say(table, kind, locale) for kind in kinds)
+
+    @staticmethod
+    def respondent(kind: str, ref: str, locale: str) -> dict:
+        """The event's respondent: a person of the city, in their language."""
+        return {"type": kind, "ref": ref, "locale": locale, "timezone": ZONE.key}

@@ -74,9 +74,8 @@ def orders(story: Story) -> None:
                 if issue in low:
                     aspects[low[issue]] = rng.randint(1, 2)
             answers: dict[str, Any] = {"nps": nps, "aspects": aspects}
-            joiner = "; " if locale == "en" else "，"
             if issues and nps <= 6 and rng.random() < 0.85:
-                answers["why"] = joiner.join(story.say(comments.ORDER, issue, locale) for issue in issues)
+                answers["why"] = story.say_all(comments.ORDER, issues, locale)
             elif nps >= 9 and rng.random() < 0.4:
                 answers["praise"] = story.say(comments.ORDER, "praise", locale)
             story.events.append(
@@ -86,12 +85,7 @@ def orders(story: Story) -> None:
                     type="order.delivered",
                     occurred_at=occurred,
                     posted_at=occurred + dt.timedelta(seconds=rng.randint(5, 300)),
-                    respondent={
-                        "type": "customer",
-                        "ref": ref,
-                        "locale": locale,
-                        "timezone": "Asia/Shanghai",
-                    },
+                    respondent=story.respondent("customer", ref, locale),
                     attributes={
                         "city": CITY,
                         "district_type": district,
@@ -166,11 +160,8 @@ def onboarding(story: Story) -> None:
         if sinks:
             answers["time_sinks"] = sinks
         if problems and rng.random() < 0.85:
-            joiner = "; " if locale == "en" else "，"
-            answers["slowed_down"] = joiner.join(
-                story.say(comments.ONBOARDING, kind, locale) for kind in problems[:2]
-            )
-        respondent = {"type": "merchant", "ref": ref, "locale": locale, "timezone": "Asia/Shanghai"}
+            answers["slowed_down"] = story.say_all(comments.ONBOARDING, problems[:2], locale)
+        respondent = story.respondent("merchant", ref, locale)
         for step, (kind, when, extra) in enumerate(
             (
                 ("merchant.information_submitted", submitted, {"stage": "information_collection"}),
@@ -234,8 +225,7 @@ def riders(story: Story) -> None:
                 "main_issue": main[issues[0]] if issues else rng.choice(["dispatch", "weather", "other"]),
             }
             if issues and nps <= 6 and rng.random() < 0.85:
-                joiner = "; " if locale == "en" else "，"
-                answers["why"] = joiner.join(story.say(comments.RIDER, issue, locale) for issue in issues)
+                answers["why"] = story.say_all(comments.RIDER, issues, locale)
             story.events.append(
                 StoryEvent(
                     storyline="riders",
@@ -243,7 +233,7 @@ def riders(story: Story) -> None:
                     type="rider.shift_ended",
                     occurred_at=ended,
                     posted_at=ended + dt.timedelta(seconds=rng.randint(5, 120)),
-                    respondent={"type": "rider", "ref": ref, "locale": locale, "timezone": "Asia/Shanghai"},
+                    respondent=story.respondent("rider", ref, locale),
                     attributes={
                         "city": CITY,
                         "shift": "night" if night else "day",
@@ -282,12 +272,7 @@ def tickets(story: Story) -> None:
                 occurred_at=closed,
                 posted_at=closed
                 + (dt.timedelta(days=5) if resync else dt.timedelta(minutes=rng.randint(1, 20))),
-                respondent={
-                    "type": "customer",
-                    "ref": f"story-t-{rng.randrange(400)}",
-                    "locale": locale,
-                    "timezone": "Asia/Shanghai",
-                },
+                respondent=story.respondent("customer", f"story-t-{rng.randrange(400)}", locale),
                 attributes={
                     "city": CITY,
                     "category": category,
@@ -322,8 +307,7 @@ def rentals(story: Story) -> None:
         if pickup <= 3:
             answers["pickup_issues"] = ["long_wait"] if "pickup" in issues else ["paperwork"]
         if issues and nps <= 6 and rng.random() < 0.9:
-            joiner = "; " if locale == "en" else "，"
-            answers["why"] = joiner.join(story.say(comments.RENTAL, kind, locale) for kind in issues[:2])
+            answers["why"] = story.say_all(comments.RENTAL, issues[:2], locale)
         story.events.append(
             StoryEvent(
                 storyline="rentals",
@@ -331,12 +315,7 @@ def rentals(story: Story) -> None:
                 type="rental.returned",
                 occurred_at=returned,
                 posted_at=returned + dt.timedelta(seconds=rng.randint(5, 300)),
-                respondent={
-                    "type": "customer",
-                    "ref": f"story-rent-{number}",
-                    "locale": locale,
-                    "timezone": "Asia/Shanghai",
-                },
+                respondent=story.respondent("customer", f"story-rent-{number}", locale),
                 attributes={
                     "city": CITY,
                     "store": rng.choice(stores),
