@@ -136,7 +136,22 @@ def database_prepared_statements_allow(database: dict) -> None:
         database.setdefault("OPTIONS", {}).setdefault("prepare_threshold", 1_000_000)
 
 
+# PostgreSQL's JIT compiles a query whose estimated cost is high (the grouped reads of a 90-day
+# scope) and spends 50-70 ms doing it, more than the query runs: off for this application's
+# connections. Behind a pooler that refuses startup options (PgBouncer), set ``jit = off`` in
+# postgresql.conf and DATABASE_JIT=true here. docs/operations.md, "Databases".
+DATABASE_JIT = env.bool("DATABASE_JIT", default=False)
+
+
+def database_jit_off(database: dict) -> None:
+    """Turn PostgreSQL's JIT off on this database's connections (unless ``DATABASE_JIT``)."""
+    if not DATABASE_JIT and database["ENGINE"] == "django.db.backends.postgresql":
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+
+
 database_prepared_statements_allow(DATABASES["default"])
+database_jit_off(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -25,6 +25,7 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DATABASES["default"].setdefault("TEST", {})
 database_prepared_statements_allow(DATABASES["default"])  # noqa: F405
+database_jit_off(DATABASES["default"])  # noqa: F405
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so a worker process started by an integration test opens the same
     # test database (it is handed the path); one per test run, so parallel runs never share it.
