@@ -1,6 +1,11 @@
+import logging
+
 from django.apps import AppConfig
 from django.conf import settings
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+log = logging.getLogger(__name__)
 
 # ops.outages kind of the hand-off from a submit to the analysis queue.
 HANDOFF_OUTAGE = "analysis_handoff"
@@ -36,6 +41,17 @@ def enqueue_response_analysis(*, response_id: int) -> None:
     outage_recovered(HANDOFF_OUTAGE)
 
 
+def slice_keys_sync(sender, using: str = "default", **kwargs) -> None:
+    """After ``migrate``: the facts' narrow copy follows ``ANALYSIS_SEGMENT_KEYS`` (rewritten only
+    when the keys changed; ``analysis.services.aggregates.slice_keys_sync``)."""
+    if using != "default":
+        return
+    from analysis.services.aggregates import slice_keys_sync as keys_sync
+
+    if keys_sync():
+        log.info("the facts' narrow copy rewritten for the keys %s", settings.ANALYSIS_SEGMENT_KEYS)
+
+
 class AnalysisConfig(AppConfig):
     name = "analysis"
     verbose_name = _("Analysis")
@@ -49,3 +65,4 @@ class AnalysisConfig(AppConfig):
 
         if comments_text_erase not in hooks.personal_data_erase:
             hooks.personal_data_erase.append(comments_text_erase)
+        post_migrate.connect(slice_keys_sync, sender=self, dispatch_uid="analysis_slice_keys_sync")

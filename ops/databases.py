@@ -21,6 +21,7 @@ VENDOR_SQL_MODULES = (
     "responses/sql/delivery.py",
     "responses/sql/ingest.py",
     "analysis/sql/aggregates.py",
+    "analysis/sql/slices.py",
     # The switch between the analysis selectors' SQL and Python paths (``in_database``).
     "analysis/selectors/scope.py",
     "exports/sql.py",

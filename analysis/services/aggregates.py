@@ -42,6 +42,7 @@ from analysis.models import (
 )
 from analysis.painpoints.counts import COMPLAINT, PRAISE, mention_polarity
 from analysis.sql import aggregates as aggregates_sql
+from analysis.sql import slices
 
 log = logging.getLogger(__name__)
 
@@ -371,6 +372,13 @@ def weekly_table(table: pd.DataFrame) -> pd.DataFrame:
     return weeks.groupby(["week", *cells], as_index=False, sort=True)[list(COUNT_FIELDS)].sum()
 
 
+def slice_keys_sync() -> bool:
+    """Give the aggregated keys (``segment_keys``) their columns in the facts' narrow copy and
+    rewrite it when they changed (PostgreSQL; ``analysis.sql.slices``). Run after every
+    ``migrate`` and by ``aggregates_rebuild``. True when the copy was rewritten."""
+    return slices.chosen().keys_sync(segment_keys())
+
+
 @dataclass(frozen=True)
 class RebuildResult:
     responses: int
@@ -389,12 +397,14 @@ def comment_segments_copy(*, survey_id: int) -> int:
 
 def aggregates_rebuild(*, survey_id: int, batch_size: int = 5000) -> RebuildResult:
     """Recompute a survey's aggregates from its ResponseFacts (the fallback when in doubt), and
-    copy the facts' segments onto the survey's comments again.
+    copy the facts' segments onto the survey's comments again (after the facts' narrow copy has
+    its columns for today's keys: ``slice_keys_sync``).
 
     Runs in one transaction; run it while the survey's analysis is quiet (a response analysed
     during the rebuild is counted by whichever commits last, see docs/scaling.md).
     """
     now = timezone.now()
+    slice_keys_sync()
     with transaction.atomic():
         counts_changed([survey_id])
         facts = ResponseFacts.objects.filter(survey_id=survey_id)

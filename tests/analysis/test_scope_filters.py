@@ -123,17 +123,19 @@ def test_filtered_path_equals_the_raw_computation_per_day(survey, monkeypatch):
     assert table.astype(str).values.tolist() == raw.astype(str).values.tolist()
 
 
-def test_postgres_finds_the_slice_and_its_comments_by_containment(postgres, survey):
+def test_postgres_reads_the_slice_from_the_narrow_copy_and_its_comments_by_containment(postgres, survey):
     # when office at peak is asked on PostgreSQL
     with CaptureQueriesContext(connection) as context:
         painpoints_for_scope(survey=survey, date_from=FROM, date_to=TO, filters=TWO)
     queries = [q["sql"] for q in context.captured_queries]
 
-    # then the slice's facts are read once, found by one containment (the GIN index) and
-    # grouped in SQL; the previous period's totals and topics are the pair rows of the two keys
-    # (a whole week: its weekly rows)
-    (facts,) = [q for q in queries if '"analysis_responsefacts"."segments" @>' in q]
+    # then the slice's facts are read once, from their narrow copy (the two keys' columns) and
+    # grouped in SQL, not from the facts' JSON; the previous period's totals and topics are the
+    # pair rows of the two keys (a whole week: its weekly rows)
+    (facts,) = [q for q in queries if "FROM analysis_slicefacts" in q]
     assert "GROUPING SETS" in facts
+    assert "f.s2 = 'office'" in facts and "f.s4 = 'peak'" in facts  # district_type, scenario
+    assert not [q for q in queries if '"analysis_responsefacts"."segments" @>' in q]
     pair_rows = [q for q in queries if "aggregate" in q and "segment_key" in q]
     assert len(pair_rows) == 1
     assert "analysis_weeklyaggregate" in pair_rows[0]
@@ -142,12 +144,17 @@ def test_postgres_finds_the_slice_and_its_comments_by_containment(postgres, surv
     (sample,) = [q for q in queries if "LIMIT 3000" in q]
     assert '"analysis_commentanalysis"."segments" @>' in sample
     assert '"analysis_responsefacts"."segments"' not in sample
-    # and the metrics read the facts once too (the breakdown inside the slice)
+    # and the metrics read the slice once too (the breakdown inside the slice)
     with CaptureQueriesContext(connection) as context:
         metrics_for_scope(survey=survey, date_from=FROM, date_to=TO, filters=TWO)
-    facts = [q["sql"] for q in context.captured_queries if "analysis_responsefacts" in q["sql"]]
+    facts = [
+        q["sql"]
+        for q in context.captured_queries
+        if "analysis_responsefacts" in q["sql"] or "FROM analysis_slicefacts" in q["sql"]
+    ]
     assert len(facts) == 1
     assert "GROUPING SETS" in facts[0]
+    assert "FROM analysis_slicefacts" in facts[0]
     # the indexes exist
     with connection.cursor() as cursor:
         cursor.execute(

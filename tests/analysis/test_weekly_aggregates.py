@@ -168,11 +168,12 @@ def test_pain_points_and_metrics_from_weeks_and_days_equal_the_facts(
 
 
 def count_queries(context) -> list[str]:
-    """The queries that sum aggregate or facts rows (not the comment sample's score look-up)."""
+    """The queries that sum aggregate or facts rows (or their narrow copy's; not the comment
+    sample's score look-up)."""
     return [
         sql
         for sql in (q["sql"] for q in context.captured_queries)
-        if "aggregate" in sql or ("responsefacts" in sql and "GROUP BY" in sql)
+        if "aggregate" in sql or (("responsefacts" in sql or "slicefacts" in sql) and "GROUP BY" in sql)
     ]
 
 

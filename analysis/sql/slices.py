@@ -1,0 +1,81 @@
+"""The narrow copy of the facts a filtered slice is read from (PostgreSQL: ``analysis_slicefacts``,
+kept by triggers on the facts, migration analysis 0016): which segment key each of its value
+columns holds, and the refill when ``settings.ANALYSIS_SEGMENT_KEYS`` changes. Other databases
+have no such copy: their slices are counted from the facts in Python."""
+
+from collections.abc import Sequence
+
+from django.db import connection, transaction
+
+from ops.databases import for_database
+
+SLOTS = 8
+
+# The rows of every facts row again, keys as they are now (the triggers' rule, one SQL function).
+_REFILL = """
+WITH k AS (SELECT analysis_slicefacts_keys() AS keys)
+INSERT INTO analysis_slicefacts
+SELECT r.* FROM analysis_responsefacts f CROSS JOIN k
+CROSS JOIN LATERAL analysis_slicefacts_row(f, k.keys) r
+ORDER BY f.survey_id, f.completed_day, f.response_id
+"""
+
+
+class Portable:
+    """No narrow copy: every slice is counted from the facts."""
+
+    @staticmethod
+    def columns() -> dict[str, str]:
+        """Each segment key with a column of its own: none here."""
+        return {}
+
+    @staticmethod
+    def keys_sync(keys: Sequence[str]) -> bool:
+        """Nothing to keep in step here."""
+        return False
+
+
+class PostgreSQL:
+    """The narrow copy of the facts: columns ``s1`` .. ``s8``, the key of each in
+    ``analysis_slicekey``."""
+
+    @staticmethod
+    def columns() -> dict[str, str]:
+        """Each segment key with a column of its own: key -> column name (``s<slot>``)."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT slot, key FROM analysis_slicekey")
+            return {key: f"s{slot}" for slot, key in cursor.fetchall()}
+
+    @staticmethod
+    def keys_sync(keys: Sequence[str]) -> bool:
+        """Give the first ``SLOTS`` of ``keys`` (the aggregated keys) a column each, in their
+        order, and rewrite every narrow row when they differ from the stored ones. True when
+        they did. Keys beyond the columns, and filters on them, are read from the facts."""
+        wanted = list(keys)[:SLOTS]
+        if "analysis_slicekey" not in connection.introspection.table_names():
+            return False  # migrated back before analysis 0016
+        if PostgreSQL._stored() == wanted:
+            return False
+        with transaction.atomic(), connection.cursor() as cursor:
+            # No facts are written meanwhile (a writer's trigger would read the keys as they
+            # were), and two workers starting after a deploy do the work once.
+            cursor.execute("LOCK TABLE analysis_responsefacts IN SHARE ROW EXCLUSIVE MODE")
+            if PostgreSQL._stored() == wanted:
+                return False
+            cursor.execute("DELETE FROM analysis_slicekey")
+            for slot, key in enumerate(wanted, start=1):
+                cursor.execute("INSERT INTO analysis_slicekey (slot, key) VALUES (%s, %s)", [slot, key])
+            cursor.execute("TRUNCATE analysis_slicefacts")
+            cursor.execute(_REFILL)
+        return True
+
+    @staticmethod
+    def _stored() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT key FROM analysis_slicekey ORDER BY slot")
+            return [row[0] for row in cursor.fetchall()]
+
+
+def chosen() -> type[Portable] | type[PostgreSQL]:
+    """The statements for the connection's database."""
+    return for_database(PostgreSQL, Portable)
