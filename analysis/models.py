@@ -233,6 +233,19 @@ class CommentAnalysis(models.Model):
         indexes = [
             models.Index(fields=["survey", "dictionary_version"], name="comment_survey_version_idx"),
             models.Index(fields=["survey", "completed_day", "id"], name="comment_survey_day_idx"),
+            # A scope's coverage (``analysis.selectors.coverage``) counted from these alone, without
+            # reading the comments' rows: those with content (with their clause counts), and
+            # those a taxonomy topic tagged.
+            models.Index(
+                fields=["survey", "completed_day", "clauses", "covered_clauses"],
+                condition=~Q(tokens=[]),
+                name="comment_content_idx",
+            ),
+            models.Index(
+                fields=["survey", "completed_day"],
+                condition=~Q(tokens=[]) & ~Q(topics=[]),
+                name="comment_covered_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@ latest stored comments, their responses' scores, and the respondents' own words.
 
 from __future__ import annotations
 
+import json
 from functools import partial
 
 from django.db import connection
@@ -35,28 +36,63 @@ def comment_sample(scope: base.Scope) -> list[dict]:
     return tables.cached(scope, ("comment-sample", SAMPLE_COMMENTS), partial(_comment_sample, scope))
 
 
+SAMPLE_FIELDS = (
+    "id",
+    "response_id",
+    "question_key",
+    "language",
+    "tokens",
+    "phrases",
+    "topics",
+    "clusters",
+    "detractor_likelihood",
+)
+
+
 def _comment_sample(scope: base.Scope) -> list[dict]:
-    queryset = scope_comments(scope, newest_first=True)
     # The latest comments first (by index), a bounded sample.
-    sample = list(
-        queryset.order_by("-completed_day", "-id").values(
-            "id",
-            "response_id",
-            "question_key",
-            "language",
-            "tokens",
-            "phrases",
-            "topics",
-            "clusters",
-            "detractor_likelihood",
-        )[:SAMPLE_COMMENTS]
+    queryset = (
+        scope_comments(scope, newest_first=True)
+        .order_by("-completed_day", "-id")
+        .values(*SAMPLE_FIELDS)[:SAMPLE_COMMENTS]
     )
+    if base.in_database():
+        sample = _sample_in_database(queryset)
+    else:
+        sample = list(queryset)
+        # Their responses' score and class, read by primary key once the sample is chosen.
+        scores = _scores({c["response_id"] for c in sample}) if sample else {}
+        for comment in sample:
+            comment["primary_score"], comment["is_detractor"] = scores.get(
+                comment["response_id"], (None, None)
+            )
     for comment in sample:  # taxonomy topics, then discovered ones (keys ``~<id>``)
         comment["keys"] = [*comment["topics"], *comment.pop("clusters")]
-    # Their responses' score and class, read by primary key once the sample is chosen.
-    scores = _scores({c["response_id"] for c in sample}) if sample else {}
-    for comment in sample:
-        comment["primary_score"], comment["is_detractor"] = scores.get(comment["response_id"], (None, None))
+    return sample
+
+
+def _sample_in_database(queryset) -> list[dict]:
+    """PostgreSQL: the sample and its responses' scores in one query, handed over as one JSON
+    array (one parse instead of four per comment: 3,000 comments' tokens, phrases, topics and
+    clusters)."""
+    sql, params = queryset.values(*SAMPLE_FIELDS, "completed_day").query.sql_with_params()
+    values = ", ".join(f"c.{name}" for name in SAMPLE_FIELDS)
+    # Every identifier is written here; the scope's values are the queryset's parameters.
+    wrapped = f"""
+        SELECT coalesce(json_agg(json_build_array({values}, f.primary_score, f.is_detractor)
+            ORDER BY c.completed_day DESC, c.id DESC), '[]')::text
+        FROM ({sql}) c
+        LEFT JOIN {ResponseFacts._meta.db_table} f ON f.response_id = c.response_id
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(wrapped, params)
+        (found,) = cursor.fetchone()
+    names = (*SAMPLE_FIELDS, "primary_score", "is_detractor")
+    sample = [dict(zip(names, row, strict=True)) for row in json.loads(found)]
+    for comment in sample:  # JSON writes 8.0 as 8
+        for name in ("primary_score", "detractor_likelihood"):
+            if comment[name] is not None:
+                comment[name] = float(comment[name])
     return sample
 
 
