@@ -10,6 +10,15 @@ from django.db import connection, transaction
 from ops.databases import for_database
 
 SLOTS = 8
+# A narrow row's values as "<slot>=<value>" elements: the expression of the GIN index
+# ``analysis_slicefacts_cells`` (migration 0016), which a filter must use as it is written there.
+CELLS = "ARRAY[{}]".format(", ".join(f"'{slot}=' || f.s{slot}" for slot in range(1, SLOTS + 1)))
+
+
+def cell(column: str, value: str) -> str:
+    """The element of ``CELLS`` a filter on ``column`` (``s<slot>``) = ``value`` looks for."""
+    return f"{column.removeprefix('s')}={value}"
+
 
 # The rows of every facts row again, keys as they are now (the triggers' rule, one SQL function).
 _REFILL = """

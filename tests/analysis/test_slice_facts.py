@@ -216,3 +216,19 @@ def test_connections_run_without_jit():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+def test_the_filter_is_the_expression_of_the_cells_index():
+    # the reads' containment must be written as the GIN index is, or PostgreSQL cannot use it
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_indexdef('analysis_slicefacts_cells'::regclass)")
+        definition = cursor.fetchone()[0]
+    expected = slices.CELLS.replace("f.", "")
+    assert "USING gin" in definition
+    assert (
+        definition.replace("::text", "")
+        .replace("(", "")
+        .replace(")", "")
+        .endswith(expected.replace("(", "").replace(")", ""))
+    )
+    assert slices.cell("s4", "peak|rain=x") == "4=peak|rain=x"
