@@ -13,7 +13,9 @@ response adds (1 + 7 + 21) x (1 + topics) aggregate rows. A detractor model is t
 a separate survey's comments (not timed), so comments are scored as in production.
 
 Two surveys get the same ``--responses`` responses; one is analysed one response at a time, the
-other in batches of ``--batch``. Each path is timed twice: the first analysis, then the same
+other in batches of ``--batch``. On PostgreSQL a third gets them too, analysed in batches with the
+triggers that keep the facts' narrow copy (migration analysis 0016) turned off: their cost.
+Each path is timed twice: the first analysis, then the same
 responses delivered again (nothing changes, nothing is counted twice). The baseline of the same
 run is the text work alone on the same comments (pipeline, tagging, ``score_many``; no database).
 Afterwards the two surveys' rows are compared value for value. ``--single-only`` times one
@@ -57,6 +59,18 @@ def comments(data: Path, n: int, seed: int) -> list[tuple[str, bool]]:
     rng.shuffle(english)
     zh, en = iter(chinese), iter(english)
     return [next(en) if index % 5 == 4 else next(zh) for index in range(n)]
+
+
+def _slice_copy_triggers(connection) -> list[str]:
+    """The triggers keeping the facts' narrow copy (PostgreSQL, analysis 0016), if any."""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'analysis_responsefacts'::regclass "
+            "AND tgname LIKE 'analysis_slicefacts_%%' AND NOT tgisinternal"
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def main() -> None:
@@ -170,6 +184,12 @@ def main() -> None:
     if not args.single_only:
         batch, batch_ids = survey_with(f"bench-batch-{stamp}", rows, seed=2)
         surveys.append(batch)
+    # PostgreSQL: the same batches once more with the triggers that keep the facts' narrow copy
+    # (migration analysis 0016) turned off: what keeping it costs, in the same run.
+    copy_triggers = _slice_copy_triggers(connection) if not args.single_only else []
+    if copy_triggers:
+        plain, plain_ids = survey_with(f"bench-plain-{stamp}", rows, seed=2)
+        surveys.append(plain)
 
     # Warm up as a worker is warm: pipeline, tagger and model built and loaded before timing.
     for survey in surveys:
@@ -200,6 +220,18 @@ def main() -> None:
             result = services.responses_analyse(response_ids=batch_ids[start : start + args.batch])
             assert result.batched and not result.failed
 
+    def without_copy() -> None:
+        with connection.cursor() as cursor:
+            for name in copy_triggers:
+                cursor.execute(f"ALTER TABLE analysis_responsefacts DISABLE TRIGGER {name}")
+        try:
+            for start in range(0, len(plain_ids), args.batch):
+                services.responses_analyse(response_ids=plain_ids[start : start + args.batch])
+        finally:
+            with connection.cursor() as cursor:
+                for name in copy_triggers:
+                    cursor.execute(f"ALTER TABLE analysis_responsefacts ENABLE TRIGGER {name}")
+
     def timed(run) -> tuple[float, float, int]:
         queries[0] = 0
         started, cpu = time.perf_counter(), time.process_time()
@@ -211,6 +243,8 @@ def main() -> None:
     figures = {"single, first analysis": timed(one_at_a_time)}
     if not args.single_only:
         figures["batch, first analysis"] = timed(in_batches)
+    if copy_triggers:
+        figures["batch, first analysis, the facts' narrow copy not kept"] = timed(without_copy)
     figures["single, delivered again"] = timed(one_at_a_time)
     if not args.single_only:
         figures["batch, delivered again"] = timed(in_batches)
