@@ -68,6 +68,7 @@ def painpoints_for_scope(
     filters: Mapping[str, str] | None = None,
     sample: list[dict] | None = None,
     ranking_only: bool = False,
+    coverage: bool = True,
 ) -> dict[str, Any]:
     """The ranked pain points of a scope (see docs/metrics-and-painpoints.md for each field):
     taxonomy topics and discovered topics in one ranking, the mostly praised ones as strengths,
@@ -75,7 +76,8 @@ def painpoints_for_scope(
     ``sample``: the scope's comment sample (``comments.comment_sample``) when the caller has
     drawn it already (read, not changed). ``ranking_only``: no comment is read (for a page
     that shows the ranked topics only): every topic's ``keywords`` and ``examples`` are empty
-    and ``coverage`` is None."""
+    and ``coverage`` is None. ``coverage=False``: the coverage is not counted either (None), for
+    a page that does not show it."""
     scope = base.Scope(survey, date_from, date_to, dict(filters or {}))
     metric = base.survey_metric(survey)
     table = tables.count_table(scope, pairs=True)
@@ -146,7 +148,7 @@ def painpoints_for_scope(
             for c in chosen
         ]
     overall_rate = detractor_rate(total, observed=rate_from_scores(total, metric))
-    found = None if ranking_only else coverage_for_scope(scope)
+    found = None if ranking_only or not coverage else coverage_for_scope(scope)
     mentions = _all_mentions(table)
     discovered_in_scope = [key for key in discovered if mentions.get(key)]
     return {

@@ -214,6 +214,17 @@ def test_coverage_states_what_the_taxonomy_covers(survey):
     assert (shanghai["clause_coverage"], shanghai["fits"], shanghai["reason"]) == (3 / 8, True, "covers")
 
 
+def test_a_page_that_does_not_show_the_coverage_does_not_count_it(survey):
+    # when the report is asked without its coverage (the topic page)
+    full = report(survey)
+    without = painpoints_for_scope(survey=survey, date_from=FROM, date_to=TO, coverage=False)
+
+    # then the coverage is left out and nothing else changes
+    assert full["coverage"] is not None
+    assert without["coverage"] is None
+    assert {**without, "coverage": full["coverage"]} == full
+
+
 def test_emerging_list_api_takes_the_pages_scope(survey):
     # given a process owner
     client = APIClient()

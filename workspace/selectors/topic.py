@@ -123,6 +123,7 @@ def topic_page_for(*, filters: Filters, key: str, lang: str) -> dict[str, Any] |
         date_to=scope.date_to,
         filters=scope.filters,
         sample=sample,
+        coverage=False,  # not shown on this page
     )
     found = next((t for t in report["topics"] if t["key"] == key), None)
     strength = next((s for s in report.get("strengths") or [] if s["key"] == key), None)
