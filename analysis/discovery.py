@@ -119,8 +119,8 @@ class Discovery:
 
 
 def share(flags: Sequence[bool]) -> float | None:
-    """The share of true flags (None for none)."""
-    return sum(1 for f in flags if f) / len(flags) if flags else None
+    """The share of true flags (None for none); counted by the sequence's own ``count``."""
+    return flags.count(True) / len(flags) if flags else None
 
 
 def taxonomy_fit(

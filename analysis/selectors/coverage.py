@@ -44,6 +44,9 @@ class _Flags(Sequence):
     def __iter__(self) -> Iterator[bool]:
         return chain(repeat(True, self.matched), repeat(False, self.total - self.matched))
 
+    def count(self, value) -> int:
+        return self.matched if value is True else self.total - self.matched if value is False else 0
+
     def __getitem__(self, index):
         if isinstance(index, slice):
             return list(self)[index]

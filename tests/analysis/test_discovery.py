@@ -285,3 +285,15 @@ def test_report_language_follows_the_data_unless_forced():
     assert report_language({"summary": {"language": "en"}}) == "en"
     assert report_language({"summary": {"language": "en"}}, "zh-hans") == "zh-hans"
     assert report_language({}) == "zh-hans"
+
+
+def test_share_counts_the_true_flags_of_any_sequence():
+    from analysis.discovery import share
+    from analysis.selectors.coverage import _Flags
+
+    # a list, and the coverage's counted flags (3 true of 13, never listed one by one)
+    assert share([True, False, True, False]) == 0.5
+    assert share([]) is None
+    flags = _Flags(3, 13)
+    assert (flags.count(True), flags.count(False), len(flags)) == (3, 10, 13)
+    assert share(flags) == share(list(flags)) == 3 / 13
