@@ -175,11 +175,29 @@ def _shapley(rxx: np.ndarray, rxy: np.ndarray, groups: list[list[int]]) -> np.nd
     return values
 
 
-def _importance(x: np.ndarray, y: np.ndarray, groups: list[list[int]], method: str) -> np.ndarray:
-    rxx, rxy = _correlations(x, y)
+def _resample_correlations(columns: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``_correlations`` of the resample that takes row i ``counts[i]`` times, by weighted
+    moments of the rows as they are (``columns``: the drivers' columns then the target's, one
+    per row of the array), without copying the resample's rows."""
+    total = counts.sum()
+    centred = columns - (columns @ counts / total)[:, None]
+    cov = (centred * counts) @ centred.T / total
+    sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    scale = np.outer(sd, sd)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.where(scale > 0, cov / np.where(scale > 0, scale, 1.0), 0.0)
+    np.fill_diagonal(corr, 1.0)
+    return corr[:-1, :-1], corr[:-1, -1]
+
+
+def _importance_of(rxx: np.ndarray, rxy: np.ndarray, groups: list[list[int]], method: str) -> np.ndarray:
     if method == "shapley":
         return _shapley(rxx, rxy, groups)
     return _relative_weights(rxx, rxy, groups)
+
+
+def _importance(x: np.ndarray, y: np.ndarray, groups: list[list[int]], method: str) -> np.ndarray:
+    return _importance_of(*_correlations(x, y), groups, method)
 
 
 def _quadrant(important: bool, performing: bool) -> str:
@@ -216,9 +234,11 @@ def driver_importance(
 
     rng = np.random.default_rng(seed)
     boots = np.empty((n_boot, len(groups)))
+    columns = np.ascontiguousarray(np.column_stack([x, y]).T)
     for b in range(n_boot):
-        rows = rng.integers(0, n, n)
-        boots[b] = _importance(x[rows], y[rows], groups, method)
+        # the resample's rows as counts per row: its correlations by weighted moments
+        counts = np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
+        boots[b] = _importance_of(*_resample_correlations(columns, counts), groups, method)
     tail = (1.0 - confidence) / 2.0 * 100.0
     if n_boot:
         lows, highs = np.percentile(boots, [tail, 100.0 - tail], axis=0)

@@ -139,3 +139,20 @@ def test_more_model_columns_than_rows_is_refused():
     frame = pd.DataFrame({"y": rng.normal(size=20), "city": [f"c{i}" for i in range(20)]})
     with pytest.raises(ValueError, match="20 complete rows for 19 model columns"):
         driver_importance(frame, target="y", drivers=["city"], n_boot=0)
+
+
+def test_a_resample_s_correlations_from_its_row_counts_equal_those_of_its_rows():
+    from analysis.drivers import _correlations, _resample_correlations
+
+    rng = np.random.default_rng(5)
+    x = np.column_stack([rng.normal(size=50), rng.integers(0, 5, 50), np.r_[np.ones(3), np.zeros(47)]])
+    y = x[:, 0] * 2 + rng.normal(size=50)
+    rows = np.r_[np.arange(3, 50), 3, 4, 5]  # none of the first three: the last column is constant there
+    counts = np.bincount(rows, minlength=50).astype(float)
+
+    rxx, rxy = _resample_correlations(np.ascontiguousarray(np.column_stack([x, y]).T), counts)
+    expected_xx, expected_xy = _correlations(x[rows], y[rows])
+
+    np.testing.assert_allclose(rxx, expected_xx, atol=1e-12)
+    np.testing.assert_allclose(rxy, expected_xy, atol=1e-12)
+    assert rxy[2] == 0.0 and rxx[2, 2] == 1.0 and rxx[0, 2] == 0.0
