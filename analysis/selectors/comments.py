@@ -51,15 +51,11 @@ SAMPLE_FIELDS = (
 
 def _comment_sample(scope: base.Scope) -> list[dict]:
     # The latest comments first (by index), a bounded sample.
-    queryset = (
-        scope_comments(scope, newest_first=True)
-        .order_by("-completed_day", "-id")
-        .values(*SAMPLE_FIELDS)[:SAMPLE_COMMENTS]
-    )
+    queryset = scope_comments(scope, newest_first=True).order_by("-completed_day", "-id")
     if base.in_database():
         sample = _sample_in_database(queryset)
     else:
-        sample = list(queryset)
+        sample = list(queryset.values(*SAMPLE_FIELDS)[:SAMPLE_COMMENTS])
         # Their responses' score and class, read by primary key once the sample is chosen.
         scores = _scores({c["response_id"] for c in sample}) if sample else {}
         for comment in sample:
@@ -75,7 +71,8 @@ def _sample_in_database(queryset) -> list[dict]:
     """PostgreSQL: the sample and its responses' scores in one query, handed over as one JSON
     array (one parse instead of four per comment: 3,000 comments' tokens, phrases, topics and
     clusters)."""
-    sql, params = queryset.values(*SAMPLE_FIELDS, "completed_day").query.sql_with_params()
+    chosen = queryset.values(*SAMPLE_FIELDS, "completed_day")[:SAMPLE_COMMENTS]
+    sql, params = chosen.query.sql_with_params()
     values = ", ".join(f"c.{name}" for name in SAMPLE_FIELDS)
     # Every identifier is written here; the scope's values are the queryset's parameters.
     wrapped = f"""

@@ -98,15 +98,25 @@ def coverage_for_scope(scope: base.Scope) -> Coverage:
 
 
 def _counts(scope: base.Scope) -> dict:
-    """The scope's comments with content and their clauses, and those tagged: two counts, each
-    read from a partial index of its own (``comment_content_idx``, ``comment_covered_idx``)
-    where the scope has no filter, without the comments' rows."""
+    """The scope's comments with content and their clauses, and those a taxonomy topic tagged.
+
+    Without a filter, two counts, each read from a partial index of its own
+    (``comment_content_idx``, ``comment_covered_idx``) without the comments' rows; with filters,
+    one pass over the slice's comments (found through their segments), which both counts read."""
     has_content = ~Q(tokens=[])
+    counted = Q(clauses__isnull=False)
     inside = comments.scope_comments(scope)
+    if scope.filters:
+        return inside.aggregate(
+            n_comments=Count("id", filter=has_content),
+            n_covered=Count("id", filter=has_content & ~Q(topics=[])),
+            n_clauses=Sum("clauses", filter=has_content & counted),
+            n_covered_clauses=Sum("covered_clauses", filter=has_content & counted),
+        )
     found = inside.filter(has_content).aggregate(
         n_comments=Count("*"),
-        n_clauses=Sum("clauses", filter=Q(clauses__isnull=False)),
-        n_covered_clauses=Sum("covered_clauses", filter=Q(clauses__isnull=False)),
+        n_clauses=Sum("clauses", filter=counted),
+        n_covered_clauses=Sum("covered_clauses", filter=counted),
     )
     found["n_covered"] = inside.filter(has_content & ~Q(topics=[])).count()
     return found
