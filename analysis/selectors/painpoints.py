@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from analysis.discovery import topic_label
@@ -18,6 +19,7 @@ from analysis.painpoints.counts import detractor_rate, rate_from_scores
 from analysis.selectors import comments, tables
 from analysis.selectors import scope as base
 from analysis.selectors.coverage import coverage_as_dict, coverage_for_scope, ranked_of
+from ops.databases import alongside
 from surveys.models import Survey
 
 MAX_EXAMPLES = 5
@@ -79,6 +81,11 @@ def painpoints_for_scope(
     and ``coverage`` is None. ``coverage=False``: the coverage is not counted either (None), for
     a page that does not show it."""
     scope = base.Scope(survey, date_from, date_to, dict(filters or {}))
+    # The comment sample and the coverage do not depend on the counts: read beside them (on
+    # PostgreSQL, on connections of their own, ``alongside``), while the counts are read and
+    # ranked here.
+    drawn = None if ranking_only or sample is not None else alongside(partial(comments.comment_sample, scope))
+    covered = None if ranking_only or not coverage else alongside(partial(coverage_for_scope, scope))
     metric = base.survey_metric(survey)
     table = tables.count_table(scope, pairs=True)
     previous_table = tables.count_table(scope.previous(), segments=False)
@@ -116,7 +123,7 @@ def painpoints_for_scope(
     if not ranking.topics or ranking_only:
         sample = []
     elif sample is None:
-        sample = comments.comment_sample(scope)
+        sample = drawn()
     terms = [tuple(c["tokens"]) + tuple(c["phrases"]) for c in sample]
     keywords_by_topic = (
         keywords_scopes(terms, [c["keys"] for c in sample], top=MAX_KEYWORDS) if sample else {}
@@ -148,7 +155,7 @@ def painpoints_for_scope(
             for c in chosen
         ]
     overall_rate = detractor_rate(total, observed=rate_from_scores(total, metric))
-    found = None if ranking_only or not coverage else coverage_for_scope(scope)
+    found = None if covered is None else covered()
     mentions = _all_mentions(table)
     discovered_in_scope = [key for key in discovered if mentions.get(key)]
     return {

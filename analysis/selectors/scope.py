@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Exists, Q
 
 from analysis.models import DailyAggregate, ResponseFacts, SurveyAnalysisSettings, WeeklyAggregate
 from analysis.selectors.taxonomy import question_plan
@@ -105,28 +105,46 @@ def aggregates(scope: Scope):
     )
 
 
-def whole_weeks(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date] | None:
-    """The ISO weeks lying wholly in [date_from, date_to]: (the first one's Monday, the Monday
-    after the last one), or None when there is none."""
-    first = week_start(date_from)
-    if first < date_from:
-        first += dt.timedelta(days=7)
-    end = week_start(date_to + dt.timedelta(days=1))
-    return (first, end) if first < end else None
-
-
 def aggregate_parts(scope: Scope) -> list:
-    """The scope's aggregate rows summed over its days, as querysets whose rows add up to it: the
-    whole ISO weeks inside the range from WeeklyAggregate, the days before the first and after
-    the last whole week from DailyAggregate (both have the same cell and count columns; a scope
-    without a whole week reads its days only)."""
-    weeks = whole_weeks(scope.date_from, scope.date_to)
-    if weeks is None:
+    """The scope's aggregate rows summed over its days, as querysets whose rows add up to it:
+    its ISO weeks from WeeklyAggregate, and its days from DailyAggregate where a week is only
+    partly inside the range (both have the same cell and count columns).
+
+    A partial week at either end is read as its week's rows too when the week's days outside
+    the range hold no rows: a scope ending today reads this week's row (its remaining days are
+    still to come), not its days up to today; one query finds out, for both ends at once."""
+    start = week_start(scope.date_from)
+    end = week_start(scope.date_to) + dt.timedelta(days=7)
+    rows_before, rows_after = _rows_outside(scope, start, end)
+    first = start + dt.timedelta(days=7) if rows_before else start
+    last = end - dt.timedelta(days=7) if rows_after else end
+    if first >= last:
         return [aggregates(scope)]
-    first, end = weeks
-    days = aggregates(scope).filter(Q(day__lt=first) | Q(day__gte=end))
-    weeks = WeeklyAggregate.objects.filter(survey=scope.survey, week__gte=first, week__lt=end)
-    return [days, weeks] if scope.date_from < first or end <= scope.date_to else [weeks]
+    weeks = WeeklyAggregate.objects.filter(survey=scope.survey, week__gte=first, week__lt=last)
+    if scope.date_from < first or last <= scope.date_to:
+        return [aggregates(scope).filter(Q(day__lt=first) | Q(day__gte=last)), weeks]
+    return [weeks]
+
+
+def _rows_outside(scope: Scope, start: dt.date, end: dt.date) -> tuple[bool, bool]:
+    """Whether the survey has daily rows in the first week's days before the scope, and in the
+    last week's days after it (False where the scope starts on a Monday or ends on a Sunday)."""
+    outside = {}
+    if start < scope.date_from:
+        outside["before"] = Q(day__gte=start, day__lt=scope.date_from)
+    if scope.date_to < end - dt.timedelta(days=1):
+        outside["after"] = Q(day__gt=scope.date_to, day__lt=end)
+    if not outside:
+        return False, False
+    rows = DailyAggregate.objects.filter(survey=scope.survey)
+    found = (
+        Survey.objects.filter(pk=scope.survey.pk)
+        .annotate(**{name: Exists(rows.filter(days)) for name, days in outside.items()})
+        .values(*outside)
+        .first()
+        or {}
+    )
+    return found.get("before", False), found.get("after", False)
 
 
 def taxonomy_ids(survey: Survey) -> list[int]:

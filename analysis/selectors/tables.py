@@ -34,6 +34,7 @@ from analysis.services.aggregates import (
     split_pair_value,
 )
 from analysis.sql import slices
+from ops.databases import alongside
 
 # What the pair rows of an unfiltered count table carry (the segment lifts read their comments and
 # complaint mentions, the processes page their responses and complaining ones); their other
@@ -126,14 +127,13 @@ def _count_table(scope: base.Scope, by_day: bool, segments: bool, pairs: bool) -
         else:
             condition = Q(segment_key__in=_keys_read(segments=segments, pairs=False))
         if pairs and not by_day:
-            # Pair rows are most of an unfiltered scope's rows: only what is read of them is summed.
+            # Pair rows are most of an unfiltered scope's rows: only what is read of them is
+            # summed, beside the single keys' rows (``alongside``: on a connection of its own).
+            pair_rows = alongside(partial(_summed, scope, Q(segment_key__in=_pair_keys()), keys, PAIR_FIELDS))
             frame = pd.DataFrame.from_records(
                 _summed(scope, condition, keys, COUNT_FIELDS), columns=[*keys, *COUNT_FIELDS]
             )
-            paired = pd.DataFrame.from_records(
-                _summed(scope, Q(segment_key__in=_pair_keys()), keys, PAIR_FIELDS),
-                columns=[*keys, *PAIR_FIELDS],
-            )
+            paired = pd.DataFrame.from_records(pair_rows(), columns=[*keys, *PAIR_FIELDS])
             for field in COUNT_FIELDS:
                 if field not in PAIR_FIELDS:
                     paired[field] = 0.0 if _is_float(field) else 0

@@ -142,6 +142,11 @@ def database_prepared_statements_allow(database: dict) -> None:
 # postgresql.conf and DATABASE_JIT=true here. docs/operations.md, "Databases".
 DATABASE_JIT = env.bool("DATABASE_JIT", default=False)
 
+# Independent reads of one request (a pain-point report's count tables and its comment sample)
+# run side by side on a second connection on PostgreSQL (``ops.databases.alongside``): a
+# request may then hold two connections at once. docs/operations.md, "Databases".
+DATABASE_SIDE_READS = env.bool("DATABASE_SIDE_READS", default=True)
+
 
 def database_jit_off(database: dict) -> None:
     """Turn PostgreSQL's JIT off on this database's connections (unless ``DATABASE_JIT``)."""

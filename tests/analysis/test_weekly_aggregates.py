@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 import analysis.selectors.scope as scope_module
 from analysis.models import CommentAnalysis, DailyAggregate, Topic, WeeklyAggregate
 from analysis.selectors import metrics_for_scope, painpoints_for_scope, tables
-from analysis.selectors.scope import Scope, aggregate_parts, whole_weeks
+from analysis.selectors.scope import Scope, aggregate_parts
 from analysis.services import aggregates_rebuild, response_analyse, responses_analyse
 from analysis.services.aggregates import COUNT_FIELDS, week_start
 from tests.analysis.platform_factories import BASE, analysed_survey, completed
@@ -100,27 +100,42 @@ def test_every_write_path_keeps_the_weekly_rows_the_sum_of_the_daily_rows():
     assert weekly_rows(batch) == {key: counts for key, counts in moved.items() if any(counts)}
 
 
-def test_a_scope_reads_its_whole_weeks_and_only_its_edge_days():
-    sunday = MONDAY + dt.timedelta(days=6)
-    next_monday = MONDAY + dt.timedelta(days=7)
-    assert whole_weeks(MONDAY, sunday) == (MONDAY, next_monday)
-    assert whole_weeks(MONDAY, sunday - dt.timedelta(days=1)) is None
-    assert whole_weeks(MONDAY + dt.timedelta(days=1), sunday + dt.timedelta(days=3)) is None
-    # 90 days from a Wednesday to a Monday: 12 whole weeks, 5 days before and 1 after
-    wednesday, monday = dt.date(2026, 9, 2), dt.date(2026, 11, 30)
-    assert whole_weeks(wednesday, monday) == (dt.date(2026, 9, 7), monday)
+def test_a_scope_reads_its_weeks_and_the_days_of_a_partial_week_with_rows_outside_it():
+    # given responses on Monday 2026-05-04, Saturday 05-09 and Thursday 05-14
+    survey, responses = survey_with_responses("after-delivery")
+    responses_analyse(response_ids=[r.pk for r in responses])
 
-    survey, _version = analysed_survey()
+    def parts(date_from, date_to):
+        found = []
+        for queryset in aggregate_parts(Scope(survey, date_from, date_to, {})):
+            if queryset.model is WeeklyAggregate:
+                weeks = queryset.values_list("week", flat=True).distinct().order_by("week")
+                found.append(("weeks", *sorted(set(weeks))))
+            else:
+                days = queryset.values_list("day", flat=True).distinct().order_by("day")
+                found.append(("days", *sorted(set(days))))
+        return found
 
-    def models(date_from, date_to):
-        return [queryset.model for queryset in aggregate_parts(Scope(survey, date_from, date_to, {}))]
+    def day(n: int) -> dt.timedelta:
+        return dt.timedelta(days=n)
 
-    assert models(MONDAY - dt.timedelta(days=2), sunday + dt.timedelta(days=10)) == [
-        DailyAggregate,
-        WeeklyAggregate,
+    sunday, next_monday = MONDAY + day(6), MONDAY + day(7)
+    # a whole week: its row
+    assert parts(MONDAY, sunday) == [("weeks", MONDAY)]
+    # from Tuesday: Monday has rows outside the scope, so the week's days are read (Saturday's)
+    assert parts(MONDAY + day(1), sunday) == [("days", MONDAY + day(5))]
+    # ... up to Monday 05-11, whose week has rows after it (Thursday): its days, none there
+    assert parts(MONDAY + day(1), next_monday) == [("days", MONDAY + day(5))]
+    # ending on Friday 05-15, after the last rows (as a scope ending today): that week's row
+    assert parts(MONDAY + day(1), next_monday + day(4)) == [
+        ("days", MONDAY + day(5)),
+        ("weeks", next_monday),
     ]
-    assert models(MONDAY, sunday) == [WeeklyAggregate]
-    assert models(MONDAY, MONDAY) == [DailyAggregate]
+    # from Sunday 04-26, no rows before it in its week: weeks; to Wednesday 05-13, before
+    # Thursday's rows: that week's days (none hold rows)
+    assert parts(MONDAY - day(8), MONDAY + day(9)) == [("days",), ("weeks", MONDAY)]
+    # a day inside a week that has rows on other days: that day
+    assert parts(MONDAY + day(5), MONDAY + day(5)) == [("days", MONDAY + day(5))]
 
 
 @pytest.mark.parametrize(
@@ -128,6 +143,8 @@ def test_a_scope_reads_its_whole_weeks_and_only_its_edge_days():
     [
         (MONDAY - dt.timedelta(days=2), MONDAY + dt.timedelta(days=11), {}, 12),  # edge days and a week
         (MONDAY, MONDAY + dt.timedelta(days=13), {}, 12),  # two whole weeks
+        (MONDAY + dt.timedelta(days=1), MONDAY + dt.timedelta(days=7), {}, 4),  # days at both ends
+        (MONDAY + dt.timedelta(days=6), MONDAY + dt.timedelta(days=12), {}, 4),  # days, then a week
         (MONDAY + dt.timedelta(days=3), MONDAY + dt.timedelta(days=16), {"city": "上海"}, 2),
         (
             MONDAY - dt.timedelta(days=2),
