@@ -89,6 +89,18 @@ def floor_scan(survey_id: int, date_from: dt.date, date_to: dt.date, filters: di
         return cursor.fetchall()
 
 
+def server_settings() -> str:
+    """What the figures depend on besides the code: PostgreSQL's buffers, and the side reads."""
+    from django.conf import settings
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW shared_buffers")
+        (buffers,) = cursor.fetchone()
+    side = "on" if settings.DATABASE_SIDE_READS else "off"
+    return f"PostgreSQL shared_buffers {buffers}; side reads {side} (DATABASE_SIDE_READS)"
+
+
 def ensure_database(url: str) -> None:
     import psycopg
 
@@ -366,6 +378,7 @@ def main() -> None:
     aggregates = DailyAggregate.objects.filter(survey=survey).count()
     facts = ResponseFacts.objects.filter(survey=survey).count()
     print(f"data: {facts:,} facts, {aggregates:,} aggregate rows over {DAYS} days")
+    print(server_settings())
 
     import analysis.selectors.scope as scope_module
 

@@ -169,7 +169,7 @@ def main() -> None:
         worst = sorted(page["by"].items(), key=lambda item: -statistics.median(item[1]))[:3]
         print(f"  {name}: " + "; ".join(f"{key} {statistics.median(v):,.0f}" for key, v in worst))
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    print(f"date {timezone.now().date().isoformat()}, load {load}")
+    print(f"date {timezone.now().date().isoformat()}, load {load}; {data.server_settings()}")
 
 
 if __name__ == "__main__":
