@@ -369,8 +369,9 @@ class WeeklyAggregate(models.Model):
     """The daily aggregates summed per ISO week (``week`` is its Monday): the same cells and
     counts, written beside them by every path that writes DailyAggregate (one response, a batch,
     a rebuild; ``analysis.services.aggregates``), so each row is exactly the sum of its week's
-    daily rows. A long scope reads its whole weeks here and only its edge days from the daily
-    rows (``analysis.selectors.scope.aggregate_parts``): 90 days are about 18 row sets, not 90."""
+    daily rows. A long scope reads its weeks here, and from the daily rows only the days of a
+    partial week with rows outside the scope (``analysis.selectors.scope.aggregate_parts``): 90
+    days ending today are 13 weekly row sets and at most 6 daily ones, not 90."""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
     week = models.DateField(_("week"))

@@ -189,7 +189,7 @@ def _pair_rows_by_day(scope: base.Scope, key: str, value: str) -> pd.DataFrame:
 
 def _summed(scope: base.Scope, condition: Q, keys: list[str], fields) -> list[tuple]:
     """The scope's aggregate rows matching ``condition``, ``fields`` summed per ``keys``, as
-    tuples in that order: one query over its whole weeks' rows and its edge days' rows
+    tuples in that order: one query over its weeks' rows and the days' rows of a partial week
     (``scope.aggregate_parts``), read on the cursor: thousands of rows (the pair rows of an
     unfiltered scope) without a dict and the field converters per row (sums come back as int and
     float either way).

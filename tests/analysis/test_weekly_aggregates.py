@@ -1,6 +1,6 @@
 """WeeklyAggregate: every write path (one response, a batch, a re-analysis, a rebuild) keeps each
-weekly row exactly the sum of its week's daily rows, and a scope read from whole weeks and edge
-days gives the numbers the facts give. The cached count tables: read again from the cache, and
+weekly row exactly the sum of its week's daily rows, and a scope read from weeks and the days of
+its partial weeks gives the numbers the facts give. The cached count tables: read again from the cache, and
 never older than the rows after any write path."""
 
 import datetime as dt
@@ -141,7 +141,7 @@ def test_a_scope_reads_its_weeks_and_the_days_of_a_partial_week_with_rows_outsid
 @pytest.mark.parametrize(
     "date_from, date_to, filters, in_scope",
     [
-        (MONDAY - dt.timedelta(days=2), MONDAY + dt.timedelta(days=11), {}, 12),  # edge days and a week
+        (MONDAY - dt.timedelta(days=2), MONDAY + dt.timedelta(days=11), {}, 12),  # weeks with no rows outside
         (MONDAY, MONDAY + dt.timedelta(days=13), {}, 12),  # two whole weeks
         (MONDAY + dt.timedelta(days=1), MONDAY + dt.timedelta(days=7), {}, 4),  # days at both ends
         (MONDAY + dt.timedelta(days=6), MONDAY + dt.timedelta(days=12), {}, 4),  # days, then a week
