@@ -57,6 +57,7 @@ class AnalysisConfig(AppConfig):
     verbose_name = _("Analysis")
 
     def ready(self) -> None:
+        from analysis import checks  # noqa: F401  (registers the app's system checks)
         from responses import hooks
 
         if enqueue_response_analysis not in hooks.response_completed:

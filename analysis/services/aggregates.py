@@ -379,6 +379,24 @@ def slice_keys_sync() -> bool:
     return slices.chosen().keys_sync(segment_keys())
 
 
+def slice_facts_drift(survey_id: int | None = None) -> dict[int, int]:
+    """Per survey, the facts' narrow copy's rows that differ from what its facts give (missing,
+    left over, other values): empty when it is exact (PostgreSQL; nothing elsewhere). After a
+    restore that skipped its triggers, or writes made with them turned off."""
+    return slices.chosen().drift(survey_id)
+
+
+def slice_facts_refill(*, survey_id: int) -> int:
+    """Write the survey's narrow rows again from its facts (the rows written)."""
+    counts_changed([survey_id])
+    return slices.chosen().refill(survey_id)
+
+
+def slice_triggers_off() -> list[str]:
+    """The narrow copy's triggers on the facts that are missing or turned off."""
+    return slices.chosen().triggers_off()
+
+
 @dataclass(frozen=True)
 class RebuildResult:
     responses: int
@@ -396,9 +414,9 @@ def comment_segments_copy(*, survey_id: int) -> int:
 
 
 def aggregates_rebuild(*, survey_id: int, batch_size: int = 5000) -> RebuildResult:
-    """Recompute a survey's aggregates from its ResponseFacts (the fallback when in doubt), and
-    copy the facts' segments onto the survey's comments again (after the facts' narrow copy has
-    its columns for today's keys: ``slice_keys_sync``).
+    """Recompute a survey's aggregates from its ResponseFacts (the fallback when in doubt), write
+    its rows of the facts' narrow copy again (after the copy has its columns for today's keys:
+    ``slice_keys_sync``), and copy the facts' segments onto the survey's comments again.
 
     Runs in one transaction; run it while the survey's analysis is quiet (a response analysed
     during the rebuild is counted by whichever commits last, see docs/scaling.md).
@@ -438,5 +456,6 @@ def aggregates_rebuild(*, survey_id: int, batch_size: int = 5000) -> RebuildResu
             batch_size=batch_size,
         )
         responses = facts.update(counted_at=now)
+        slices.chosen().refill(survey_id)
         comments = comment_segments_copy(survey_id=survey_id)
     return RebuildResult(responses, len(objects), comments)

@@ -28,6 +28,35 @@ SELECT r.* FROM analysis_responsefacts f CROSS JOIN k
 CROSS JOIN LATERAL analysis_slicefacts_row(f, k.keys) r
 ORDER BY f.survey_id, f.completed_day, f.response_id
 """
+_REFILL_SURVEY = """
+WITH k AS (SELECT analysis_slicefacts_keys() AS keys)
+INSERT INTO analysis_slicefacts
+SELECT r.* FROM analysis_responsefacts f CROSS JOIN k
+CROSS JOIN LATERAL analysis_slicefacts_row(f, k.keys) r
+WHERE f.survey_id = %s
+ORDER BY f.completed_day, f.response_id
+"""
+# The narrow rows the facts give (the same rule) that are not in the copy, and the copy's rows
+# the facts do not give (missing, left over or different rows), per survey.
+_DRIFT = """
+WITH k AS (SELECT analysis_slicefacts_keys() AS keys),
+expected AS (
+    SELECT r.* FROM analysis_responsefacts f CROSS JOIN k
+    CROSS JOIN LATERAL analysis_slicefacts_row(f, k.keys) r {facts_where}
+),
+stored AS (SELECT * FROM analysis_slicefacts {copy_where}),
+differ AS ((TABLE expected EXCEPT ALL TABLE stored) UNION ALL (TABLE stored EXCEPT ALL TABLE expected))
+SELECT survey_id, count(*) FROM differ GROUP BY survey_id ORDER BY survey_id
+"""
+# The copy's triggers on the facts (migration 0016). Each fires on the application's writes
+# when enabled as created ('O') or always ('A'); disabled ('D') or for replicas only ('R'), the
+# copy falls behind.
+TRIGGERS = (
+    "analysis_slicefacts_insert",
+    "analysis_slicefacts_update",
+    "analysis_slicefacts_delete",
+    "analysis_slicefacts_truncate",
+)
 
 
 class Portable:
@@ -42,6 +71,21 @@ class Portable:
     def keys_sync(keys: Sequence[str]) -> bool:
         """Nothing to keep in step here."""
         return False
+
+    @staticmethod
+    def drift(survey_id: int | None = None) -> dict[int, int]:
+        """No copy, so nothing can differ from the facts."""
+        return {}
+
+    @staticmethod
+    def refill(survey_id: int) -> int:
+        """No copy to write: 0 rows."""
+        return 0
+
+    @staticmethod
+    def triggers_off() -> list[str]:
+        """No triggers here."""
+        return []
 
 
 class PostgreSQL:
@@ -77,6 +121,43 @@ class PostgreSQL:
             cursor.execute("TRUNCATE analysis_slicefacts")
             cursor.execute(_REFILL)
         return True
+
+    @staticmethod
+    def drift(survey_id: int | None = None) -> dict[int, int]:
+        """Per survey (one, or every one), how many narrow rows differ from what the facts give
+        by the triggers' rule: missing, left over, or with other values. Empty when the copy
+        holds exactly the facts. It reads every facts row of the survey once."""
+        facts_where = "WHERE f.survey_id = %s" if survey_id is not None else ""
+        copy_where = "WHERE survey_id = %s" if survey_id is not None else ""
+        params = [survey_id, survey_id] if survey_id is not None else []
+        with connection.cursor() as cursor:
+            # Both clauses are written here; the survey is a parameter.
+            cursor.execute(_DRIFT.format(facts_where=facts_where, copy_where=copy_where), params)
+            return dict(cursor.fetchall())
+
+    @staticmethod
+    def refill(survey_id: int) -> int:
+        """Write the survey's narrow rows again from its facts, with its facts locked against
+        writes meanwhile (``drift`` found some, after a restore or triggers turned off). The
+        number of rows written."""
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("LOCK TABLE analysis_responsefacts IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute("DELETE FROM analysis_slicefacts WHERE survey_id = %s", [survey_id])
+            cursor.execute(_REFILL_SURVEY, [survey_id])
+            return cursor.rowcount
+
+    @staticmethod
+    def triggers_off() -> list[str]:
+        """The copy's triggers that are missing or disabled on the facts (the copy then falls
+        behind every write without a word): their names."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT t.tgname FROM pg_trigger t WHERE t.tgrelid = 'analysis_responsefacts'::regclass"
+                " AND t.tgname = ANY(%s) AND t.tgenabled IN ('O', 'A')",
+                [list(TRIGGERS)],
+            )
+            on = {row[0] for row in cursor.fetchall()}
+        return [name for name in TRIGGERS if name not in on]
 
     @staticmethod
     def _stored() -> list[str]:

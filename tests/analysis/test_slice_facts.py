@@ -3,16 +3,25 @@ the facts, computed by the same rule as the aggregates, rewritten when the aggre
 change, and read for a filtered slice with exactly the numbers the facts themselves give."""
 
 import datetime as dt
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import override_settings
 
 import analysis.selectors.scope as scope_module
+from analysis.checks import slice_triggers_check
 from analysis.models import ResponseFacts
 from analysis.selectors import metrics_for_scope, painpoints_for_scope, tables
-from analysis.services import response_analyse
-from analysis.services.aggregates import slice_keys_sync
+from analysis.services import aggregates_rebuild, response_analyse
+from analysis.services.aggregates import (
+    slice_facts_drift,
+    slice_facts_refill,
+    slice_keys_sync,
+    slice_triggers_off,
+)
 from analysis.sql import slices
 from tests.analysis.platform_factories import BASE, analysed_survey, completed
 
@@ -232,3 +241,99 @@ def test_the_filter_is_the_expression_of_the_cells_index():
         .endswith(expected.replace("(", "").replace(")", ""))
     )
     assert slices.cell("s4", "peak|rain=x") == "4=peak|rain=x"
+
+
+def _drift_made(survey_id: int) -> tuple[int, int, int]:
+    """Three writes the triggers do not see: a narrow row gone, one changed, one left over."""
+    facts = ResponseFacts.objects.filter(survey_id=survey_id).order_by("pk").values_list("pk", flat=True)
+    facts = list(facts)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM analysis_slicefacts WHERE response_id = %s", [facts[0]])
+        cursor.execute("UPDATE analysis_slicefacts SET s2 = 'campus' WHERE response_id = %s", [facts[1]])
+        cursor.execute(
+            "INSERT INTO analysis_slicefacts (response_id, survey_id, completed_day, primary_score, flags,"
+            " topics, polarities) VALUES (%s, %s, '2026-05-05', 3, 0, '{}', '{}')",
+            [facts[-1] + 1000, survey_id],
+        )
+    return facts[0], facts[1], facts[-1] + 1000
+
+
+def test_drift_of_the_copy_is_found_and_repaired_per_survey(survey):
+    survey_row, _version = survey
+    other, other_version = analysed_survey("other-survey")
+    _analysed(other_version, 3, LATE, OFFICE_PEAK)
+    assert slice_facts_drift() == {}
+
+    # when rows of the copy are deleted, changed and added behind the triggers' back
+    gone, changed, extra = _drift_made(survey_row.pk)
+    wrong = painpoints_for_scope(survey=survey_row, date_from=FROM, date_to=TO, filters=OFFICE_PEAK)
+
+    # then the check counts them per survey: the changed row twice (its old and its new values)
+    assert slice_facts_drift() == {survey_row.pk: 4}
+    assert slice_facts_drift(survey_row.pk) == {survey_row.pk: 4}
+    assert slice_facts_drift(other.pk) == {}
+    # (14 at office and peak: one gone from the copy, one moved to the campus)
+    assert wrong["summary"]["responses"] == 12
+
+    # and a refill writes the survey's rows again from its facts
+    assert slice_facts_refill(survey_id=survey_row.pk) == 22
+    assert slice_facts_drift() == {}
+    assert _narrow(gone) is not None and _narrow(changed)[7] == "office" and _narrow(extra) is None
+    right = painpoints_for_scope(survey=survey_row, date_from=FROM, date_to=TO, filters=OFFICE_PEAK)
+    assert right["summary"]["responses"] == 14
+
+
+def test_a_rebuild_of_the_aggregates_writes_the_copy_again(survey):
+    survey_row, _version = survey
+    _drift_made(survey_row.pk)
+    aggregates_rebuild(survey_id=survey_row.pk)
+    assert slice_facts_drift() == {}
+
+
+def test_the_command_reports_drift_and_repairs_it(survey):
+    survey_row, _version = survey
+    out = StringIO()
+    call_command("slice_facts_check", stdout=out)
+    assert out.getvalue() == "1 surveys: the narrow copy holds exactly their facts\n"
+
+    _drift_made(survey_row.pk)
+    out = StringIO()
+    with pytest.raises(CommandError, match="differs from the facts: run with --repair") as raised:
+        call_command("slice_facts_check", stdout=out)
+    assert raised.value.returncode == 1
+    assert out.getvalue() == "survey after-delivery: 4 narrow rows differ from its facts\n"
+
+    out = StringIO()
+    call_command("slice_facts_check", "--survey", "after-delivery", "--repair", stdout=out)
+    assert out.getvalue() == (
+        "survey after-delivery: 4 narrow rows differ from its facts\n"
+        "survey after-delivery: 22 narrow rows written again\n"
+    )
+    assert slice_facts_drift() == {}
+    with pytest.raises(CommandError, match="no survey with key 'nope'"):
+        call_command("slice_facts_check", "--survey", "nope")
+
+
+def test_a_trigger_turned_off_is_named_by_the_system_check_and_the_command(survey):
+    assert slice_triggers_off() == []
+    assert slice_triggers_check(databases=["default"]) == []
+
+    # when a trigger is disabled (as a restore or a hand might leave it)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the test's pending checks first
+        cursor.execute("ALTER TABLE analysis_responsefacts DISABLE TRIGGER analysis_slicefacts_delete")
+
+    # then the system check warns, and the command fails, naming it
+    assert slice_triggers_off() == ["analysis_slicefacts_delete"]
+    (warning,) = slice_triggers_check(databases=["default"])
+    assert warning.id == "analysis.W001"
+    assert warning.msg.endswith("off or missing: analysis_slicefacts_delete")
+    assert slice_triggers_check(databases=None) == []
+    err = StringIO()
+    with pytest.raises(CommandError, match="triggers are off"):
+        call_command("slice_facts_check", stdout=StringIO(), stderr=err)
+    assert err.getvalue().startswith("the copy's triggers are off or missing: analysis_slicefacts_delete")
+
+    # and a delete the trigger no longer sees leaves a row over, which the check finds
+    ResponseFacts.objects.filter(pk=ResponseFacts.objects.order_by("pk").values("pk")[:1]).delete()
+    assert slice_facts_drift() == {ResponseFacts.objects.values_list("survey_id", flat=True).first(): 1}
