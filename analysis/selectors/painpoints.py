@@ -7,7 +7,7 @@ ranked in the same table, marked ``"discovered": true``."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
@@ -68,7 +68,7 @@ def painpoints_for_scope(
     date_from: dt.date,
     date_to: dt.date,
     filters: Mapping[str, str] | None = None,
-    sample: list[dict] | None = None,
+    sample: list[dict] | Callable[[], list[dict]] | None = None,
     ranking_only: bool = False,
     coverage: bool = True,
 ) -> dict[str, Any]:
@@ -76,7 +76,8 @@ def painpoints_for_scope(
     taxonomy topics and discovered topics in one ranking, the mostly praised ones as strengths,
     the taxonomy's coverage of the scope's comments, and the scope's emerging topics.
     ``sample``: the scope's comment sample (``comments.comment_sample``) when the caller has
-    drawn it already (read, not changed). ``ranking_only``: no comment is read (for a page
+    drawn it already (read, not changed), or a function that gives it (a read started
+    ``alongside``, which the caller reads too). ``ranking_only``: no comment is read (for a page
     that shows the ranked topics only): every topic's ``keywords`` and ``examples`` are empty
     and ``coverage`` is None. ``coverage=False``: the coverage is not counted either (None), for
     a page that does not show it."""
@@ -84,7 +85,12 @@ def painpoints_for_scope(
     # The comment sample and the coverage do not depend on the counts: read beside them (on
     # PostgreSQL, on connections of their own, ``alongside``), while the counts are read and
     # ranked here.
-    drawn = None if ranking_only or sample is not None else alongside(partial(comments.comment_sample, scope))
+    if ranking_only:
+        drawn = None
+    elif sample is None:
+        drawn = alongside(partial(comments.comment_sample, scope))
+    else:
+        drawn = sample if callable(sample) else partial(list, sample)
     covered = None if ranking_only or not coverage else alongside(partial(coverage_for_scope, scope))
     metric = base.survey_metric(survey)
     table = tables.count_table(scope, pairs=True)
@@ -120,10 +126,7 @@ def painpoints_for_scope(
         ).values("key", "label", "stage", "team")
     }
     stage_labels = _stage_labels()
-    if not ranking.topics or ranking_only:
-        sample = []
-    elif sample is None:
-        sample = drawn()
+    sample = drawn() if ranking.topics and drawn is not None else []
     terms = [tuple(c["tokens"]) + tuple(c["phrases"]) for c in sample]
     keywords_by_topic = (
         keywords_scopes(terms, [c["keys"] for c in sample], top=MAX_KEYWORDS) if sample else {}

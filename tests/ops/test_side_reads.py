@@ -5,6 +5,7 @@ transaction on a connection of their own, closed when they end; inside a transac
 import datetime as dt
 import threading
 import time
+from functools import partial
 
 import pytest
 from django.db import OperationalError, connection
@@ -12,11 +13,15 @@ from django.test.utils import override_settings
 from django.utils import translation
 
 from analysis.selectors import painpoints_for_scope
+from analysis.selectors.comments import comment_sample
+from analysis.selectors.scope import Scope
 from analysis.services import response_analyse
 from ops import databases
 from ops.databases import alongside
 from tests.analysis.platform_factories import BASE, analysed_survey, completed
 from tests.conftest import service_missing
+
+FROM, TO = dt.date(2026, 5, 4), dt.date(2026, 5, 10)
 
 
 def _backend() -> tuple[int, int, str | None]:
@@ -132,7 +137,7 @@ def test_the_pain_points_are_the_same_with_the_sample_and_coverage_read_beside(
             version, nps=nps, why=why, attributes=attributes, completed_at=BASE + dt.timedelta(days=i % 7)
         )
         response_analyse(response_id=response.pk)
-    scope = {"survey": survey, "date_from": dt.date(2026, 5, 4), "date_to": dt.date(2026, 5, 10)}
+    scope = {"survey": survey, "date_from": FROM, "date_to": TO}
     apart = []
     read_apart = databases._read_apart
 
@@ -155,6 +160,11 @@ def test_the_pain_points_are_the_same_with_the_sample_and_coverage_read_beside(
         assert sorted(apart) == sorted(expected)
         apart.clear()
         assert beside == alone
+        # and a sample drawn by the caller beside them (the topic page's) gives it too
+        drawn = alongside(partial(comment_sample, Scope(survey, FROM, TO, filters)))
+        with override_settings(ANALYSIS_COUNTS_CACHE_SECONDS=0):
+            assert painpoints_for_scope(**scope, filters=filters, sample=drawn) == alone
+        apart.clear()
         assert [t["key"] for t in beside["topics"]] == ["delivery_time"]
         assert len(beside["topics"][0]["examples"]) == 5
         assert beside["coverage"]["covered_comments"] == 6

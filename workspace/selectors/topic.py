@@ -4,6 +4,7 @@ verbatims with the terms that tagged them."""
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import partial
 from typing import Any
 
 from analysis import metrics as metric_maths
@@ -13,6 +14,7 @@ from analysis.selectors import comments as comment_selectors
 from analysis.selectors import painpoints_for_scope, tables
 from analysis.selectors import scope as base
 from analysis.services.aggregates import COUNT_FIELDS, is_pair_key
+from ops.databases import alongside
 from workspace import labels
 from workspace.filters import Filters
 from workspace.selectors.common import (
@@ -30,7 +32,8 @@ def _heat_table(scope: base.Scope):
     """Counts per (segment key, value, topic) inside the scope: the segments' comments (topic
     "") and each topic's counts, for the keys the scope does not filter on."""
     if not scope.filters:
-        table = tables.count_table(scope)
+        # the pain-point report's table (read once per page), whose pair rows are left out below
+        table = tables.count_table(scope, pairs=True)
     elif scope.from_aggregates:
         table = tables.pair_table(scope, COUNT_FIELDS)
     else:
@@ -115,8 +118,9 @@ def verbatims(
 
 def topic_page_for(*, filters: Filters, key: str, lang: str) -> dict[str, Any] | None:
     scope = filters.scope()
-    # The comment sample is drawn once: the report's keywords and examples, and the verbatims.
-    sample = comment_selectors.comment_sample(scope)
+    # The comment sample is drawn once, beside the report's counts (``alongside``): the report's
+    # keywords and examples, and the verbatims.
+    sample = alongside(partial(comment_selectors.comment_sample, scope))
     report = painpoints_for_scope(
         survey=scope.survey,
         date_from=scope.date_from,
@@ -155,5 +159,5 @@ def topic_page_for(*, filters: Filters, key: str, lang: str) -> dict[str, Any] |
         "weekly": share_series(weeks, totals, by_topic.get(key, {})),
         "heat": heat_rows(scope, key, report["metric"]),
         "keywords": topic.get("keywords") or [],
-        "verbatims": verbatims(scope, key, keywords, sample),
+        "verbatims": verbatims(scope, key, keywords, sample()),
     }
