@@ -48,6 +48,9 @@ def for_database(postgresql: T, portable: T, *, connection=None) -> T:
 
 # The threads that run reads ``alongside`` a request's own (each on a connection of its own).
 _side_readers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="side-read")
+# Set in those threads: a read there that starts another runs it itself, so no side read ever
+# waits for a thread of the pool it may be holding the last of.
+_in_side_read: contextvars.ContextVar[bool] = contextvars.ContextVar("in_side_read", default=False)
 
 
 def alongside(read: Callable[[], T]) -> Callable[[], T]:
@@ -60,8 +63,9 @@ def alongside(read: Callable[[], T]) -> Callable[[], T]:
     instead of one after the other. Inside a transaction (a test's, or an ``atomic`` block) its
     rows may not be committed, so another connection would not see them: ``read`` then runs
     here, when its result is first asked for (not at all when it never is), as it would have
-    without this function. So does it when its own connection cannot be opened (too many
-    connections, say): it runs again here."""
+    without this function. So does a read started inside a side read (its thread runs it). And
+    when a side read's own connection cannot be opened (too many connections, say), it runs
+    again here."""
     if not _side_reads():
         done: list[T] = []
 
@@ -84,12 +88,19 @@ def alongside(read: Callable[[], T]) -> Callable[[], T]:
 
 
 def _side_reads() -> bool:
-    return settings.DATABASE_SIDE_READS and on_postgresql() and not default_connection.in_atomic_block
+    return (
+        settings.DATABASE_SIDE_READS
+        and not _in_side_read.get()
+        and on_postgresql()
+        and not default_connection.in_atomic_block
+    )
 
 
 def _read_apart(read: Callable[[], T], language: str | None) -> T:
+    token = _in_side_read.set(True)
     try:
         with translation.override(language):
             return read()
     finally:
+        _in_side_read.reset(token)
         connections.close_all()

@@ -93,6 +93,21 @@ def test_outside_a_transaction_the_read_runs_on_its_own_connection_and_closes_it
     assert _alive(main_pid)
 
 
+def test_a_read_started_inside_a_side_read_runs_on_that_side_thread(committed_postgres) -> None:
+    main_pid, main_thread, _language = _backend()
+
+    def outer():
+        inner = alongside(_backend)
+        return _backend(), inner()
+
+    # when a side read starts another read
+    (outer_pid, outer_thread, _l1), (inner_pid, inner_thread, _l2) = alongside(outer)()
+
+    # then the side thread runs it itself, on its own connection (no second pool thread waited for)
+    assert outer_thread != main_thread and outer_pid != main_pid
+    assert (inner_pid, inner_thread) == (outer_pid, outer_thread)
+
+
 def test_the_setting_off_keeps_the_read_here(committed_postgres) -> None:
     main_pid, main_thread, _language = _backend()
     with override_settings(DATABASE_SIDE_READS=False):
