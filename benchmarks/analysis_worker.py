@@ -61,18 +61,6 @@ def comments(data: Path, n: int, seed: int) -> list[tuple[str, bool]]:
     return [next(en) if index % 5 == 4 else next(zh) for index in range(n)]
 
 
-def _slice_copy_triggers(connection) -> list[str]:
-    """The triggers keeping the facts' narrow copy (PostgreSQL, analysis 0016), if any."""
-    if connection.vendor != "postgresql":
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'analysis_responsefacts'::regclass "
-            "AND tgname LIKE 'analysis_slicefacts_%%' AND NOT tgisinternal"
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--responses", type=int, default=2000)
@@ -106,6 +94,7 @@ def main() -> None:
     )
     from analysis.services.context import analysis_context_for_survey
     from analysis.services.detractor import detractor_model_for_survey
+    from analysis.sql import slices
     from responses.models import Answer, OpenLink, Response
     from surveys.models import Survey, SurveyVersion
 
@@ -186,7 +175,8 @@ def main() -> None:
         surveys.append(batch)
     # PostgreSQL: the same batches once more with the triggers that keep the facts' narrow copy
     # (migration analysis 0016) turned off: what keeping it costs, in the same run.
-    copy_triggers = _slice_copy_triggers(connection) if not args.single_only else []
+    keeps_copy = slices.chosen() is slices.PostgreSQL and not args.single_only
+    copy_triggers = list(slices.TRIGGERS) if keeps_copy else []
     if copy_triggers:
         plain, plain_ids = survey_with(f"bench-plain-{stamp}", rows, seed=2)
         surveys.append(plain)

@@ -10,7 +10,7 @@ grouped by them (docs/scaling.md, "Filtered slices").
 
 Kept by triggers on ``analysis_responsefacts`` (per statement, from its transition tables), so
 every writer of the facts keeps it, whatever the path: the analysis tasks, a rebuild, ``COPY``,
-an erasure, a test's ``objects.create``. ``analysis_slicefacts_fill`` computes a row from a facts
+an erasure, a test's ``objects.create``. ``analysis_slicefacts_row`` computes a row from a facts
 row, the one copy of that rule, called by the triggers and by a refill after the keys change
 (``analysis.sql.slices``). SQLite has none of this: its reads count the facts in Python.
 """

@@ -20,30 +20,26 @@ def cell(column: str, value: str) -> str:
     return f"{column.removeprefix('s')}={value}"
 
 
-# The rows of every facts row again, keys as they are now (the triggers' rule, one SQL function).
-_REFILL = """
-WITH k AS (SELECT analysis_slicefacts_keys() AS keys)
-INSERT INTO analysis_slicefacts
-SELECT r.* FROM analysis_responsefacts f CROSS JOIN k
-CROSS JOIN LATERAL analysis_slicefacts_row(f, k.keys) r
-ORDER BY f.survey_id, f.completed_day, f.response_id
-"""
-_REFILL_SURVEY = """
-WITH k AS (SELECT analysis_slicefacts_keys() AS keys)
-INSERT INTO analysis_slicefacts
-SELECT r.* FROM analysis_responsefacts f CROSS JOIN k
-CROSS JOIN LATERAL analysis_slicefacts_row(f, k.keys) r
-WHERE f.survey_id = %s
-ORDER BY f.completed_day, f.response_id
-"""
-# The narrow rows the facts give (the same rule) that are not in the copy, and the copy's rows
-# the facts do not give (missing, left over or different rows), per survey.
+# The narrow rows the facts give, keys as they are now (the triggers' rule, one SQL function),
+# for the facts matching ``where`` (a clause written in this module; values are parameters).
+def _expected(where: str = "") -> str:
+    return f"""
+        SELECT r.* FROM analysis_responsefacts f
+        CROSS JOIN (SELECT analysis_slicefacts_keys() AS keys) k
+        CROSS JOIN LATERAL analysis_slicefacts_row(f, k.keys) r {where}
+    """  # noqa: S608
+
+
+# Every facts row's narrow row again, or one survey's, in day order.
+_ONE_SURVEY = "WHERE f.survey_id = %s"
+_REFILL = f"""INSERT INTO analysis_slicefacts {_expected()}
+    ORDER BY f.survey_id, f.completed_day, f.response_id"""
+_REFILL_SURVEY = f"""INSERT INTO analysis_slicefacts {_expected(_ONE_SURVEY)}
+    ORDER BY f.completed_day, f.response_id"""
+# The narrow rows the facts give that are not in the copy, and the copy's rows the facts do not
+# give (missing, left over or different rows), per survey.
 _DRIFT = """
-WITH k AS (SELECT analysis_slicefacts_keys() AS keys),
-expected AS (
-    SELECT r.* FROM analysis_responsefacts f CROSS JOIN k
-    CROSS JOIN LATERAL analysis_slicefacts_row(f, k.keys) r {facts_where}
-),
+WITH expected AS ({expected}),
 stored AS (SELECT * FROM analysis_slicefacts {copy_where}),
 differ AS ((TABLE expected EXCEPT ALL TABLE stored) UNION ALL (TABLE stored EXCEPT ALL TABLE expected))
 SELECT survey_id, count(*) FROM differ GROUP BY survey_id ORDER BY survey_id
@@ -127,12 +123,14 @@ class PostgreSQL:
         """Per survey (one, or every one), how many narrow rows differ from what the facts give
         by the triggers' rule: missing, left over, or with other values. Empty when the copy
         holds exactly the facts. It reads every facts row of the survey once."""
-        facts_where = "WHERE f.survey_id = %s" if survey_id is not None else ""
-        copy_where = "WHERE survey_id = %s" if survey_id is not None else ""
-        params = [survey_id, survey_id] if survey_id is not None else []
+        one = survey_id is not None
+        sql = _DRIFT.format(
+            expected=_expected(_ONE_SURVEY if one else ""),
+            copy_where="WHERE survey_id = %s" if one else "",
+        )
         with connection.cursor() as cursor:
             # Both clauses are written here; the survey is a parameter.
-            cursor.execute(_DRIFT.format(facts_where=facts_where, copy_where=copy_where), params)
+            cursor.execute(sql, [survey_id, survey_id] if one else [])
             return dict(cursor.fetchall())
 
     @staticmethod
@@ -149,7 +147,10 @@ class PostgreSQL:
     @staticmethod
     def triggers_off() -> list[str]:
         """The copy's triggers that are missing or disabled on the facts (the copy then falls
-        behind every write without a word): their names."""
+        behind every write without a word): their names. None before the copy exists (a
+        database migrated back before analysis 0016, or not yet migrated to it)."""
+        if "analysis_slicekey" not in connection.introspection.table_names():
+            return []
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT t.tgname FROM pg_trigger t WHERE t.tgrelid = 'analysis_responsefacts'::regclass"

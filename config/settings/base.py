@@ -142,9 +142,9 @@ def database_prepared_statements_allow(database: dict) -> None:
 # postgresql.conf and DATABASE_JIT=true here. docs/operations.md, "Databases".
 DATABASE_JIT = env.bool("DATABASE_JIT", default=False)
 
-# Independent reads of one request (a pain-point report's count tables and its comment sample)
-# run side by side on a second connection on PostgreSQL (``ops.databases.alongside``): a
-# request may then hold two connections at once. docs/operations.md, "Databases".
+# Independent reads of one request (a pain-point report's comment sample, coverage and pair rows
+# beside its counts) run on connections of their own on PostgreSQL (``ops.databases.alongside``):
+# a request may then hold up to four connections at once. docs/operations.md, "Databases".
 DATABASE_SIDE_READS = env.bool("DATABASE_SIDE_READS", default=True)
 
 

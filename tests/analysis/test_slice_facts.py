@@ -167,20 +167,18 @@ def test_the_narrow_copy_gives_the_facts_numbers(survey, monkeypatch, filters):
     scope = {"survey": survey, "date_from": FROM, "date_to": TO, "filters": filters}
     narrow = scope_module.Scope(survey, FROM, TO, filters)
 
+    def read():
+        return (
+            painpoints_for_scope(**scope),
+            metrics_for_scope(**scope),
+            tables.count_table(narrow, by_day=True),
+            tables.count_table(narrow),
+        )
+
     # when a slice is read from the narrow copy, from the facts, and counted in Python
-    found = (
-        painpoints_for_scope(**scope),
-        metrics_for_scope(**scope),
-        tables.count_table(narrow, by_day=True),
-        tables.count_table(narrow),
-    )
+    found = read()
     _facts_path(monkeypatch)
-    from_facts = (
-        painpoints_for_scope(**scope),
-        metrics_for_scope(**scope),
-        tables.count_table(narrow, by_day=True),
-        tables.count_table(narrow),
-    )
+    from_facts = read()
     _raw(monkeypatch)
     raw = (painpoints_for_scope(**scope), metrics_for_scope(**scope))
 
