@@ -455,7 +455,8 @@ def aggregates_rebuild(*, survey_id: int, batch_size: int = 5000) -> RebuildResu
             ),
             batch_size=batch_size,
         )
+        # the copy's update trigger writes the survey's narrow rows again; then those left over
         responses = facts.update(counted_at=now)
-        slices.chosen().refill(survey_id)
+        slices.chosen().settle(survey_id)
         comments = comment_segments_copy(survey_id=survey_id)
     return RebuildResult(responses, len(objects), comments)

@@ -83,6 +83,11 @@ class Portable:
         """No triggers here."""
         return []
 
+    @staticmethod
+    def settle(survey_id: int) -> int:
+        """No copy to settle: 0 rows."""
+        return 0
+
 
 class PostgreSQL:
     """The narrow copy of the facts: columns ``s1`` .. ``s8``, the key of each in
@@ -142,6 +147,22 @@ class PostgreSQL:
             cursor.execute("LOCK TABLE analysis_responsefacts IN SHARE ROW EXCLUSIVE MODE")
             cursor.execute("DELETE FROM analysis_slicefacts WHERE survey_id = %s", [survey_id])
             cursor.execute(_REFILL_SURVEY, [survey_id])
+            return cursor.rowcount
+
+    @staticmethod
+    def settle(survey_id: int) -> int:
+        """After every facts row of the survey was updated, whose trigger wrote their narrow rows
+        again: delete the narrow rows whose facts are gone (written while the delete trigger was
+        off); when a trigger is off now, write the survey's rows again instead (``refill``). The
+        rows deleted or written."""
+        if PostgreSQL.triggers_off():
+            return PostgreSQL.refill(survey_id)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM analysis_slicefacts s WHERE s.survey_id = %s AND NOT EXISTS "
+                "(SELECT 1 FROM analysis_responsefacts f WHERE f.response_id = s.response_id)",
+                [survey_id],
+            )
             return cursor.rowcount
 
     @staticmethod
